@@ -1,0 +1,72 @@
+/**
+ * Stateless tensor functions behind the layers. They are exported so that custom training
+ * loops and other models can use them without wrapping them in layers.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** Symmetric zero padding of PyTorch's `Conv2d(padding=(k - 1) / 2)`; TF 'same' pads stride-2 convolutions asymmetrically. */
+export function torchSamePadding(kernelSize: number): number {
+  return Math.floor((kernelSize - 1) / 2);
+}
+
+/**
+ * Index permutation of ShuffleNet's channel shuffle for NHWC tensors:
+ * `output[..., perm[j]]` reads input channel `perm[j]`.
+ * Matches PyTorch's view(b, g, c/g, h, w).transpose(1, 2) on NCHW.
+ */
+export function channelShufflePermutation(channels: number, groups: number): number[] {
+  if (!Number.isInteger(groups) || groups < 1) throw new Error(`channel shuffle: groups must be a positive integer, got ${groups}`);
+  if (channels % groups !== 0) throw new Error(`channel shuffle: ${channels} channels are not divisible by ${groups} groups`);
+  const perGroup = channels / groups;
+  const perm = new Array<number>(channels);
+  for (let i = 0; i < perGroup; i++) for (let g = 0; g < groups; g++) perm[i * groups + g] = g * perGroup + i;
+  return perm;
+}
+
+/** Channel shuffle on the last axis (one gather, no 5-D transpose: every backend has it). */
+export function channelShuffle(x: tf.Tensor, groups: number): tf.Tensor {
+  const channels = x.shape[x.rank - 1];
+  if (groups === 1) return x.clone();
+  const perm = channelShufflePermutation(channels, groups);
+  return tf.tidy(() => tf.gather(x, tf.tensor1d(perm, 'int32'), x.rank - 1));
+}
+
+/**
+ * Expands a grouped 1x1 kernel `[1, 1, in / groups, out]` into the equivalent dense
+ * block-diagonal kernel `[1, 1, in, out]`. One dense 1x1 convolution is cheaper than
+ * `groups` sliced ones at SINet's sizes, and the gradient reaches only the real blocks.
+ */
+export function expandGroupedPointwiseKernel(kernel: tf.Tensor4D, groups: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [, , inPerGroup, out] = kernel.shape;
+    if (out % groups !== 0) throw new Error(`grouped convolution: ${out} filters are not divisible by ${groups} groups`);
+    if (groups === 1) return kernel.clone();
+    const outPerGroup = out / groups;
+    const columns: tf.Tensor4D[] = [];
+    for (let g = 0; g < groups; g++) {
+      const block = tf.slice(kernel, [0, 0, 0, g * outPerGroup], [1, 1, inPerGroup, outPerGroup]);
+      const rows: tf.Tensor4D[] = [];
+      for (let r = 0; r < groups; r++) rows.push(r === g ? block : tf.zeros([1, 1, inPerGroup, outPerGroup]));
+      columns.push(tf.concat(rows, 2));
+    }
+    return tf.concat(columns, 3);
+  });
+}
+
+/** Grouped pointwise convolution (PyTorch `Conv2d(in, out, 1, groups=g)`), NHWC. */
+export function groupedPointwiseConv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, groups: number): tf.Tensor4D {
+  return tf.tidy(() => tf.conv2d(x, expandGroupedPointwiseKernel(kernel, groups), 1, 'valid'));
+}
+
+/**
+ * Bilinear resize with align_corners=True, PyTorch's `UpsamplingBilinear2d`
+ * (tfjs `UpSampling2D` and `resizeBilinear`'s default use half-pixel-free corner-misaligned sampling).
+ */
+export function resizeBilinearAlignCorners(x: tf.Tensor4D, size: [number, number]): tf.Tensor4D {
+  return tf.image.resizeBilinear(x, size, true);
+}
+
+/** SINet's information-blocking gate: 1 - max softmax confidence over the class axis, keeping a channel of 1. */
+export function informationBlockingGate(logits: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => tf.sub(1, tf.max(tf.softmax(logits, -1), -1, true)) as tf.Tensor4D);
+}

@@ -1,0 +1,114 @@
+/** The SINet graph (Dnc_SINet of clovaai/ext_portrait_segmentation) built from @sinet/layers. */
+import * as tf from '@tensorflow/tfjs';
+import {
+  BilinearResize,
+  BNPReLU,
+  ConvBNPReLU,
+  InformationBlockingGate,
+  S2Module,
+  SESeparableConvBNPReLU,
+  toS2BlockConfig,
+  type S2BlockSpec,
+} from '@sinet/layers';
+import { DEFAULT_SINET_CONFIG, TAP_LAYERS, type TapName } from './constants.js';
+import type { SINetConfig } from './types.js';
+
+const BN_EPSILON = 1e-3;
+const BN_MOMENTUM = 0.9; // PyTorch momentum 0.1
+
+function fail(field: string, message: string): never {
+  throw new Error(`SINet config: '${field}' ${message}`);
+}
+
+/** Fills defaults and validates every field, naming the one that is wrong. */
+export function resolveSINetConfig(config: Partial<SINetConfig> = {}): SINetConfig {
+  const c: SINetConfig = { ...DEFAULT_SINET_CONFIG, ...config };
+  const positiveInt = (field: keyof SINetConfig, v: unknown) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(field, `must be a positive integer, got ${JSON.stringify(v)}`);
+  };
+  positiveInt('classes', c.classes);
+  if (c.classes < 2) fail('classes', `must be at least 2 (softmax over classes), got ${c.classes}`);
+  positiveInt('p', c.p);
+  positiveInt('q', c.q);
+  positiveInt('chnn', c.chnn);
+  if (!Array.isArray(c.inputSize) || c.inputSize.length !== 2) fail('inputSize', 'must be [height, width]');
+  c.inputSize.forEach((v, i) => {
+    if (!Number.isInteger(v) || v < 32 || v % 32 !== 0) fail(`inputSize[${i}]` as keyof SINetConfig, `must be a multiple of 32, got ${v}`);
+  });
+  if (!Array.isArray(c.blocks) || c.blocks.length < c.p + c.q) {
+    fail('blocks', `needs one branch list per S2 module (p + q = ${c.p + c.q}), got ${Array.isArray(c.blocks) ? c.blocks.length : typeof c.blocks}`);
+  }
+  const blocks = c.blocks.slice(0, c.p + c.q).map((list, i) => {
+    if (!Array.isArray(list) || list.length === 0) fail(`blocks[${i}]` as keyof SINetConfig, 'must list at least one [kernelSize, poolSize]');
+    return list.map((spec: S2BlockSpec, j) => {
+      const b = toS2BlockConfig(spec, `SINet config blocks[${i}][${j}]`);
+      return [b.kernelSize, b.poolSize] as [number, number];
+    });
+  });
+  return { ...c, blocks, inputSize: [c.inputSize[0], c.inputSize[1]] };
+}
+
+/**
+ * Builds SINet as a tfjs LayersModel named 'sinet': NHWC input of the preprocessed image,
+ * full-resolution class logits (before softmax) as output. Layer names follow the
+ * official module paths, so weights map one to one.
+ */
+export function createSINet(config: Partial<SINetConfig> = {}): tf.LayersModel {
+  const c = resolveSINetConfig(config);
+  const dim1 = 16;
+  const dim2 = 48 + 4 * (c.chnn - 1);
+  const dim3 = 96 + 4 * (c.chnn - 1);
+  const norm = { epsilon: BN_EPSILON, momentum: BN_MOMENTUM };
+  const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) => layer.apply(x) as tf.SymbolicTensor;
+
+  const input = tf.input({ shape: [c.inputSize[0], c.inputSize[1], 3], name: 'image' });
+  const level1 = apply(new ConvBNPReLU({ name: 'encoder.level1', filters: 12, kernelSize: 3, strides: 2, ...norm }), input);
+  const level2First = apply(new SESeparableConvBNPReLU({ name: 'encoder.level2_0', filters: dim1, kernelSize: 3, strides: 2, divide: 1, ...norm }), level1);
+  let level2 = level2First;
+  for (let i = 0; i < c.p; i++) {
+    // The last module of each stage carries the stage's tap name.
+    const name = i === c.p - 1 ? TAP_LAYERS.level2 : `encoder.level2.${i}`;
+    level2 = apply(new S2Module({ name, filters: dim2, blocks: c.blocks[i], residual: i > 0, ...norm }), level2);
+  }
+  const stage2 = apply(new BNPReLU({ name: 'encoder.BR2', ...norm }), apply(tf.layers.concatenate({ name: 'encoder.concat2' }), [level2First, level2]));
+  const level3First = apply(new SESeparableConvBNPReLU({ name: 'encoder.level3_0', filters: dim2, kernelSize: 3, strides: 2, divide: 2, ...norm }), stage2);
+  let level3 = level3First;
+  for (let i = 0; i < c.q; i++) {
+    const name = i === c.q - 1 ? TAP_LAYERS.level3 : `encoder.level3.${i}`;
+    level3 = apply(new S2Module({ name, filters: dim3, blocks: c.blocks[c.p + i], residual: i > 0, ...norm }), level3);
+  }
+  const stage3 = apply(new BNPReLU({ name: 'encoder.BR3', ...norm }), apply(tf.layers.concatenate({ name: 'encoder.concat3' }), [level3First, level3]));
+  const encoderLogits = apply(tf.layers.conv2d({ name: TAP_LAYERS.encoder_logits, filters: c.classes, kernelSize: 1, useBias: false }), stage3);
+
+  // Information-blocking decoder.
+  const bn = (name: string) => tf.layers.batchNormalization({ name, axis: -1, ...norm });
+  const up = (name: string) => new BilinearResize({ name, scale: 2, alignCorners: true });
+  const stage1 = apply(bn(TAP_LAYERS.decoder_stage1), apply(up('decoder.up1'), encoderLogits));
+  const gate = apply(new InformationBlockingGate({ name: TAP_LAYERS.blocking_gate }), stage1);
+  const detail = apply(new ConvBNPReLU({ name: 'level2_C', filters: c.classes, kernelSize: 1, ...norm }), level2);
+  const gated = apply(tf.layers.multiply({ name: 'decoder.gated_detail' }), [detail, gate]);
+  const fused = apply(tf.layers.add({ name: 'decoder.fuse' }), [gated, stage1]);
+  const stage2Decoder = apply(bn(TAP_LAYERS.decoder_stage2), apply(up('decoder.up2'), fused));
+  const logits = apply(
+    tf.layers.conv2d({ name: TAP_LAYERS.logits, filters: c.classes, kernelSize: 3, padding: 'same', useBias: false }),
+    apply(up('decoder.up3'), stage2Decoder),
+  );
+  return tf.model({ inputs: input, outputs: logits, name: 'sinet' });
+}
+
+/** The encoder alone (1/8-resolution logits), sharing layers and weights with `model`: training stage 1. */
+export function sinetEncoder(model: tf.LayersModel): tf.LayersModel {
+  return tf.model({ inputs: model.inputs, outputs: model.getLayer(TAP_LAYERS.encoder_logits).output as tf.SymbolicTensor, name: 'sinet_encoder' });
+}
+
+/** A model sharing `model`'s layers that outputs the given taps (default all, in network order). */
+export function sinetTaps(model: tf.LayersModel, taps: TapName[] = Object.keys(TAP_LAYERS) as TapName[]): tf.LayersModel {
+  const outputs = taps.map((t) => model.getLayer(TAP_LAYERS[t]).output as tf.SymbolicTensor);
+  return tf.model({ inputs: model.inputs, outputs, name: 'sinet_taps' });
+}
+
+/** Trainable parameters (the paper's count) and moving statistics. */
+export function countParameters(model: tf.LayersModel): { trainable: number; nonTrainable: number } {
+  const size = (ws: tf.LayerVariable[]) => ws.reduce((n, w) => n + w.shape.reduce((a, b) => a * (b as number), 1), 0);
+  return { trainable: size(model.trainableWeights), nonTrainable: size(model.nonTrainableWeights) };
+}
