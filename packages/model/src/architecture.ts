@@ -109,6 +109,17 @@ export function sinetTaps(model: tf.LayersModel, taps: TapName[] = Object.keys(T
 
 /** Trainable parameters (the paper's count) and moving statistics. */
 export function countParameters(model: tf.LayersModel): { trainable: number; nonTrainable: number } {
-  const size = (ws: tf.LayerVariable[]) => ws.reduce((n, w) => n + w.shape.reduce((a, b) => a * (b as number), 1), 0);
+  const size = (ws: tf.LayerVariable[]) => ws.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
   return { trainable: size(model.trainableWeights), nonTrainable: size(model.nonTrainableWeights) };
+}
+
+/**
+ * The same network at another input size, sharing nothing with `model` but copies of its weights.
+ * `config` must be the architecture `model` was built with (a saved model's metadata has it).
+ */
+export function rebuildWithInputSize(model: tf.LayersModel, config: SINetConfig, inputSize: [number, number]): tf.LayersModel {
+  const resized = createSINet({ ...config, inputSize });
+  const weights = model.getWeights();
+  resized.setWeights(weights);
+  return resized;
 }

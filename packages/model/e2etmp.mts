@@ -1,0 +1,21 @@
+import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
+import { convertOfficialCheckpoint, summarizeModel, toBinaryMask } from './src/index.ts';
+import { initBackend, saveModel, loadSegmenter, readImage, readMask, writeImage } from './src/node/index.ts';
+const info = await initBackend('wasm');
+const { model, report } = convertOfficialCheckpoint(readFileSync('/work/shared/reference/sinet-official/SINet.pth'));
+console.log(report.loaded, report.ignored.length, summarizeModel(model));
+await saveModel(model, '/tmp/sinet-model');
+model.dispose();
+const seg = await loadSegmenter('/tmp/sinet-model');
+const img = await readImage('/work/shared/datasets/eg1800/images/00017.jpg');
+const gt = await readMask('/work/shared/datasets/eg1800/masks/00017.png');
+console.log(img.width, img.height, img.channels, gt.channels);
+const before = tf.memory().numTensors;
+let t = performance.now();
+const s = await seg.segment(img);
+console.log('ms', performance.now() - t);
+let inter=0, uni=0; for (let i=0;i<s.mask.length;i++){ const g = gt.data[i]>127?1:0; if (g&&s.mask[i]) inter++; if (g||s.mask[i]) uni++; }
+console.log('IoU full', inter/uni, 'tensors', before, tf.memory().numTensors);
+await writeImage('/tmp/mask17.png', toBinaryMask(s, {r:255,g:255,b:255,a:255}));
+const times=[]; for (let i=0;i<10;i++){ t=performance.now(); await seg.segment(img); times.push(performance.now()-t);} times.sort((a,b)=>a-b); console.log('median', times[5]);

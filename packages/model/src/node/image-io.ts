@@ -1,0 +1,81 @@
+/** Image files in Node through sharp (prebuilt binaries, installs offline). */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { PixelData, RgbaImage } from '../pixels.js';
+import { writeFileAtomic } from './atomic.js';
+
+export class ImageFileError extends Error {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
+    super(`${file}: ${reason}`);
+    this.name = 'ImageFileError';
+  }
+}
+
+type Sharp = typeof import('sharp');
+let sharpModule: Promise<Sharp> | null = null;
+
+async function loadSharp(): Promise<Sharp> {
+  sharpModule ??= import('sharp').then(
+    (m) => ((m as unknown as { default?: Sharp }).default ?? (m as unknown as Sharp)),
+    (e) => {
+      sharpModule = null;
+      throw new Error(`reading and writing image files in Node needs the 'sharp' package (npm install sharp): ${(e as Error).message}`);
+    },
+  );
+  return sharpModule;
+}
+
+/** Decoded 8-bit pixels, interleaved, row-major. */
+export interface DecodedImage extends PixelData {
+  data: Uint8Array;
+  channels: number;
+}
+
+const describe = (source: string | Uint8Array) => (typeof source === 'string' ? source : `<buffer of ${source.length} bytes>`);
+
+async function decode(source: string | Uint8Array, channels: 1 | 3): Promise<DecodedImage> {
+  const sharp = await loadSharp();
+  const name = describe(source);
+  if (typeof source === 'string') {
+    const stat = await fs.stat(source).catch(() => null);
+    if (!stat) throw new ImageFileError(name, 'no such file');
+    if (!stat.isFile()) throw new ImageFileError(name, 'not a file');
+  }
+  try {
+    // rotate(): honour EXIF orientation, as a photo viewer (and OpenCV's imread) does.
+    let pipeline = sharp(source, { failOn: 'error' }).rotate().removeAlpha();
+    if (channels === 1) pipeline = pipeline.extractChannel(0);
+    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: info.channels };
+  } catch (e) {
+    throw new ImageFileError(name, `not a readable image (${(e as Error).message})`);
+  }
+}
+
+/** Decodes a JPEG/PNG/WebP/... file or buffer to RGB pixels. */
+export function readImage(source: string | Uint8Array): Promise<DecodedImage> {
+  return decode(source, 3);
+}
+
+/** Decodes a mask (grayscale or palette PNG; the first channel of colour images) to one byte per pixel. */
+export async function readMask(source: string | Uint8Array): Promise<DecodedImage> {
+  return decode(source, 1);
+}
+
+/** Encodes pixels to a file whose format follows its extension (.png, .jpg/.jpeg, .webp); written atomically. */
+export async function writeImage(file: string, image: RgbaImage | PixelData): Promise<void> {
+  const sharp = await loadSharp();
+  const channels = (image as PixelData).channels ?? image.data.length / (image.width * image.height);
+  if (![1, 3, 4].includes(channels)) throw new ImageFileError(file, `cannot write ${image.data.length} values as a ${image.width} x ${image.height} image`);
+  const raw = sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
+    raw: { width: image.width, height: image.height, channels: channels as 1 | 3 | 4 },
+  });
+  const ext = path.extname(file).toLowerCase();
+  const encoded =
+    ext === '.png' ? raw.png() : ext === '.jpg' || ext === '.jpeg' ? raw.flatten({ background: '#ffffff' }).jpeg({ quality: 92 }) : ext === '.webp' ? raw.webp() : null;
+  if (!encoded) throw new ImageFileError(file, `unsupported output format '${ext}' (use .png, .jpg or .webp)`);
+  await writeFileAtomic(file, await encoded.toBuffer());
+}

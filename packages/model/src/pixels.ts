@@ -1,0 +1,88 @@
+/** Turning the inputs users have (tensors, raw pixels, browser images) into RGB float tensors. */
+import * as tf from '@tensorflow/tfjs';
+import type { Preprocessing } from './types.js';
+
+/** Raw interleaved pixels, row-major; `ImageData` is one (4 channels). */
+export interface PixelData {
+  data: Uint8Array | Uint8ClampedArray | Float32Array;
+  width: number;
+  height: number;
+  /** 1 (gray), 3 (RGB) or 4 (RGBA); inferred from data.length when omitted. */
+  channels?: number;
+}
+
+/** RGBA pixels as returned by the compositing helpers; can be put on a canvas with `new ImageData(data, width, height)`. */
+export interface RgbaImage {
+  data: Uint8ClampedArray;
+  width: number;
+  height: number;
+}
+
+type BrowserPixels = Parameters<typeof tf.browser.fromPixels>[0];
+
+export type ImageInput = tf.Tensor3D | PixelData | BrowserPixels;
+
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InputError';
+  }
+}
+
+export function isPixelData(x: unknown): x is PixelData {
+  const p = x as PixelData;
+  return !!p && typeof p === 'object' && !(p instanceof tf.Tensor) && ArrayBuffer.isView(p.data) && typeof p.width === 'number' && typeof p.height === 'number';
+}
+
+export function pixelChannels(p: PixelData, what = 'image'): number {
+  if (!Number.isInteger(p.width) || !Number.isInteger(p.height) || p.width < 1 || p.height < 1) {
+    throw new InputError(`${what}: width and height must be positive integers, got ${p.width} x ${p.height}`);
+  }
+  const channels = p.channels ?? p.data.length / (p.width * p.height);
+  if (![1, 3, 4].includes(channels) || p.data.length !== channels * p.width * p.height) {
+    throw new InputError(`${what}: ${p.data.length} values do not make a ${p.width} x ${p.height} image of 1, 3 or 4 channels`);
+  }
+  return channels;
+}
+
+/** [height, width, 1|3|4] tensor of any numeric dtype -> float32 [height, width, 3] RGB on 0..255. */
+function toRgb3D(x: tf.Tensor3D, what: string): tf.Tensor3D {
+  const channels = x.shape[2];
+  if (![1, 3, 4].includes(channels)) throw new InputError(`${what}: expected 1, 3 or 4 channels, got shape [${x.shape}]`);
+  return tf.tidy(() => {
+    const f = tf.cast(x, 'float32');
+    if (channels === 3) return f;
+    if (channels === 4) return tf.slice(f, [0, 0, 0], [-1, -1, 3]);
+    return tf.tile(f, [1, 1, 3]);
+  });
+}
+
+/** One image -> float32 [height, width, 3] RGB, values 0..255. The caller disposes the result. */
+export function imageToRgbTensor(input: ImageInput, what = 'image'): tf.Tensor3D {
+  if (input instanceof tf.Tensor) {
+    if (input.rank !== 3) throw new InputError(`${what}: expected a [height, width, channels] tensor, got rank ${input.rank}; use segmentBatch for [batch, height, width, channels]`);
+    return toRgb3D(input, what);
+  }
+  if (isPixelData(input)) {
+    const channels = pixelChannels(input, what);
+    return tf.tidy(() => toRgb3D(tf.tensor3d(Float32Array.from(input.data), [input.height, input.width, channels]), what));
+  }
+  if (typeof (tf.browser as { fromPixels?: unknown }).fromPixels === 'function') {
+    return tf.tidy(() => toRgb3D(tf.browser.fromPixels(input as BrowserPixels, 3), what));
+  }
+  throw new InputError(`${what}: unsupported input; pass a tf.Tensor3D, {data, width, height} pixels or a browser image`);
+}
+
+/**
+ * Resizes a batch of RGB images to the model's input size and applies its preprocessing.
+ * Bilinear with half-pixel centres, as OpenCV's INTER_LINEAR in the official pipeline.
+ */
+export function preprocess(rgb: tf.Tensor4D, p: Preprocessing, size: [number, number]): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [, h, w] = rgb.shape;
+    let x = h === size[0] && w === size[1] ? rgb : tf.image.resizeBilinear(rgb, size, false, true);
+    if (p.channelOrder === 'BGR') x = tf.reverse(x, 3);
+    const scale = tf.tensor1d(p.std.map((s) => p.scale / s));
+    return tf.mul(tf.sub(x, tf.tensor1d(p.mean)), scale) as tf.Tensor4D;
+  });
+}

@@ -1,0 +1,149 @@
+/** The inference API, in the spirit of tfjs-models body-segmentation. */
+import * as tf from '@tensorflow/tfjs';
+import '@sinet/layers';
+import { rebuildWithInputSize } from './architecture.js';
+import { getSINetMetadata, setSINetMetadata } from './metadata.js';
+import { imageToRgbTensor, InputError, preprocess, type ImageInput } from './pixels.js';
+import type { SINetMetadata } from './types.js';
+
+export interface SegmentOptions {
+  /** Person probability above which a pixel is in the mask. Default 0.5. */
+  threshold?: number;
+  /** Mirror the input first (selfie cameras). The result is mirrored too. */
+  flipHorizontal?: boolean;
+}
+
+export interface Segmentation {
+  width: number;
+  height: number;
+  /** Person probability per pixel, row-major, at the input's resolution. */
+  probabilities: Float32Array;
+  /** 1 where the person probability exceeds the threshold, else 0. */
+  mask: Uint8Array;
+  /** Most likely class per pixel (index into `classNames`). */
+  labels: Uint8Array;
+  classNames: string[];
+}
+
+export interface SegmenterOptions {
+  /** Run the model at this [height, width] (multiples of 32) instead of the size it was saved with. */
+  inputSize?: [number, number];
+}
+
+/** A SINet model ready to segment images. Dispose it when done. */
+export class Segmenter {
+  readonly model: tf.LayersModel;
+  readonly metadata: SINetMetadata;
+  private disposed = false;
+
+  constructor(model: tf.LayersModel, options: SegmenterOptions = {}) {
+    let metadata = getSINetMetadata(model);
+    const size = options.inputSize;
+    if (size && (size[0] !== metadata.config.inputSize[0] || size[1] !== metadata.config.inputSize[1])) {
+      const resized = rebuildWithInputSize(model, metadata.config, size);
+      model.dispose();
+      model = resized;
+      metadata = { ...metadata, config: { ...metadata.config, inputSize: [size[0], size[1]] } };
+      setSINetMetadata(model, metadata);
+    }
+    this.model = model;
+    this.metadata = metadata;
+  }
+
+  get inputSize(): [number, number] {
+    return this.metadata.config.inputSize;
+  }
+
+  private check(): void {
+    if (this.disposed) throw new Error('this Segmenter was disposed');
+  }
+
+  /** Logits at the model's resolution for a batch of RGB 0..255 images [N, H, W, 3] of any size. */
+  predictLogits(rgb: tf.Tensor4D): tf.Tensor4D {
+    this.check();
+    return tf.tidy(() => this.model.predict(preprocess(rgb, this.metadata.preprocessing, this.inputSize)) as tf.Tensor4D);
+  }
+
+  /**
+   * Class probabilities [N, H, W, classes] at the images' own resolution; logits are
+   * resized bilinearly before the softmax. The caller disposes the result.
+   */
+  probabilities(rgb: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => {
+      const [, h, w] = rgb.shape;
+      const logits = this.predictLogits(rgb);
+      const resized = logits.shape[1] === h && logits.shape[2] === w ? logits : tf.image.resizeBilinear(logits, [h, w], false, true);
+      return tf.softmax(resized, -1) as tf.Tensor4D;
+    });
+  }
+
+  /** Segments one image. Reads results asynchronously, so it never blocks a browser's main thread. */
+  async segment(input: ImageInput, options: SegmentOptions = {}): Promise<Segmentation> {
+    this.check();
+    const rgb = tf.tidy(() => tf.expandDims(imageToRgbTensor(input), 0) as tf.Tensor4D);
+    try {
+      return (await this.segmentRgb(rgb, options))[0];
+    } finally {
+      rgb.dispose();
+    }
+  }
+
+  /** Segments a batch: a [N, H, W, C] tensor or a list of images (of any sizes). */
+  async segmentBatch(inputs: tf.Tensor4D | ImageInput[], options: SegmentOptions = {}): Promise<Segmentation[]> {
+    this.check();
+    if (inputs instanceof tf.Tensor) {
+      if (inputs.rank !== 4) throw new InputError(`segmentBatch: expected a [batch, height, width, channels] tensor, got rank ${inputs.rank}`);
+      const rgb = tf.tidy(() => tf.stack(tf.unstack(inputs).map((x, i) => imageToRgbTensor(x as tf.Tensor3D, `image ${i}`))) as tf.Tensor4D);
+      try {
+        return await this.segmentRgb(rgb, options);
+      } finally {
+        rgb.dispose();
+      }
+    }
+    const results: Segmentation[] = [];
+    for (const input of inputs) results.push(await this.segment(input, options));
+    return results;
+  }
+
+  private async segmentRgb(rgb: tf.Tensor4D, options: SegmentOptions): Promise<Segmentation[]> {
+    const threshold = options.threshold ?? 0.5;
+    if (!(threshold >= 0 && threshold <= 1)) throw new InputError(`threshold must be in [0, 1], got ${threshold}`);
+    const person = this.metadata.personClass;
+    const [n, height, width] = rgb.shape;
+    const [probs, labels] = tf.tidy(() => {
+      const input = options.flipHorizontal ? tf.reverse(rgb, 2) : rgb;
+      const p = this.probabilities(input);
+      const personProb = tf.squeeze(tf.slice(p, [0, 0, 0, person], [-1, -1, -1, 1]), [3]);
+      return [personProb, tf.cast(tf.argMax(p, -1), 'int32')];
+    });
+    try {
+      const [probData, labelData] = await Promise.all([probs.data() as Promise<Float32Array>, labels.data() as Promise<Int32Array>]);
+      const size = height * width;
+      return Array.from({ length: n }, (_, i) => {
+        const probabilities = probData.slice(i * size, (i + 1) * size);
+        const mask = new Uint8Array(size);
+        for (let j = 0; j < size; j++) mask[j] = probabilities[j] > threshold ? 1 : 0;
+        return { width, height, probabilities, mask, labels: Uint8Array.from(labelData.subarray(i * size, (i + 1) * size)), classNames: this.metadata.classNames };
+      });
+    } finally {
+      probs.dispose();
+      labels.dispose();
+    }
+  }
+
+  dispose(): void {
+    if (!this.disposed) {
+      this.model.dispose();
+      this.disposed = true;
+    }
+  }
+}
+
+/**
+ * Loads a segmenter from a LayersModel, a model.json URL or any tf.io handler.
+ * In Node, `@sinet/model/node` also takes a model folder.
+ */
+export async function loadSegmenter(source: tf.LayersModel | string | tf.io.IOHandler, options: SegmenterOptions = {}): Promise<Segmenter> {
+  const model = source instanceof tf.LayersModel ? source : await tf.loadLayersModel(source);
+  return new Segmenter(model, options);
+}

@@ -1,0 +1,67 @@
+/**
+ * Inference benchmark: medians over repeated runs (never a single timing), on each backend asked
+ * for, with ratios against the first one. Uses random weights: speed does not depend on them.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createSINet, DEFAULT_SINET_CONFIG, OFFICIAL_PREPROCESSING, Segmenter, setSINetMetadata } from '@sinet/model';
+import { initBackend } from '@sinet/model/node';
+
+export interface BenchRow {
+  backend: string;
+  case: string;
+  runs: number;
+  medianMs: number;
+  p10Ms: number;
+  p90Ms: number;
+}
+
+export function quantile(sorted: number[], q: number): number {
+  const at = (sorted.length - 1) * q;
+  const lo = Math.floor(at);
+  const hi = Math.ceil(at);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
+}
+
+async function time(runs: number, warmup: number, fn: () => Promise<void>): Promise<{ median: number; p10: number; p90: number }> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await fn();
+    samples.push(performance.now() - start);
+  }
+  samples.sort((a, b) => a - b);
+  return { median: quantile(samples, 0.5), p10: quantile(samples, 0.1), p90: quantile(samples, 0.9) };
+}
+
+export async function benchInference(backends: string[], runs: number, log: (line: string) => void): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const backend of backends) {
+    const info = await initBackend(backend, { log: null });
+    // The pure-JS backend is ~20x slower: fewer runs keep the benchmark short.
+    const n = info.name === 'cpu' ? Math.max(3, Math.ceil(runs / 5)) : runs;
+    const model = createSINet();
+    setSINetMetadata(model, { format: 1, config: DEFAULT_SINET_CONFIG, classNames: ['background', 'person'], personClass: 1, preprocessing: OFFICIAL_PREPROCESSING });
+    const segmenter = new Segmenter(model);
+    const input = tf.randomUniform([1, 224, 224, 3], -1, 1);
+    const photo = tf.randomUniform([800, 600, 3], 0, 255, 'int32') as tf.Tensor3D;
+    try {
+      const forward = await time(n, 2, async () => {
+        const y = model.predict(input) as tf.Tensor;
+        await y.data();
+        y.dispose();
+      });
+      rows.push({ backend: info.name, case: 'forward 1x224x224', runs: n, medianMs: forward.median, p10Ms: forward.p10, p90Ms: forward.p90 });
+      const segment = await time(n, 1, async () => {
+        await segmenter.segment(photo);
+      });
+      rows.push({ backend: info.name, case: 'segment 600x800 photo', runs: n, medianMs: segment.median, p10Ms: segment.p10, p90Ms: segment.p90 });
+      log(`  ${info.description}: forward median ${forward.median.toFixed(1)} ms, segment median ${segment.median.toFixed(1)} ms (${n} runs)`);
+    } finally {
+      input.dispose();
+      photo.dispose();
+      segmenter.dispose();
+    }
+  }
+  return rows;
+}

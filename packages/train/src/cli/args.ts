@@ -1,0 +1,23 @@
+import { UsageError } from './errors.js';
+
+/** Parses '224', '224x224' or '256x320' (height x width). */
+export function parseSize(value: string, option: string): [number, number] {
+  const m = /^(\d+)(?:[x,](\d+))?$/i.exec(value.trim());
+  if (!m) throw new UsageError(`${option}: expected HEIGHTxWIDTH such as 224x224, got '${value}'`);
+  const h = Number(m[1]);
+  const w = Number(m[2] ?? m[1]);
+  for (const v of [h, w]) if (v < 32 || v % 32 !== 0) throw new UsageError(`${option}: sizes must be multiples of 32, got ${value}`);
+  return [h, w];
+}
+
+export function parsePositiveInt(value: string, option: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${option}: expected a positive integer, got '${value}'`);
+  return n;
+}
+
+export function parseFraction(value: string, option: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new UsageError(`${option}: expected a number in [0, 1], got '${value}'`);
+  return n;
+}

@@ -1,0 +1,145 @@
+import * as tf from '@tensorflow/tfjs';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import {
+  blurBackground,
+  convertOfficialCheckpoint,
+  createSINet,
+  cutout,
+  getSINetMetadata,
+  replaceBackground,
+  summarizeModel,
+  toBinaryMask,
+  type PixelData,
+  type RgbaImage,
+} from '@sinet/model';
+import { initBackend, loadModel, loadSegmenter, readImage, saveModel, writeImage } from '@sinet/model/node';
+import { listFolderDataset } from '../data/folder-dataset.js';
+import { evaluate } from '../eval/evaluate.js';
+import { CliError, UsageError } from './errors.js';
+
+export interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+export async function convertCommand(io: Io, checkpoint: string, outDir: string, inputSize?: [number, number]): Promise<void> {
+  const bytes = await fs.readFile(checkpoint).catch((e: NodeJS.ErrnoException) => {
+    throw new CliError(`${checkpoint}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+  });
+  let converted;
+  try {
+    converted = convertOfficialCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), { inputSize });
+  } catch (e) {
+    throw new CliError(`${checkpoint}: ${(e as Error).message}`);
+  }
+  const { model, report } = converted;
+  try {
+    const saved = await saveModel(model, outDir);
+    const s = summarizeModel(model);
+    io.out(`converted ${checkpoint}: ${report.loaded} tensors (${report.ignored.length} BatchNorm counters skipped), ${s.parameters.toLocaleString('en-US')} parameters`);
+    io.out(`saved ${saved.modelJson} (${(saved.bytes / 1024).toFixed(1)} KiB of weights), input ${s.inputSize[0]}x${s.inputSize[1]}, licence MIT (see model.json metadata)`);
+  } finally {
+    model.dispose();
+  }
+}
+
+export async function infoCommand(io: Io, modelDir: string | undefined, inputSize: [number, number] | undefined, json: boolean, backend: string): Promise<void> {
+  const model = modelDir ? await loadModel(modelDir) : createSINet(inputSize ? { inputSize } : {});
+  try {
+    const summary = summarizeModel(model);
+    let metadata = null;
+    try {
+      metadata = getSINetMetadata(model, modelDir ?? 'model');
+    } catch {
+      // The default architecture has no metadata.
+    }
+    if (json) {
+      io.out(JSON.stringify({ ...summary, backend, preprocessing: metadata?.preprocessing ?? null, classNames: metadata?.classNames ?? null, license: metadata?.license ?? null }));
+      return;
+    }
+    io.out(`model:          ${modelDir ?? 'SINet (official architecture, untrained)'}`);
+    io.out(`parameters:     ${summary.parameters.toLocaleString('en-US')} trainable + ${summary.nonTrainableParameters.toLocaleString('en-US')} BatchNorm statistics`);
+    io.out(`MACs:           ${(summary.macs / 1e9).toFixed(4)} G at ${summary.inputSize[0]}x${summary.inputSize[1]} (the paper's "FLOPs")`);
+    io.out(`input size:     ${summary.inputSize[0]}x${summary.inputSize[1]}, classes ${summary.classes}${metadata ? ` (${metadata.classNames.join(', ')})` : ''}`);
+    if (metadata) {
+      const p = metadata.preprocessing;
+      io.out(`preprocessing:  ${p.channelOrder}, (pixel - [${p.mean.map((v) => v.toFixed(2)).join(', ')}]) / [${p.std.map((v) => v.toFixed(2)).join(', ')}] x ${p.scale === 1 ? '1' : `1/${Math.round(1 / p.scale)}`}`);
+      if (metadata.license) io.out(`licence:        ${metadata.license.name}, ${metadata.license.holder}`);
+    }
+    io.out(`backend:        ${backend}`);
+  } finally {
+    model.dispose();
+  }
+}
+
+export type SegmentMode = 'mask' | 'cutout' | 'blur' | 'replace';
+export const SEGMENT_MODES: SegmentMode[] = ['mask', 'cutout', 'blur', 'replace'];
+
+export async function segmentCommand(
+  io: Io,
+  images: string[],
+  options: { model: string; out: string; mode: SegmentMode; background?: string; threshold?: number; inputSize?: [number, number] },
+): Promise<void> {
+  if (images.length === 0) throw new UsageError('segment: give at least one image');
+  if (options.mode === 'replace' && !options.background) throw new UsageError('segment --mode replace needs --background <image|#rrggbb>');
+  let background: string | PixelData | undefined;
+  if (options.background) background = /^#?[0-9a-f]{6}$/i.test(options.background) ? options.background : await readImage(options.background);
+  const segmenter = await loadSegmenter(options.model, { inputSize: options.inputSize });
+  try {
+    await fs.mkdir(options.out, { recursive: true });
+    for (const file of images) {
+      const image = await readImage(file);
+      const start = performance.now();
+      const seg = await segmenter.segment(image, { threshold: options.threshold });
+      let picture: RgbaImage;
+      switch (options.mode) {
+        case 'mask':
+          picture = toBinaryMask(seg, { r: 255, g: 255, b: 255, a: 255 }, { r: 0, g: 0, b: 0, a: 255 });
+          break;
+        case 'cutout':
+          picture = await cutout(image, seg);
+          break;
+        case 'blur':
+          picture = await blurBackground(image, seg);
+          break;
+        case 'replace':
+          picture = await replaceBackground(image, seg, background!);
+          break;
+      }
+      const ms = performance.now() - start;
+      const name = `${path.basename(file, path.extname(file))}.${options.mode}.png`;
+      const target = path.join(options.out, name);
+      await writeImage(target, picture);
+      const share = seg.mask.reduce((n, v) => n + v, 0) / seg.mask.length;
+      io.out(`${file} -> ${target} (${seg.width}x${seg.height}, person ${(100 * share).toFixed(1)}%, ${ms.toFixed(0)} ms)`);
+    }
+  } finally {
+    segmenter.dispose();
+  }
+}
+
+export async function evalCommand(io: Io, options: { model: string; data: string; list?: string; json: boolean; inputSize?: [number, number]; limit?: number }): Promise<void> {
+  let entries = await listFolderDataset(options.data, options.list);
+  if (options.limit) entries = entries.slice(0, options.limit);
+  const segmenter = await loadSegmenter(options.model, { inputSize: options.inputSize });
+  try {
+    const progress = !options.json && process.stderr.isTTY;
+    const report = await evaluate(segmenter, entries, {
+      onImage: progress ? (done, total) => process.stderr.write(`\r  ${done}/${total}`) : undefined,
+    });
+    if (progress) process.stderr.write('\r');
+    if (options.json) {
+      io.out(JSON.stringify(report));
+      return;
+    }
+    const pct = (v: number) => (100 * v).toFixed(2);
+    io.out(`images ${report.images}, ${report.msPerImage.toFixed(1)} ms/image on ${report.backend}`);
+    io.out(`at ${segmenter.inputSize.join('x')}:     mIoU ${pct(report.miou)}  person IoU ${pct(report.personIou)}  background IoU ${pct(report.backgroundIou)}`);
+    io.out(`at mask size:  mIoU ${pct(report.miouFull)}  person IoU ${pct(report.personIouFull)}  background IoU ${pct(report.backgroundIouFull)}`);
+  } finally {
+    segmenter.dispose();
+  }
+}
+
+export { tf };

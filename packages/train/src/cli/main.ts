@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+/** The `sinet` command line. */
+import { createRequire } from 'node:module';
+import { parseArgs } from 'node:util';
+import { initBackend, BACKEND_CHOICES } from '@sinet/model/node';
+import { benchInference } from '../bench/inference.js';
+import { parseFraction, parsePositiveInt, parseSize } from './args.js';
+import { convertCommand, evalCommand, infoCommand, segmentCommand, SEGMENT_MODES, type Io, type SegmentMode } from './commands.js';
+import { CliError, isExpectedError, UsageError } from './errors.js';
+
+const USAGE = `sinet: SINet portrait segmentation for TensorFlow.js
+
+usage:
+  sinet convert <SINet.pth> --out <dir> [--input-size HxW]
+  sinet info [--model <dir>] [--input-size HxW] [--json]
+  sinet segment <images...> --model <dir> --out <dir> [--mode mask|cutout|blur|replace]
+                [--background <image|#rrggbb>] [--threshold 0.5] [--input-size HxW]
+  sinet eval --model <dir> --data <dir> [--list <ids.txt>] [--json] [--limit N] [--input-size HxW]
+  sinet bench [--runs N] [--backends wasm,cpu] [--json]
+
+every command takes --backend ${BACKEND_CHOICES.join('|')} (default: $SINET_BACKEND or auto:
+tfjs-node where it loads, else wasm, else cpu)`;
+
+const OPTIONS = {
+  out: { type: 'string' },
+  model: { type: 'string' },
+  data: { type: 'string' },
+  list: { type: 'string' },
+  mode: { type: 'string' },
+  background: { type: 'string' },
+  threshold: { type: 'string' },
+  'input-size': { type: 'string' },
+  limit: { type: 'string' },
+  runs: { type: 'string' },
+  backends: { type: 'string' },
+  backend: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+  version: { type: 'boolean', short: 'v', default: false },
+} as const;
+
+const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
+  convert: ['out', 'input-size'],
+  info: ['model', 'input-size', 'json'],
+  segment: ['model', 'out', 'mode', 'background', 'threshold', 'input-size'],
+  eval: ['model', 'data', 'list', 'json', 'limit', 'input-size'],
+  bench: ['runs', 'backends', 'json'],
+};
+
+function require<T>(value: T | undefined, option: string, command: string): T {
+  if (value === undefined || value === '') throw new UsageError(`${command} needs --${option}`);
+  return value;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const { values: v, positionals } = parsed;
+  if (v.version) {
+    io.out(createRequire(import.meta.url)('../../package.json').version);
+    return 0;
+  }
+  const [command, ...rest] = positionals;
+  if (!command || v.help || command === 'help') {
+    io.out(USAGE);
+    return command || v.help ? 0 : 2;
+  }
+  const allowed = ALLOWED[command];
+  if (!allowed) throw new UsageError(`unknown command '${command}'\n\n${USAGE}`);
+  for (const key of Object.keys(v) as (keyof typeof OPTIONS)[]) {
+    const isDefault = OPTIONS[key].type === 'boolean' && v[key] === false;
+    if (!isDefault && key !== 'backend' && !allowed.includes(key)) throw new UsageError(`${command} does not take --${key}`);
+  }
+  const inputSize = v['input-size'] ? parseSize(v['input-size'], '--input-size') : undefined;
+  if (command === 'bench') {
+    const backends = (v.backends ?? 'wasm,cpu').split(',').map((b) => b.trim()).filter(Boolean);
+    const runs = v.runs ? parsePositiveInt(v.runs, '--runs') : 20;
+    io.err('sinet bench: inference medians (random weights)');
+    const rows = await benchInference(backends, runs, io.err);
+    const base = rows.filter((r) => r.backend === rows[0].backend);
+    const withRatio = rows.map((r) => ({ ...r, ratioToFirst: r.medianMs / base.find((b) => b.case === r.case)!.medianMs }));
+    if (v.json) io.out(JSON.stringify(withRatio));
+    else for (const r of withRatio) io.out(`${r.backend.padEnd(10)} ${r.case.padEnd(24)} median ${r.medianMs.toFixed(1).padStart(8)} ms  p10 ${r.p10Ms.toFixed(1)}  p90 ${r.p90Ms.toFixed(1)}  x${r.ratioToFirst.toFixed(2)} vs ${rows[0].backend}`);
+    return 0;
+  }
+  const backend = await initBackend(v.backend, { log: v.json ? null : io.err });
+  switch (command) {
+    case 'convert':
+      if (rest.length !== 1) throw new UsageError('convert takes exactly one checkpoint: sinet convert <SINet.pth> --out <dir>');
+      await convertCommand(io, rest[0], require(v.out, 'out', 'convert'), inputSize);
+      return 0;
+    case 'info':
+      if (rest.length) throw new UsageError(`info takes no positional arguments, got ${rest.join(' ')}`);
+      await infoCommand(io, v.model, inputSize, v.json, backend.description);
+      return 0;
+    case 'segment': {
+      const mode = (v.mode ?? 'mask') as SegmentMode;
+      if (!SEGMENT_MODES.includes(mode)) throw new UsageError(`--mode must be one of ${SEGMENT_MODES.join(', ')}, got '${v.mode}'`);
+      await segmentCommand(io, rest, {
+        model: require(v.model, 'model', 'segment'),
+        out: require(v.out, 'out', 'segment'),
+        mode,
+        background: v.background,
+        threshold: v.threshold ? parseFraction(v.threshold, '--threshold') : undefined,
+        inputSize,
+      });
+      return 0;
+    }
+    case 'eval':
+      if (rest.length) throw new UsageError(`eval takes no positional arguments, got ${rest.join(' ')}`);
+      await evalCommand(io, {
+        model: require(v.model, 'model', 'eval'),
+        data: require(v.data, 'data', 'eval'),
+        list: v.list,
+        json: v.json,
+        inputSize,
+        limit: v.limit ? parsePositiveInt(v.limit, '--limit') : undefined,
+      });
+      return 0;
+  }
+  throw new CliError(`unhandled command ${command}`);
+}
+
+const isEntryPoint = process.argv[1] && import.meta.url === new URL(`file://${(await import('node:fs')).realpathSync(process.argv[1])}`).href;
+if (isEntryPoint) {
+  const io: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      if (isExpectedError(e)) {
+        io.err(`sinet: error: ${e.message}`);
+        process.exitCode = e instanceof CliError ? e.exitCode : 1;
+      } else {
+        io.err(`sinet: internal error (please report): ${(e as Error)?.stack ?? String(e)}`);
+        process.exitCode = 70;
+      }
+    },
+  );
+}
