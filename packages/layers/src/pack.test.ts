@@ -1,0 +1,44 @@
+/** The published tarball alone must work in a project that depends on nothing else of ours. */
+import { freshDir, freshProject, packageDir, packPackage, runNode, tarballFiles, typecheck } from '@sinet/test-utils';
+import { describe, expect, it } from 'vitest';
+
+describe('@sinet/layers as published', () => {
+  const tarball = packPackage(packageDir('layers'), freshDir('sinet-pack-'));
+
+  it('holds only built files, README, LICENSE and package.json', () => {
+    const files = tarballFiles(tarball);
+    expect(files).toContain('dist/index.js');
+    expect(files).toContain('dist/index.d.ts');
+    expect(files).toContain('README.md');
+    expect(files).toContain('LICENSE');
+    const unexpected = files.filter((f) => !(f.startsWith('dist/') || ['README.md', 'LICENSE', 'package.json'].includes(f)));
+    expect(unexpected).toEqual([]);
+    expect(files.filter((f) => /\.test\.|test-utils|\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
+  });
+
+  it('builds, saves and reloads a model in a fresh project, and its types resolve', () => {
+    const dir = freshProject({ '@sinet/layers': `file:${tarball}`, '@tensorflow/tfjs': '4.22.0' });
+    const out = runNode(
+      dir,
+      'check.mjs',
+      `import * as tf from '@tensorflow/tfjs';
+import { S2Module, SESeparableConvBNPReLU, BilinearResize, InformationBlockingGate, registeredClassNames } from '@sinet/layers';
+await tf.setBackend('cpu');
+const input = tf.input({ shape: [16, 16, 3] });
+let x = new SESeparableConvBNPReLU({ filters: 8, kernelSize: 3, strides: 2, divide: 2 }).apply(input);
+x = new S2Module({ filters: 8, blocks: [[3, 1], [5, 2]] }).apply(x);
+const logits = new BilinearResize({ scale: 2 }).apply(tf.layers.conv2d({ filters: 2, kernelSize: 1 }).apply(x));
+const model = tf.model({ inputs: input, outputs: new InformationBlockingGate().apply(logits) });
+let saved;
+await model.save(tf.io.withSaveHandler(async (a) => { saved = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }));
+const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved));
+const probe = tf.randomNormal([1, 16, 16, 3]);
+const diff = tf.max(tf.abs(tf.sub(model.predict(probe), loaded.predict(probe)))).dataSync()[0];
+console.log(JSON.stringify({ diff, classes: registeredClassNames.length, shape: loaded.outputs[0].shape }));
+`,
+    );
+    const result = JSON.parse(out.trim().split('\n').pop()!);
+    expect(result).toEqual({ diff: 0, classes: 11, shape: [null, 16, 16, 1] });
+    typecheck(dir, 'check.ts', `import { S2Module, type S2ModuleArgs } from '@sinet/layers';\nconst args: S2ModuleArgs = { filters: 8, blocks: [[3, 1]] };\nexport const layer: S2Module = new S2Module(args);\n`);
+  });
+});

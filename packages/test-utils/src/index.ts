@@ -1,0 +1,5 @@
+export { EG1800, haveShared, OFFICIAL_WEIGHTS, PARITY_DIR, repoRoot, sharedPath, sharedRoot } from './shared.js';
+export { readNpy, type NpyArray } from './npy.js';
+export { checkGradient, expectClose, expectNoLeak, maxAbsDiff, randomArray, randomTensor, seededRandom } from './numeric.js';
+export * as reference from './reference.js';
+export { freshDir, freshProject, packageDir, packPackage, runNode, tarballFiles, typecheck } from './pack.js';
