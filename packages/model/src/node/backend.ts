@@ -98,7 +98,12 @@ async function select(choice: BackendChoice, log: ((line: string) => void) | nul
  * Calling again with the same choice returns the same result; another choice switches.
  */
 export function initBackend(choice?: BackendChoice | string, options: InitBackendOptions = {}): Promise<BackendInfo> {
-  const resolved = parseChoice(choice ?? process.env.SINET_BACKEND);
+  let resolved: BackendChoice;
+  try {
+    resolved = parseChoice(choice ?? process.env.SINET_BACKEND);
+  } catch (e) {
+    return Promise.reject(e);
+  }
   if (current && current.choice === resolved) return current.info;
   const log = options.log === undefined ? (line: string) => process.stderr.write(`${line}\n`) : options.log;
   const info = select(resolved, log);

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { PickleError, unpickle } from './pickle.js';
+
+const hex = (s: string) => Uint8Array.from(s.match(/../g)!.map((b) => Number.parseInt(b, 16)));
+// pickle.dumps(OrderedDict([('w', (1, -2, 300, 70000, 2**70, -1.5, 'é', None, True, False)), ('l', [1, 2, 3])]), protocol=2)
+const ORDERED =
+  '800263636f6c6c656374696f6e730a4f726465726564446963740a710029527101285801000000777102284b014afeffffff4d2c014a701101008a0900000000000000004047bff80000000000005802000000c3a971034e888974710458010000006c71055d7106284b014b024b0365752e';
+// pickle.dumps({'k': [b'xy']}, protocol=2): bytes go through _codecs.encode in protocol 2.
+const WITH_CODECS = '80027d710058010000006b71015d7102635f636f646563730a656e636f64650a710358020000007879710458060000006c6174696e31710586710652710761732e';
+
+const findClass = (module: string, name: string) => (module === 'collections' && name === 'OrderedDict' ? () => new Map() : undefined);
+
+describe('unpickle', () => {
+  it('decodes ints of every width, big longs, floats, unicode, None/True/False, tuples, lists and OrderedDict', () => {
+    const bytes = hex(ORDERED);
+    const { value, end } = unpickle(bytes, 0, { findClass });
+    expect(end).toBe(bytes.length);
+    expect(value).toEqual(
+      new Map<string, unknown>([
+        ['w', [1, -2, 300, 70000, 2n ** 70n, -1.5, 'é', null, true, false]],
+        ['l', [1, 2, 3]],
+      ]),
+    );
+  });
+
+  it('never calls a Python global it does not know', () => {
+    expect(() => unpickle(hex(WITH_CODECS), 0, { findClass })).toThrow(/refusing to load the Python global _codecs\.encode/);
+  });
+
+  it('reports truncated data and unknown opcodes with their offset', () => {
+    expect(() => unpickle(hex(ORDERED).subarray(0, 40), 0, { findClass })).toThrow(PickleError);
+    expect(() => unpickle(Uint8Array.from([0x80, 0x02, 0xff]), 0, { findClass })).toThrow(/unsupported pickle opcode 0xff at offset 2/);
+  });
+});

@@ -1,0 +1,114 @@
+import * as tf from '@tensorflow/tfjs';
+import { EG1800, expectClose, haveShared, OFFICIAL_WEIGHTS, randomArray, sharedPath } from '@sinet/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from './node/backend.js';
+import { readImage, readMask } from './node/image-io.js';
+import { InputError } from './pixels.js';
+import { loadSegmenter, Segmenter } from './segmenter.js';
+import { iou, officialModel, untrainedModel } from './test-support.js';
+
+const pixels = (width: number, height: number, channels: number, seed: number) => ({
+  data: Uint8ClampedArray.from(randomArray(width * height * channels, seed, 0, 255), Math.round),
+  width,
+  height,
+});
+
+describe('Segmenter API (untrained weights)', () => {
+  let segmenter: Segmenter;
+  beforeAll(async () => {
+    await initBackend('wasm', { log: null });
+    segmenter = await loadSegmenter(untrainedModel({ inputSize: [64, 64] }));
+  });
+  afterAll(() => segmenter.dispose());
+
+  it('returns probabilities, mask and labels at the input resolution, consistent with each other', async () => {
+    const image = pixels(50, 70, 4, 1); // ImageData-like RGBA
+    const s = await segmenter.segment(image, { threshold: 0.5 });
+    expect([s.width, s.height]).toEqual([50, 70]);
+    expect(s.probabilities.length).toBe(50 * 70);
+    for (let i = 0; i < s.mask.length; i++) {
+      expect(s.probabilities[i]).toBeGreaterThanOrEqual(0);
+      expect(s.probabilities[i]).toBeLessThanOrEqual(1);
+      expect(s.mask[i]).toBe(s.probabilities[i] > 0.5 ? 1 : 0);
+      // Two classes: argmax is person exactly where p > 0.5 (ties aside).
+      if (Math.abs(s.probabilities[i] - 0.5) > 1e-6) expect(s.labels[i]).toBe(s.mask[i]);
+    }
+    expect(s.classNames).toEqual(['background', 'person']);
+  });
+
+  it('RGBA pixels, RGB pixels and a tensor of the same image give the same result', async () => {
+    const rgba = pixels(40, 30, 4, 2);
+    const rgb = { data: new Uint8Array(40 * 30 * 3), width: 40, height: 30 };
+    for (let i = 0; i < 40 * 30; i++) for (let c = 0; c < 3; c++) rgb.data[3 * i + c] = rgba.data[4 * i + c];
+    const a = await segmenter.segment(rgba);
+    const b = await segmenter.segment(rgb);
+    const t = tf.tensor3d(rgb.data, [30, 40, 3], 'int32');
+    const c = await segmenter.segment(t);
+    t.dispose();
+    expectClose(b.probabilities, a.probabilities, 1e-6);
+    expectClose(c.probabilities, a.probabilities, 1e-6);
+  });
+
+  it('a batch tensor gives the same results as single images; a list may mix sizes', async () => {
+    const batch = tf.tensor4d(Uint8Array.from(randomArray(3 * 32 * 48 * 3, 3, 0, 255), Math.round), [3, 32, 48, 3], 'int32');
+    const together = await segmenter.segmentBatch(batch);
+    const singles = await Promise.all(tf.unstack(batch).map(async (x) => (await segmenter.segment(x as tf.Tensor3D)).probabilities));
+    together.forEach((s, i) => expectClose(s.probabilities, singles[i], 1e-5));
+    const mixed = await segmenter.segmentBatch([pixels(20, 10, 3, 4), pixels(8, 16, 1, 5)]);
+    expect(mixed.map((s) => [s.width, s.height])).toEqual([
+      [20, 10],
+      [8, 16],
+    ]);
+    batch.dispose();
+  });
+
+  it('flipHorizontal mirrors the input and the result back', async () => {
+    const image = tf.tensor3d(Uint8Array.from(randomArray(24 * 40 * 3, 6, 0, 255), Math.round), [24, 40, 3], 'int32');
+    const mirrored = tf.reverse(image, 1) as tf.Tensor3D;
+    const direct = await segmenter.segment(image);
+    const viaFlip = await segmenter.segment(mirrored, { flipHorizontal: true });
+    expectClose(viaFlip.probabilities, direct.probabilities, 1e-5);
+    tf.dispose([image, mirrored]);
+  });
+
+  it('100 segmentations leave tf.memory().numTensors unchanged', async () => {
+    const image = pixels(96, 128, 4, 7);
+    await segmenter.segment(image);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 100; i++) await segmenter.segment(image);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('rejects bad input with a clear message', async () => {
+    await expect(segmenter.segment({ data: new Uint8Array(10), width: 4, height: 4 })).rejects.toThrow(/10 values do not make a 4 x 4 image/);
+    await expect(segmenter.segment(tf.zeros([4, 4]) as unknown as tf.Tensor3D)).rejects.toThrow(/rank 2/);
+    await expect(segmenter.segment(tf.zeros([4, 4, 2]) as tf.Tensor3D)).rejects.toThrow(/1, 3 or 4 channels/);
+    await expect(segmenter.segment(pixels(4, 4, 3, 1), { threshold: 2 })).rejects.toThrow(InputError);
+    await expect(segmenter.segmentBatch(tf.zeros([4, 4, 3]) as unknown as tf.Tensor4D)).rejects.toThrow(/rank 3/);
+  });
+
+  it('refuses a model without SINet metadata, and a disposed segmenter', async () => {
+    const plain = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [1] })] });
+    await expect(loadSegmenter(plain)).rejects.toThrow(/no SINet metadata/);
+    const s = await loadSegmenter(untrainedModel({ inputSize: [32, 32] }));
+    s.dispose();
+    await expect(s.segment(pixels(4, 4, 3, 1))).rejects.toThrow(/disposed/);
+  });
+});
+
+describe.runIf(haveShared('segmenting a real portrait', OFFICIAL_WEIGHTS, EG1800))('the official model on a real EG1800 portrait', () => {
+  beforeAll(async () => {
+    await initBackend('wasm', { log: null });
+  });
+
+  it.each([[undefined], [[320, 256] as [number, number]]])('input size %j: the mask matches the hand-made one (IoU > 0.95)', async (inputSize) => {
+    const segmenter = await loadSegmenter(officialModel(), { inputSize });
+    const image = await readImage(sharedPath(...EG1800, 'images', '00030.jpg'));
+    const truth = await readMask(sharedPath(...EG1800, 'masks', '00030.png'));
+    const s = await segmenter.segment(image);
+    expect([s.width, s.height]).toEqual([600, 800]);
+    // 00030 scores 0.98 at 224 x 224 with the official weights; 0.95 leaves room for other sizes.
+    expect(iou(s.mask, Array.from(truth.data, (v) => (v > 127 ? 1 : 0)))).toBeGreaterThan(0.95);
+    segmenter.dispose();
+  });
+});
