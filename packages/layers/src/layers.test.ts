@@ -32,7 +32,9 @@ function randomize(layers: tf.layers.Layer[], seed = 10): void {
       let v = randomArray(n, s++, -1, 1);
       if (/variance/.test(w.originalName)) v = v.map((a) => 0.5 + Math.abs(a));
       if (/alpha/.test(w.originalName)) v = v.map((a) => 0.25 + 0.2 * a); // trained PReLU slopes are small and positive
-      tf.tidy(() => w.write(tf.tensor(v, w.shape as number[])));
+      tf.tidy(() => {
+        w.write(tf.tensor(v, w.shape as number[]));
+      });
     }
 }
 
@@ -207,7 +209,7 @@ describe('gradients', () => {
     const loss = () => tf.sum(tf.mul(layer.apply(xt, { training: true }) as tf.Tensor, r)) as tf.Scalar;
     const grads = tf.variableGrads(loss, layer.trainableWeights.map((w) => w.read() as tf.Variable));
     for (const w of layer.trainableWeights) {
-      const g = grads.grads[w.read().name];
+      const g = grads.grads[(w.read() as tf.Variable).name];
       expect(g, `${name}: no gradient for ${w.originalName}`).toBeDefined();
       const values = g.dataSync();
       expect(values.every(Number.isFinite)).toBe(true);

@@ -103,7 +103,7 @@ describe('training the assembled network', () => {
     const target = randomTensor([2, 64, 64, 2], 5);
     const { grads, value } = tf.variableGrads(() => tf.sum(tf.mul(model.apply(x, { training: true }) as tf.Tensor, target)) as tf.Scalar);
     for (const w of model.trainableWeights) {
-      const g = grads[w.read().name];
+      const g = grads[(w.read() as tf.Variable).name];
       expect(g, w.originalName).toBeDefined();
       expect(g.dataSync().every(Number.isFinite), w.originalName).toBe(true);
     }

@@ -7,6 +7,8 @@ import { benchInference } from '../bench/inference.js';
 import { parseFraction, parsePositiveInt, parseSize } from './args.js';
 import { convertCommand, evalCommand, infoCommand, segmentCommand, SEGMENT_MODES, type Io, type SegmentMode } from './commands.js';
 import { CliError, isExpectedError, UsageError } from './errors.js';
+import { quickstartCommand } from './quickstart.js';
+import path from 'node:path';
 
 const USAGE = `sinet: SINet portrait segmentation for TensorFlow.js
 
@@ -17,12 +19,14 @@ usage:
                 [--background <image|#rrggbb>] [--threshold 0.5] [--input-size HxW]
   sinet eval --model <dir> --data <dir> [--list <ids.txt>] [--json] [--limit N] [--input-size HxW]
   sinet bench [--runs N] [--backends wasm,cpu] [--json]
+  sinet quickstart [--weights <SINet.pth>] [--data <dir>] [--out runs/quickstart]
 
 every command takes --backend ${BACKEND_CHOICES.join('|')} (default: $SINET_BACKEND or auto:
 tfjs-node where it loads, else wasm, else cpu)`;
 
 const OPTIONS = {
   out: { type: 'string' },
+  weights: { type: 'string' },
   model: { type: 'string' },
   data: { type: 'string' },
   list: { type: 'string' },
@@ -45,6 +49,7 @@ const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   segment: ['model', 'out', 'mode', 'background', 'threshold', 'input-size'],
   eval: ['model', 'data', 'list', 'json', 'limit', 'input-size'],
   bench: ['runs', 'backends', 'json'],
+  quickstart: ['weights', 'data', 'out'],
 };
 
 function require<T>(value: T | undefined, option: string, command: string): T {
@@ -120,6 +125,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
         inputSize,
         limit: v.limit ? parsePositiveInt(v.limit, '--limit') : undefined,
       });
+      return 0;
+    case 'quickstart':
+      if (rest.length) throw new UsageError(`quickstart takes no positional arguments, got ${rest.join(' ')}`);
+      await quickstartCommand(io, { weights: v.weights, data: v.data, out: v.out ?? path.join('runs', 'quickstart') });
       return 0;
   }
   throw new CliError(`unhandled command ${command}`);

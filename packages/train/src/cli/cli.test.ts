@@ -1,0 +1,133 @@
+import { EG1800, freshDir, haveShared, OFFICIAL_WEIGHTS, sharedPath } from '@sinet/test-utils';
+import { readImage, writeImage } from '@sinet/model/node';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { main } from './main.js';
+
+interface Run {
+  code: number;
+  out: string[];
+  err: string[];
+  error?: Error;
+}
+
+async function sinet(...argv: string[]): Promise<Run> {
+  const out: string[] = [];
+  const err: string[] = [];
+  try {
+    const code = await main([...argv, '--backend', 'wasm'], { out: (l) => out.push(l), err: (l) => err.push(l) });
+    return { code, out, err };
+  } catch (error) {
+    return { code: -1, out, err, error: error as Error };
+  }
+}
+
+const cliPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli/main.js');
+
+describe('sinet without shared data', () => {
+  it('prints usage, rejects unknown commands and options', async () => {
+    expect((await main(['--help'], { out: () => {}, err: () => {} }))).toBe(0);
+    expect((await sinet('frobnicate')).error?.message).toMatch(/unknown command 'frobnicate'/);
+    expect((await sinet('info', '--data', 'x')).error?.message).toMatch(/info does not take --data/);
+    expect((await sinet('eval', '--model', 'm')).error?.message).toMatch(/eval needs --data/);
+    expect((await sinet('info', '--input-size', '100')).error?.message).toMatch(/multiples of 32/);
+    expect((await sinet('info', '--bogus')).error?.message).toMatch(/Unknown option '--bogus'/);
+  });
+
+  it('info reports 86,910 parameters and 0.064 G MACs for the official architecture', async () => {
+    const text = await sinet('info');
+    expect(text.out.join('\n')).toMatch(/86,910 trainable/);
+    expect(text.out.join('\n')).toMatch(/MACs: +0\.0639 G at 224x224/);
+    const json = JSON.parse((await sinet('info', '--json', '--input-size', '256x320')).out[0]);
+    expect(json).toMatchObject({ parameters: 86910, inputSize: [256, 320], classes: 2 });
+    expect(json.backend).toMatch(/^wasm/);
+  });
+
+  it('convert names a missing or non-PyTorch file', async () => {
+    const dir = freshDir('sinet-cli-');
+    expect((await sinet('convert', path.join(dir, 'missing.pth'), '--out', dir)).error?.message).toMatch(/missing\.pth: no such file/);
+    await fs.writeFile(path.join(dir, 'fake.pth'), 'definitely not a checkpoint');
+    expect((await sinet('convert', path.join(dir, 'fake.pth'), '--out', dir)).error?.message).toMatch(/fake\.pth: not a PyTorch checkpoint/);
+  });
+
+  it('the installed binary prints one error line and exits non-zero, without a stack trace', () => {
+    const r = spawnSync(process.execPath, [cliPath, 'segment', '/no/such/photo.jpg', '--model', '/no/such/model', '--out', '/tmp/x', '--backend', 'cpu'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('sinet: backend'))).toEqual(['sinet: error: /no/such/model: no such model folder or model.json']);
+    const usage = spawnSync(process.execPath, [cliPath, 'convert'], { encoding: 'utf8' });
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).not.toMatch(/\n\s+at /);
+    expect(execFileSync(process.execPath, [cliPath, '--version'], { encoding: 'utf8' }).trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe.runIf(haveShared('CLI tests with the official weights', OFFICIAL_WEIGHTS, EG1800))('sinet with the official weights', () => {
+  const modelDir = freshDir('sinet-cli-model-');
+  const eg1800 = sharedPath(...EG1800);
+
+  beforeAll(async () => {
+    const r = await sinet('convert', sharedPath(...OFFICIAL_WEIGHTS), '--out', modelDir);
+    expect(r.error).toBeUndefined();
+    expect(r.out[0]).toMatch(/335 tensors \(58 BatchNorm counters skipped\), 86,910 parameters/);
+  });
+
+  it('records the MIT licence and the preprocessing in the converted model', async () => {
+    const json = JSON.parse(await fs.readFile(path.join(modelDir, 'model.json'), 'utf8'));
+    expect(json.userDefinedMetadata.sinet.license.name).toBe('MIT');
+    expect(json.userDefinedMetadata.sinet.preprocessing).toMatchObject({ channelOrder: 'BGR', scale: 1 / 255 });
+    expect((await sinet('info', '--model', modelDir)).out.join('\n')).toMatch(/licence: +MIT, NAVER Corp/);
+  });
+
+  it('segment writes each mode at the photo\'s resolution', async () => {
+    const out = freshDir('sinet-cli-seg-');
+    const photo = path.join(eg1800, 'images', '00017.jpg');
+    for (const mode of ['mask', 'cutout', 'blur']) expect((await sinet('segment', photo, '--model', modelDir, '--out', out, '--mode', mode)).error).toBeUndefined();
+    expect((await sinet('segment', photo, '--model', modelDir, '--out', out, '--mode', 'replace', '--background', '#00ff00')).error).toBeUndefined();
+    expect((await sinet('segment', photo, '--model', modelDir, '--out', out, '--mode', 'replace')).error?.message).toMatch(/needs --background/);
+    for (const mode of ['mask', 'cutout', 'blur', 'replace']) {
+      const img = await readImage(path.join(out, `00017.${mode}.png`));
+      expect([img.width, img.height]).toEqual([600, 800]);
+    }
+    // The mask covers the person: roughly the share the hand-made mask has (56.6% at 224 x 224).
+    const mask = await readImage(path.join(out, '00017.mask.png'));
+    const share = mask.data.filter((v, i) => i % 3 === 0 && v > 127).length / (600 * 800);
+    expect(share).toBeGreaterThan(0.5);
+    expect(share).toBeLessThan(0.63);
+  });
+
+  it('eval --json prints exactly one object with the documented keys', async () => {
+    const r = await sinet('eval', '--model', modelDir, '--data', eg1800, '--list', path.join(eg1800, 'val.txt'), '--limit', '4', '--json');
+    expect(r.out).toHaveLength(1);
+    const report = JSON.parse(r.out[0]);
+    expect(Object.keys(report).sort()).toEqual(['backend', 'backgroundIou', 'backgroundIouFull', 'images', 'miou', 'miouFull', 'msPerImage', 'personIou', 'personIouFull'].sort());
+    expect(report.images).toBe(4);
+    for (const k of ['miou', 'personIou', 'backgroundIou', 'miouFull', 'personIouFull', 'backgroundIouFull']) {
+      expect(report[k]).toBeGreaterThan(0.8);
+      expect(report[k]).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('reproduces the official person IoU on the EG1800 val split (95.87, within 0.3 points)', async () => {
+    const r = await sinet('eval', '--model', modelDir, '--data', eg1800, '--list', path.join(eg1800, 'val.txt'), '--json');
+    const report = JSON.parse(r.out[0]);
+    expect(report.images).toBe(133);
+    expect(Math.abs(100 * report.personIou - 95.87)).toBeLessThan(0.3);
+    expect(Math.abs(100 * report.miou - 94.73)).toBeLessThan(0.3);
+  });
+
+  it('eval names a mask whose size differs from its image, and a missing mask', async () => {
+    const dir = freshDir('sinet-cli-bad-ds-');
+    await fs.mkdir(path.join(dir, 'images'));
+    await fs.mkdir(path.join(dir, 'masks'));
+    const noise = (w: number, h: number, c: number) => ({ data: Uint8Array.from({ length: w * h * c }, (_, i) => (i * 7919) % 256), width: w, height: h, channels: c });
+    await writeImage(path.join(dir, 'images', 'a.png'), noise(64, 48, 3));
+    await writeImage(path.join(dir, 'masks', 'a.png'), noise(32, 48, 1));
+    const mismatch = await sinet('eval', '--model', modelDir, '--data', dir);
+    expect(mismatch.error?.message).toMatch(/masks\/a\.png: mask is 32 x 48 but its image .*a\.png is 64 x 48/);
+    await writeImage(path.join(dir, 'images', 'b.png'), noise(64, 48, 3));
+    expect((await sinet('eval', '--model', modelDir, '--data', dir)).error?.message).toMatch(/masks\/b\.png: missing mask/);
+  });
+});

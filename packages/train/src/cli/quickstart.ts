@@ -1,0 +1,78 @@
+/**
+ * `sinet quickstart`, the main job of `pnpm start`: converts the official weights when they are
+ * available and evaluates them on EG1800 when it is; otherwise runs the whole pipeline on an
+ * embedded synthetic portrait so that a fresh clone always has something to run.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { createSINet, DEFAULT_SINET_CONFIG, OFFICIAL_PREPROCESSING, setSINetMetadata, summarizeModel, type PixelData } from '@sinet/model';
+import { saveModel, writeFileAtomic } from '@sinet/model/node';
+import { convertCommand, evalCommand, segmentCommand, type Io } from './commands.js';
+
+/** A deterministic 240 x 320 drawing of head and shoulders on a gradient: no photo needed. */
+export function syntheticPortrait(width = 240, height = 320): PixelData & { channels: 3 } {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const i = 3 * (y * width + x);
+      const head = ((x - width / 2) / (width * 0.2)) ** 2 + ((y - height * 0.38) / (height * 0.2)) ** 2 <= 1;
+      const shoulders = y > height * 0.62 && Math.abs(x - width / 2) < width * 0.45 * Math.min(1, (y - height * 0.6) / (height * 0.12));
+      const person = head || shoulders;
+      data[i] = person ? (head ? 224 : 40) : 60 + (120 * x) / width;
+      data[i + 1] = person ? (head ? 172 : 70) : 140;
+      data[i + 2] = person ? (head ? 140 : 160) : 200 - (100 * y) / height;
+    }
+  return { data, width, height, channels: 3 };
+}
+
+export interface QuickstartOptions {
+  weights?: string;
+  data?: string;
+  out: string;
+}
+
+function sharedDir(): string {
+  return process.env.SINET_SHARED ? path.resolve(process.env.SINET_SHARED) : path.resolve('..', 'shared');
+}
+
+export async function quickstartCommand(io: Io, options: QuickstartOptions): Promise<void> {
+  const weights = options.weights ?? process.env.SINET_WEIGHTS ?? path.join(sharedDir(), 'reference', 'sinet-official', 'SINet.pth');
+  const data = options.data ?? path.join(sharedDir(), 'datasets', 'eg1800');
+  const out = path.resolve(options.out);
+  await fs.mkdir(out, { recursive: true });
+  const samplePath = path.join(out, 'synthetic-portrait.png');
+  const { writeImage } = await import('@sinet/model/node');
+  await writeImage(samplePath, syntheticPortrait());
+
+  if (existsSync(weights)) {
+    const modelDir = path.join(out, 'sinet-official');
+    io.out(`1/3 converting the official weights ${weights}`);
+    await convertCommand(io, weights, modelDir);
+    const hasData = existsSync(path.join(data, 'images'));
+    const photos = hasData ? [path.join(data, 'images', '00017.jpg')].filter(existsSync) : [];
+    io.out(`2/3 segmenting ${photos.length ? photos.join(', ') : samplePath}`);
+    for (const mode of ['mask', 'blur'] as const) await segmentCommand(io, photos.length ? photos : [samplePath], { model: modelDir, out, mode });
+    if (hasData && existsSync(path.join(data, 'val.txt'))) {
+      io.out(`3/3 evaluating on ${data} (val split, the official protocol)`);
+      await evalCommand(io, { model: modelDir, data, list: path.join(data, 'val.txt'), json: false });
+    } else {
+      io.out(`3/3 skipped evaluation: no dataset at ${data} (pass --data <dir> with images/ and masks/)`);
+    }
+    io.out(`done: outputs in ${out}`);
+    return;
+  }
+
+  io.out(`no official weights at ${weights}: running the pipeline with untrained weights on a synthetic portrait.`);
+  io.out('Get SINet.pth from clovaai/ext_portrait_segmentation (result/SINet/SINet.pth, MIT) and run: pnpm start --weights <SINet.pth>');
+  const model = createSINet();
+  setSINetMetadata(model, { format: 1, config: DEFAULT_SINET_CONFIG, classNames: ['background', 'person'], personClass: 1, preprocessing: OFFICIAL_PREPROCESSING, source: 'untrained (quickstart)' });
+  const modelDir = path.join(out, 'sinet-untrained');
+  await saveModel(model, modelDir);
+  const s = summarizeModel(model);
+  model.dispose();
+  io.out(`SINet: ${s.parameters.toLocaleString('en-US')} parameters, ${(s.macs / 1e9).toFixed(4)} GMACs at 224x224 on ${tf.getBackend()}`);
+  await segmentCommand(io, [samplePath], { model: modelDir, out, mode: 'mask' });
+  await writeFileAtomic(path.join(out, 'README.txt'), 'Untrained weights: the mask is noise. Provide the official weights (see the repository README).\n');
+  io.out(`done: outputs in ${out}`);
+}

@@ -1,0 +1,55 @@
+/** Every published package, packed and installed from its tarball alone, works in a fresh project. */
+import { freshDir, freshProject, packageDir, packPackage, runNode, tarballFiles, typecheck } from '@sinet/test-utils';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const PUBLISHED = ['layers', 'model', 'train'];
+
+describe('published packages', () => {
+  const destination = freshDir('sinet-packs-');
+  const tarballs = Object.fromEntries(PUBLISHED.map((name) => [`@sinet/${name}`, packPackage(packageDir(name), destination)]));
+
+  it.each(PUBLISHED)('@sinet/%s holds only built files, README, LICENSE and package.json', (name) => {
+    const files = tarballFiles(tarballs[`@sinet/${name}`]);
+    expect(files.filter((f) => !(f.startsWith('dist/') || ['README.md', 'LICENSE', 'package.json'].includes(f)))).toEqual([]);
+    expect(files.filter((f) => /\.test\.|test-support/.test(f))).toEqual([]);
+    expect(files).toEqual(expect.arrayContaining(['README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts']));
+  });
+
+  it('their entry points import, the sinet bin runs, and the types resolve in a clean project', () => {
+    const files = Object.fromEntries(Object.entries(tarballs).map(([name, file]) => [name, `file:${file}`]));
+    // pnpm pack turned workspace:* into versions; overrides point those at the tarballs.
+    const dir = freshProject({ ...files, '@tensorflow/tfjs': '4.22.0' }, files);
+    const out = runNode(
+      dir,
+      'check.mjs',
+      `import * as layers from '@sinet/layers';
+import * as model from '@sinet/model';
+import * as node from '@sinet/model/node';
+import * as train from '@sinet/train';
+await node.initBackend('wasm', { log: null });
+const sinet = model.createSINet();
+console.log(JSON.stringify({
+  layers: layers.registeredClassNames.length,
+  parameters: model.countParameters(sinet).trainable,
+  node: typeof node.loadSegmenter,
+  train: typeof train.evaluate,
+}));
+`,
+    );
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ layers: 11, parameters: 86910, node: 'function', train: 'function' });
+    const info = JSON.parse(execFileSync(path.join(dir, 'node_modules', '.bin', 'sinet'), ['info', '--json', '--backend', 'wasm'], { encoding: 'utf8' }));
+    expect(info).toMatchObject({ parameters: 86910, macs: expect.any(Number) });
+    typecheck(
+      dir,
+      'check.ts',
+      `import { createSINet, loadSegmenter as load, type Segmentation } from '@sinet/model';
+import { loadSegmenter, readImage } from '@sinet/model/node';
+import { evaluate, type EvalReport } from '@sinet/train';
+export const model = createSINet({ inputSize: [256, 320] });
+export type Results = [Segmentation, EvalReport, typeof load, typeof loadSegmenter, typeof readImage, typeof evaluate];
+`,
+    );
+  });
+});
