@@ -3,7 +3,6 @@
  * Importing this module registers every class with `tf.serialization`, so models that use
  * them load with `tf.loadLayersModel`.
  */
-import * as tf from '@tensorflow/tfjs';
 import { BilinearResize, ChannelShuffle, InformationBlockingGate } from './layers/basic.js';
 import { BNPReLU, ConvBNPReLU, GroupedPointwiseConv2D, SESeparableConvBNPReLU, SeparableConvBNPReLU, SqueezeExcitation } from './layers/conv.js';
 import { S2Block, S2Module } from './layers/s2.js';
@@ -48,6 +47,5 @@ export const sinetLayers = {
   squeezeExcitation: (args?: ConstructorParameters<typeof SqueezeExcitation>[0]) => new SqueezeExcitation(args),
 };
 
-// Keep a reference so bundlers cannot drop the registration side effects.
+/** The className of every layer registered by importing this package. */
 export const registeredClassNames: readonly string[] = SINET_LAYER_CLASSES.map((c) => c.className);
-void tf;

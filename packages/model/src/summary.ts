@@ -10,9 +10,9 @@ const area = (shape: Shape) => (shape[1] ?? 0) * (shape[2] ?? 0);
 
 /** MACs of one layer from its config and shapes; layers without multiplies (BN, PReLU, resize) count 0. */
 function layerMacs(layer: tf.layers.Layer): number {
-  const inShape = layer.inputSpec?.[0]?.shape ?? (layer.input as tf.SymbolicTensor).shape;
-  const input = (Array.isArray(layer.input) ? layer.input[0].shape : inShape) as Shape;
-  const output = (Array.isArray(layer.output) ? layer.output[0].shape : (layer.output as tf.SymbolicTensor).shape) as Shape;
+  const first = (t: tf.SymbolicTensor | tf.SymbolicTensor[]) => (Array.isArray(t) ? t[0] : t).shape as Shape;
+  const input = first(layer.input);
+  const output = first(layer.output);
   const cfg = layer.getConfig() as Record<string, unknown>;
   const cin = input[3] ?? 0;
   const cout = output[3] ?? 0;

@@ -61,6 +61,9 @@ async function tryWasm(): Promise<string> {
 
 async function tryCpu(): Promise<string> {
   if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend failed to initialise');
+  // Our own notice already says cpu is slow; skip tfjs's multi-line "install tfjs-node" banner.
+  const cpu = tf.backend() as unknown as { firstUse?: boolean };
+  if (cpu.firstUse === true) cpu.firstUse = false;
   return 'cpu (pure JavaScript, slow)';
 }
 

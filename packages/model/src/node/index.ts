@@ -1,6 +1,9 @@
 /** Node-only helpers of @sinet/model: backend selection, image files and model folders. */
-import type * as tf from '@tensorflow/tfjs';
-import { loadSegmenter as loadSegmenterCore, type Segmenter, type SegmenterOptions } from '../segmenter.js';
+import * as tf from '@tensorflow/tfjs';
+import { type ImageInput } from '../pixels.js';
+import { Segmenter, type Segmentation, type SegmenterOptions, type SegmentOptions } from '../segmenter.js';
+import { initBackend, type BackendChoice } from './backend.js';
+import { readImage } from './image-io.js';
 import { fileModelHandler } from './model-io.js';
 
 export { BACKEND_CHOICES, BackendError, initBackend, type BackendChoice, type BackendInfo, type InitBackendOptions } from './backend.js';
@@ -8,10 +11,35 @@ export { ImageFileError, readImage, readMask, writeImage, type DecodedImage } fr
 export { fileModelHandler, loadModel, ModelFileError, resolveModelJson, saveModel } from './model-io.js';
 export { writeFileAtomic } from './atomic.js';
 
-/** Like the browser `loadSegmenter`, plus local model folders and model.json paths. */
-export async function loadSegmenter(source: string | tf.LayersModel | tf.io.IOHandler, options: SegmenterOptions = {}): Promise<Segmenter> {
-  if (typeof source === 'string' && !/^(https?|file|indexeddb|localstorage):\/\//i.test(source)) {
-    return loadSegmenterCore(fileModelHandler(source), options);
+/** In Node an image may also be a file path or the bytes of an encoded file (JPEG, PNG, WebP...). */
+export type NodeImageInput = ImageInput | string | Uint8Array;
+
+const decodeIfFile = async (input: NodeImageInput): Promise<ImageInput> =>
+  typeof input === 'string' || input instanceof Uint8Array ? readImage(input) : input;
+
+/** A Segmenter that also takes image files and encoded buffers. */
+export class NodeSegmenter extends Segmenter {
+  override async segment(input: NodeImageInput, options: SegmentOptions = {}): Promise<Segmentation> {
+    return super.segment(await decodeIfFile(input), options);
   }
-  return loadSegmenterCore(source, options);
+
+  override async segmentBatch(inputs: tf.Tensor4D | NodeImageInput[], options: SegmentOptions = {}): Promise<Segmentation[]> {
+    if (inputs instanceof tf.Tensor) return super.segmentBatch(inputs, options);
+    const results: Segmentation[] = [];
+    for (const input of inputs) results.push(await this.segment(input, options));
+    return results;
+  }
+}
+
+export interface NodeSegmenterOptions extends SegmenterOptions {
+  /** Backend to select first (see initBackend); default: keep the current one, or auto if none was chosen. */
+  backend?: BackendChoice;
+}
+
+/** Like the browser `loadSegmenter`, plus local model folders, model.json paths and a backend choice. */
+export async function loadSegmenter(source: string | tf.LayersModel | tf.io.IOHandler, options: NodeSegmenterOptions = {}): Promise<NodeSegmenter> {
+  if (options.backend) await initBackend(options.backend);
+  const local = typeof source === 'string' && !/^(https?|file|indexeddb|localstorage):\/\//i.test(source);
+  const model = source instanceof tf.LayersModel ? source : await tf.loadLayersModel(local ? fileModelHandler(source as string) : source);
+  return new NodeSegmenter(model, options);
 }

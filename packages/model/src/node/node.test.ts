@@ -114,3 +114,21 @@ describe('image files', () => {
     await expect(writeImage(path.join(dir, 'x.bmp'), { data: new Uint8ClampedArray(4), width: 1, height: 1 })).rejects.toThrow(/unsupported output format/);
   });
 });
+
+describe('NodeSegmenter', () => {
+  it('segments an image file path and encoded bytes exactly like decoded pixels, on the backend it was asked for', async () => {
+    const dir = freshDir('sinet-node-seg-');
+    const file = path.join(dir, 'photo.png');
+    await writeImage(file, { data: Uint8ClampedArray.from({ length: 40 * 30 * 3 }, (_, i) => (i * 31) % 256), width: 40, height: 30, channels: 3 });
+    const segmenter = await loadSegmenter(untrainedModel({ inputSize: [32, 32] }), { backend: 'wasm' });
+    expect(tf.getBackend()).toBe('wasm');
+    const fromPixels = await segmenter.segment(await readImage(file));
+    const fromPath = await segmenter.segment(file);
+    const [fromBytes] = await segmenter.segmentBatch([await fs.readFile(file)]);
+    expectClose(fromPath.probabilities, fromPixels.probabilities, 0);
+    expectClose(fromBytes.probabilities, fromPixels.probabilities, 0);
+    await expect(segmenter.segment(path.join(dir, 'nope.jpg'))).rejects.toThrow(/nope\.jpg: no such file/);
+    segmenter.dispose();
+    await initBackend('cpu', { log: null });
+  });
+});

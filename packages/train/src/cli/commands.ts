@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import {
@@ -142,4 +141,3 @@ export async function evalCommand(io: Io, options: { model: string; data: string
   }
 }
 
-export { tf };
