@@ -92,21 +92,14 @@ export function gaussianBlur(rgb: tf.Tensor3D, sigma: number): tf.Tensor3D {
   });
 }
 
-export interface BlurOptions extends CompositeOptions {
-  /** Gaussian sigma of the background blur in pixels. Default 1% of the image diagonal, at least 2. */
-  sigma?: number;
-}
-
-/** Bokeh: the background blurred, the person sharp. */
-export async function blurBackground(image: ImageInput, segmentation: Segmentation, options: BlurOptions = {}): Promise<RgbaImage> {
+/** The photo over `background(rgb)` where the segmentation says background; alpha = probability (soft) or mask. */
+async function overBackground(image: ImageInput, segmentation: Segmentation, soft: boolean, background: (rgb: tf.Tensor3D) => tf.Tensor3D): Promise<RgbaImage> {
   const rgb = imageToRgbTensor(image);
   try {
     checkSameSize(rgb, segmentation);
-    const sigma = options.sigma ?? Math.max(2, 0.01 * Math.hypot(segmentation.width, segmentation.height));
     const blended = tf.tidy(() => {
-      const alpha = alphaTensor(segmentation, options.soft ?? true);
-      const blurred = gaussianBlur(rgb, sigma);
-      return tf.add(tf.mul(rgb, alpha), tf.mul(blurred, tf.sub(1, alpha))) as tf.Tensor3D;
+      const alpha = alphaTensor(segmentation, soft);
+      return tf.add(tf.mul(rgb, alpha), tf.mul(background(rgb), tf.sub(1, alpha))) as tf.Tensor3D;
     });
     try {
       return await toRgba(blended, null);
@@ -116,6 +109,17 @@ export async function blurBackground(image: ImageInput, segmentation: Segmentati
   } finally {
     rgb.dispose();
   }
+}
+
+export interface BlurOptions extends CompositeOptions {
+  /** Gaussian sigma of the background blur in pixels. Default 1% of the image diagonal, at least 2. */
+  sigma?: number;
+}
+
+/** Bokeh: the background blurred, the person sharp. */
+export function blurBackground(image: ImageInput, segmentation: Segmentation, options: BlurOptions = {}): Promise<RgbaImage> {
+  const sigma = options.sigma ?? Math.max(2, 0.01 * Math.hypot(segmentation.width, segmentation.height));
+  return overBackground(image, segmentation, options.soft ?? true, (rgb) => gaussianBlur(rgb, sigma));
 }
 
 /** A colour as [r, g, b] (0..255) or '#rrggbb'. */
@@ -133,27 +137,11 @@ export function parseColour(colour: Colour): [number, number, number] {
 
 /** The person over a new background: a colour, or an image (stretched to the photo's size). */
 export async function replaceBackground(image: ImageInput, segmentation: Segmentation, background: Colour | ImageInput, options: CompositeOptions = {}): Promise<RgbaImage> {
-  const rgb = imageToRgbTensor(image);
-  try {
-    checkSameSize(rgb, segmentation);
+  const colour = Array.isArray(background) || typeof background === 'string' ? parseColour(background as Colour) : null;
+  return overBackground(image, segmentation, options.soft ?? true, (rgb) => {
     const [h, w] = rgb.shape;
-    const blended = tf.tidy(() => {
-      const alpha = alphaTensor(segmentation, options.soft ?? true);
-      let back: tf.Tensor3D;
-      if (Array.isArray(background) || typeof background === 'string') {
-        back = tf.broadcastTo(tf.tensor1d(parseColour(background as Colour)), [h, w, 3]) as tf.Tensor3D;
-      } else {
-        const b = imageToRgbTensor(background as ImageInput, 'background');
-        back = b.shape[0] === h && b.shape[1] === w ? b : tf.image.resizeBilinear(b, [h, w], false, true);
-      }
-      return tf.add(tf.mul(rgb, alpha), tf.mul(back, tf.sub(1, alpha))) as tf.Tensor3D;
-    });
-    try {
-      return await toRgba(blended, null);
-    } finally {
-      blended.dispose();
-    }
-  } finally {
-    rgb.dispose();
-  }
+    if (colour) return tf.broadcastTo(tf.tensor1d(colour), [h, w, 3]) as tf.Tensor3D;
+    const b = imageToRgbTensor(background as ImageInput, 'background');
+    return b.shape[0] === h && b.shape[1] === w ? b : tf.image.resizeBilinear(b, [h, w], false, true);
+  });
 }
