@@ -3,3 +3,4 @@ export { readNpy, type NpyArray } from './npy.js';
 export { checkGradient, expectClose, expectNoLeak, maxAbsDiff, randomArray, randomTensor, seededRandom } from './numeric.js';
 export * as reference from './reference.js';
 export { freshDir, freshProject, packageDir, packPackage, runNode, tarballFiles, typecheck } from './pack.js';
+export { useBackend } from './backend.js';

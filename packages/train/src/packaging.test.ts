@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const PUBLISHED = ['layers', 'model', 'train'];
+const PUBLISHED = ['layers', 'losses', 'model', 'train'];
 
 describe('published packages', () => {
   const destination = freshDir('sinet-packs-');
@@ -24,7 +24,9 @@ describe('published packages', () => {
     const out = runNode(
       dir,
       'check.mjs',
-      `import * as layers from '@sinet/layers';
+      `import * as tf from '@tensorflow/tfjs';
+import * as layers from '@sinet/layers';
+import * as losses from '@sinet/losses';
 import * as model from '@sinet/model';
 import * as node from '@sinet/model/node';
 import * as train from '@sinet/train';
@@ -35,10 +37,14 @@ console.log(JSON.stringify({
   parameters: model.countParameters(sinet).trainable,
   node: typeof node.loadSegmenter,
   train: typeof train.evaluate,
+  // Uniform logits: cross-entropy ln 2, and an all-background mask has no band.
+  loss: losses.sinetLoss()(tf.zeros([1, 8, 8], 'int32'), tf.zeros([1, 8, 8, 2])).dataSync()[0],
 }));
 `,
     );
-    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ layers: 11, parameters: 86910, node: 'function', train: 'function' });
+    const result = JSON.parse(out.trim().split('\n').pop()!);
+    expect(result).toMatchObject({ layers: 11, parameters: 86910, node: 'function', train: 'function' });
+    expect(result.loss).toBeCloseTo(Math.log(2), 6);
     const info = JSON.parse(execFileSync(path.join(dir, 'node_modules', '.bin', 'sinet'), ['info', '--json', '--backend', 'wasm'], { encoding: 'utf8' }));
     expect(info).toMatchObject({ parameters: 86910, macs: expect.any(Number) });
     typecheck(

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { initBackend, BACKEND_CHOICES } from '@sinet/model/node';
 import { benchInference } from '../bench/inference.js';
+import { benchLosses } from '../bench/losses.js';
 import { parseFraction, parsePositiveInt, parseSize } from './args.js';
 import { convertCommand, evalCommand, infoCommand, segmentCommand, SEGMENT_MODES, type Io, type SegmentMode } from './commands.js';
 import { CliError, isExpectedError, UsageError } from './errors.js';
@@ -18,7 +19,7 @@ usage:
   sinet segment <images...> --model <dir> --out <dir> [--mode mask|cutout|blur|replace]
                 [--background <image|#rrggbb>] [--threshold 0.5] [--input-size HxW]
   sinet eval --model <dir> --data <dir> [--list <ids.txt>] [--json] [--limit N] [--input-size HxW]
-  sinet bench [--runs N] [--backends wasm,cpu] [--json]
+  sinet bench [--suite inference|losses|all] [--runs N] [--backends wasm,cpu] [--batch 24] [--step-batch 4] [--json]
   sinet quickstart [--weights <SINet.pth>] [--data <dir>] [--out runs/quickstart]
 
 every command takes --backend ${BACKEND_CHOICES.join('|')} (default: $SINET_BACKEND or auto:
@@ -37,6 +38,9 @@ const OPTIONS = {
   limit: { type: 'string' },
   runs: { type: 'string' },
   backends: { type: 'string' },
+  suite: { type: 'string' },
+  batch: { type: 'string' },
+  'step-batch': { type: 'string' },
   backend: { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -48,7 +52,7 @@ const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   info: ['model', 'input-size', 'json'],
   segment: ['model', 'out', 'mode', 'background', 'threshold', 'input-size'],
   eval: ['model', 'data', 'list', 'json', 'limit', 'input-size'],
-  bench: ['runs', 'backends', 'json'],
+  bench: ['runs', 'backends', 'json', 'suite', 'batch', 'step-batch'],
   quickstart: ['weights', 'data', 'out'],
 };
 
@@ -82,14 +86,29 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   const inputSize = v['input-size'] ? parseSize(v['input-size'], '--input-size') : undefined;
   if (command === 'bench') {
-    const backends = (v.backends ?? 'wasm,cpu').split(',').map((b) => b.trim()).filter(Boolean);
+    const suite = v.suite ?? 'all';
+    if (!['inference', 'losses', 'all'].includes(suite)) throw new UsageError(`--suite must be inference, losses or all, got '${suite}'`);
     const runs = v.runs ? parsePositiveInt(v.runs, '--runs') : 20;
-    io.err('sinet bench: inference medians (random weights)');
-    const rows = await benchInference(backends, runs, io.err);
-    const base = rows.filter((r) => r.backend === rows[0].backend);
-    const withRatio = rows.map((r) => ({ ...r, ratioToFirst: r.medianMs / base.find((b) => b.case === r.case)!.medianMs }));
-    if (v.json) io.out(JSON.stringify(withRatio));
-    else for (const r of withRatio) io.out(`${r.backend.padEnd(10)} ${r.case.padEnd(24)} median ${r.medianMs.toFixed(1).padStart(8)} ms  p10 ${r.p10Ms.toFixed(1)}  p90 ${r.p90Ms.toFixed(1)}  x${r.ratioToFirst.toFixed(2)} vs ${rows[0].backend}`);
+    const results: Record<string, unknown> = {};
+    if (suite !== 'losses') {
+      const backends = (v.backends ?? 'wasm,cpu').split(',').map((b) => b.trim()).filter(Boolean);
+      io.err('sinet bench: inference medians (random weights)');
+      const rows = await benchInference(backends, runs, io.err);
+      const withRatio = rows.map((r) => ({ ...r, ratioToFirst: r.medianMs / rows.find((b) => b.case === r.case)!.medianMs }));
+      results.inference = withRatio;
+      if (!v.json) for (const r of withRatio) io.out(`${r.backend.padEnd(10)} ${r.case.padEnd(24)} median ${r.medianMs.toFixed(1).padStart(8)} ms  p10 ${r.p10Ms.toFixed(1)}  p90 ${r.p90Ms.toFixed(1)}  x${r.ratioToFirst.toFixed(2)} vs ${rows[0].backend}`);
+    }
+    if (suite !== 'inference') {
+      // Training needs gradient kernels: the cpu backend has them all (tfjs-node too, where it loads).
+      const backend = v.backend ?? 'cpu';
+      const batch = v.batch ? parsePositiveInt(v.batch, '--batch') : 24;
+      const stepBatch = v['step-batch'] ? parsePositiveInt(v['step-batch'], '--step-batch') : backend === 'tensorflow' ? batch : 4;
+      io.err(`sinet bench: loss + gradient at batch ${batch}, 224x224, 2 classes vs one SINet training step`);
+      const losses = await benchLosses({ backend, batch, stepBatch, runs: Math.min(runs, 5) }, io.err);
+      results.losses = losses;
+      if (!v.json) for (const r of losses.rows) io.out(`${r.backend.padEnd(10)} ${r.loss.padEnd(36)} median ${r.medianMs.toFixed(0).padStart(6)} ms  ${(100 * r.fractionOfStep).toFixed(2)}% of a training step (target < 10%)`);
+    }
+    if (v.json) io.out(JSON.stringify(results));
     return 0;
   }
   const backend = await initBackend(v.backend, { log: v.json ? null : io.err });

@@ -2,23 +2,31 @@
  * `sinet eval`: the protocol of the official code. The image is resized to the model's input
  * size (bilinear), predicted by argmax, and compared with the mask resized to the same size
  * (nearest); the 2 x 2 confusion is summed over all images. The *Full figures compare at the
- * mask's own resolution, with the logits resized bilinearly.
+ * mask's own resolution, with the logits resized bilinearly. Boundary F-score (Csurka et al.,
+ * tolerance 0.75% of the diagonal) is the mean over images; boundary IoU (Cheng et al.,
+ * d = 2% of the diagonal) sums each class's band intersection and union over the data set.
  */
 import * as tf from '@tensorflow/tfjs';
+import { boundaryFScore, boundaryIou, ConfusionMatrix } from '@sinet/losses';
 import { InputError, type Segmenter } from '@sinet/model';
 import { ImageFileError, readImage, readMask } from '@sinet/model/node';
 import { DatasetError, type DatasetEntry } from '../data/folder-dataset.js';
-import { addConfusion, emptyConfusion, iouFigures, type BinaryConfusion } from './confusion.js';
 
 export interface EvalReport {
   miou: number;
   personIou: number;
   backgroundIou: number;
+  /** Mean boundary F-score over images, at the model's input size. */
+  boundaryF: number;
+  /** Boundary IoU over the data set, at the model's input size. */
+  boundaryIou: number;
   miouFull: number;
   personIouFull: number;
   backgroundIouFull: number;
+  boundaryFFull: number;
+  boundaryIouFull: number;
   images: number;
-  /** Mean time per image of preprocessing, network and scoring (file decoding excluded). */
+  /** Mean time per image of preprocessing, network and reading the prediction (decoding and scoring excluded). */
   msPerImage: number;
   backend: string;
 }
@@ -28,26 +36,39 @@ export interface EvalOptions {
   onImage?: (done: number, total: number, entry: DatasetEntry) => void;
 }
 
-/** Person pixels are mask values > 127. Returns [TP, FP, FN, TN] of prediction vs truth (both 0/1 int32). */
-function confusionCounts(prediction: tf.Tensor, truth: tf.Tensor): tf.Tensor1D {
-  return tf.tidy(() => {
-    const p = tf.cast(prediction, 'float32');
-    const t = tf.cast(truth, 'float32');
-    const tp = tf.sum(tf.mul(p, t));
-    const predicted = tf.sum(p);
-    const actual = tf.sum(t);
-    const total = tf.scalar(p.size);
-    // FP = predicted - TP, FN = actual - TP, TN = total - predicted - actual + TP.
-    return tf.stack([tp, tf.sub(predicted, tp), tf.sub(actual, tp), tf.add(tf.sub(tf.sub(total, predicted), actual), tp)]) as tf.Tensor1D;
-  });
+/** Accumulates the figures of one resolution. */
+class Scores {
+  readonly confusion = new ConfusionMatrix(2);
+  private fSum = 0;
+  private images = 0;
+  private readonly band = [
+    [0, 0],
+    [0, 0],
+  ];
+
+  add(truth: Int32Array, prediction: Int32Array, width: number, height: number): void {
+    this.confusion.update(truth, prediction);
+    this.fSum += boundaryFScore(truth, prediction, { width, height, classes: [0, 1] }).fScore;
+    for (const c of boundaryIou(truth, prediction, { width, height, classes: [0, 1] }).perClass) {
+      this.band[c.class][0] += c.intersection;
+      this.band[c.class][1] += c.union;
+    }
+    this.images++;
+  }
+
+  report(): { miou: number; personIou: number; backgroundIou: number; boundaryF: number; boundaryIou: number } {
+    const [backgroundIou, personIou] = this.confusion.perClassIou().map((v) => (Number.isNaN(v) ? 1 : v));
+    const bandIou = this.band.map(([i, u]) => (u === 0 ? 1 : i / u));
+    return { miou: (backgroundIou + personIou) / 2, personIou, backgroundIou, boundaryF: this.fSum / this.images, boundaryIou: (bandIou[0] + bandIou[1]) / 2 };
+  }
 }
 
 export async function evaluate(segmenter: Segmenter, entries: DatasetEntry[], options: EvalOptions = {}): Promise<EvalReport> {
   if (entries.length === 0) throw new DatasetError('nothing to evaluate: the image list is empty');
   if (segmenter.metadata.config.classes !== 2) throw new InputError(`sinet eval scores person vs background; this model has ${segmenter.metadata.config.classes} classes`);
   const person = segmenter.metadata.personClass;
-  const atModel: BinaryConfusion = emptyConfusion();
-  const atFull: BinaryConfusion = emptyConfusion();
+  const atModel = new Scores();
+  const atFull = new Scores();
   const [mh, mw] = segmenter.inputSize;
   let busyMs = 0;
   for (let i = 0; i < entries.length; i++) {
@@ -57,30 +78,35 @@ export async function evaluate(segmenter: Segmenter, entries: DatasetEntry[], op
       throw new ImageFileError(entry.mask, `mask is ${mask.width} x ${mask.height} but its image ${entry.image} is ${image.width} x ${image.height}`);
     }
     const start = performance.now();
-    const counts = tf.tidy(() => {
+    // Maps of 0 (background) / 1 (person): truth is mask > 127.
+    const maps = tf.tidy(() => {
       const rgb = tf.expandDims(tf.tensor3d(image.data, [image.height, image.width, 3], 'float32'), 0) as tf.Tensor4D;
-      const truth = tf.greater(tf.tensor4d(mask.data, [1, mask.height, mask.width, 1], 'int32'), 127);
+      const truth = tf.cast(tf.greater(tf.tensor4d(mask.data, [1, mask.height, mask.width, 1], 'int32'), 127), 'int32') as tf.Tensor4D;
       const logits = segmenter.predictLogits(rgb);
-      const predicted = tf.equal(tf.argMax(logits, -1), person);
-      const truthSmall = tf.squeeze(tf.image.resizeNearestNeighbor(tf.cast(truth, 'int32') as tf.Tensor4D, [mh, mw], false, false), [3]);
-      const logitsFull = tf.image.resizeBilinear(logits, [mask.height, mask.width], false, true);
-      const predictedFull = tf.equal(tf.argMax(logitsFull, -1), person);
-      return tf.stack([confusionCounts(predicted, truthSmall), confusionCounts(predictedFull, tf.squeeze(truth, [3]))]);
+      const isPerson = (l: tf.Tensor4D) => tf.cast(tf.equal(tf.argMax(l, -1), person), 'int32');
+      return [
+        isPerson(logits),
+        tf.image.resizeNearestNeighbor(truth, [mh, mw], false, false),
+        isPerson(tf.image.resizeBilinear(logits, [mask.height, mask.width], false, true)),
+        truth,
+      ];
     });
-    const values = await counts.data();
-    counts.dispose();
+    const [predSmall, truthSmall, predFull, truthFull] = (await Promise.all(maps.map((t) => t.data()))) as Int32Array[];
+    tf.dispose(maps);
     busyMs += performance.now() - start;
-    addConfusion(atModel, values[0], values[1], values[2], values[3]);
-    addConfusion(atFull, values[4], values[5], values[6], values[7]);
+    atModel.add(truthSmall, predSmall, mw, mh);
+    atFull.add(truthFull, predFull, mask.width, mask.height);
     options.onImage?.(i + 1, entries.length, entry);
   }
-  const small = iouFigures(atModel);
-  const full = iouFigures(atFull);
+  const small = atModel.report();
+  const full = atFull.report();
   return {
     ...small,
     miouFull: full.miou,
     personIouFull: full.personIou,
     backgroundIouFull: full.backgroundIou,
+    boundaryFFull: full.boundaryF,
+    boundaryIouFull: full.boundaryIou,
     images: entries.length,
     msPerImage: busyMs / entries.length,
     backend: tf.getBackend(),
