@@ -9,5 +9,5 @@ export { softmaxCrossEntropy, type CrossEntropyOptions } from './cross-entropy.j
 export { DEFAULT_IGNORE_LABEL, LabelShapeError, prepareLabels, resizeLabels, type PreparedLabels } from './labels.js';
 export { lovaszHinge, lovaszSoftmax, type LovaszOptions, type LovaszSoftmaxOptions } from './lovasz.js';
 export { softDiceLoss, softIouLoss, type OverlapOptions } from './overlap.js';
-export { boundaryFScore, boundaryIou, classBoundary, innerBoundary, type BoundaryFScore, type BoundaryFScoreOptions, type BoundaryIou, type BoundaryIouOptions, type BoundaryMetricOptions } from './metrics/boundary.js';
+export { boundaryFScore, boundaryFScoreOfTensors, boundaryIou, boundaryIouOfTensors, classBoundary, innerBoundary, type BoundaryFScore, type BoundaryFScoreOptions, type BoundaryIou, type BoundaryIouOptions, type BoundaryMetricOptions } from './metrics/boundary.js';
 export { ConfusionMatrix } from './metrics/confusion.js';

@@ -156,3 +156,24 @@ export function boundaryIou(truth: Labels, prediction: Labels, options: Boundary
   const iou = perClass.length === 0 ? 1 : perClass.reduce((s, c) => s + c.iou, 0) / perClass.length;
   return { iou, perClass };
 }
+
+/** Reads a [H, W] or [H, W, 1] tensor of class indices asynchronously. */
+async function labelsOfTensor(t: { shape: number[]; data(): Promise<ArrayLike<number>> }, what: string): Promise<{ data: ArrayLike<number>; width: number; height: number }> {
+  const [height, width, channels = 1] = t.shape;
+  if ((t.shape.length !== 2 && t.shape.length !== 3) || channels !== 1) throw new Error(`${what} must be a [height, width] label tensor, got shape [${t.shape}]`);
+  return { data: await t.data(), width, height };
+}
+
+type LabelTensor = { shape: number[]; data(): Promise<ArrayLike<number>> };
+
+/** boundaryFScore on [H, W] label tensors (read asynchronously). */
+export async function boundaryFScoreOfTensors(truth: LabelTensor, prediction: LabelTensor, options: Omit<BoundaryFScoreOptions, 'width' | 'height'> = {}): Promise<BoundaryFScore> {
+  const [t, p] = await Promise.all([labelsOfTensor(truth, 'truth'), labelsOfTensor(prediction, 'prediction')]);
+  return boundaryFScore(t.data, p.data, { ...options, width: t.width, height: t.height });
+}
+
+/** boundaryIou on [H, W] label tensors (read asynchronously). */
+export async function boundaryIouOfTensors(truth: LabelTensor, prediction: LabelTensor, options: Omit<BoundaryIouOptions, 'width' | 'height'> = {}): Promise<BoundaryIou> {
+  const [t, p] = await Promise.all([labelsOfTensor(truth, 'truth'), labelsOfTensor(prediction, 'prediction')]);
+  return boundaryIou(t.data, p.data, { ...options, width: t.width, height: t.height });
+}

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { boundaryFScore, boundaryIou, classBoundary, ConfusionMatrix, innerBoundary } from '../index.js';
+import { boundaryFScore, boundaryFScoreOfTensors, boundaryIou, boundaryIouOfTensors, classBoundary, ConfusionMatrix, innerBoundary } from '../index.js';
 
 /** A w x h label map with a filled rectangle of class 1 (rows y0..y1, cols x0..x1 inclusive). */
 function rectangle(w: number, h: number, y0: number, y1: number, x0: number, x1: number): Uint8Array {
@@ -78,5 +78,18 @@ describe('boundary IoU (Cheng et al.)', () => {
     // The whole 6 x 6 image is one class: with d = 1 only the inner 4 x 4 survives erosion.
     expect(innerBoundary(full, 6, 6, 1).reduce((a, b) => a + b, 0)).toBe(20);
     expect(boundaryIou(full, full, { width: 6, height: 6, distance: 1 }).iou).toBe(1);
+  });
+});
+
+describe('boundary metrics on tensors', () => {
+  it('give the typed-array results and name a wrong shape', async () => {
+    const truth = rectangle(40, 40, 10, 19, 10, 19);
+    const shifted = rectangle(40, 40, 15, 24, 10, 19);
+    const t = tf.tensor2d(truth, [40, 40], 'int32');
+    const p = tf.tensor3d(shifted, [40, 40, 1], 'int32');
+    expect(await boundaryFScoreOfTensors(t, p, { tolerance: 2 })).toEqual(boundaryFScore(truth, shifted, { width: 40, height: 40, tolerance: 2 }));
+    expect(await boundaryIouOfTensors(t, p)).toEqual(boundaryIou(truth, shifted, { width: 40, height: 40 }));
+    await expect(boundaryIouOfTensors(tf.zeros([1, 4, 4, 1]), p)).rejects.toThrow(/truth must be a \[height, width\] label tensor/);
+    tf.dispose([t, p]);
   });
 });
