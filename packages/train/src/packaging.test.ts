@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const PUBLISHED = ['layers', 'losses', 'model', 'train'];
+const PUBLISHED = ['augment', 'layers', 'losses', 'model', 'train'];
 
 describe('published packages', () => {
   const destination = freshDir('sinet-packs-');
@@ -25,6 +25,8 @@ describe('published packages', () => {
       dir,
       'check.mjs',
       `import * as tf from '@tensorflow/tfjs';
+import * as augment from '@sinet/augment';
+import { augmentTensors } from '@sinet/augment/tf';
 import * as layers from '@sinet/layers';
 import * as losses from '@sinet/losses';
 import * as model from '@sinet/model';
@@ -37,13 +39,15 @@ console.log(JSON.stringify({
   parameters: model.countParameters(sinet).trainable,
   node: typeof node.loadSegmenter,
   train: typeof train.evaluate,
+  augment: augment.sinetBlog({ seed: 1 }).augmentSample({ image: { data: new Uint8Array(12), width: 2, height: 2, channels: 3 } }).image.width,
+  augmentTf: typeof augmentTensors,
   // Uniform logits: cross-entropy ln 2, and an all-background mask has no band.
   loss: losses.sinetLoss()(tf.zeros([1, 8, 8], 'int32'), tf.zeros([1, 8, 8, 2])).dataSync()[0],
 }));
 `,
     );
     const result = JSON.parse(out.trim().split('\n').pop()!);
-    expect(result).toMatchObject({ layers: 11, parameters: 86910, node: 'function', train: 'function' });
+    expect(result).toMatchObject({ layers: 11, parameters: 86910, node: 'function', train: 'function', augment: 2, augmentTf: 'function' });
     expect(result.loss).toBeCloseTo(Math.log(2), 6);
     const info = JSON.parse(execFileSync(path.join(dir, 'node_modules', '.bin', 'sinet'), ['info', '--json', '--backend', 'wasm'], { encoding: 'utf8' }));
     expect(info).toMatchObject({ parameters: 86910, macs: expect.any(Number) });

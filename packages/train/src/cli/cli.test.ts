@@ -46,6 +46,24 @@ describe('sinet without shared data', () => {
     expect(json.backend).toMatch(/^wasm/);
   });
 
+  it('augment-preview writes a contact sheet with the mask outlined, and names a bad preset', async () => {
+    const dir = freshDir('sinet-cli-aug-');
+    const w = 60;
+    const h = 80;
+    const mask = Uint8Array.from({ length: w * h }, (_, i) => (Math.hypot((i % w) - 30, Math.floor(i / w) - 40) < 20 ? 255 : 0));
+    await writeImage(path.join(dir, 'p.png'), { data: Uint8Array.from({ length: w * h * 3 }, (_, i) => (mask[Math.floor(i / 3)] ? 200 : 40)), width: w, height: h, channels: 3 });
+    await writeImage(path.join(dir, 'm.png'), { data: mask, width: w, height: h, channels: 1 });
+    const r = await sinet('augment-preview', path.join(dir, 'p.png'), '--mask', path.join(dir, 'm.png'), '--preset', 'sinetOfficial', '--n', '6', '--size', '40', '--out', path.join(dir, 'grid.png'));
+    expect(r.error).toBeUndefined();
+    const sheet = await readImage(path.join(dir, 'grid.png'));
+    // 6 samples: 3 columns x 2 rows of 30 x 40 cells with 4-pixel gaps.
+    expect([sheet.width, sheet.height]).toEqual([3 * 30 + 4 * 4, 2 * 40 + 3 * 4]);
+    let magenta = 0;
+    for (let i = 0; i < sheet.data.length; i += 3) if (sheet.data[i] === 255 && sheet.data[i + 1] === 0 && sheet.data[i + 2] === 255) magenta++;
+    expect(magenta).toBeGreaterThan(6 * 20);
+    expect((await sinet('augment-preview', path.join(dir, 'p.png'), '--preset', 'fancy', '--out', path.join(dir, 'x.png'))).error?.message).toMatch(/--preset must be one of sinetBlog/);
+  });
+
   it('convert names a missing or non-PyTorch file', async () => {
     const dir = freshDir('sinet-cli-');
     expect((await sinet('convert', path.join(dir, 'missing.pth'), '--out', dir)).error?.message).toMatch(/missing\.pth: no such file/);

@@ -5,6 +5,8 @@ import { parseArgs } from 'node:util';
 import { initBackend, BACKEND_CHOICES } from '@sinet/model/node';
 import { benchInference } from '../bench/inference.js';
 import { benchLosses } from '../bench/losses.js';
+import { benchAugment } from '../bench/augment.js';
+import { augmentPreviewCommand } from './augment-preview.js';
 import { parseFraction, parsePositiveInt, parseSize } from './args.js';
 import { convertCommand, evalCommand, infoCommand, segmentCommand, SEGMENT_MODES, type Io, type SegmentMode } from './commands.js';
 import { CliError, isExpectedError, UsageError } from './errors.js';
@@ -19,8 +21,9 @@ usage:
   sinet segment <images...> --model <dir> --out <dir> [--mode mask|cutout|blur|replace]
                 [--background <image|#rrggbb>] [--threshold 0.5] [--input-size HxW]
   sinet eval --model <dir> --data <dir> [--list <ids.txt>] [--json] [--limit N] [--input-size HxW]
-  sinet bench [--suite inference|losses|all] [--runs N] [--backends wasm,cpu] [--batch 24] [--step-batch 4] [--json]
+  sinet bench [--suite inference|losses|augment|all] [--runs N] [--backends wasm,cpu] [--batch 24] [--step-batch 4] [--json]
   sinet quickstart [--weights <SINet.pth>] [--data <dir>] [--out runs/quickstart]
+  sinet augment-preview <image> [--mask <mask>] --preset <name> [--n 16] [--size 224] [--seed 1] --out grid.png
 
 every command takes --backend ${BACKEND_CHOICES.join('|')} (default: $SINET_BACKEND or auto:
 tfjs-node where it loads, else wasm, else cpu)`;
@@ -28,6 +31,11 @@ tfjs-node where it loads, else wasm, else cpu)`;
 const OPTIONS = {
   out: { type: 'string' },
   weights: { type: 'string' },
+  mask: { type: 'string' },
+  preset: { type: 'string' },
+  n: { type: 'string' },
+  size: { type: 'string' },
+  seed: { type: 'string' },
   model: { type: 'string' },
   data: { type: 'string' },
   list: { type: 'string' },
@@ -54,6 +62,7 @@ const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   eval: ['model', 'data', 'list', 'json', 'limit', 'input-size'],
   bench: ['runs', 'backends', 'json', 'suite', 'batch', 'step-batch'],
   quickstart: ['weights', 'data', 'out'],
+  'augment-preview': ['mask', 'preset', 'n', 'size', 'seed', 'out'],
 };
 
 function require<T>(value: T | undefined, option: string, command: string): T {
@@ -87,10 +96,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const inputSize = v['input-size'] ? parseSize(v['input-size'], '--input-size') : undefined;
   if (command === 'bench') {
     const suite = v.suite ?? 'all';
-    if (!['inference', 'losses', 'all'].includes(suite)) throw new UsageError(`--suite must be inference, losses or all, got '${suite}'`);
+    if (!['inference', 'losses', 'augment', 'all'].includes(suite)) throw new UsageError(`--suite must be inference, losses, augment or all, got '${suite}'`);
     const runs = v.runs ? parsePositiveInt(v.runs, '--runs') : 20;
     const results: Record<string, unknown> = {};
-    if (suite !== 'losses') {
+    if (suite === 'inference' || suite === 'all') {
       const backends = (v.backends ?? 'wasm,cpu').split(',').map((b) => b.trim()).filter(Boolean);
       io.err('sinet bench: inference medians (random weights)');
       const rows = await benchInference(backends, runs, io.err);
@@ -98,7 +107,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       results.inference = withRatio;
       if (!v.json) for (const r of withRatio) io.out(`${r.backend.padEnd(10)} ${r.case.padEnd(24)} median ${r.medianMs.toFixed(1).padStart(8)} ms  p10 ${r.p10Ms.toFixed(1)}  p90 ${r.p90Ms.toFixed(1)}  x${r.ratioToFirst.toFixed(2)} vs ${rows[0].backend}`);
     }
-    if (suite !== 'inference') {
+    if (suite === 'losses' || suite === 'all') {
       // Training needs gradient kernels: the cpu backend has them all (tfjs-node too, where it loads).
       const backend = v.backend ?? 'cpu';
       const batch = v.batch ? parsePositiveInt(v.batch, '--batch') : 24;
@@ -107,6 +116,17 @@ export async function main(argv: string[], io: Io): Promise<number> {
       const losses = await benchLosses({ backend, batch, stepBatch, runs: Math.min(runs, 5) }, io.err);
       results.losses = losses;
       if (!v.json) for (const r of losses.rows) io.out(`${r.backend.padEnd(10)} ${r.loss.padEnd(36)} median ${r.medianMs.toFixed(0).padStart(6)} ms  ${(100 * r.fractionOfStep).toFixed(2)}% of a training step (target < 10%)`);
+    }
+    if (suite === 'augment' || suite === 'all') {
+      io.err('sinet bench: augmentation pairs per second at 224x224, one core (target >= 300 for sinetBlog)');
+      const rows = benchAugment(Math.min(runs, 7), io.err);
+      results.augment = rows;
+      const losses = results.losses as { stepMs: number } | undefined;
+      // Next to training throughput: images per second of a SINet training step on this machine.
+      const trainingRate = losses ? (1000 * 24) / losses.stepMs : null;
+      if (!v.json)
+        for (const r of rows)
+          io.out(`augment    ${r.preset.padEnd(22)} ${r.pairsPerSecond.toFixed(0).padStart(6)} pairs/s${trainingRate ? `  (${(r.pairsPerSecond / trainingRate).toFixed(0)}x the ${trainingRate.toFixed(2)} img/s of training)` : ''}`);
     }
     if (v.json) io.out(JSON.stringify(results));
     return 0;
@@ -143,6 +163,18 @@ export async function main(argv: string[], io: Io): Promise<number> {
         json: v.json,
         inputSize,
         limit: v.limit ? parsePositiveInt(v.limit, '--limit') : undefined,
+      });
+      return 0;
+    case 'augment-preview':
+      if (rest.length !== 1) throw new UsageError('augment-preview takes one image: sinet augment-preview <image> --preset <name> --out grid.png');
+      await augmentPreviewCommand(io, {
+        image: rest[0],
+        mask: v.mask,
+        preset: require(v.preset, 'preset', 'augment-preview'),
+        n: v.n ? parsePositiveInt(v.n, '--n') : 16,
+        size: v.size ? parsePositiveInt(v.size, '--size') : 224,
+        seed: v.seed ? parsePositiveInt(v.seed, '--seed') : 1,
+        out: require(v.out, 'out', 'augment-preview'),
       });
       return 0;
     case 'quickstart':

@@ -1,0 +1,416 @@
+/**
+ * Geometric augmenters. Each samples one transform per image and applies it to the image
+ * (nearest or bilinear) and identically to the mask and extra maps (always nearest, filled with
+ * `maskFill` where the image gets `cval`). Coordinates are pixel indices; the centre of rotation
+ * and scaling is the image centre ((w - 1) / 2, (h - 1) / 2), so flips, 90-degree turns and
+ * integer shifts are exact.
+ */
+import { Augmenter, type AugmenterOptions } from './augmenter.js';
+import { clampByte, mapLabels, newImage, type ImageU8, type LabelMap, type Sample } from './image.js';
+import { checkParam, ParamError, sample, type Param } from './params.js';
+import type { Rng } from './random.js';
+
+export type BorderMode = 'constant' | 'edge' | 'reflect' | 'symmetric' | 'wrap';
+export type Interpolation = 'nearest' | 'bilinear';
+const MODES: BorderMode[] = ['constant', 'edge', 'reflect', 'symmetric', 'wrap'];
+
+/** Index i mapped into [0, n) by the mode, or -1 for 'constant' outside. */
+function borderIndex(i: number, n: number, mode: BorderMode): number {
+  if (i >= 0 && i < n) return i;
+  switch (mode) {
+    case 'constant':
+      return -1;
+    case 'edge':
+      return i < 0 ? 0 : n - 1;
+    case 'wrap':
+      return ((i % n) + n) % n;
+    case 'reflect': {
+      // numpy 'reflect': mirror without repeating the edge (-1 -> 1).
+      if (n === 1) return 0;
+      const period = 2 * (n - 1);
+      const m = ((i % period) + period) % period;
+      return m < n ? m : period - m;
+    }
+    case 'symmetric': {
+      // numpy 'symmetric': mirror repeating the edge (-1 -> 0).
+      const period = 2 * n;
+      const m = ((i % period) + period) % period;
+      return m < n ? m : period - 1 - m;
+    }
+  }
+}
+
+/** Inverse affine map: output pixel (x, y) reads source (a x + b y + c, d x + e y + f). */
+export type InverseMatrix = [number, number, number, number, number, number];
+
+export interface WarpOptions {
+  width: number;
+  height: number;
+  interpolation: Interpolation;
+  mode: BorderMode;
+  /** Fill per channel for 'constant'. */
+  cval: number[];
+}
+
+export function warpImage(src: ImageU8, m: InverseMatrix, o: WarpOptions): ImageU8 {
+  const { width: sw, height: sh, channels: c, data } = src;
+  const out = newImage(o.width, o.height, c);
+  const dst = out.data;
+  const [a, b, cc, d, e, f] = m;
+  const nearest = o.interpolation === 'nearest';
+  const cval = o.cval;
+  let at = 0;
+  for (let y = 0; y < o.height; y++) {
+    // Source coordinates advance by (a, d) per output pixel along a row.
+    let sx = b * y + cc;
+    let sy = e * y + f;
+    for (let x = 0; x < o.width; x++, sx += a, sy += d, at += c) {
+      if (nearest) {
+        let ix = Math.round(sx);
+        let iy = Math.round(sy);
+        if (ix < 0 || iy < 0 || ix >= sw || iy >= sh) {
+          ix = borderIndex(ix, sw, o.mode);
+          iy = borderIndex(iy, sh, o.mode);
+          if (ix < 0 || iy < 0) {
+            for (let k = 0; k < c; k++) dst[at + k] = cval[k];
+            continue;
+          }
+        }
+        const from = (iy * sw + ix) * c;
+        for (let k = 0; k < c; k++) dst[at + k] = data[from + k];
+        continue;
+      }
+      const x0 = Math.floor(sx);
+      const y0 = Math.floor(sy);
+      const fx = sx - x0;
+      const fy = sy - y0;
+      const w00 = (1 - fx) * (1 - fy);
+      const w01 = fx * (1 - fy);
+      const w10 = (1 - fx) * fy;
+      const w11 = fx * fy;
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < sw && y0 + 1 < sh) {
+        // Interior: all four neighbours exist.
+        const p00 = (y0 * sw + x0) * c;
+        const p10 = p00 + sw * c;
+        for (let k = 0; k < c; k++) {
+          const v = data[p00 + k] * w00 + data[p00 + c + k] * w01 + data[p10 + k] * w10 + data[p10 + c + k] * w11;
+          dst[at + k] = v + 0.5; // Uint8 store truncates: +0.5 rounds (v is within 0..255).
+        }
+        continue;
+      }
+      const ix0 = borderIndex(x0, sw, o.mode);
+      const ix1 = borderIndex(x0 + 1, sw, o.mode);
+      const iy0 = borderIndex(y0, sh, o.mode);
+      const iy1 = borderIndex(y0 + 1, sh, o.mode);
+      for (let k = 0; k < c; k++) {
+        const v00 = ix0 < 0 || iy0 < 0 ? cval[k] : data[(iy0 * sw + ix0) * c + k];
+        const v01 = ix1 < 0 || iy0 < 0 ? cval[k] : data[(iy0 * sw + ix1) * c + k];
+        const v10 = ix0 < 0 || iy1 < 0 ? cval[k] : data[(iy1 * sw + ix0) * c + k];
+        const v11 = ix1 < 0 || iy1 < 0 ? cval[k] : data[(iy1 * sw + ix1) * c + k];
+        dst[at + k] = clampByte(v00 * w00 + v01 * w01 + v10 * w10 + v11 * w11);
+      }
+    }
+  }
+  return out;
+}
+
+export function warpLabels(src: LabelMap, m: InverseMatrix, width: number, height: number, mode: BorderMode, fill: number): LabelMap {
+  const out = new Uint8Array(width * height);
+  const [a, b, c, d, e, f] = m;
+  const { width: sw, height: sh, data } = src;
+  let at = 0;
+  for (let y = 0; y < height; y++) {
+    let sx = b * y + c;
+    let sy = e * y + f;
+    for (let x = 0; x < width; x++, sx += a, sy += d, at++) {
+      let ix = Math.round(sx);
+      let iy = Math.round(sy);
+      if (ix < 0 || iy < 0 || ix >= sw || iy >= sh) {
+        ix = borderIndex(ix, sw, mode);
+        iy = borderIndex(iy, sh, mode);
+        if (ix < 0 || iy < 0) {
+          out[at] = fill;
+          continue;
+        }
+      }
+      out[at] = data[iy * sw + ix];
+    }
+  }
+  return { data: out, width, height };
+}
+
+export interface GeometricOptions extends AugmenterOptions {
+  /** Label written into masks and extra maps where the image gets `cval` (0, or e.g. 255 to ignore). Default 0. */
+  maskFill?: number;
+}
+
+function checkMaskFill(where: string, fill: number | undefined): void {
+  if (fill !== undefined && !(Number.isInteger(fill) && fill >= 0 && fill <= 255)) throw new ParamError(`${where}: 'maskFill' must be an integer in 0..255, got ${fill}`);
+}
+
+function warpSample(s: Sample, m: InverseMatrix, o: WarpOptions, maskFill: number): Sample {
+  return { image: warpImage(s.image, m, o), ...mapLabels(s, (map) => warpLabels(map, m, o.width, o.height, o.mode, maskFill)) };
+}
+
+export class Fliplr extends Augmenter {
+  protected apply(s: Sample): Sample {
+    const { width: w, height: h } = s.image;
+    return warpSample(s, [-1, 0, w - 1, 0, 1, 0], { width: w, height: h, interpolation: 'nearest', mode: 'edge', cval: [0, 0, 0, 0] }, 0);
+  }
+}
+
+export class Flipud extends Augmenter {
+  protected apply(s: Sample): Sample {
+    const { width: w, height: h } = s.image;
+    return warpSample(s, [1, 0, 0, 0, -1, h - 1], { width: w, height: h, interpolation: 'nearest', mode: 'edge', cval: [0, 0, 0, 0] }, 0);
+  }
+}
+
+/** Rotation by k x 90 degrees clockwise; output is transposed in size for odd k. */
+export class Rot90 extends Augmenter {
+  constructor(
+    private readonly k: Param = [0, 3],
+    options: AugmenterOptions = {},
+  ) {
+    super(options);
+    checkParam('Rot90', 'k', k, { integer: true });
+  }
+
+  protected apply(s: Sample, rng: Rng): Sample {
+    const k = ((sample(this.k, rng, true) % 4) + 4) % 4;
+    const { width: w, height: h } = s.image;
+    const matrices: InverseMatrix[] = [
+      [1, 0, 0, 0, 1, 0],
+      [0, 1, 0, -1, 0, h - 1], // clockwise: out (x, y) reads (y, h - 1 - x)
+      [-1, 0, w - 1, 0, -1, h - 1],
+      [0, -1, w - 1, 1, 0, 0],
+    ];
+    const [ow, oh] = k % 2 ? [h, w] : [w, h];
+    return warpSample(s, matrices[k], { width: ow, height: oh, interpolation: 'nearest', mode: 'edge', cval: [0, 0, 0, 0] }, 0);
+  }
+}
+
+export interface AffineOptions extends GeometricOptions {
+  /** Zoom factor, or per axis. 1 = unchanged. */
+  scale?: Param | { x?: Param; y?: Param };
+  /** Shift as a fraction of the image size, per axis or both. */
+  translatePercent?: Param | { x?: Param; y?: Param };
+  /** Shift in pixels, per axis or both. */
+  translatePx?: Param | { x?: Param; y?: Param };
+  /** Degrees, clockwise. */
+  rotate?: Param;
+  /** Degrees of x shear. */
+  shear?: Param;
+  /** 'nearest' or 'bilinear' for the image, or a list to choose from (imgaug's order 0/1). Default 'bilinear'. */
+  order?: Interpolation | Interpolation[];
+  /** Border mode, or a list to choose from. Default 'constant'. */
+  mode?: BorderMode | BorderMode[];
+  /** Fill for 'constant': a parameter sampled per image (same for all channels). Default 0. */
+  cval?: Param;
+}
+
+type Axes = { x: Param; y: Param };
+
+function axes(p: Param | { x?: Param; y?: Param } | undefined, fallback: number, where: string, field: string): Axes & { shared: boolean } {
+  if (p === undefined) return { x: fallback, y: fallback, shared: true };
+  if (typeof p === 'object' && !Array.isArray(p)) {
+    const o = p as { x?: Param; y?: Param };
+    checkParam(where, `${field}.x`, o.x);
+    checkParam(where, `${field}.y`, o.y);
+    return { x: o.x ?? fallback, y: o.y ?? fallback, shared: false };
+  }
+  checkParam(where, field, p as Param);
+  return { x: p as Param, y: p as Param, shared: true };
+}
+
+/** Scale, translate, rotate and shear about the image centre. */
+export class Affine extends Augmenter {
+  private readonly scale: Axes & { shared: boolean };
+  private readonly percent: Axes & { shared: boolean };
+  private readonly px: Axes & { shared: boolean };
+
+  constructor(private readonly options: AffineOptions = {}) {
+    super(options);
+    this.scale = axes(options.scale, 1, 'Affine', 'scale');
+    this.percent = axes(options.translatePercent, 0, 'Affine', 'translatePercent');
+    this.px = axes(options.translatePx, 0, 'Affine', 'translatePx');
+    checkParam('Affine', 'rotate', options.rotate);
+    checkParam('Affine', 'shear', options.shear, { min: -89, max: 89 });
+    checkParam('Affine', 'cval', options.cval, { min: 0, max: 255 });
+    checkMaskFill('Affine', options.maskFill);
+    for (const mode of [options.mode ?? 'constant'].flat()) if (!MODES.includes(mode)) throw new ParamError(`Affine: unknown mode '${mode}' (use ${MODES.join(', ')})`);
+    for (const order of [options.order ?? 'bilinear'].flat()) if (order !== 'nearest' && order !== 'bilinear') throw new ParamError(`Affine: unknown order '${order}' (use nearest or bilinear)`);
+  }
+
+  protected apply(s: Sample, rng: Rng): Sample {
+    const o = this.options;
+    const { width: w, height: h, channels } = s.image;
+    const pair = (a: Axes & { shared: boolean }) => {
+      const x = sample(a.x, rng);
+      return [x, a.shared ? x : sample(a.y, rng)];
+    };
+    const [sx, sy] = pair(this.scale);
+    const [pxp, pyp] = pair(this.percent);
+    const [tpx, tpy] = pair(this.px);
+    const rotate = (sample(o.rotate ?? 0, rng) * Math.PI) / 180;
+    const shear = (sample(o.shear ?? 0, rng) * Math.PI) / 180;
+    const order = Array.isArray(o.order) ? rng.choice(o.order) : ((o.order as Interpolation) ?? 'bilinear');
+    const mode = Array.isArray(o.mode) ? rng.choice(o.mode) : ((o.mode as BorderMode) ?? 'constant');
+    const cval = clampByte(sample(o.cval ?? 0, rng));
+    if (!(sx > 0 && sy > 0)) throw new ParamError(`Affine: sampled scale ${sx}, ${sy} is not positive`);
+    // Forward map about the centre: p' = R * Shear * S * (p - c) + c + t.
+    const cx = (w - 1) / 2;
+    const cy = (h - 1) / 2;
+    const cos = Math.cos(rotate);
+    const sin = Math.sin(rotate);
+    const k = Math.tan(shear);
+    // A = R * [[1, k], [0, 1]] * diag(sx, sy)
+    const a11 = cos * sx;
+    const a12 = (cos * k - sin) * sy;
+    const a21 = sin * sx;
+    const a22 = (sin * k + cos) * sy;
+    const tx = tpx + pxp * w;
+    const ty = tpy + pyp * h;
+    const det = a11 * a22 - a12 * a21;
+    const i11 = a22 / det;
+    const i12 = -a12 / det;
+    const i21 = -a21 / det;
+    const i22 = a11 / det;
+    // Source = A^-1 (p' - c - t) + c.
+    const ox = cx + tx;
+    const oy = cy + ty;
+    const m: InverseMatrix = [i11, i12, cx - i11 * ox - i12 * oy, i21, i22, cy - i21 * ox - i22 * oy];
+    return warpSample(s, m, { width: w, height: h, interpolation: order, mode, cval: new Array(channels).fill(cval) }, o.maskFill ?? 0);
+  }
+}
+
+/** Rotation about the centre (imgaug's Rotate). */
+export class Rotate extends Affine {
+  constructor(rotate: Param = [-30, 30], options: Omit<AffineOptions, 'rotate'> = {}) {
+    super({ ...options, rotate });
+  }
+}
+
+export interface CropAndPadOptions extends GeometricOptions {
+  /** Pixels added (positive) or cropped (negative) per side: one parameter for all, or [top, right, bottom, left]. */
+  px?: Param | [Param, Param, Param, Param];
+  /** The same as fractions of the height (top, bottom) or width (right, left). */
+  percent?: Param | [Param, Param, Param, Param];
+  /** Resize the result back to the input size. Default true. */
+  keepSize?: boolean;
+  /** Pad mode; default 'constant' with `cval`. */
+  mode?: BorderMode;
+  cval?: Param;
+}
+
+/** Crop or pad each side (imgaug's CropAndPad); optionally resized back to the input size. */
+export class CropAndPad extends Augmenter {
+  constructor(private readonly options: CropAndPadOptions) {
+    super(options);
+    if ((options.px === undefined) === (options.percent === undefined)) throw new ParamError(`CropAndPad: give exactly one of 'px' and 'percent'`);
+    const spec = (options.px ?? options.percent)!;
+    const sides = (Array.isArray(spec) && spec.length === 4 ? spec : [spec]) as Param[];
+    sides.forEach((p, i) => checkParam('CropAndPad', options.px !== undefined ? `px[${i}]` : `percent[${i}]`, p, options.percent !== undefined ? { min: -1 } : {}));
+    checkParam('CropAndPad', 'cval', options.cval, { min: 0, max: 255 });
+    checkMaskFill('CropAndPad', options.maskFill);
+  }
+
+  protected apply(s: Sample, rng: Rng): Sample {
+    const o = this.options;
+    const { width: w, height: h, channels } = s.image;
+    const spec = (o.px ?? o.percent)!;
+    // Four entries are per side (top, right, bottom, left); anything else is one parameter for all sides.
+    const four = (Array.isArray(spec) && spec.length === 4 ? spec : [spec, spec, spec, spec]) as Param[];
+    const sizes = [h, w, h, w];
+    const [top, right, bottom, left] = four.map((p, i) => Math.round(o.px !== undefined ? sample(p, rng, true) : sample(p, rng) * sizes[i]));
+    const ow = w + left + right;
+    const oh = h + top + bottom;
+    if (ow < 1 || oh < 1) throw new ParamError(`CropAndPad: cropping ${JSON.stringify([top, right, bottom, left])} leaves nothing of a ${w} x ${h} image`);
+    const mode = o.mode ?? 'constant';
+    const cval = clampByte(sample(o.cval ?? 0, rng));
+    const shifted = warpSample(s, [1, 0, -left, 0, 1, -top], { width: ow, height: oh, interpolation: 'nearest', mode, cval: new Array(channels).fill(cval) }, o.maskFill ?? 0);
+    return o.keepSize === false ? shifted : resizeSample(shifted, w, h, 'bilinear');
+  }
+}
+
+/** Resamples with half-pixel centres: image bilinear (or nearest), labels nearest. */
+export function resizeSample(s: Sample, width: number, height: number, interpolation: Interpolation): Sample {
+  const { width: w, height: h } = s.image;
+  if (w === width && h === height) return s;
+  const ax = w / width;
+  const ay = h / height;
+  // Half-pixel centres: source = (x + 0.5) * scale - 0.5.
+  const m: InverseMatrix = [ax, 0, 0.5 * ax - 0.5, 0, ay, 0.5 * ay - 0.5];
+  return warpSample(s, m, { width, height, interpolation, mode: 'edge', cval: [0, 0, 0, 0] }, 0);
+}
+
+export interface ResizeOptions extends AugmenterOptions {
+  /** Output [width, height] or one size for both; or use `scale`. */
+  size?: number | [number, number];
+  /** Factor, sampled per image. */
+  scale?: Param;
+  interpolation?: Interpolation;
+}
+
+export class Resize extends Augmenter {
+  constructor(private readonly options: ResizeOptions) {
+    super(options);
+    if ((options.size === undefined) === (options.scale === undefined)) throw new ParamError(`Resize: give exactly one of 'size' and 'scale'`);
+    if (options.size !== undefined) for (const v of [options.size].flat()) if (!(Number.isInteger(v) && v > 0)) throw new ParamError(`Resize: 'size' must hold positive integers, got ${JSON.stringify(options.size)}`);
+    checkParam('Resize', 'scale', options.scale, { min: 1e-3 });
+  }
+
+  protected apply(s: Sample, rng: Rng): Sample {
+    const { size, scale, interpolation = 'bilinear' } = this.options;
+    if (size !== undefined) {
+      const [w, h] = Array.isArray(size) ? size : [size, size];
+      return resizeSample(s, w, h, interpolation);
+    }
+    const f = sample(scale!, rng);
+    return resizeSample(s, Math.max(1, Math.round(s.image.width * f)), Math.max(1, Math.round(s.image.height * f)), interpolation);
+  }
+}
+
+export interface RandomResizedCropOptions extends AugmenterOptions {
+  /** Output [width, height]. */
+  size: [number, number];
+  /** Area of the crop as a fraction of the image. Default [0.08, 1]. */
+  scale?: [number, number];
+  /** Aspect ratio (width / height) range, sampled log-uniformly. Default [3/4, 4/3]. */
+  ratio?: [number, number];
+}
+
+/** torchvision's RandomResizedCrop: a random area and aspect ratio, resized to `size`. */
+export class RandomResizedCrop extends Augmenter {
+  constructor(private readonly options: RandomResizedCropOptions) {
+    super(options);
+    checkParam('RandomResizedCrop', 'scale', options.scale, { min: 0, max: 1 });
+    checkParam('RandomResizedCrop', 'ratio', options.ratio, { min: 1e-3 });
+    if (!Array.isArray(options.size) || options.size.some((v) => !(Number.isInteger(v) && v > 0))) throw new ParamError(`RandomResizedCrop: 'size' must be [width, height], got ${JSON.stringify(options.size)}`);
+  }
+
+  protected apply(s: Sample, rng: Rng): Sample {
+    const { width: w, height: h } = s.image;
+    const [smin, smax] = this.options.scale ?? [0.08, 1];
+    const [rmin, rmax] = this.options.ratio ?? [3 / 4, 4 / 3];
+    let cw = w;
+    let ch = h;
+    let x0 = 0;
+    let y0 = 0;
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const area = w * h * rng.uniform(smin, smax);
+      const ratio = Math.exp(rng.uniform(Math.log(rmin), Math.log(rmax)));
+      const tw = Math.round(Math.sqrt(area * ratio));
+      const th = Math.round(Math.sqrt(area / ratio));
+      if (tw >= 1 && th >= 1 && tw <= w && th <= h) {
+        cw = tw;
+        ch = th;
+        x0 = rng.integer(0, w - tw);
+        y0 = rng.integer(0, h - th);
+        break;
+      }
+    }
+    const cropped = warpSample(s, [1, 0, x0, 0, 1, y0], { width: cw, height: ch, interpolation: 'nearest', mode: 'edge', cval: [0, 0, 0, 0] }, 0);
+    return resizeSample(cropped, this.options.size[0], this.options.size[1], 'bilinear');
+  }
+}
