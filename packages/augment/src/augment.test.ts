@@ -28,6 +28,7 @@ import {
   someOf,
   sometimes,
   fromImageData,
+  fuseGeometry,
   toImageData,
   type ImageU8,
   type LabelMap,
@@ -322,5 +323,27 @@ describe('presets and adapters', () => {
     expect(im.channels).toBe(4);
     expect(Array.from(toImageData(new Fliplr().augmentSample({ image: im }).image).data)).toEqual([5, 6, 7, 8, 1, 2, 3, 4]);
     expect(Array.from(toImageData(img(1, 1, 1, [9])).data)).toEqual([9, 9, 9, 255]);
+  });
+});
+
+describe('fused geometry', () => {
+  it('one composed warp equals the steps applied one after another (exact maps, nearest)', () => {
+    const s = encoded(40, 30, 21);
+    const steps = () => [new Fliplr(), new Affine({ translatePx: { x: 3, y: -2 }, order: 'nearest' }), new Flipud(), new Affine({ rotate: 180, order: 'nearest' })];
+    const one = fuseGeometry(steps()).augmentSample(s);
+    const chained = sequential(steps()).augmentSample(s);
+    expect(Array.from(one.image.data)).toEqual(Array.from(chained.image.data));
+    expect(Array.from(one.mask!.data)).toEqual(Array.from(chained.mask!.data));
+  });
+
+  it('fuses through sometimes() and runs non-affine steps in between in order', () => {
+    const s = encoded(40, 30, 22);
+    const make = () => fuseGeometry([sometimes(1, new Fliplr()), new Add({ value: 7 }), sometimes(0, new Flipud(), new Fliplr())], { seed: 4 });
+    const out = make().augmentSample(s);
+    // flip, +7, flip back: the original image plus 7 (clipped), mask unchanged.
+    expect(Array.from(out.mask!.data)).toEqual(Array.from(s.mask!.data));
+    expect(Array.from(out.image.data)).toEqual(Array.from(s.image.data, (v) => Math.min(255, v + 7)));
+    expect(make().canPlanWarp()).toBe(false);
+    expect(fuseGeometry([new Fliplr(), sometimes(0.5, new Flipud())]).canPlanWarp()).toBe(true);
   });
 });

@@ -7,6 +7,21 @@ import { AugmentInputError, checkSample, type Batch, type Sample } from './image
 import { checkProbability, ParamError, type Param } from './params.js';
 import { Rng } from './random.js';
 
+/**
+ * One affine map planned by a geometric augmenter, so that consecutive ones can be composed into
+ * a single resampling. `forward` maps input pixel coordinates to output ones:
+ * (x', y') = (a x + b y + c, d x + e y + f).
+ */
+export interface PlannedWarp {
+  forward: [number, number, number, number, number, number];
+  interpolation: 'nearest' | 'bilinear';
+  mode: 'constant' | 'edge' | 'reflect' | 'symmetric' | 'wrap';
+  cval: number;
+  maskFill: number;
+  /** A pure pixel permutation (a flip): never reads outside the image, so its border settings do not matter. */
+  exact?: boolean;
+}
+
 export interface AugmenterOptions {
   /** Seed of this augmenter's own generator; without one it draws from its parent's. */
   seed?: number;
@@ -29,6 +44,21 @@ export abstract class Augmenter {
   /** Child augmenters, for walking a pipeline. */
   children(): Augmenter[] {
     return [];
+  }
+
+  /** Whether this augmenter is a single size-preserving affine map (see planWarp). */
+  canPlanWarp(): boolean {
+    return false;
+  }
+
+  /** Samples this augmenter's affine map for an image of this size; null means identity. */
+  planWarp(_width: number, _height: number, _rng: Rng): PlannedWarp | null {
+    throw new Error(`${this.name} is not a single affine map`);
+  }
+
+  /** The generator this augmenter draws from when its parent passes `rng`. */
+  protected generator(rng: Rng): Rng {
+    return this.ownRng ?? rng;
   }
 
   /** Runs this augmenter inside a pipeline (parents call this on their children). */
@@ -159,6 +189,16 @@ export class Sometimes extends Augmenter {
   protected apply(sample: Sample, rng: Rng): Sample {
     if (rng.random() < this.p) return this.then.run(sample, rng);
     return this.otherwise ? this.otherwise.run(sample, rng) : sample;
+  }
+
+  override canPlanWarp(): boolean {
+    return this.then.canPlanWarp() && (this.otherwise?.canPlanWarp() ?? true);
+  }
+
+  override planWarp(width: number, height: number, rng: Rng): PlannedWarp | null {
+    const g = this.generator(rng);
+    if (g.random() < this.p) return this.then.planWarp(width, height, g);
+    return this.otherwise ? this.otherwise.planWarp(width, height, g) : null;
   }
 }
 

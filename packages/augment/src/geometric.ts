@@ -5,7 +5,7 @@
  * and scaling is the image centre ((w - 1) / 2, (h - 1) / 2), so flips, 90-degree turns and
  * integer shifts are exact.
  */
-import { Augmenter, type AugmenterOptions } from './augmenter.js';
+import { Augmenter, type AugmenterOptions, type PlannedWarp } from './augmenter.js';
 import { clampByte, mapLabels, newImage, type ImageU8, type LabelMap, type Sample } from './image.js';
 import { checkParam, ParamError, sample, type Param } from './params.js';
 import type { Rng } from './random.js';
@@ -152,19 +152,117 @@ function warpSample(s: Sample, m: InverseMatrix, o: WarpOptions, maskFill: numbe
   return { image: warpImage(s.image, m, o), ...mapLabels(s, (map) => warpLabels(map, m, o.width, o.height, o.mode, maskFill)) };
 }
 
-export class Fliplr extends Augmenter {
-  protected apply(s: Sample): Sample {
-    const { width: w, height: h } = s.image;
-    return warpSample(s, [-1, 0, w - 1, 0, 1, 0], { width: w, height: h, interpolation: 'nearest', mode: 'edge', cval: [0, 0, 0, 0] }, 0);
+/** Inverts a forward affine map. */
+export function invertAffine(m: PlannedWarp['forward']): InverseMatrix {
+  const [a, b, c, d, e, f] = m;
+  const det = a * e - b * d;
+  if (Math.abs(det) < 1e-12) throw new ParamError('affine map is not invertible (scale 0?)');
+  const ia = e / det;
+  const ib = -b / det;
+  const id = -d / det;
+  const ie = a / det;
+  return [ia, ib, -(ia * c + ib * f), id, ie, -(id * c + ie * f)];
+}
+
+/** Second after first: p -> second(first(p)). */
+export function composeAffine(first: PlannedWarp['forward'], second: PlannedWarp['forward']): PlannedWarp['forward'] {
+  const [a1, b1, c1, d1, e1, f1] = first;
+  const [a2, b2, c2, d2, e2, f2] = second;
+  return [a2 * a1 + b2 * d1, a2 * b1 + b2 * e1, a2 * c1 + b2 * f1 + c2, d2 * a1 + e2 * d1, d2 * b1 + e2 * e1, d2 * c1 + e2 * f1 + f2];
+}
+
+/** `second` after `first`: border mode and fill of the first step that can pad, bilinear if either is. */
+function composePlans(first: PlannedWarp, second: PlannedWarp): PlannedWarp {
+  const interpolation = first.interpolation === 'bilinear' || second.interpolation === 'bilinear' ? 'bilinear' : 'nearest';
+  const border = first.exact ? second : first;
+  return { ...border, forward: composeAffine(first.forward, second.forward), interpolation, exact: first.exact && second.exact };
+}
+
+function applyPlan(s: Sample, plan: PlannedWarp): Sample {
+  const { width: w, height: h, channels } = s.image;
+  return warpSample(s, invertAffine(plan.forward), { width: w, height: h, interpolation: plan.interpolation, mode: plan.mode, cval: new Array(channels).fill(plan.cval) }, plan.maskFill);
+}
+
+/** Base of augmenters that are one size-preserving affine map per image. */
+abstract class AffineAugmenter extends Augmenter {
+  override canPlanWarp(): boolean {
+    return true;
+  }
+  abstract override planWarp(width: number, height: number, rng: Rng): PlannedWarp | null;
+  protected apply(s: Sample, rng: Rng): Sample {
+    const plan = this.planWarp(s.image.width, s.image.height, rng);
+    return plan ? applyPlan(s, plan) : s;
   }
 }
 
-export class Flipud extends Augmenter {
-  protected apply(s: Sample): Sample {
-    const { width: w, height: h } = s.image;
-    return warpSample(s, [1, 0, 0, 0, -1, h - 1], { width: w, height: h, interpolation: 'nearest', mode: 'edge', cval: [0, 0, 0, 0] }, 0);
+export class Fliplr extends AffineAugmenter {
+  override planWarp(width: number): PlannedWarp {
+    return { forward: [-1, 0, width - 1, 0, 1, 0], interpolation: 'nearest', mode: 'edge', cval: 0, maskFill: 0, exact: true };
   }
 }
+
+export class Flipud extends AffineAugmenter {
+  override planWarp(_width: number, height: number): PlannedWarp {
+    return { forward: [1, 0, 0, 0, -1, height - 1], interpolation: 'nearest', mode: 'edge', cval: 0, maskFill: 0, exact: true };
+  }
+}
+
+export interface FuseGeometryOptions extends AugmenterOptions {
+  /** Keep the fill of the first step (default) for areas padded by any step. */
+}
+
+/**
+ * Runs its children in order like `sequential`, but composes every run of consecutive affine
+ * steps (flips, Affine, Rotate, also inside `sometimes`) into one resampling: sharper and several
+ * times faster than resampling after each step. Padded areas take the border mode and fill of
+ * the first applied step that can pad (not a flip); interpolation is bilinear if any step asks for it.
+ */
+export class FusedGeometry extends Augmenter {
+  constructor(
+    private readonly steps: Augmenter[],
+    options: FuseGeometryOptions = {},
+  ) {
+    super(options);
+    if (!Array.isArray(steps) || steps.some((c) => !(c instanceof Augmenter))) throw new ParamError('fuseGeometry: children must be augmenters');
+  }
+
+  override children(): Augmenter[] {
+    return this.steps;
+  }
+
+  override canPlanWarp(): boolean {
+    return this.steps.every((c) => c.canPlanWarp());
+  }
+
+  override planWarp(width: number, height: number, rng: Rng): PlannedWarp | null {
+    const g = this.generator(rng);
+    const plans = this.steps.map((step) => step.planWarp(width, height, g)).filter((p): p is PlannedWarp => p !== null);
+    return plans.length === 0 ? null : plans.reduce(composePlans);
+  }
+
+  protected apply(s: Sample, rng: Rng): Sample {
+    let out = s;
+    let run: Augmenter[] = [];
+    const flush = () => {
+      if (run.length) {
+        const plan = new FusedGeometry(run).planWarp(out.image.width, out.image.height, rng);
+        if (plan) out = applyPlan(out, plan);
+        run = [];
+      }
+    };
+    for (const step of this.steps) {
+      if (step.canPlanWarp()) run.push(step);
+      else {
+        flush();
+        out = step.run(out, rng);
+      }
+    }
+    flush();
+    return out;
+  }
+}
+
+export const fuseGeometry = (children: Augmenter[], options: FuseGeometryOptions = {}): FusedGeometry => new FusedGeometry(children, options);
 
 /** Rotation by k x 90 degrees clockwise; output is transposed in size for odd k. */
 export class Rot90 extends Augmenter {
@@ -224,7 +322,7 @@ function axes(p: Param | { x?: Param; y?: Param } | undefined, fallback: number,
 }
 
 /** Scale, translate, rotate and shear about the image centre. */
-export class Affine extends Augmenter {
+export class Affine extends AffineAugmenter {
   private readonly scale: Axes & { shared: boolean };
   private readonly percent: Axes & { shared: boolean };
   private readonly px: Axes & { shared: boolean };
@@ -242,45 +340,41 @@ export class Affine extends Augmenter {
     for (const order of [options.order ?? 'bilinear'].flat()) if (order !== 'nearest' && order !== 'bilinear') throw new ParamError(`Affine: unknown order '${order}' (use nearest or bilinear)`);
   }
 
-  protected apply(s: Sample, rng: Rng): Sample {
+  override planWarp(w: number, h: number, rng: Rng): PlannedWarp {
     const o = this.options;
-    const { width: w, height: h, channels } = s.image;
+    const g = this.generator(rng);
     const pair = (a: Axes & { shared: boolean }) => {
-      const x = sample(a.x, rng);
-      return [x, a.shared ? x : sample(a.y, rng)];
+      const x = sample(a.x, g);
+      return [x, a.shared ? x : sample(a.y, g)];
     };
     const [sx, sy] = pair(this.scale);
     const [pxp, pyp] = pair(this.percent);
     const [tpx, tpy] = pair(this.px);
-    const rotate = (sample(o.rotate ?? 0, rng) * Math.PI) / 180;
-    const shear = (sample(o.shear ?? 0, rng) * Math.PI) / 180;
-    const order = Array.isArray(o.order) ? rng.choice(o.order) : ((o.order as Interpolation) ?? 'bilinear');
-    const mode = Array.isArray(o.mode) ? rng.choice(o.mode) : ((o.mode as BorderMode) ?? 'constant');
-    const cval = clampByte(sample(o.cval ?? 0, rng));
+    const rotate = (sample(o.rotate ?? 0, g) * Math.PI) / 180;
+    const shear = (sample(o.shear ?? 0, g) * Math.PI) / 180;
+    const interpolation = Array.isArray(o.order) ? g.choice(o.order) : ((o.order as Interpolation) ?? 'bilinear');
+    const mode = Array.isArray(o.mode) ? g.choice(o.mode) : ((o.mode as BorderMode) ?? 'constant');
+    const cval = clampByte(sample(o.cval ?? 0, g));
     if (!(sx > 0 && sy > 0)) throw new ParamError(`Affine: sampled scale ${sx}, ${sy} is not positive`);
-    // Forward map about the centre: p' = R * Shear * S * (p - c) + c + t.
+    // Forward map about the centre: p' = A (p - c) + c + t with A = R * Shear * S.
     const cx = (w - 1) / 2;
     const cy = (h - 1) / 2;
     const cos = Math.cos(rotate);
     const sin = Math.sin(rotate);
     const k = Math.tan(shear);
-    // A = R * [[1, k], [0, 1]] * diag(sx, sy)
     const a11 = cos * sx;
     const a12 = (cos * k - sin) * sy;
     const a21 = sin * sx;
     const a22 = (sin * k + cos) * sy;
     const tx = tpx + pxp * w;
     const ty = tpy + pyp * h;
-    const det = a11 * a22 - a12 * a21;
-    const i11 = a22 / det;
-    const i12 = -a12 / det;
-    const i21 = -a21 / det;
-    const i22 = a11 / det;
-    // Source = A^-1 (p' - c - t) + c.
-    const ox = cx + tx;
-    const oy = cy + ty;
-    const m: InverseMatrix = [i11, i12, cx - i11 * ox - i12 * oy, i21, i22, cy - i21 * ox - i22 * oy];
-    return warpSample(s, m, { width: w, height: h, interpolation: order, mode, cval: new Array(channels).fill(cval) }, o.maskFill ?? 0);
+    return {
+      forward: [a11, a12, cx + tx - a11 * cx - a12 * cy, a21, a22, cy + ty - a21 * cx - a22 * cy],
+      interpolation,
+      mode,
+      cval,
+      maskFill: o.maskFill ?? 0,
+    };
   }
 }
 

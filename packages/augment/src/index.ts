@@ -2,10 +2,10 @@
  * @sinet/augment: imgaug-style, seeded augmentation of images with their segmentation masks,
  * on plain typed arrays. tf.js adapters are in `@sinet/augment/tf`.
  */
-export { Augmenter, Lambda, oneOf, Sequential, sequential, SomeOf, someOf, Sometimes, sometimes, type AugmenterOptions, type SequentialOptions } from './augmenter.js';
+export { Augmenter, Lambda, type PlannedWarp, oneOf, Sequential, sequential, SomeOf, someOf, Sometimes, sometimes, type AugmenterOptions, type SequentialOptions } from './augmenter.js';
 export { fromImageData, toImageData, type ImageDataLike } from './adapters.js';
-export { Affine, CropAndPad, Fliplr, Flipud, RandomResizedCrop, Resize, resizeSample, Rot90, Rotate, warpImage, warpLabels } from './geometric.js';
-export type { AffineOptions, BorderMode, CropAndPadOptions, GeometricOptions, Interpolation, InverseMatrix, RandomResizedCropOptions, ResizeOptions } from './geometric.js';
+export { Affine, composeAffine, CropAndPad, Fliplr, Flipud, FusedGeometry, fuseGeometry, invertAffine, RandomResizedCrop, Resize, resizeSample, Rot90, Rotate, warpImage, warpLabels } from './geometric.js';
+export type { AffineOptions, FuseGeometryOptions, BorderMode, CropAndPadOptions, GeometricOptions, Interpolation, InverseMatrix, RandomResizedCropOptions, ResizeOptions } from './geometric.js';
 export { AugmentInputError, checkSample, type Batch, type ImageU8, type LabelMap, type Sample } from './image.js';
 export { checkParam, ParamError, sample as sampleParam, type Param, type PerChannel } from './params.js';
 export {

@@ -152,23 +152,23 @@ export class AdditiveGaussianNoise extends Augmenter {
     const scale = sample(this.o.scale ?? [0, 0.05 * 255], rng);
     const perChannel = drawPerChannel(this.o.perChannel, rng);
     const out = copyImage(s.image);
+    const src = s.image.data;
+    const dst = out.data as Uint8Array;
     const c = s.image.channels;
     const n = colourChannels(s.image);
     const table = normals();
     const mask = table.length - 1;
     let at = rng.integer(0, mask);
     const stride = 2 * rng.integer(0, 1 << 10) + 1; // odd: visits the whole table
-    for (let i = 0; i < out.data.length; i += c) {
-      let noise = loc + scale * table[at];
+    // One deviate per value (perChannel) or per pixel.
+    const step = perChannel ? stride : 0;
+    for (let i = 0; i < dst.length; i += c) {
       for (let k = 0; k < n; k++) {
-        if (perChannel && k > 0) {
-          at = (at + stride) & mask;
-          noise = loc + scale * table[at];
-        }
-        const v = s.image.data[i + k] + noise;
-        out.data[i + k] = v <= 0 ? 0 : v >= 255 ? 255 : v + 0.5;
+        const v = src[i + k] + loc + scale * table[at];
+        dst[i + k] = v <= 0 ? 0 : v >= 255 ? 255 : v + 0.5;
+        at = (at + step) & mask;
       }
-      at = (at + stride) & mask;
+      if (!perChannel) at = (at + stride) & mask;
     }
     return withImage(s, out);
   }
@@ -278,14 +278,22 @@ export class MultiplyAndAddToBrightness extends Augmenter {
     const src = s.image.data;
     const dst = out.data as Uint8Array;
     const c = s.image.channels;
+    // Every channel moves by the change of luma: (mul - 1) luma + add, from per-channel tables.
     const k = mul - 1;
+    const lr = Float32Array.from({ length: 256 }, (_, v) => 0.299 * v * k + add);
+    const lg = Float32Array.from({ length: 256 }, (_, v) => 0.587 * v * k);
+    const lb = Float32Array.from({ length: 256 }, (_, v) => 0.114 * v * k);
     for (let i = 0; i < dst.length; i += c) {
-      // Every channel moves by the change of luma.
-      const delta = (0.299 * src[i] + 0.587 * src[i + 1] + 0.114 * src[i + 2]) * k + add;
-      for (let j = i; j < i + 3; j++) {
-        const v = src[j] + delta;
-        dst[j] = v <= 0 ? 0 : v >= 255 ? 255 : v + 0.5;
-      }
+      const r = src[i];
+      const g = src[i + 1];
+      const b = src[i + 2];
+      const delta = lr[r] + lg[g] + lb[b];
+      const vr = r + delta;
+      const vg = g + delta;
+      const vb = b + delta;
+      dst[i] = vr <= 0 ? 0 : vr >= 255 ? 255 : vr + 0.5;
+      dst[i + 1] = vg <= 0 ? 0 : vg >= 255 ? 255 : vg + 0.5;
+      dst[i + 2] = vb <= 0 ? 0 : vb >= 255 ? 255 : vb + 0.5;
     }
     return withImage(s, out);
   }

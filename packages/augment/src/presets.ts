@@ -3,7 +3,7 @@
  * reproducible runs. Masks are filled with `maskFill` where the image is padded.
  */
 import { Augmenter, oneOf, sequential, someOf, sometimes, type AugmenterOptions } from './augmenter.js';
-import { Affine, Fliplr, Rotate } from './geometric.js';
+import { Affine, Fliplr, fuseGeometry, Rotate } from './geometric.js';
 import {
   AdditiveGaussianNoise,
   AverageBlur,
@@ -40,7 +40,8 @@ const tenths = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i
 export function sinetBlogGeometric(options: PresetOptions = {}): Augmenter {
   const maskFill = options.maskFill ?? 0;
   const border = { order: ['nearest', 'bilinear'] as ('nearest' | 'bilinear')[], mode: 'constant' as const, cval: [0, 255] as [number, number], maskFill };
-  return sequential(
+  // Fused: one resampling for the four steps (imgaug resamples after each; the maps are the same).
+  return fuseGeometry(
     [
       sometimes(0.5, new Fliplr()),
       sometimes(0.5, new Rotate([-45, 45], { maskFill })),
@@ -81,8 +82,7 @@ export function sinetOfficial(options: PresetOptions = {}): Augmenter {
   const maskFill = options.maskFill ?? 0;
   return sequential(
     [
-      sometimes(0.5, new Fliplr()),
-      sometimes(0.5, new Affine({ rotate: [-45, 45], scale: [0.5, 1.5], translatePx: { x: [-40, 40], y: [-40, 40] }, mode: 'constant', cval: 128, maskFill })),
+      fuseGeometry([sometimes(0.5, new Fliplr()), sometimes(0.5, new Affine({ rotate: [-45, 45], scale: [0.5, 1.5], translatePx: { x: [-40, 40], y: [-40, 40] }, mode: 'constant', cval: 128, maskFill }))]),
       sometimes(
         0.5,
         sequential([
@@ -118,8 +118,7 @@ export function portraitNet(options: PresetOptions = {}): Augmenter {
   const maskFill = options.maskFill ?? 0;
   return sequential(
     [
-      sometimes(0.5, new Fliplr()),
-      sometimes(0.5, new Affine({ rotate: [-45, 45], scale: [0.5, 1.5], translatePercent: { x: [-0.25, 0.25], y: [-0.25, 0.25] }, mode: 'constant', cval: 0, maskFill })),
+      fuseGeometry([sometimes(0.5, new Fliplr()), sometimes(0.5, new Affine({ rotate: [-45, 45], scale: [0.5, 1.5], translatePercent: { x: [-0.25, 0.25], y: [-0.25, 0.25] }, mode: 'constant', cval: 0, maskFill }))]),
       sometimes(0.5, new AdditiveGaussianNoise({ scale: 10, perChannel: true })),
       sometimes(0.5, someOf(1, [new GaussianBlur({ sigma: [0.8, 1.1] }), new AverageBlur({ k: [3, 5] })])),
       sometimes(0.5, new EnhanceColor({ factor: [0.4, 1.7] })),
