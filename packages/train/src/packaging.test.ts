@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const PUBLISHED = ['augment', 'layers', 'losses', 'model', 'train'];
+const PUBLISHED = ['augment', 'layers', 'losses', 'model', 'train', 'wasm-kernels'];
 
 describe('published packages', () => {
   const destination = freshDir('sinet-packs-');

@@ -1,9 +1,11 @@
 /**
  * The one place that picks the TensorFlow.js backend in Node, for every package and CLI:
- * tfjs-node where its native library loads, else wasm (SIMD, from the package's own files),
- * else the pure-JS cpu backend. The choice is logged once.
+ * tfjs-node where its native library loads, else wasm (SIMD, from the package's own files, with
+ * the gradient kernels of @sinet/wasm-kernels so it can train), else the pure-JS cpu backend.
+ * The choice is logged once.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmTrainingKernels } from '@sinet/wasm-kernels';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -55,6 +57,8 @@ async function tryWasm(): Promise<string> {
     wasmPathsSet = true;
   }
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
+  // tfjs-backend-wasm 4.22 lacks four gradient kernels that training needs.
+  registerWasmTrainingKernels();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   return `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${wasm.getThreadsCount()} thread${wasm.getThreadsCount() === 1 ? '' : 's'})`;
 }

@@ -1,8 +1,8 @@
 /**
  * Cost of the losses: loss + gradient w.r.t. the logits at batch 24, 224 x 224, 2 classes, as a
  * fraction of one SINet training step (forward, backward, Adam) on the same backend. A step at
- * batch 24 takes minutes on the pure-JS backend, so by default the step is timed at a smaller
- * batch and scaled linearly (the step's cost is linear in the batch); --step-batch 24 times it.
+ * batch 24 takes minutes on the pure-JS cpu backend, so there the step is timed at a smaller
+ * batch and scaled linearly (its cost is linear in the batch); --step-batch sets it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { lovaszSoftmax, sinetLoss } from '@sinet/losses';

@@ -21,7 +21,7 @@ usage:
   sinet segment <images...> --model <dir> --out <dir> [--mode mask|cutout|blur|replace]
                 [--background <image|#rrggbb>] [--threshold 0.5] [--input-size HxW]
   sinet eval --model <dir> --data <dir> [--list <ids.txt>] [--json] [--limit N] [--input-size HxW]
-  sinet bench [--suite inference|losses|augment|all] [--runs N] [--backends wasm,cpu] [--batch 24] [--step-batch 4] [--json]
+  sinet bench [--suite inference|losses|augment|all] [--runs N] [--backends wasm,cpu] [--batch 24] [--step-batch N] [--json]
   sinet quickstart [--weights <SINet.pth>] [--data <dir>] [--out runs/quickstart]
   sinet augment-preview <image> [--mask <mask>] --preset <name> [--n 16] [--size 224] [--seed 1] --out grid.png
 
@@ -108,10 +108,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
       if (!v.json) for (const r of withRatio) io.out(`${r.backend.padEnd(10)} ${r.case.padEnd(24)} median ${r.medianMs.toFixed(1).padStart(8)} ms  p10 ${r.p10Ms.toFixed(1)}  p90 ${r.p90Ms.toFixed(1)}  x${r.ratioToFirst.toFixed(2)} vs ${rows[0].backend}`);
     }
     if (suite === 'losses' || suite === 'all') {
-      // Training needs gradient kernels: the cpu backend has them all (tfjs-node too, where it loads).
-      const backend = v.backend ?? 'cpu';
+      // Training backend: wasm (with @sinet/wasm-kernels) by default; the pure-JS cpu backend takes
+      // minutes per step at batch 24, so there the step is timed at batch 4 and scaled.
+      const backend = v.backend ?? 'wasm';
       const batch = v.batch ? parsePositiveInt(v.batch, '--batch') : 24;
-      const stepBatch = v['step-batch'] ? parsePositiveInt(v['step-batch'], '--step-batch') : backend === 'tensorflow' ? batch : 4;
+      // wasm32 memory: a full step at batch 24 exhausts the wasm heap (batch 8 fits), so scale from 8.
+      const stepBatch = v['step-batch'] ? parsePositiveInt(v['step-batch'], '--step-batch') : backend === 'cpu' ? 4 : backend === 'wasm' ? Math.min(batch, 8) : batch;
       io.err(`sinet bench: loss + gradient at batch ${batch}, 224x224, 2 classes vs one SINet training step`);
       const losses = await benchLosses({ backend, batch, stepBatch, runs: Math.min(runs, 5) }, io.err);
       results.losses = losses;

@@ -1,0 +1,114 @@
+import * as tf from '@tensorflow/tfjs';
+import { randomArray, useBackend } from '@sinet/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerWasmTrainingKernels } from './index.js';
+
+beforeAll(async () => {
+  await useBackend('wasm');
+  registerWasmTrainingKernels();
+});
+afterAll(async () => {
+  await useBackend('cpu');
+});
+
+/** Runs fn on a backend with fresh tensors from the same values; returns the outputs' values. */
+async function on(backend: 'cpu' | 'wasm', fn: () => tf.Tensor[]): Promise<Float32Array[]> {
+  await useBackend(backend);
+  return tf.tidy(() => fn().map((t) => t.dataSync() as Float32Array));
+}
+
+function expectSame(cpu: Float32Array[], wasm: Float32Array[]): void {
+  cpu.forEach((expected, i) => {
+    const scale = Math.max(1, ...Array.from(expected, Math.abs));
+    let worst = 0;
+    for (let j = 0; j < expected.length; j++) worst = Math.max(worst, Math.abs(expected[j] - wasm[i][j]));
+    expect(worst / scale, `output ${i}`).toBeLessThan(2e-6);
+  });
+}
+
+type Conv = { batch: number; h: number; w: number; cin: number; cout: number; k: number; stride: number; pad: 'same' | 'valid' | number };
+
+describe('Conv2DBackpropFilter on wasm equals the cpu kernel', () => {
+  const cases: Conv[] = [
+    { batch: 2, h: 7, w: 9, cin: 3, cout: 4, k: 3, stride: 1, pad: 'same' },
+    { batch: 3, h: 8, w: 6, cin: 5, cout: 2, k: 3, stride: 2, pad: 'same' },
+    { batch: 2, h: 9, w: 7, cin: 4, cout: 3, k: 5, stride: 2, pad: 'valid' },
+    { batch: 2, h: 6, w: 6, cin: 8, cout: 6, k: 1, stride: 1, pad: 'valid' },
+    { batch: 1, h: 11, w: 5, cin: 2, cout: 5, k: 3, stride: 2, pad: 1 },
+  ];
+  it.each(cases)('%o', async (c) => {
+    const xv = randomArray(c.batch * c.h * c.w * c.cin, 1);
+    const wv = randomArray(c.k * c.k * c.cin * c.cout, 2);
+    const run = () => {
+      const x = tf.tensor4d(xv, [c.batch, c.h, c.w, c.cin]);
+      const w = tf.tensor4d(wv, [c.k, c.k, c.cin, c.cout]);
+      const y = tf.conv2d(x, w, c.stride, c.pad);
+      const r = tf.tensor(randomArray(y.size, 3), y.shape);
+      const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), r)))([x, w]);
+      return [gx, gw];
+    };
+    expectSame(await on('cpu', run), await on('wasm', run));
+  });
+});
+
+type Depthwise = { batch: number; h: number; w: number; cin: number; mult: number; k: number; stride: number; dilation: number; pad: 'same' | 'valid' | number };
+
+describe('depthwise backprop input and filter on wasm equal the cpu kernels', () => {
+  const cases: Depthwise[] = [
+    { batch: 2, h: 7, w: 9, cin: 3, mult: 1, k: 3, stride: 1, dilation: 1, pad: 'same' },
+    { batch: 2, h: 8, w: 6, cin: 4, mult: 1, k: 3, stride: 2, dilation: 1, pad: 1 },
+    { batch: 3, h: 9, w: 9, cin: 2, mult: 2, k: 5, stride: 2, dilation: 1, pad: 'valid' },
+    { batch: 2, h: 10, w: 7, cin: 5, mult: 1, k: 5, stride: 1, dilation: 1, pad: 2 },
+    // tfjs has no gradient for dilated depthwise convolution, so dilation stays 1.
+    { batch: 2, h: 9, w: 8, cin: 3, mult: 3, k: 3, stride: 1, dilation: 1, pad: 'same' },
+    { batch: 1, h: 5, w: 5, cin: 6, mult: 1, k: 1, stride: 1, dilation: 1, pad: 'valid' },
+  ];
+  it.each(cases)('%o', async (c) => {
+    const xv = randomArray(c.batch * c.h * c.w * c.cin, 4);
+    const wv = randomArray(c.k * c.k * c.cin * c.mult, 5);
+    const run = () => {
+      const x = tf.tensor4d(xv, [c.batch, c.h, c.w, c.cin]);
+      const w = tf.tensor4d(wv, [c.k, c.k, c.cin, c.mult]);
+      const conv = (a: tf.Tensor, b: tf.Tensor) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad, 'NHWC', c.dilation);
+      const y = conv(x, w);
+      const r = tf.tensor(randomArray(y.size, 6), y.shape);
+      const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(a, b), r)))([x, w]);
+      return [gx, gw];
+    };
+    expectSame(await on('cpu', run), await on('wasm', run));
+  });
+});
+
+describe('UnsortedSegmentSum on wasm', () => {
+  it('equals the cpu kernel, drops out-of-range ids, and serves the gather gradient', async () => {
+    const run = () => {
+      const x = tf.tensor2d(randomArray(6 * 4, 7), [6, 4]);
+      const ids = tf.tensor1d([2, 0, 2, -1, 1, 9], 'int32');
+      const sum = tf.unsortedSegmentSum(x, ids, 4);
+      const ints = tf.unsortedSegmentSum(tf.tensor1d([1, 2, 3], 'int32'), tf.tensor1d([1, 1, 0], 'int32'), 2);
+      const params = tf.tensor3d(randomArray(2 * 3 * 5, 8), [2, 3, 5]);
+      const gather = tf.grad((p: tf.Tensor) => tf.sum(tf.mul(tf.gather(p, tf.tensor1d([4, 0, 4, 2], 'int32'), 2), tf.tensor(randomArray(2 * 3 * 4, 9), [2, 3, 4]))))(params);
+      return [sum, tf.cast(ints, 'float32'), gather];
+    };
+    const cpu = await on('cpu', run);
+    const wasm = await on('wasm', run);
+    expectSame(cpu, wasm);
+    expect(Array.from(wasm[1])).toEqual([3, 3]);
+  });
+});
+
+describe('registration', () => {
+  it('is idempotent and leaves no tensors behind', async () => {
+    expect(registerWasmTrainingKernels()).toEqual([]);
+    await useBackend('wasm');
+    const x = tf.randomNormal([1, 6, 6, 2]);
+    const w = tf.randomNormal([3, 3, 2, 1]);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) {
+      const g = tf.grad((f: tf.Tensor) => tf.sum(tf.depthwiseConv2d(x, f as tf.Tensor4D, 1, 'same')))(w);
+      g.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, w]);
+  });
+});

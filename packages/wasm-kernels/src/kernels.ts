@@ -1,0 +1,165 @@
+/**
+ * Gradient kernels missing from @tensorflow/tfjs-backend-wasm 4.22, written from their
+ * definitions and run on the wasm backend's own memory. They are plain TypeScript for now;
+ * each loop keeps its innermost index contiguous in memory.
+ */
+import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+
+/** The part of the wasm backend these kernels use (public methods of BackendWasm). */
+interface WasmBackendLike {
+  typedArrayFromHeap(t: TensorInfo): backend_util.TypedArray;
+  makeOutput(shape: number[], dtype: 'float32' | 'int32', memoryOffset?: number, values?: backend_util.BackendValues): TensorInfo;
+}
+
+type Pad = 'same' | 'valid' | number | backend_util.ExplicitPadding;
+
+function checkNHWC(dataFormat: unknown, kernel: string): void {
+  if (dataFormat !== undefined && dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') throw new Error(`${kernel} on wasm: only NHWC is supported, got ${String(dataFormat)}`);
+}
+
+/** dW[kh, kw, ci, co] = sum over b, oy, ox of x[b, iy, ix, ci] * dy[b, oy, ox, co]. */
+export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as unknown as WasmBackendLike;
+  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as { strides: [number, number] | number; pad: Pad; dataFormat?: string; dimRoundingMode?: 'floor' | 'round' | 'ceil'; filterShape: [number, number, number, number] };
+  checkNHWC(dataFormat, 'Conv2DBackpropFilter');
+  const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false);
+  const xv = b.typedArrayFromHeap(x) as Float32Array;
+  const dyv = b.typedArrayFromHeap(dy) as Float32Array;
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const dw = new Float32Array(fh * fw * inChannels * outChannels);
+  for (let n = 0; n < batchSize; n++)
+    for (let oy = 0; oy < outHeight; oy++)
+      for (let ox = 0; ox < outWidth; ox++) {
+        const dyAt = ((n * outHeight + oy) * outWidth + ox) * outChannels;
+        for (let ky = 0; ky < fh; ky++) {
+          const iy = oy * sh - top + ky;
+          if (iy < 0 || iy >= inHeight) continue;
+          for (let kx = 0; kx < fw; kx++) {
+            const ix = ox * sw - left + kx;
+            if (ix < 0 || ix >= inWidth) continue;
+            const xAt = ((n * inHeight + iy) * inWidth + ix) * inChannels;
+            const wAt = (ky * fw + kx) * inChannels * outChannels;
+            for (let ci = 0; ci < inChannels; ci++) {
+              const xval = xv[xAt + ci];
+              if (xval === 0) continue;
+              const row = wAt + ci * outChannels;
+              for (let co = 0; co < outChannels; co++) dw[row + co] += xval * dyv[dyAt + co];
+            }
+          }
+        }
+      }
+  return b.makeOutput(filterShape, 'float32', undefined, dw);
+};
+
+interface DepthwiseAttrs {
+  strides: [number, number] | number;
+  dilations: [number, number] | number;
+  pad: Pad;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+function depthwiseInfo(xShape: number[], filterShape: number[], a: DepthwiseAttrs): backend_util.Conv2DInfo {
+  return backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape as [number, number, number, number], a.strides, a.dilations, a.pad, a.dimRoundingMode, true);
+}
+
+/** dx[b, iy, ix, c] = sum over taps and multipliers q of dy[b, oy, ox, c * m + q] * w[ky, kx, c, q]. */
+export const depthwiseConv2dNativeBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as unknown as WasmBackendLike;
+  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+  const a = attrs as unknown as DepthwiseAttrs & { inputShape: [number, number, number, number] };
+  const info = depthwiseInfo(a.inputShape, filter.shape, a);
+  const dyv = b.typedArrayFromHeap(dy) as Float32Array;
+  const wv = b.typedArrayFromHeap(filter) as Float32Array;
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dwid } = info;
+  const m = outChannels / inChannels;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const dx = new Float32Array(batchSize * inHeight * inWidth * inChannels);
+  for (let n = 0; n < batchSize; n++)
+    for (let oy = 0; oy < outHeight; oy++)
+      for (let ox = 0; ox < outWidth; ox++) {
+        const dyAt = ((n * outHeight + oy) * outWidth + ox) * outChannels;
+        for (let ky = 0; ky < fh; ky++) {
+          const iy = oy * sh - top + ky * dh;
+          if (iy < 0 || iy >= inHeight) continue;
+          for (let kx = 0; kx < fw; kx++) {
+            const ix = ox * sw - left + kx * dwid;
+            if (ix < 0 || ix >= inWidth) continue;
+            const dxAt = ((n * inHeight + iy) * inWidth + ix) * inChannels;
+            const wAt = (ky * fw + kx) * outChannels;
+            if (m === 1) for (let c = 0; c < inChannels; c++) dx[dxAt + c] += dyv[dyAt + c] * wv[wAt + c];
+            else
+              for (let c = 0; c < inChannels; c++) {
+                let acc = 0;
+                for (let q = 0; q < m; q++) acc += dyv[dyAt + c * m + q] * wv[wAt + c * m + q];
+                dx[dxAt + c] += acc;
+              }
+          }
+        }
+      }
+  return b.makeOutput(a.inputShape, 'float32', undefined, dx);
+};
+
+/** dW[ky, kx, c, q] = sum over b, oy, ox of x[b, iy, ix, c] * dy[b, oy, ox, c * m + q]. */
+export const depthwiseConv2dNativeBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as unknown as WasmBackendLike;
+  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+  const a = attrs as unknown as DepthwiseAttrs & { filterShape: [number, number, number, number] };
+  const info = depthwiseInfo(x.shape, a.filterShape, a);
+  const xv = b.typedArrayFromHeap(x) as Float32Array;
+  const dyv = b.typedArrayFromHeap(dy) as Float32Array;
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dwid } = info;
+  const m = outChannels / inChannels;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const dw = new Float32Array(fh * fw * outChannels);
+  for (let n = 0; n < batchSize; n++)
+    for (let oy = 0; oy < outHeight; oy++)
+      for (let ox = 0; ox < outWidth; ox++) {
+        const dyAt = ((n * outHeight + oy) * outWidth + ox) * outChannels;
+        for (let ky = 0; ky < fh; ky++) {
+          const iy = oy * sh - top + ky * dh;
+          if (iy < 0 || iy >= inHeight) continue;
+          for (let kx = 0; kx < fw; kx++) {
+            const ix = ox * sw - left + kx * dwid;
+            if (ix < 0 || ix >= inWidth) continue;
+            const xAt = ((n * inHeight + iy) * inWidth + ix) * inChannels;
+            const wAt = (ky * fw + kx) * outChannels;
+            if (m === 1) for (let c = 0; c < inChannels; c++) dw[wAt + c] += xv[xAt + c] * dyv[dyAt + c];
+            else for (let c = 0; c < inChannels; c++) for (let q = 0; q < m; q++) dw[wAt + c * m + q] += xv[xAt + c] * dyv[dyAt + c * m + q];
+          }
+        }
+      }
+  return b.makeOutput(a.filterShape, 'float32', undefined, dw);
+};
+
+/** out[segmentIds[i], ...] += x[i, ...]; ids outside [0, numSegments) are dropped, as in TensorFlow. */
+export const unsortedSegmentSum: KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as unknown as WasmBackendLike;
+  const { x, segmentIds } = inputs as { x: TensorInfo; segmentIds: TensorInfo };
+  const { numSegments } = attrs as unknown as { numSegments: number };
+  if (x.dtype !== 'float32' && x.dtype !== 'int32') throw new Error(`UnsortedSegmentSum on wasm: dtype ${x.dtype} is not supported`);
+  const xv = b.typedArrayFromHeap(x);
+  const ids = b.typedArrayFromHeap(segmentIds);
+  const inner = x.shape.slice(segmentIds.shape.length).reduce((p, d) => p * d, 1);
+  const outShape = [numSegments, ...x.shape.slice(segmentIds.shape.length)];
+  const out = x.dtype === 'int32' ? new Int32Array(numSegments * inner) : new Float32Array(numSegments * inner);
+  for (let i = 0; i < ids.length; i++) {
+    const seg = ids[i];
+    if (seg < 0 || seg >= numSegments) continue;
+    const from = i * inner;
+    const to = seg * inner;
+    for (let j = 0; j < inner; j++) out[to + j] += xv[from + j];
+  }
+  return b.makeOutput(outShape, x.dtype as 'float32' | 'int32', undefined, out);
+};
+
+export const WASM_TRAINING_KERNELS: KernelConfig[] = [
+  { kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2DBackpropFilter },
+  { kernelName: 'DepthwiseConv2dNativeBackpropInput', backendName: 'wasm', kernelFunc: depthwiseConv2dNativeBackpropInput },
+  { kernelName: 'DepthwiseConv2dNativeBackpropFilter', backendName: 'wasm', kernelFunc: depthwiseConv2dNativeBackpropFilter },
+  { kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum },
+];
