@@ -101,7 +101,7 @@ describe('registration', () => {
   it('is idempotent and leaves no tensors behind', async () => {
     expect(registerWasmTrainingKernels()).toEqual([]);
     await useBackend('wasm');
-    const x = tf.randomNormal([1, 6, 6, 2]);
+    const x = tf.randomNormal([1, 6, 6, 2]) as tf.Tensor4D;
     const w = tf.randomNormal([3, 3, 2, 1]);
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) {
