@@ -104,10 +104,15 @@ describe('registration', () => {
     const x = tf.randomNormal([1, 6, 6, 2]) as tf.Tensor4D;
     const w = tf.randomNormal([3, 3, 2, 1]);
     const before = tf.memory().numTensors;
+    const w1 = tf.randomNormal([1, 1, 2, 3]) as tf.Tensor4D;
+    const w3 = tf.randomNormal([3, 3, 2, 3]) as tf.Tensor4D;
+    const baseline = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) {
-      const g = tf.grad((f: tf.Tensor) => tf.sum(tf.depthwiseConv2d(x, f as tf.Tensor4D, 1, 'same')))(w);
-      g.dispose();
+      tf.grad((f: tf.Tensor) => tf.sum(tf.depthwiseConv2d(x, f as tf.Tensor4D, 1, 'same')))(w).dispose();
+      for (const k of [w1, w3]) tf.grad((f: tf.Tensor) => tf.sum(tf.conv2d(x, f as tf.Tensor4D, 1, 'same')))(k).dispose();
     }
+    expect(tf.memory().numTensors).toBe(baseline);
+    tf.dispose([w1, w3]);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, w]);
   });
