@@ -3,11 +3,12 @@
  * definitions and run on the wasm backend's own memory. They are plain TypeScript for now;
  * each loop keeps its innermost index contiguous in memory.
  */
-import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, engine, matMul, reshape, type DataId, type KernelConfig, type KernelFunc, type Tensor, type TensorInfo } from '@tensorflow/tfjs-core';
 
 /** The part of the wasm backend these kernels use (public methods of BackendWasm). */
 interface WasmBackendLike {
   typedArrayFromHeap(t: TensorInfo): backend_util.TypedArray;
+  incRef(dataId: DataId): void;
   makeOutput(shape: number[], dtype: 'float32' | 'int32', memoryOffset?: number, values?: backend_util.BackendValues): TensorInfo;
 }
 
@@ -24,11 +25,15 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as { strides: [number, number] | number; pad: Pad; dataFormat?: string; dimRoundingMode?: 'floor' | 'round' | 'ceil'; filterShape: [number, number, number, number] };
   checkNHWC(dataFormat, 'Conv2DBackpropFilter');
   const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false);
-  const xv = b.typedArrayFromHeap(x) as Float32Array;
-  const dyv = b.typedArrayFromHeap(dy) as Float32Array;
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
+  if (fh === 1 && fw === 1 && sh === 1 && sw === 1 && top === 0 && left === 0) {
+    // Pointwise: dW = X^T dY over all pixels, on the backend's SIMD matrix product.
+    return pointwiseFilterGradient(b, x, dy, batchSize * inHeight * inWidth, inChannels, outChannels, filterShape);
+  }
+  const xv = b.typedArrayFromHeap(x) as Float32Array;
+  const dyv = b.typedArrayFromHeap(dy) as Float32Array;
   const dw = new Float32Array(fh * fw * inChannels * outChannels);
   for (let n = 0; n < batchSize; n++)
     for (let oy = 0; oy < outHeight; oy++)
@@ -53,6 +58,30 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
       }
   return b.makeOutput(filterShape, 'float32', undefined, dw);
 };
+
+/**
+ * A tensor over an input's data inside a kernel. makeTensorFromTensorInfo tracks the wrapper but
+ * does not take a backend reference, so one is taken here; disposing the wrapper gives it back.
+ */
+function wrap(b: WasmBackendLike, t: TensorInfo): Tensor {
+  const tensor = engine().makeTensorFromTensorInfo(t) as Tensor;
+  b.incRef(t.dataId);
+  return tensor;
+}
+
+function pointwiseFilterGradient(b: WasmBackendLike, x: TensorInfo, dy: TensorInfo, pixels: number, inChannels: number, outChannels: number, filterShape: number[]): TensorInfo {
+  const temps: Tensor[] = [];
+  const keep = <T extends Tensor>(t: T): T => (temps.push(t), t);
+  try {
+    const xs = keep(reshape(keep(wrap(b, x)), [pixels, inChannels]));
+    const dys = keep(reshape(keep(wrap(b, dy)), [pixels, outChannels]));
+    const product = keep(matMul(xs, dys, true, false));
+    // Copied into a fresh output: the kernel's result must be a buffer the engine owns.
+    return b.makeOutput(filterShape, 'float32', undefined, Float32Array.from(b.typedArrayFromHeap(product) as Float32Array));
+  } finally {
+    for (const t of temps) t.dispose();
+  }
+}
 
 interface DepthwiseAttrs {
   strides: [number, number] | number;
