@@ -3,4 +3,6 @@ export { DatasetError, listFolderDataset, readIdList, type DatasetEntry } from '
 export { evaluate, type EvalOptions, type EvalReport } from './eval/evaluate.js';
 export { benchInference, quantile, type BenchRow } from './bench/inference.js';
 export { benchLosses, type LossBenchRow } from './bench/losses.js';
+export { benchTraining, type TrainingBenchRow } from './bench/training.js';
+export { benchAugment, type AugmentBenchRow } from './bench/augment.js';
 export { main as runCli } from './cli/main.js';

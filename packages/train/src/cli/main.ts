@@ -6,6 +6,7 @@ import { initBackend, BACKEND_CHOICES } from '@sinet/model/node';
 import { benchInference } from '../bench/inference.js';
 import { benchLosses } from '../bench/losses.js';
 import { benchAugment } from '../bench/augment.js';
+import { benchTraining } from '../bench/training.js';
 import { augmentPreviewCommand } from './augment-preview.js';
 import { parseFraction, parsePositiveInt, parseSize } from './args.js';
 import { convertCommand, evalCommand, infoCommand, segmentCommand, SEGMENT_MODES, type Io, type SegmentMode } from './commands.js';
@@ -21,7 +22,7 @@ usage:
   sinet segment <images...> --model <dir> --out <dir> [--mode mask|cutout|blur|replace]
                 [--background <image|#rrggbb>] [--threshold 0.5] [--input-size HxW]
   sinet eval --model <dir> --data <dir> [--list <ids.txt>] [--json] [--limit N] [--input-size HxW]
-  sinet bench [--suite inference|losses|augment|all] [--runs N] [--backends wasm,cpu] [--batch 24] [--step-batch N] [--json]
+  sinet bench [--suite inference|training|losses|augment|all] [--runs N] [--backends wasm,cpu] [--batch 24] [--step-batch N] [--json]
   sinet quickstart [--weights <SINet.pth>] [--data <dir>] [--out runs/quickstart]
   sinet augment-preview <image> [--mask <mask>] --preset <name> [--n 16] [--size 224] [--seed 1] --out grid.png
 
@@ -96,7 +97,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const inputSize = v['input-size'] ? parseSize(v['input-size'], '--input-size') : undefined;
   if (command === 'bench') {
     const suite = v.suite ?? 'all';
-    if (!['inference', 'losses', 'augment', 'all'].includes(suite)) throw new UsageError(`--suite must be inference, losses, augment or all, got '${suite}'`);
+    if (!['inference', 'training', 'losses', 'augment', 'all'].includes(suite)) throw new UsageError(`--suite must be inference, training, losses, augment or all, got '${suite}'`);
     const runs = v.runs ? parsePositiveInt(v.runs, '--runs') : 20;
     const results: Record<string, unknown> = {};
     if (suite === 'inference' || suite === 'all') {
@@ -106,6 +107,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
       const withRatio = rows.map((r) => ({ ...r, ratioToFirst: r.medianMs / rows.find((b) => b.case === r.case)!.medianMs }));
       results.inference = withRatio;
       if (!v.json) for (const r of withRatio) io.out(`${r.backend.padEnd(10)} ${r.case.padEnd(24)} median ${r.medianMs.toFixed(1).padStart(8)} ms  p10 ${r.p10Ms.toFixed(1)}  p90 ${r.p90Ms.toFixed(1)}  x${r.ratioToFirst.toFixed(2)} vs ${rows[0].backend}`);
+    }
+    if (suite === 'training' || suite === 'all') {
+      const backends = (v.backends ?? 'wasm,cpu').split(',').map((b) => b.trim()).filter(Boolean);
+      const batch = v.batch ? parsePositiveInt(v.batch, '--batch') : 8;
+      io.err(`sinet bench: training throughput, full SINet step at 224x224, batch ${batch} (cpu: 2)`);
+      const rows = await benchTraining(backends, Math.min(runs, 5), batch, io.err);
+      results.training = rows;
+      if (!v.json) for (const r of rows) io.out(`train      ${r.backend.padEnd(10)} batch ${String(r.batch).padStart(2)}  median step ${r.medianStepMs.toFixed(0).padStart(7)} ms  ${r.imagesPerSecond.toFixed(2).padStart(6)} img/s`);
     }
     if (suite === 'losses' || suite === 'all') {
       // Training backend: wasm (with @sinet/wasm-kernels) by default; the pure-JS cpu backend takes
@@ -123,9 +132,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.err('sinet bench: augmentation pairs per second at 224x224, one core (target >= 300 for sinetBlog)');
       const rows = benchAugment(Math.min(runs, 7), io.err);
       results.augment = rows;
-      const losses = results.losses as { stepMs: number } | undefined;
       // Next to training throughput: images per second of a SINet training step on this machine.
-      const trainingRate = losses ? (1000 * 24) / losses.stepMs : null;
+      const training = results.training as { imagesPerSecond: number }[] | undefined;
+      const losses = results.losses as { stepMs: number } | undefined;
+      const trainingRate = training?.length ? Math.max(...training.map((t) => t.imagesPerSecond)) : losses ? (1000 * 24) / losses.stepMs : null;
       if (!v.json)
         for (const r of rows)
           io.out(`augment    ${r.preset.padEnd(22)} ${r.pairsPerSecond.toFixed(0).padStart(6)} pairs/s${trainingRate ? `  (${(r.pairsPerSecond / trainingRate).toFixed(0)}x the ${trainingRate.toFixed(2)} img/s of training)` : ''}`);
