@@ -64,6 +64,20 @@ describe('sinet without shared data', () => {
     expect((await sinet('augment-preview', path.join(dir, 'p.png'), '--preset', 'fancy', '--out', path.join(dir, 'x.png'))).error?.message).toMatch(/--preset must be one of sinetBlog/);
   });
 
+  it('synth writes a folder dataset whose masks are exactly the generator\'s', async () => {
+    const dir = freshDir('sinet-cli-synth-');
+    const r = await sinet('synth', '--out', dir, '--count', '6', '--input-size', '64x96', '--seed', '3', '--val', '0.5');
+    expect(r.out[0]).toMatch(/6 synthetic portraits at 96x64 \(seed 3\): 3 train, 3 val/);
+    const { listFolderDataset, syntheticPortrait } = await import('../index.js');
+    const train = await listFolderDataset(dir, path.join(dir, 'train.txt'));
+    const val = await listFolderDataset(dir, path.join(dir, 'val.txt'));
+    expect(train.length + val.length).toBe(6);
+    const mask = await readImage(train[0].mask);
+    const index = Number(train[0].id.split('-')[1]);
+    const expected = syntheticPortrait(3 * 1_000_003 + index, { width: 96, height: 64 }).mask.data;
+    expect(Array.from(mask.data.filter((_, i) => i % 3 === 0), (v) => (v > 127 ? 1 : 0))).toEqual(Array.from(expected));
+  });
+
   it('convert names a missing or non-PyTorch file', async () => {
     const dir = freshDir('sinet-cli-');
     expect((await sinet('convert', path.join(dir, 'missing.pth'), '--out', dir)).error?.message).toMatch(/missing\.pth: no such file/);

@@ -8,6 +8,7 @@ import { benchLosses } from '../bench/losses.js';
 import { benchAugment } from '../bench/augment.js';
 import { benchTraining } from '../bench/training.js';
 import { augmentPreviewCommand } from './augment-preview.js';
+import { synthCommand } from './synth.js';
 import { parseFraction, parsePositiveInt, parseSize } from './args.js';
 import { convertCommand, evalCommand, infoCommand, segmentCommand, SEGMENT_MODES, type Io, type SegmentMode } from './commands.js';
 import { CliError, isExpectedError, UsageError } from './errors.js';
@@ -24,6 +25,7 @@ usage:
   sinet eval --model <dir> --data <dir> [--list <ids.txt>] [--json] [--limit N] [--input-size HxW]
   sinet bench [--suite inference|training|losses|augment|all] [--runs N] [--backends wasm,cpu] [--batch 24] [--step-batch N] [--json]
   sinet quickstart [--weights <SINet.pth>] [--data <dir>] [--out runs/quickstart]
+  sinet synth --out <dir> [--count 200] [--input-size 224x224] [--seed 1] [--val 0.1]
   sinet augment-preview <image> [--mask <mask>] --preset <name> [--n 16] [--size 224] [--seed 1] --out grid.png
 
 every command takes --backend ${BACKEND_CHOICES.join('|')} (default: $SINET_BACKEND or auto:
@@ -37,6 +39,8 @@ const OPTIONS = {
   n: { type: 'string' },
   size: { type: 'string' },
   seed: { type: 'string' },
+  count: { type: 'string' },
+  val: { type: 'string' },
   model: { type: 'string' },
   data: { type: 'string' },
   list: { type: 'string' },
@@ -64,6 +68,7 @@ const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   bench: ['runs', 'backends', 'json', 'suite', 'batch', 'step-batch'],
   quickstart: ['weights', 'data', 'out'],
   'augment-preview': ['mask', 'preset', 'n', 'size', 'seed', 'out'],
+  synth: ['out', 'count', 'input-size', 'seed', 'val'],
 };
 
 function require<T>(value: T | undefined, option: string, command: string): T {
@@ -175,6 +180,16 @@ export async function main(argv: string[], io: Io): Promise<number> {
         json: v.json,
         inputSize,
         limit: v.limit ? parsePositiveInt(v.limit, '--limit') : undefined,
+      });
+      return 0;
+    case 'synth':
+      if (rest.length) throw new UsageError(`synth takes no positional arguments, got ${rest.join(' ')}`);
+      await synthCommand(io, {
+        out: require(v.out, 'out', 'synth'),
+        count: v.count ? parsePositiveInt(v.count, '--count') : 200,
+        size: inputSize ?? [224, 224],
+        seed: v.seed ? parsePositiveInt(v.seed, '--seed') : 1,
+        valFraction: v.val ? parseFraction(v.val, '--val') : 0.1,
       });
       return 0;
     case 'augment-preview':
