@@ -1,5 +1,6 @@
 /** @sinet/train: datasets, evaluation and the `sinet` command line. */
 export { DatasetError, listFolderDataset, readIdList, type DatasetEntry } from './data/folder-dataset.js';
+export { loadSamples, type LoadedSample, type LoadOptions, type LoadResult } from './data/loader.js';
 export { syntheticPortrait, type SyntheticPortraitOptions } from './data/synthetic.js';
 export { evaluate, type EvalOptions, type EvalReport } from './eval/evaluate.js';
 export { benchInference, quantile, type BenchRow } from './bench/inference.js';

@@ -1,0 +1,112 @@
+/**
+ * Loads a folder dataset into memory before training: every image and mask is decoded and
+ * checked up front (so a bad file never stops a run mid-epoch), resized to the training size
+ * (image bilinear, mask nearest) and cached on disk, keyed by the files' content, so the next
+ * run does not decode the JPEGs again.
+ */
+import { Resize, type ImageU8, type LabelMap } from '@sinet/augment';
+import { ImageFileError, readImage, readMask, writeFileAtomic } from '@sinet/model/node';
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { DatasetError, type DatasetEntry } from './folder-dataset.js';
+
+export interface LoadedSample {
+  id: string;
+  image: ImageU8;
+  /** 0 = background, 1 = person (mask > 127), at the training size. */
+  mask: LabelMap;
+}
+
+export interface LoadOptions {
+  /** Training size [height, width]. */
+  size: [number, number];
+  /** Report and leave out bad pairs instead of failing. */
+  skipBad?: boolean;
+  /** Folder for decoded samples; none to skip the disk cache. */
+  cacheDir?: string;
+  /** Decodes in flight at once. Default 4. */
+  concurrency?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface LoadResult {
+  samples: LoadedSample[];
+  skipped: { id: string; reason: string }[];
+  cacheHits: number;
+}
+
+const CACHE_VERSION = 1;
+
+async function cacheKey(entry: DatasetEntry, size: [number, number]): Promise<string> {
+  const hash = createHash('sha256').update(`v${CACHE_VERSION}:${size.join('x')}:`);
+  for (const file of [entry.image, entry.mask]) hash.update(await fs.readFile(file));
+  return hash.digest('hex').slice(0, 32);
+}
+
+async function decodePair(entry: DatasetEntry, size: [number, number]): Promise<LoadedSample> {
+  const [image, mask] = await Promise.all([readImage(entry.image), readMask(entry.mask)]);
+  if (image.width !== mask.width || image.height !== mask.height) {
+    throw new ImageFileError(entry.mask, `mask is ${mask.width} x ${mask.height} but its image is ${image.width} x ${image.height}`);
+  }
+  const binary: LabelMap = { data: Uint8Array.from(mask.data, (v) => (v > 127 ? 1 : 0)), width: mask.width, height: mask.height };
+  const resized = new Resize({ size: [size[1], size[0]] }).augmentSample({ image: { data: image.data, width: image.width, height: image.height, channels: 3 }, mask: binary });
+  return { id: entry.id, image: resized.image, mask: resized.mask! };
+}
+
+function serialize(sample: LoadedSample): Uint8Array {
+  const { image, mask } = sample;
+  const out = new Uint8Array(image.data.length + mask.data.length);
+  out.set(image.data, 0);
+  out.set(mask.data, image.data.length);
+  return out;
+}
+
+function deserialize(id: string, bytes: Uint8Array, size: [number, number]): LoadedSample | null {
+  const [h, w] = size;
+  if (bytes.length !== h * w * 4) return null; // stale or foreign file: decode again
+  return { id, image: { data: bytes.slice(0, h * w * 3), width: w, height: h, channels: 3 }, mask: { data: bytes.slice(h * w * 3), width: w, height: h } };
+}
+
+export async function loadSamples(entries: DatasetEntry[], options: LoadOptions): Promise<LoadResult> {
+  const { size, skipBad = false, cacheDir, concurrency = 4 } = options;
+  if (entries.length === 0) throw new DatasetError('the dataset is empty');
+  if (cacheDir) await fs.mkdir(cacheDir, { recursive: true });
+  const results: (LoadedSample | null)[] = new Array(entries.length).fill(null);
+  const problems: { id: string; reason: string }[] = [];
+  let cacheHits = 0;
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    for (let i = next++; i < entries.length; i = next++) {
+      const entry = entries[i];
+      try {
+        let sample: LoadedSample | null = null;
+        const key = cacheDir ? await cacheKey(entry, size) : null;
+        const cached = key ? path.join(cacheDir!, `${key}.bin`) : null;
+        if (cached) {
+          const bytes = await fs.readFile(cached).catch(() => null);
+          sample = bytes && deserialize(entry.id, new Uint8Array(bytes), size);
+          if (sample) cacheHits++;
+        }
+        if (!sample) {
+          sample = await decodePair(entry, size);
+          if (cached) await writeFileAtomic(cached, serialize(sample));
+        }
+        results[i] = sample;
+      } catch (e) {
+        problems.push({ id: entry.id, reason: (e as Error).message });
+      }
+      options.onProgress?.(++done, entries.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  problems.sort((a, b) => a.id.localeCompare(b.id));
+  if (problems.length && !skipBad) {
+    const shown = problems.slice(0, 20).map((p) => p.reason).join('\n  ');
+    throw new DatasetError(`${problems.length} bad image/mask pair${problems.length > 1 ? 's' : ''} (use --skip-bad to leave them out):\n  ${shown}${problems.length > 20 ? `\n  ... and ${problems.length - 20} more` : ''}`);
+  }
+  const samples = results.filter((s): s is LoadedSample => s !== null);
+  if (samples.length === 0) throw new DatasetError('no usable image/mask pairs remain');
+  return { samples, skipped: problems, cacheHits };
+}
