@@ -7,7 +7,7 @@ import { Augmenter, type AugmenterOptions } from './augmenter.js';
 import { luma } from './color.js';
 import { boxFilter, convolve3x3, gaussianKernel, medianFilter, separableFilter, tripleBoxFilter } from './filters.js';
 import { clampByte, type ImageU8, type Sample } from './image.js';
-import { checkParam, checkPerChannel, drawPerChannel, ParamError, sample, type Param, type PerChannel } from './params.js';
+import { checkParam, checkPerChannel, drawPerChannel, ParamError, sample, type Param, type ParamBounds, type PerChannel } from './params.js';
 import { Rng } from './random.js';
 
 const colourChannels = (image: ImageU8) => Math.min(image.channels, 3);
@@ -45,10 +45,26 @@ function applyLuts(image: ImageU8, luts: Uint8Array[]): ImageU8 {
 
 const lut = (fn: (v: number) => number) => Uint8Array.from({ length: 256 }, (_, v) => clampByte(fn(v)));
 
-abstract class PointwiseAugmenter extends Augmenter {
-  protected abstract luts(image: ImageU8, rng: Rng): Uint8Array[];
+/**
+ * Per-channel value maps: one parameter sampled per image (or per channel) and applied through
+ * a 256-entry lookup table. Subclasses name the parameter and give the transfer function.
+ */
+abstract class ChannelLutAugmenter extends Augmenter {
+  constructor(
+    private readonly param: Param,
+    private readonly perChannel: PerChannel | undefined,
+    options: AugmenterOptions,
+    field: string,
+    bounds: ParamBounds,
+  ) {
+    super(options);
+    checkParam(this.constructor.name, field, param, bounds);
+    checkPerChannel(this.constructor.name, perChannel);
+  }
+  protected abstract transfer(v: number, value: number): number;
   protected apply(s: Sample, rng: Rng): Sample {
-    return withImage(s, applyLuts(s.image, this.luts(s.image, rng)));
+    const luts = channelValues(this.param, this.perChannel, s.image, rng).map((value) => lut((v) => this.transfer(v, value)));
+    return withImage(s, applyLuts(s.image, luts));
   }
 }
 
@@ -57,14 +73,13 @@ export interface MultiplyOptions extends AugmenterOptions {
   perChannel?: PerChannel;
 }
 
-export class Multiply extends PointwiseAugmenter {
-  constructor(private readonly o: MultiplyOptions = {}) {
-    super(o);
-    checkParam('Multiply', 'mul', o.mul, { min: 0 });
-    checkPerChannel('Multiply', o.perChannel);
+/** v * mul. */
+export class Multiply extends ChannelLutAugmenter {
+  constructor(o: MultiplyOptions = {}) {
+    super(o.mul ?? [0.8, 1.2], o.perChannel, o, 'mul', { min: 0 });
   }
-  protected luts(image: ImageU8, rng: Rng): Uint8Array[] {
-    return channelValues(this.o.mul ?? [0.8, 1.2], this.o.perChannel, image, rng).map((m) => lut((v) => v * m));
+  protected transfer(v: number, mul: number): number {
+    return v * mul;
   }
 }
 
@@ -73,14 +88,13 @@ export interface AddOptions extends AugmenterOptions {
   perChannel?: PerChannel;
 }
 
-export class Add extends PointwiseAugmenter {
-  constructor(private readonly o: AddOptions = {}) {
-    super(o);
-    checkParam('Add', 'value', o.value, { min: -255, max: 255 });
-    checkPerChannel('Add', o.perChannel);
+/** v + value. */
+export class Add extends ChannelLutAugmenter {
+  constructor(o: AddOptions = {}) {
+    super(o.value ?? [-20, 20], o.perChannel, o, 'value', { min: -255, max: 255 });
   }
-  protected luts(image: ImageU8, rng: Rng): Uint8Array[] {
-    return channelValues(this.o.value ?? [-20, 20], this.o.perChannel, image, rng).map((a) => lut((v) => v + a));
+  protected transfer(v: number, value: number): number {
+    return v + value;
   }
 }
 
@@ -90,14 +104,12 @@ export interface GammaContrastOptions extends AugmenterOptions {
 }
 
 /** 255 * (v / 255) ^ gamma. */
-export class GammaContrast extends PointwiseAugmenter {
-  constructor(private readonly o: GammaContrastOptions = {}) {
-    super(o);
-    checkParam('GammaContrast', 'gamma', o.gamma, { min: 1e-3 });
-    checkPerChannel('GammaContrast', o.perChannel);
+export class GammaContrast extends ChannelLutAugmenter {
+  constructor(o: GammaContrastOptions = {}) {
+    super(o.gamma ?? [0.7, 1.7], o.perChannel, o, 'gamma', { min: 1e-3 });
   }
-  protected luts(image: ImageU8, rng: Rng): Uint8Array[] {
-    return channelValues(this.o.gamma ?? [0.7, 1.7], this.o.perChannel, image, rng).map((g) => lut((v) => 255 * (v / 255) ** g));
+  protected transfer(v: number, gamma: number): number {
+    return 255 * (v / 255) ** gamma;
   }
 }
 
@@ -107,14 +119,12 @@ export interface LinearContrastOptions extends AugmenterOptions {
 }
 
 /** 127.5 + alpha * (v - 127.5). */
-export class LinearContrast extends PointwiseAugmenter {
-  constructor(private readonly o: LinearContrastOptions = {}) {
-    super(o);
-    checkParam('LinearContrast', 'alpha', o.alpha, { min: 0 });
-    checkPerChannel('LinearContrast', o.perChannel);
+export class LinearContrast extends ChannelLutAugmenter {
+  constructor(o: LinearContrastOptions = {}) {
+    super(o.alpha ?? [0.6, 1.4], o.perChannel, o, 'alpha', { min: 0 });
   }
-  protected luts(image: ImageU8, rng: Rng): Uint8Array[] {
-    return channelValues(this.o.alpha ?? [0.6, 1.4], this.o.perChannel, image, rng).map((a) => lut((v) => 127.5 + a * (v - 127.5)));
+  protected transfer(v: number, alpha: number): number {
+    return 127.5 + alpha * (v - 127.5);
   }
 }
 
