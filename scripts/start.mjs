@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `pnpm start`: install, build, then run the main job (sinet quickstart). Extra arguments go to it.
+// `pnpm start`: install, build, then run the main job: `turbo run train`, the two-stage trainer on
+// the embedded synthetic portraits (about a minute). Official weights: `pnpm sinet quickstart`.
 import { spawnSync } from 'node:child_process';
 
 function run(command, args) {
@@ -9,4 +10,4 @@ function run(command, args) {
 
 run('pnpm', ['install', '--frozen-lockfile']);
 run('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']);
-run(process.execPath, ['packages/train/dist/cli/main.js', 'quickstart', ...process.argv.slice(2)]);
+run('pnpm', ['exec', 'turbo', 'run', 'train', '--output-logs=new-only']);

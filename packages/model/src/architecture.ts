@@ -123,3 +123,32 @@ export function rebuildWithInputSize(model: tf.LayersModel, config: SINetConfig,
   resized.setWeights(weights);
   return resized;
 }
+
+/**
+ * Re-initialises every convolution and dense kernel with seeded Glorot-uniform values (tfjs layer
+ * initialisers are unseeded), leaving BatchNorm, biases and PReLU at their defaults, so that a
+ * training run is reproducible from its seed.
+ */
+export function initializeWeights(model: tf.LayersModel, seed: number): void {
+  let state = seed >>> 0;
+  const random = () => {
+    // mulberry32
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (const w of model.weights) {
+    if (!/kernel$/.test(w.originalName)) continue;
+    const shape = w.shape as number[];
+    const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+    const fanIn = (shape.at(-2) ?? 1) * receptive;
+    const fanOut = (shape.at(-1) ?? 1) * receptive;
+    const limit = Math.sqrt(6 / (fanIn + fanOut));
+    const size = shape.reduce((a, b) => a * b, 1);
+    const values = tf.tensor(Float32Array.from({ length: size }, () => (2 * random() - 1) * limit), shape);
+    w.write(values);
+    values.dispose();
+  }
+}

@@ -2,7 +2,7 @@
  * @sinet/model: SINet for TensorFlow.js. Browser-safe entry; Node helpers (backends,
  * image files, model folders) are in `@sinet/model/node`.
  */
-export { createSINet, countParameters, rebuildWithInputSize, resolveSINetConfig, sinetEncoder, sinetTaps } from './architecture.js';
+export { createSINet, countParameters, initializeWeights, rebuildWithInputSize, resolveSINetConfig, sinetEncoder, sinetTaps } from './architecture.js';
 export {
   DEFAULT_CLASS_NAMES,
   DEFAULT_SINET_CONFIG,

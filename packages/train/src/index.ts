@@ -7,4 +7,7 @@ export { benchInference, quantile, type BenchRow } from './bench/inference.js';
 export { benchLosses, type LossBenchRow } from './bench/losses.js';
 export { benchTraining, type TrainingBenchRow } from './bench/training.js';
 export { benchAugment, type AugmentBenchRow } from './bench/augment.js';
+export { ConfigError, parseTrainConfig, TRAIN_PRESETS, trainConfigSchema, type StageConfig, type TrainConfig } from './training/config.js';
+export { learningRate } from './training/schedule.js';
+export { train, TrainingError, type EpochRecord, type TrainOptions, type TrainResult } from './training/trainer.js';
 export { main as runCli } from './cli/main.js';

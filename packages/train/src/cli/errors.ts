@@ -29,6 +29,9 @@ const EXPECTED = new Set([
   'WeightMappingError',
   'InputError',
   'BackendError',
+  'ConfigError',
+  'TrainingError',
+  'LabelShapeError',
 ]);
 
 export function isExpectedError(e: unknown): e is Error {

@@ -9,6 +9,7 @@ import { benchAugment } from '../bench/augment.js';
 import { benchTraining } from '../bench/training.js';
 import { augmentPreviewCommand } from './augment-preview.js';
 import { synthCommand } from './synth.js';
+import { trainCommand } from './train.js';
 import { parseFraction, parsePositiveInt, parseSize } from './args.js';
 import { convertCommand, evalCommand, infoCommand, segmentCommand, SEGMENT_MODES, type Io, type SegmentMode } from './commands.js';
 import { CliError, isExpectedError, UsageError } from './errors.js';
@@ -25,6 +26,7 @@ usage:
   sinet eval --model <dir> --data <dir> [--list <ids.txt>] [--json] [--limit N] [--input-size HxW]
   sinet bench [--suite inference|training|losses|augment|all] [--runs N] [--backends wasm,cpu] [--batch 24] [--step-batch N] [--json]
   sinet quickstart [--weights <SINet.pth>] [--data <dir>] [--out runs/quickstart]
+  sinet train [--preset quick|paper|blog | --config <file.json>] [--data <dir>] [--out runs/<name>] [--resume] [--max-epochs N]
   sinet synth --out <dir> [--count 200] [--input-size 224x224] [--seed 1] [--val 0.1]
   sinet augment-preview <image> [--mask <mask>] --preset <name> [--n 16] [--size 224] [--seed 1] --out grid.png
 
@@ -40,6 +42,9 @@ const OPTIONS = {
   size: { type: 'string' },
   seed: { type: 'string' },
   count: { type: 'string' },
+  config: { type: 'string' },
+  resume: { type: 'boolean', default: false },
+  'max-epochs': { type: 'string' },
   val: { type: 'string' },
   model: { type: 'string' },
   data: { type: 'string' },
@@ -69,6 +74,7 @@ const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   quickstart: ['weights', 'data', 'out'],
   'augment-preview': ['mask', 'preset', 'n', 'size', 'seed', 'out'],
   synth: ['out', 'count', 'input-size', 'seed', 'val'],
+  train: ['preset', 'config', 'data', 'out', 'resume', 'max-epochs'],
 };
 
 function require<T>(value: T | undefined, option: string, command: string): T {
@@ -181,6 +187,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
         inputSize,
         limit: v.limit ? parsePositiveInt(v.limit, '--limit') : undefined,
       });
+      return 0;
+    case 'train':
+      if (rest.length) throw new UsageError(`train takes no positional arguments, got ${rest.join(' ')}`);
+      if (v.config && v.preset) throw new UsageError('give --preset or --config, not both');
+      await trainCommand(io, { config: v.config, preset: v.preset, data: v.data, out: v.out, resume: v.resume, maxEpochs: v['max-epochs'] ? parsePositiveInt(v['max-epochs'], '--max-epochs') : undefined, backend: v.backend });
       return 0;
     case 'synth':
       if (rest.length) throw new UsageError(`synth takes no positional arguments, got ${rest.join(' ')}`);

@@ -1,0 +1,41 @@
+/** `sinet train`: the two-stage trainer from a preset or a JSON config, with CLI overrides. */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { parseTrainConfig, TRAIN_PRESETS, type TrainConfig } from '../training/config.js';
+import { train } from '../training/trainer.js';
+import type { Io } from './commands.js';
+import { CliError, UsageError } from './errors.js';
+
+export async function trainCommand(
+  io: Io,
+  options: { config?: string; preset?: string; data?: string; out?: string; resume: boolean; maxEpochs?: number; backend?: string; cacheDir?: string },
+): Promise<void> {
+  let config: TrainConfig;
+  if (options.config) {
+    const text = await fs.readFile(options.config, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      throw new CliError(`${options.config}: ${e.code === 'ENOENT' ? 'no such config file' : e.message}`);
+    });
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new CliError(`${options.config}: not valid JSON (${(e as Error).message})`);
+    }
+    config = parseTrainConfig(json, options.config);
+  } else {
+    const name = (options.preset ?? 'quick') as keyof typeof TRAIN_PRESETS;
+    if (!TRAIN_PRESETS[name]) throw new UsageError(`--preset must be one of ${Object.keys(TRAIN_PRESETS).join(', ')}, got '${options.preset}'`);
+    config = TRAIN_PRESETS[name];
+  }
+  if (options.data) config = parseTrainConfig({ ...config, data: { source: 'folder', dir: options.data, trainList: 'train.txt', valList: 'val.txt' } }, '--data');
+  const out = options.out ?? path.join('runs', config.name);
+  const result = await train(config, { out, resume: options.resume, maxEpochs: options.maxEpochs, backend: options.backend, log: io.err, cacheDir: options.cacheDir ?? path.join(out, '..', '.cache') });
+  const full = result.history.filter((r) => r.kind === 'full');
+  const first = full[0] ?? result.history[0];
+  const last = full.at(-1) ?? result.history.at(-1);
+  if (first && last) {
+    io.out(`${result.finished ? 'finished' : 'stopped'}: ${result.history.length} epochs recorded in ${out}`);
+    io.out(`validation mIoU ${(100 * first.valMiou).toFixed(2)} -> ${(100 * last.valMiou).toFixed(2)}, person IoU ${(100 * first.valPersonIou).toFixed(2)} -> ${(100 * last.valPersonIou).toFixed(2)} (a constant prediction scores at most 50 mIoU)`);
+    if (result.bestMiou >= 0) io.out(`best model (mIoU ${(100 * result.bestMiou).toFixed(2)}): ${path.join(out, 'best')}; evaluate it with: pnpm sinet eval --model ${path.join(out, 'best')} --data <dir>`);
+  }
+}

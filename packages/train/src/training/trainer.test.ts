@@ -1,0 +1,101 @@
+import { freshDir } from '@sinet/test-utils';
+import { loadModel } from '@sinet/model/node';
+import * as tf from '@tensorflow/tfjs';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseTrainConfig, TRAIN_PRESETS, type TrainConfig } from './config.js';
+import { learningRate } from './schedule.js';
+import { train } from './trainer.js';
+
+const tiny = (overrides: Partial<TrainConfig> = {}): TrainConfig =>
+  parseTrainConfig({
+    name: 'tiny',
+    inputSize: [64, 64],
+    seed: 5,
+    data: { source: 'synthetic', train: 16, val: 8, seed: 2 },
+    stages: [
+      { kind: 'encoder', epochs: 1, batchSize: 8, lr: 5e-3, loss: 'official-encoder', augment: 'sinetOfficial' },
+      { kind: 'full', epochs: 2, batchSize: 8, lr: 5e-3, loss: 'official-decoder', augment: 'sinetOfficial' },
+    ],
+    optimizer: { weightDecay: 2e-4, schedule: 'poly' },
+    ...overrides,
+  });
+
+describe('training config', () => {
+  it('names every wrong field', () => {
+    expect(() => parseTrainConfig({ ...tiny(), inputSize: [64, 60], stages: [{ kind: 'middle' }], extra: 1 })).toThrow(
+      /inputSize\.1: Number must be a multiple of 32[\s\S]*stages\.0\.kind[\s\S]*(root)|stages\.0\.kind/,
+    );
+    const message = (() => {
+      try {
+        parseTrainConfig({ ...tiny(), optimizer: { weightDecay: -1, schedule: 'poly' } });
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    expect(message).toMatch(/optimizer\.weightDecay: Number must be greater than or equal to 0/);
+    expect(Object.keys(TRAIN_PRESETS)).toEqual(['quick', 'paper', 'blog']);
+  });
+
+  it('schedules: poly decays to 0, multistep steps at milestones, cosine halves at the middle', () => {
+    const o = tiny().optimizer;
+    expect(learningRate(1, o, 10, 0, 0)).toBe(1);
+    expect(learningRate(1, o, 10, 5, 0.5)).toBeCloseTo(0.5, 12);
+    expect(learningRate(1, { ...o, schedule: 'multistep', milestones: [3, 6], gamma: 0.1 }, 10, 6, 0.6)).toBeCloseTo(0.01, 12);
+    expect(learningRate(1, { ...o, schedule: 'cosine' }, 10, 5, 0.5)).toBeCloseTo(0.5, 12);
+  });
+});
+
+describe('train', () => {
+  it('runs both stages on synthetic portraits, logs every epoch, keeps the best model and lowers the loss', async () => {
+    const out = freshDir('sinet-train-');
+    const result = await train(tiny({ stages: [{ kind: 'encoder', epochs: 2, batchSize: 8, lr: 5e-3, loss: 'official-encoder', augment: 'none', freezeEncoder: false }, { kind: 'full', epochs: 3, batchSize: 8, lr: 5e-3, loss: 'official-decoder', augment: 'none', freezeEncoder: false }] }), { out, backend: 'wasm' });
+    expect(result.finished).toBe(true);
+    expect(result.history.map((r) => [r.stage, r.epoch])).toEqual([[1, 1], [1, 2], [2, 1], [2, 2], [2, 3]]);
+    const full = result.history.filter((r) => r.kind === 'full');
+    expect(full[2].loss).toBeLessThan(full[0].loss);
+    const lines = (await fs.readFile(path.join(out, 'log.jsonl'), 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(5);
+    const best = await loadModel(path.join(out, 'best'));
+    expect(best.outputs[0].shape).toEqual([null, 64, 64, 2]);
+    best.dispose();
+  });
+
+  it('1 epoch + resume + the rest gives the same weights as a straight run', async () => {
+    const straight = freshDir('sinet-train-a-');
+    const resumed = freshDir('sinet-train-b-');
+    await train(tiny(), { out: straight, backend: 'wasm' });
+    const partial = await train(tiny(), { out: resumed, backend: 'wasm', maxEpochs: 2 });
+    expect(partial.finished).toBe(false);
+    const rest = await train(tiny(), { out: resumed, backend: 'wasm', resume: true });
+    expect(rest.finished).toBe(true);
+    const a = await loadModel(path.join(straight, 'checkpoint'));
+    const b = await loadModel(path.join(resumed, 'checkpoint'));
+    const wa = a.getWeights();
+    const wb = b.getWeights();
+    let worst = 0;
+    wa.forEach((w, i) => {
+      const d = tf.tidy(() => tf.max(tf.abs(tf.sub(w, wb[i]))).dataSync()[0]);
+      worst = Math.max(worst, d);
+    });
+    // Exact on one backend: Adam's running products are restored bit for bit.
+    expect(worst).toBeLessThan(1e-7);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('resumes from checkpoint.old when a crash fell between the two renames of a checkpoint write', async () => {
+    const out = freshDir('sinet-train-crash-');
+    await train(tiny(), { out, backend: 'wasm', maxEpochs: 2 });
+    // The state a crash after "checkpoint -> checkpoint.old" and before "tmp -> checkpoint" leaves.
+    await fs.rename(path.join(out, 'checkpoint'), path.join(out, 'checkpoint.old'));
+    const result = await train(tiny(), { out, backend: 'wasm', resume: true });
+    expect(result.finished).toBe(true);
+    expect(result.history.map((r) => r.epoch)).toEqual([1, 1, 2]);
+  });
+
+  it('refuses to resume where there is no checkpoint', async () => {
+    await expect(train(tiny(), { out: freshDir('sinet-train-none-'), backend: 'wasm', resume: true })).rejects.toThrow(/no checkpoint to resume from/);
+  });
+});
