@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `pnpm test`: builds, type-checks and tests every package through turbo, then prints one
 // closing line summed over all packages' vitest JSON reports. Fails if anything failed or no test ran.
+// Packages run one at a time: on two cores, parallel training tests starve vitest's workers.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -12,7 +13,7 @@ const packageDirs = ['packages', 'apps']
   .filter((d) => existsSync(path.join(d, 'package.json')));
 for (const dir of packageDirs) rmSync(path.join(dir, REPORT), { force: true });
 
-const turbo = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', 'typecheck', 'test', '--output-logs=new-only', '--continue', ...process.argv.slice(2)], { stdio: 'inherit' });
+const turbo = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', 'typecheck', 'test', '--output-logs=new-only', '--continue', '--concurrency=1', ...process.argv.slice(2)], { stdio: 'inherit' });
 
 let passed = 0;
 let failed = 0;
