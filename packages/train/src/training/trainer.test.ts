@@ -1,4 +1,4 @@
-import { freshDir } from '@sinet/test-utils';
+import { EG1800, freshDir, haveShared, sharedPath } from '@sinet/test-utils';
 import { loadModel } from '@sinet/model/node';
 import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
@@ -97,5 +97,28 @@ describe('train', () => {
 
   it('refuses to resume where there is no checkpoint', async () => {
     await expect(train(tiny(), { out: freshDir('sinet-train-none-'), backend: 'wasm', resume: true })).rejects.toThrow(/no checkpoint to resume from/);
+  });
+});
+
+describe.runIf(haveShared('a short training run on EG1800', EG1800))('train on real portraits', () => {
+  it('16 EG1800 images at 64 x 64: the loss falls and the model beats any constant prediction on them', async () => {
+    const dir = sharedPath(...EG1800);
+    const ids = (await fs.readFile(path.join(dir, 'train.txt'), 'utf8')).trim().split('\n').slice(0, 16);
+    const work = freshDir('sinet-train-eg-');
+    const list = path.join(work, 'ids.txt');
+    await fs.writeFile(list, `${ids.join('\n')}\n`);
+    const config = tiny({
+      data: { source: 'folder', dir, trainList: list, valList: list, skipBad: false },
+      stages: [
+        { kind: 'encoder', epochs: 4, batchSize: 4, lr: 5e-3, loss: 'official-encoder', augment: 'none', freezeEncoder: false },
+        { kind: 'full', epochs: 8, batchSize: 4, lr: 5e-3, loss: 'official-decoder', augment: 'none', freezeEncoder: false },
+      ],
+    });
+    const result = await train(config, { out: path.join(work, 'run'), backend: 'wasm', cacheDir: path.join(work, 'cache') });
+    const full = result.history.filter((r) => r.kind === 'full');
+    expect(full.at(-1)!.loss).toBeLessThan(full[0].loss);
+    // A constant prediction scores (share of its class) / 2 mIoU: at most 0.5.
+    console.log(`EG1800 16-image run: best mIoU ${result.bestMiou.toFixed(3)}, full-stage loss ${full[0].loss.toFixed(3)} -> ${full.at(-1)!.loss.toFixed(3)}`);
+    expect(result.bestMiou).toBeGreaterThan(0.5);
   });
 });
