@@ -78,6 +78,23 @@ describe('sinet without shared data', () => {
     expect(Array.from(mask.data.filter((_, i) => i % 3 === 0), (v) => (v > 127 ? 1 : 0))).toEqual(Array.from(expected));
   });
 
+  it('train names a bad config field, a bad pair (or skips it with --skip-bad), and refuses --skip-bad on synthetic data', async () => {
+    const dir = freshDir('sinet-cli-train-');
+    await fs.writeFile(path.join(dir, 'bad.json'), JSON.stringify({ name: 'x', inputSize: [64, 64], seed: 1, data: { source: 'synthetic', train: 4, val: 2 }, stages: [], optimizer: { weightDecay: 0, schedule: 'poly' } }));
+    expect((await sinet('train', '--config', path.join(dir, 'bad.json'), '--out', path.join(dir, 'r'))).error?.message).toMatch(/bad\.json is not a valid training config:\n  stages: Array must contain at least 1 element/);
+    expect((await sinet('train', '--preset', 'quick', '--skip-bad', '--out', path.join(dir, 'r'))).error?.message).toMatch(/--skip-bad applies to folder datasets/);
+    const data = path.join(dir, 'data');
+    expect((await sinet('synth', '--out', data, '--count', '4', '--input-size', '64x64', '--val', '0.5')).error).toBeUndefined();
+    await fs.writeFile(path.join(data, 'images', 'synth-00000.png'), 'broken');
+    const config = { name: 'cli', inputSize: [64, 64], seed: 1, data: { source: 'synthetic', train: 4, val: 2 }, stages: [{ kind: 'full', epochs: 1, batchSize: 2, lr: 1e-3, loss: 'official-decoder', augment: 'none' }], optimizer: { weightDecay: 0, schedule: 'poly' } };
+    await fs.writeFile(path.join(dir, 'ok.json'), JSON.stringify(config));
+    const failed = await sinet('train', '--config', path.join(dir, 'ok.json'), '--data', data, '--out', path.join(dir, 'r1'));
+    expect(failed.error?.message).toMatch(/1 bad image\/mask pair \(use --skip-bad[\s\S]*synth-00000\.png: not a readable image/);
+    const skipped = await sinet('train', '--config', path.join(dir, 'ok.json'), '--data', data, '--skip-bad', '--out', path.join(dir, 'r2'));
+    expect(skipped.error).toBeUndefined();
+    expect(skipped.err.join('\n')).toMatch(/skipped train synth-00000/);
+  });
+
   it('convert names a missing or non-PyTorch file', async () => {
     const dir = freshDir('sinet-cli-');
     expect((await sinet('convert', path.join(dir, 'missing.pth'), '--out', dir)).error?.message).toMatch(/missing\.pth: no such file/);

@@ -26,7 +26,7 @@ usage:
   sinet eval --model <dir> --data <dir> [--list <ids.txt>] [--json] [--limit N] [--input-size HxW]
   sinet bench [--suite inference|training|losses|augment|all] [--runs N] [--backends wasm,cpu] [--batch 24] [--step-batch N] [--json]
   sinet quickstart [--weights <SINet.pth>] [--data <dir>] [--out runs/quickstart]
-  sinet train [--preset quick|paper|blog | --config <file.json>] [--data <dir>] [--out runs/<name>] [--resume] [--max-epochs N]
+  sinet train [--preset quick|paper|blog | --config <file.json>] [--data <dir>] [--out runs/<name>] [--resume] [--max-epochs N] [--skip-bad]
   sinet synth --out <dir> [--count 200] [--input-size 224x224] [--seed 1] [--val 0.1]
   sinet augment-preview <image> [--mask <mask>] --preset <name> [--n 16] [--size 224] [--seed 1] --out grid.png
 
@@ -44,6 +44,7 @@ const OPTIONS = {
   count: { type: 'string' },
   config: { type: 'string' },
   resume: { type: 'boolean', default: false },
+  'skip-bad': { type: 'boolean', default: false },
   'max-epochs': { type: 'string' },
   val: { type: 'string' },
   model: { type: 'string' },
@@ -74,7 +75,7 @@ const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   quickstart: ['weights', 'data', 'out'],
   'augment-preview': ['mask', 'preset', 'n', 'size', 'seed', 'out'],
   synth: ['out', 'count', 'input-size', 'seed', 'val'],
-  train: ['preset', 'config', 'data', 'out', 'resume', 'max-epochs'],
+  train: ['preset', 'config', 'data', 'out', 'resume', 'max-epochs', 'skip-bad'],
 };
 
 function require<T>(value: T | undefined, option: string, command: string): T {
@@ -191,7 +192,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     case 'train':
       if (rest.length) throw new UsageError(`train takes no positional arguments, got ${rest.join(' ')}`);
       if (v.config && v.preset) throw new UsageError('give --preset or --config, not both');
-      await trainCommand(io, { config: v.config, preset: v.preset, data: v.data, out: v.out, resume: v.resume, maxEpochs: v['max-epochs'] ? parsePositiveInt(v['max-epochs'], '--max-epochs') : undefined, backend: v.backend });
+      await trainCommand(io, { config: v.config, preset: v.preset, data: v.data, out: v.out, resume: v.resume, skipBad: v['skip-bad'], maxEpochs: v['max-epochs'] ? parsePositiveInt(v['max-epochs'], '--max-epochs') : undefined, backend: v.backend });
       return 0;
     case 'synth':
       if (rest.length) throw new UsageError(`synth takes no positional arguments, got ${rest.join(' ')}`);

@@ -8,7 +8,7 @@ import { CliError, UsageError } from './errors.js';
 
 export async function trainCommand(
   io: Io,
-  options: { config?: string; preset?: string; data?: string; out?: string; resume: boolean; maxEpochs?: number; backend?: string; cacheDir?: string },
+  options: { config?: string; preset?: string; data?: string; out?: string; resume: boolean; skipBad?: boolean; maxEpochs?: number; backend?: string; cacheDir?: string },
 ): Promise<void> {
   let config: TrainConfig;
   if (options.config) {
@@ -28,6 +28,10 @@ export async function trainCommand(
     config = TRAIN_PRESETS[name];
   }
   if (options.data) config = parseTrainConfig({ ...config, data: { source: 'folder', dir: options.data, trainList: 'train.txt', valList: 'val.txt' } }, '--data');
+  if (options.skipBad) {
+    if (config.data.source !== 'folder') throw new UsageError('--skip-bad applies to folder datasets (--data <dir>)');
+    config = { ...config, data: { ...config.data, skipBad: true } };
+  }
   const out = options.out ?? path.join('runs', config.name);
   const result = await train(config, { out, resume: options.resume, maxEpochs: options.maxEpochs, backend: options.backend, log: io.err, cacheDir: options.cacheDir ?? path.join(out, '..', '.cache') });
   const full = result.history.filter((r) => r.kind === 'full');
