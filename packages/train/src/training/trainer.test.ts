@@ -57,6 +57,13 @@ describe('train', () => {
     expect(full[2].loss).toBeLessThan(full[0].loss);
     const lines = (await fs.readFile(path.join(out, 'log.jsonl'), 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(5);
+    const report = await fs.readFile(path.join(out, 'report.html'), 'utf8');
+    expect(report.match(/<svg /g)).toHaveLength(3);
+    expect(report).toContain('src="predictions.png"');
+    const { readImage } = await import('@sinet/model/node');
+    const grid = await readImage(path.join(out, 'predictions.png'));
+    // 8 validation images of 64 x 64 in 4 columns and 2 rows with 4-pixel gaps.
+    expect([grid.width, grid.height]).toEqual([4 * 64 + 5 * 4, 2 * 64 + 3 * 4]);
     const best = await loadModel(path.join(out, 'best'));
     expect(best.outputs[0].shape).toEqual([null, 64, 64, 2]);
     best.dispose();

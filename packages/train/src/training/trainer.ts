@@ -17,6 +17,7 @@ import { listFolderDataset } from '../data/folder-dataset.js';
 import { loadSamples, type LoadedSample } from '../data/loader.js';
 import { syntheticPortrait } from '../data/synthetic.js';
 import type { StageConfig, TrainConfig } from './config.js';
+import { writeReport } from './report.js';
 import { learningRate } from './schedule.js';
 
 export class TrainingError extends Error {
@@ -275,6 +276,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
         state.history.push(record);
         log(`stage ${s + 1} (${stage.kind}) epoch ${epoch + 1}/${stage.epochs}: loss ${record.loss.toFixed(4)}, val mIoU ${(100 * v.miou).toFixed(2)}, person IoU ${(100 * v.personIou).toFixed(2)}, ${record.imagesPerSecond.toFixed(2)} img/s, lr ${lr.toExponential(2)}`);
         await fs.appendFile(path.join(options.out, 'log.jsonl'), `${JSON.stringify(record)}\n`);
+        await writeReport(options.out, config.name, state.history, trainModel, data.val);
         if (stage.kind === 'full' && v.miou > state.bestMiou) {
           state.bestMiou = v.miou;
           await saveModel(model, path.join(options.out, 'best'));
