@@ -233,61 +233,65 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       const variables = trainModel.trainableWeights.filter((w) => !(stage.kind === 'full' && stage.freezeEncoder && w.originalName.startsWith('encoder.'))).map((w) => w.read() as tf.Variable);
       const decayed = trainModel.trainableWeights.filter((w) => /kernel$/.test(w.originalName)).map((w) => w.read() as tf.Variable);
       const optimizer = tf.train.adam(stage.lr);
-      // Moments are restored once, into the stage the checkpoint stopped in.
-      if (resumedFrom && state.optimizer) await restoreOptimizer(optimizer, resumedFrom, state.optimizer);
-      resumedFrom = null;
-      const loss = sinetLoss({ preset: stage.loss });
-      const startEpoch = s === state.stage ? state.epoch : 0;
-      const steps = Math.ceil(data.train.length / stage.batchSize);
-      for (let epoch = startEpoch; epoch < stage.epochs; epoch++) {
-        if (options.maxEpochs !== undefined && epochsRun >= options.maxEpochs) return { history: state.history, bestMiou: state.bestMiou, out: options.out, finished: false };
-        const started = performance.now();
-        const order = rng.shuffle(data.train.map((_, i) => i));
-        let lossSum = 0;
-        let lr = stage.lr;
-        for (let step = 0; step < steps; step++) {
-          const batch = order.slice(step * stage.batchSize, (step + 1) * stage.batchSize).map((i) => data.train[i]);
-          // A fresh augmenter per batch, seeded from the run's generator: resumable and reproducible.
-          const augmenter = stage.augment === 'none' ? null : AUGMENT_PRESETS[stage.augment]({ seed: rng.nextUint32() });
-          const samples = batch.map((b) => (augmenter ? augmenter.augmentSample({ image: b.image, mask: b.mask }) : b));
-          const { x, y } = batchTensors(
-            samples.map((b) => b.image),
-            samples.map((b) => b.mask!),
-            size,
-          );
-          lr = learningRate(stage.lr, config.optimizer, stage.epochs, epoch, (epoch + step / steps) / stage.epochs);
-          (optimizer as unknown as { learningRate: number }).learningRate = lr;
-          const cost = optimizer.minimize(() => loss(y, trainModel.apply(x, { training: true }) as tf.Tensor), true, variables)!;
-          const value = (await cost.data())[0];
-          tf.dispose([cost, x, y]);
-          if (!Number.isFinite(value) || value > 1e4) {
-            throw new TrainingError(`loss became ${value} at stage ${s + 1}, epoch ${epoch + 1}, step ${step + 1}: stopping; the last good checkpoint is in ${path.join(options.out, 'checkpoint')}`);
+      try {
+        // Moments are restored once, into the stage the checkpoint stopped in.
+        if (resumedFrom && state.optimizer) await restoreOptimizer(optimizer, resumedFrom, state.optimizer);
+        resumedFrom = null;
+        const loss = sinetLoss({ preset: stage.loss });
+        const startEpoch = s === state.stage ? state.epoch : 0;
+        const steps = Math.ceil(data.train.length / stage.batchSize);
+        for (let epoch = startEpoch; epoch < stage.epochs; epoch++) {
+          if (options.maxEpochs !== undefined && epochsRun >= options.maxEpochs) return { history: state.history, bestMiou: state.bestMiou, out: options.out, finished: false };
+          const started = performance.now();
+          const order = rng.shuffle(data.train.map((_, i) => i));
+          let lossSum = 0;
+          let lr = stage.lr;
+          for (let step = 0; step < steps; step++) {
+            const batch = order.slice(step * stage.batchSize, (step + 1) * stage.batchSize).map((i) => data.train[i]);
+            // A fresh augmenter per batch, seeded from the run's generator: resumable and reproducible.
+            const augmenter = stage.augment === 'none' ? null : AUGMENT_PRESETS[stage.augment]({ seed: rng.nextUint32() });
+            const samples = batch.map((b) => (augmenter ? augmenter.augmentSample({ image: b.image, mask: b.mask }) : b));
+            const { x, y } = batchTensors(
+              samples.map((b) => b.image),
+              samples.map((b) => b.mask!),
+              size,
+            );
+            lr = learningRate(stage.lr, config.optimizer, stage.epochs, epoch, (epoch + step / steps) / stage.epochs);
+            (optimizer as unknown as { learningRate: number }).learningRate = lr;
+            const cost = optimizer.minimize(() => loss(y, trainModel.apply(x, { training: true }) as tf.Tensor), true, variables)!;
+            const value = (await cost.data())[0];
+            tf.dispose([cost, x, y]);
+            if (!Number.isFinite(value) || value > 1e4) {
+              throw new TrainingError(`loss became ${value} at stage ${s + 1}, epoch ${epoch + 1}, step ${step + 1}: stopping; the last good checkpoint is in ${path.join(options.out, 'checkpoint')}`);
+            }
+            if (config.optimizer.weightDecay > 0) {
+              const factor = 1 - lr * config.optimizer.weightDecay;
+              tf.tidy(() => decayed.forEach((v) => v.assign(tf.mul(v, factor))));
+            }
+            lossSum += value;
+            if (interrupted) break;
           }
-          if (config.optimizer.weightDecay > 0) {
-            const factor = 1 - lr * config.optimizer.weightDecay;
-            tf.tidy(() => decayed.forEach((v) => v.assign(tf.mul(v, factor))));
+          const seconds = (performance.now() - started) / 1000;
+          const v = await validate(trainModel, data.val, size, stage.batchSize);
+          const record: EpochRecord = { stage: s + 1, kind: stage.kind, epoch: epoch + 1, loss: lossSum / steps, lr, valMiou: v.miou, valPersonIou: v.personIou, imagesPerSecond: data.train.length / seconds, seconds };
+          state.history.push(record);
+          log(`stage ${s + 1} (${stage.kind}) epoch ${epoch + 1}/${stage.epochs}: loss ${record.loss.toFixed(4)}, val mIoU ${(100 * v.miou).toFixed(2)}, person IoU ${(100 * v.personIou).toFixed(2)}, ${record.imagesPerSecond.toFixed(2)} img/s, lr ${lr.toExponential(2)}`);
+          await fs.appendFile(path.join(options.out, 'log.jsonl'), `${JSON.stringify(record)}\n`);
+          await writeReport(options.out, config.name, state.history, trainModel, data.val);
+          if (stage.kind === 'full' && v.miou > state.bestMiou) {
+            state.bestMiou = v.miou;
+            await saveModel(model, path.join(options.out, 'best'));
           }
-          lossSum += value;
-          if (interrupted) break;
+          const last = epoch + 1 === stage.epochs;
+          state = { ...state, stage: last ? s + 1 : s, epoch: last ? 0 : epoch + 1, rng: rng.getState() };
+          await writeCheckpoint(options.out, model, last ? null : optimizer, state);
+          epochsRun++;
+          if (interrupted) return { history: state.history, bestMiou: state.bestMiou, out: options.out, finished: false };
         }
-        const seconds = (performance.now() - started) / 1000;
-        const v = await validate(trainModel, data.val, size, stage.batchSize);
-        const record: EpochRecord = { stage: s + 1, kind: stage.kind, epoch: epoch + 1, loss: lossSum / steps, lr, valMiou: v.miou, valPersonIou: v.personIou, imagesPerSecond: data.train.length / seconds, seconds };
-        state.history.push(record);
-        log(`stage ${s + 1} (${stage.kind}) epoch ${epoch + 1}/${stage.epochs}: loss ${record.loss.toFixed(4)}, val mIoU ${(100 * v.miou).toFixed(2)}, person IoU ${(100 * v.personIou).toFixed(2)}, ${record.imagesPerSecond.toFixed(2)} img/s, lr ${lr.toExponential(2)}`);
-        await fs.appendFile(path.join(options.out, 'log.jsonl'), `${JSON.stringify(record)}\n`);
-        await writeReport(options.out, config.name, state.history, trainModel, data.val);
-        if (stage.kind === 'full' && v.miou > state.bestMiou) {
-          state.bestMiou = v.miou;
-          await saveModel(model, path.join(options.out, 'best'));
-        }
-        const last = epoch + 1 === stage.epochs;
-        state = { ...state, stage: last ? s + 1 : s, epoch: last ? 0 : epoch + 1, rng: rng.getState() };
-        await writeCheckpoint(options.out, model, last ? null : optimizer, state);
-        epochsRun++;
-        if (interrupted) return { history: state.history, bestMiou: state.bestMiou, out: options.out, finished: false };
+      } finally {
+        // Also on an early return (maxEpochs, Ctrl-C): the moments are in the checkpoint.
+        optimizer.dispose();
       }
-      optimizer.dispose();
     }
     return { history: state.history, bestMiou: state.bestMiou, out: options.out, finished: true };
   } finally {
