@@ -1,4 +1,4 @@
-/** @sinet/train: datasets, evaluation and the `sinet` command line. */
+/** @sinet/train: datasets, the two-stage trainer, evaluation and the `sinet` command line. */
 export { DatasetError, listFolderDataset, readIdList, type DatasetEntry } from './data/folder-dataset.js';
 export { loadSamples, type LoadedSample, type LoadOptions, type LoadResult } from './data/loader.js';
 export { syntheticPortrait, type SyntheticPortraitOptions } from './data/synthetic.js';
@@ -9,5 +9,7 @@ export { benchTraining, type TrainingBenchRow } from './bench/training.js';
 export { benchAugment, type AugmentBenchRow } from './bench/augment.js';
 export { ConfigError, parseTrainConfig, TRAIN_PRESETS, trainConfigSchema, type StageConfig, type TrainConfig } from './training/config.js';
 export { learningRate } from './training/schedule.js';
+export { formatDuration, formatProgress, ProgressReporter, ThroughputMeter, type ProgressSink, type ProgressState } from './training/progress.js';
+export { augmentBatch, AugmentPool, packSamples, type AugmentedBatch, type AugmentPoolOptions, type BatchRequest, type PackedSamples } from './data/augment-pool.js';
 export { train, TrainingError, type EpochRecord, type TrainOptions, type TrainResult } from './training/trainer.js';
 export { main as runCli } from './cli/main.js';

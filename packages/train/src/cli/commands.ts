@@ -1,3 +1,4 @@
+import type { ProgressSink } from '../training/progress.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import {
@@ -20,6 +21,8 @@ import { CliError, UsageError } from './errors.js';
 export interface Io {
   out: (line: string) => void;
   err: (line: string) => void;
+  /** Where progress bars are drawn (stderr in the CLI); absent in tests. */
+  progress?: ProgressSink;
 }
 
 export async function convertCommand(io: Io, checkpoint: string, outDir: string, inputSize?: [number, number]): Promise<void> {

@@ -26,7 +26,7 @@ usage:
   sinet eval --model <dir> --data <dir> [--list <ids.txt>] [--json] [--limit N] [--input-size HxW]
   sinet bench [--suite inference|training|losses|augment|all] [--runs N] [--backends wasm,cpu] [--batch 24] [--step-batch N] [--json]
   sinet quickstart [--weights <SINet.pth>] [--data <dir>] [--out runs/quickstart]
-  sinet train [--preset quick|paper|blog | --config <file.json>] [--data <dir>] [--out runs/<name>] [--resume] [--max-epochs N] [--skip-bad]
+  sinet train [--preset quick|paper|blog | --config <file.json>] [--data <dir>] [--out runs/<name>] [--init <model-dir>] [--resume] [--max-epochs N] [--skip-bad]
   sinet synth --out <dir> [--count 200] [--input-size 224x224] [--seed 1] [--val 0.1]
   sinet augment-preview <image> [--mask <mask>] --preset <name> [--n 16] [--size 224] [--seed 1] --out grid.png
 
@@ -46,6 +46,7 @@ const OPTIONS = {
   resume: { type: 'boolean', default: false },
   'skip-bad': { type: 'boolean', default: false },
   'max-epochs': { type: 'string' },
+  init: { type: 'string' },
   val: { type: 'string' },
   model: { type: 'string' },
   data: { type: 'string' },
@@ -75,7 +76,7 @@ const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   quickstart: ['weights', 'data', 'out'],
   'augment-preview': ['mask', 'preset', 'n', 'size', 'seed', 'out'],
   synth: ['out', 'count', 'input-size', 'seed', 'val'],
-  train: ['preset', 'config', 'data', 'out', 'resume', 'max-epochs', 'skip-bad'],
+  train: ['preset', 'config', 'data', 'out', 'resume', 'max-epochs', 'skip-bad', 'init'],
 };
 
 function require<T>(value: T | undefined, option: string, command: string): T {
@@ -192,8 +193,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     case 'train':
       if (rest.length) throw new UsageError(`train takes no positional arguments, got ${rest.join(' ')}`);
       if (v.config && v.preset) throw new UsageError('give --preset or --config, not both');
-      await trainCommand(io, { config: v.config, preset: v.preset, data: v.data, out: v.out, resume: v.resume, skipBad: v['skip-bad'], maxEpochs: v['max-epochs'] ? parsePositiveInt(v['max-epochs'], '--max-epochs') : undefined, backend: v.backend });
-      return 0;
+      return trainCommand(io, { config: v.config, preset: v.preset, data: v.data, out: v.out, resume: v.resume, skipBad: v['skip-bad'], init: v.init, maxEpochs: v['max-epochs'] ? parsePositiveInt(v['max-epochs'], '--max-epochs') : undefined, backend: v.backend });
     case 'synth':
       if (rest.length) throw new UsageError(`synth takes no positional arguments, got ${rest.join(' ')}`);
       await synthCommand(io, {
@@ -226,7 +226,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
 const isEntryPoint = process.argv[1] && import.meta.url === new URL(`file://${(await import('node:fs')).realpathSync(process.argv[1])}`).href;
 if (isEntryPoint) {
-  const io: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
+  const io: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`), progress: process.stderr };
   main(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;

@@ -8,8 +8,8 @@ import { CliError, UsageError } from './errors.js';
 
 export async function trainCommand(
   io: Io,
-  options: { config?: string; preset?: string; data?: string; out?: string; resume: boolean; skipBad?: boolean; maxEpochs?: number; backend?: string; cacheDir?: string },
-): Promise<void> {
+  options: { config?: string; preset?: string; data?: string; out?: string; resume: boolean; skipBad?: boolean; init?: string; maxEpochs?: number; backend?: string; cacheDir?: string },
+): Promise<number> {
   let config: TrainConfig;
   if (options.config) {
     const text = await fs.readFile(options.config, 'utf8').catch((e: NodeJS.ErrnoException) => {
@@ -32,8 +32,9 @@ export async function trainCommand(
     if (config.data.source !== 'folder') throw new UsageError('--skip-bad applies to folder datasets (--data <dir>)');
     config = { ...config, data: { ...config.data, skipBad: true } };
   }
+  if (options.init) config = { ...config, init: options.init };
   const out = options.out ?? path.join('runs', config.name);
-  const result = await train(config, { out, resume: options.resume, maxEpochs: options.maxEpochs, backend: options.backend, log: io.err, cacheDir: options.cacheDir ?? path.join(out, '..', '.cache') });
+  const result = await train(config, { out, resume: options.resume, maxEpochs: options.maxEpochs, backend: options.backend, log: io.err, progress: io.progress, handleSignals: true, cacheDir: options.cacheDir ?? path.join(out, '..', '.cache') });
   const full = result.history.filter((r) => r.kind === 'full');
   const first = full[0] ?? result.history[0];
   const last = full.at(-1) ?? result.history.at(-1);
@@ -42,4 +43,6 @@ export async function trainCommand(
     io.out(`validation mIoU ${(100 * first.valMiou).toFixed(2)} -> ${(100 * last.valMiou).toFixed(2)}, person IoU ${(100 * first.valPersonIou).toFixed(2)} -> ${(100 * last.valPersonIou).toFixed(2)} (a constant prediction scores at most 50 mIoU)`);
     if (result.bestMiou >= 0) io.out(`best model (mIoU ${(100 * result.bestMiou).toFixed(2)}): ${path.join(out, 'best')}; evaluate it with: pnpm sinet eval --model ${path.join(out, 'best')} --data <dir>`);
   }
+  // 130: stopped by Ctrl-C (the checkpoint is saved), as shells report SIGINT.
+  return result.interrupted ? 130 : 0;
 }

@@ -30,6 +30,8 @@ export const trainConfigSchema = z
     name: z.string().regex(/^[\w.-]+$/, 'letters, digits, _ . - only'),
     inputSize: size,
     seed: z.number().int(),
+    /** Start from this model folder's weights (fine-tuning, e.g. the converted official weights) instead of random ones. */
+    init: z.string().min(1).optional(),
     data,
     stages: z.array(stage).min(1),
     optimizer: z

@@ -47,6 +47,31 @@ describe('training config', () => {
   });
 });
 
+/** The reference: tiny() trained straight through, once per file. */
+let straight: Promise<string> | undefined;
+const straightRun = () =>
+  (straight ??= (async () => {
+    const out = freshDir('sinet-train-a-');
+    await train(tiny(), { out, backend: 'wasm' });
+    return path.join(out, 'checkpoint');
+  })());
+
+/** Largest absolute difference between the same-named weights of two saved models. */
+async function maxWeightDifference(dirA: string, dirB: string, include: (name: string) => boolean = () => true): Promise<number> {
+  const [a, b] = [await loadModel(dirA), await loadModel(dirB)];
+  const other = new Map(b.weights.map((w) => [w.originalName, w]));
+  let worst = 0;
+  for (const w of a.weights) {
+    if (!include(w.originalName)) continue;
+    const v = other.get(w.originalName);
+    if (!v) throw new Error(`${dirB} lacks ${w.originalName}`);
+    worst = Math.max(worst, tf.tidy(() => tf.max(tf.abs(tf.sub(w.read(), v.read()))).dataSync()[0]));
+  }
+  a.dispose();
+  b.dispose();
+  return worst;
+}
+
 describe('train', () => {
   it('runs both stages on synthetic portraits, logs every epoch, keeps the best model and lowers the loss', async () => {
     const out = freshDir('sinet-train-');
@@ -70,26 +95,42 @@ describe('train', () => {
   });
 
   it('1 epoch + resume + the rest gives the same weights as a straight run', async () => {
-    const straight = freshDir('sinet-train-a-');
     const resumed = freshDir('sinet-train-b-');
-    await train(tiny(), { out: straight, backend: 'wasm' });
     const partial = await train(tiny(), { out: resumed, backend: 'wasm', maxEpochs: 2 });
     expect(partial.finished).toBe(false);
     const rest = await train(tiny(), { out: resumed, backend: 'wasm', resume: true });
     expect(rest.finished).toBe(true);
-    const a = await loadModel(path.join(straight, 'checkpoint'));
-    const b = await loadModel(path.join(resumed, 'checkpoint'));
-    const wa = a.getWeights();
-    const wb = b.getWeights();
-    let worst = 0;
-    wa.forEach((w, i) => {
-      const d = tf.tidy(() => tf.max(tf.abs(tf.sub(w, wb[i]))).dataSync()[0]);
-      worst = Math.max(worst, d);
-    });
     // Exact on one backend: Adam's running products are restored bit for bit.
-    expect(worst).toBeLessThan(1e-7);
-    a.dispose();
-    b.dispose();
+    expect(await maxWeightDifference(await straightRun(), path.join(resumed, 'checkpoint'))).toBeLessThan(1e-7);
+  });
+
+  it('an abort inside an epoch saves exactly that step; resuming gives the straight run, augmentation inline or in workers', async () => {
+    for (const augmentWorkers of [0, 1]) {
+      const out = freshDir('sinet-train-abort-');
+      const stop = new AbortController();
+      let steps = 0;
+      // Abort after the 3rd step: the first of stage 2's first epoch (2 steps an epoch).
+      const first = await train(tiny(), { out, backend: 'wasm', signal: stop.signal, onStep: () => ++steps === 3 && stop.abort(), augmentWorkers });
+      expect(first).toMatchObject({ finished: false, interrupted: true });
+      const saved = JSON.parse(await fs.readFile(path.join(out, 'checkpoint', 'state.json'), 'utf8'));
+      expect([saved.stage, saved.epoch, saved.partial.step]).toEqual([1, 0, 1]);
+      expect(first.history.map((r) => [r.stage, r.epoch])).toEqual([[1, 1]]);
+      const rest = await train(tiny(), { out, backend: 'wasm', resume: true, augmentWorkers });
+      expect(rest.finished).toBe(true);
+      expect(rest.history.map((r) => [r.stage, r.epoch])).toEqual([[1, 1], [2, 1], [2, 2]]);
+      expect(await maxWeightDifference(await straightRun(), path.join(out, 'checkpoint'))).toBeLessThan(1e-7);
+    }
+  });
+
+  it('starts from a saved model with init and names a weight that does not fit', async () => {
+    const from = path.join(await straightRun(), '..', 'best');
+    const out = freshDir('sinet-train-init-');
+    const zeroEpochs = tiny({ init: from, stages: [{ kind: 'full', epochs: 1, batchSize: 8, lr: 1e-12, loss: 'official-decoder', augment: 'none', freezeEncoder: false }], optimizer: { ...tiny().optimizer, weightDecay: 0 } });
+    await train(zeroEpochs, { out, backend: 'wasm' });
+    // lr 1e-12: one epoch leaves the weights where init put them (BN running statistics aside).
+    expect(await maxWeightDifference(from, path.join(out, 'checkpoint'), (name) => !/moving_/.test(name))).toBeLessThan(1e-6);
+    const wide = freshDir('sinet-train-init-bad-');
+    await expect(train(tiny({ init: path.join(wide, 'nothing') }), { out: wide, backend: 'wasm' })).rejects.toThrow(/init: cannot load .*nothing/);
   });
 
   it('resumes from checkpoint.old when a crash fell between the two renames of a checkpoint write', async () => {

@@ -7,17 +7,19 @@
  * resumption give the same weights on one backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { PRESETS as AUGMENT_PRESETS, Rng, type ImageU8, type LabelMap } from '@sinet/augment';
+import { Rng, type ImageU8, type LabelMap } from '@sinet/augment';
 import { ConfusionMatrix, sinetLoss } from '@sinet/losses';
 import { createSINet, DEFAULT_CLASS_NAMES, initializeWeights, OFFICIAL_PREPROCESSING, preprocess, resolveSINetConfig, setSINetMetadata, sinetEncoder } from '@sinet/model';
 import { initBackend, loadModel, saveModel, writeFileAtomic } from '@sinet/model/node';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { listFolderDataset } from '../data/folder-dataset.js';
+import { AugmentPool, defaultAugmentWorkers, packSamples } from '../data/augment-pool.js';
 import { loadSamples, type LoadedSample } from '../data/loader.js';
 import { syntheticPortrait } from '../data/synthetic.js';
 import type { StageConfig, TrainConfig } from './config.js';
 import { writeReport } from './report.js';
+import { ProgressReporter, ThroughputMeter, type ProgressSink, type ProgressState } from './progress.js';
 import { learningRate } from './schedule.js';
 
 export class TrainingError extends Error {
@@ -48,6 +50,8 @@ interface TrainerState {
   bestMiou: number;
   history: EpochRecord[];
   optimizer: { names: string[]; shapes: number[][]; accBeta?: [number, number] } | null;
+  /** Set when a run stopped inside an epoch (Ctrl-C): where it continues, bit for bit. */
+  partial?: { step: number; order: number[]; seeds: number[]; lossSum: number; seconds: number };
 }
 
 /**
@@ -67,6 +71,18 @@ export interface TrainOptions {
   log?: (line: string) => void;
   /** Cache folder for decoded folder datasets. */
   cacheDir?: string;
+  /** Where the progress bar goes (process.stderr in the CLI); none by default. */
+  progress?: ProgressSink | null;
+  /** Augmentation worker threads (0: on the training thread). Default: cores - 1. */
+  augmentWorkers?: number;
+  /** Batches augmented ahead of the training step. Default 2. */
+  prefetch?: number;
+  /** Called after every training step (a progress bar of one's own, a UI). */
+  onStep?: (progress: ProgressState) => void;
+  /** Stops the run after the current step, saving a checkpoint to resume from (like Ctrl-C). */
+  signal?: AbortSignal;
+  /** Treat SIGINT / SIGTERM as a request to save and stop (the CLI does). Default false. */
+  handleSignals?: boolean;
 }
 
 export interface TrainResult {
@@ -74,6 +90,8 @@ export interface TrainResult {
   bestMiou: number;
   out: string;
   finished: boolean;
+  /** Stopped by a signal or an abort (the checkpoint is saved). */
+  interrupted: boolean;
 }
 
 async function loadData(config: TrainConfig, options: TrainOptions): Promise<{ train: LoadedSample[]; val: LoadedSample[] }> {
@@ -192,8 +210,28 @@ async function restoreOptimizer(optimizer: tf.Optimizer, dir: string, meta: NonN
   }
 }
 
+/** Copies a saved model's weights into `model` by name; shapes must match (input size may differ). */
+async function initFrom(model: tf.LayersModel, dir: string): Promise<void> {
+  const source = await loadModel(dir).catch((e: Error) => {
+    throw new TrainingError(`init: cannot load ${dir}: ${e.message}`);
+  });
+  try {
+    const byName = new Map(source.weights.map((w) => [w.originalName, w]));
+    const values = model.weights.map((w) => {
+      const from = byName.get(w.originalName);
+      if (!from) throw new TrainingError(`init: ${dir} has no weight ${w.originalName}; is it a SINet model?`);
+      if (from.shape.join('x') !== w.shape.join('x')) throw new TrainingError(`init: ${dir}: weight ${w.originalName} is ${from.shape.join('x')}, the model needs ${w.shape.join('x')}`);
+      return from.read();
+    });
+    model.setWeights(values);
+  } finally {
+    source.dispose();
+  }
+}
+
 export async function train(config: TrainConfig, options: TrainOptions): Promise<TrainResult> {
-  const log = options.log ?? (() => {});
+  const progress = new ProgressReporter(options.progress ?? null);
+  const log = (line: string) => progress.log(line, options.log);
   await initBackend(options.backend, { log });
   const size = config.inputSize;
   const modelConfig = resolveSINetConfig({ inputSize: size });
@@ -212,20 +250,43 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
     state = checkpoint.state;
     rng.setState(state.rng);
     resumedFrom = checkpoint.dir;
-    log(`resuming ${options.out} at stage ${state.stage + 1}, epoch ${state.epoch + 1}`);
+    log(`resuming ${options.out} at stage ${state.stage + 1}, epoch ${state.epoch + 1}${state.partial ? `, step ${state.partial.step + 1}` : ''}`);
+  } else if (config.init) {
+    await initFrom(model, config.init);
   }
   await fs.mkdir(options.out, { recursive: true });
+  if (resumedFrom) {
+    // A kill -9 can leave a half-written checkpoint folder and log lines past the checkpoint.
+    for (const name of await fs.readdir(options.out)) if (/^\.checkpoint\..*\.tmp$/.test(name)) await fs.rm(path.join(options.out, name), { recursive: true, force: true });
+    await writeFileAtomic(path.join(options.out, 'log.jsonl'), state.history.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  }
   await writeFileAtomic(path.join(options.out, 'config.json'), JSON.stringify(config, null, 2));
   const data = await loadData(config, options);
   log(`data: ${data.train.length} train, ${data.val.length} val at ${size[1]}x${size[0]}`);
+  const workers = options.augmentWorkers ?? defaultAugmentWorkers();
+  const packed = packSamples(data.train, workers > 0);
   const encoder = sinetEncoder(model);
-  let epochsRun = 0;
-  let interrupted = false;
-  const onSigint = () => {
-    interrupted = true;
-    log('interrupt: finishing the current step, then saving a checkpoint');
+  const meter = new ThroughputMeter();
+  const imagesLeft = (s: number, epoch: number, step: number) => {
+    let images = 0;
+    for (let i = s; i < config.stages.length; i++) {
+      const epochs = config.stages[i].epochs - (i === s ? epoch : 0);
+      images += epochs * data.train.length;
+    }
+    return images - Math.min(data.train.length, step * config.stages[s].batchSize);
   };
-  process.once('SIGINT', onSigint);
+  let epochsRun = 0;
+  let interrupted = options.signal?.aborted ?? false;
+  const onSignal = (signal: string) => {
+    interrupted = true;
+    log(`${signal}: finishing the current step, then saving a checkpoint (${signal === 'SIGINT' ? 'Ctrl-C again quits without saving' : 'send it again to quit without saving'})`);
+  };
+  const onAbort = () => onSignal('abort');
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.handleSignals) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
   try {
     for (let s = state.stage; s < config.stages.length; s++) {
       const stage = config.stages[s];
@@ -233,6 +294,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       const variables = trainModel.trainableWeights.filter((w) => !(stage.kind === 'full' && stage.freezeEncoder && w.originalName.startsWith('encoder.'))).map((w) => w.read() as tf.Variable);
       const decayed = trainModel.trainableWeights.filter((w) => /kernel$/.test(w.originalName)).map((w) => w.read() as tf.Variable);
       const optimizer = tf.train.adam(stage.lr);
+      const pool = new AugmentPool(packed, stage.augment, { workers, prefetch: options.prefetch });
       try {
         // Moments are restored once, into the stage the checkpoint stopped in.
         if (resumedFrom && state.optimizer) await restoreOptimizer(optimizer, resumedFrom, state.optimizer);
@@ -241,21 +303,20 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
         const startEpoch = s === state.stage ? state.epoch : 0;
         const steps = Math.ceil(data.train.length / stage.batchSize);
         for (let epoch = startEpoch; epoch < stage.epochs; epoch++) {
-          if (options.maxEpochs !== undefined && epochsRun >= options.maxEpochs) return { history: state.history, bestMiou: state.bestMiou, out: options.out, finished: false };
-          const started = performance.now();
-          const order = rng.shuffle(data.train.map((_, i) => i));
-          let lossSum = 0;
+          if (options.maxEpochs !== undefined && epochsRun >= options.maxEpochs) return { history: state.history, bestMiou: state.bestMiou, out: options.out, finished: false, interrupted };
+          // The epoch's order and augmentation seeds are drawn up front, so batches can be prepared ahead.
+          const resumed = s === state.stage && epoch === state.epoch ? state.partial : undefined;
+          const order = resumed?.order ?? rng.shuffle(data.train.map((_, i) => i));
+          const seeds = resumed?.seeds ?? Array.from({ length: steps }, () => (stage.augment === 'none' ? 0 : rng.nextUint32()));
+          const firstStep = resumed?.step ?? 0;
+          let lossSum = resumed?.lossSum ?? 0;
+          const started = performance.now() - (resumed?.seconds ?? 0) * 1000;
           let lr = stage.lr;
-          for (let step = 0; step < steps; step++) {
-            const batch = order.slice(step * stage.batchSize, (step + 1) * stage.batchSize).map((i) => data.train[i]);
-            // A fresh augmenter per batch, seeded from the run's generator: resumable and reproducible.
-            const augmenter = stage.augment === 'none' ? null : AUGMENT_PRESETS[stage.augment]({ seed: rng.nextUint32() });
-            const samples = batch.map((b) => (augmenter ? augmenter.augmentSample({ image: b.image, mask: b.mask }) : b));
-            const { x, y } = batchTensors(
-              samples.map((b) => b.image),
-              samples.map((b) => b.mask!),
-              size,
-            );
+          let step = firstStep;
+          const requests = Array.from({ length: steps - firstStep }, (_, i) => ({ indices: order.slice((firstStep + i) * stage.batchSize, (firstStep + i + 1) * stage.batchSize), seed: seeds[firstStep + i] }));
+          let stepStarted = performance.now();
+          for await (const batch of pool.batches(requests)) {
+            const { x, y } = batchTensors(batch.images, batch.masks, size);
             lr = learningRate(stage.lr, config.optimizer, stage.epochs, epoch, (epoch + step / steps) / stage.epochs);
             (optimizer as unknown as { learningRate: number }).learningRate = lr;
             const cost = optimizer.minimize(() => loss(y, trainModel.apply(x, { training: true }) as tf.Tensor), true, variables)!;
@@ -269,9 +330,31 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
               tf.tidy(() => decayed.forEach((v) => v.assign(tf.mul(v, factor))));
             }
             lossSum += value;
-            if (interrupted) break;
+            step++;
+            const now = performance.now();
+            meter.add(batch.images.length, (now - stepStarted) / 1000);
+            stepStarted = now;
+            const stepProgress: ProgressState = {
+              stage: s + 1, stages: config.stages.length, kind: stage.kind, epoch: epoch + 1, epochs: stage.epochs, step, steps,
+              loss: lossSum / step, imagesPerSecond: meter.imagesPerSecond,
+              epochEta: meter.eta(data.train.length - Math.min(data.train.length, step * stage.batchSize)), runEta: meter.eta(imagesLeft(s, epoch, step)),
+            };
+            progress.update(stepProgress);
+            options.onStep?.(stepProgress);
+            // Give the event loop a turn: signals and worker messages are only handled there.
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            if (interrupted && step < steps) break;
           }
           const seconds = (performance.now() - started) / 1000;
+          if (interrupted && step < steps) {
+            // Mid-epoch: save exactly where we are; validation waits for the epoch's end.
+            state = { ...state, stage: s, epoch, rng: rng.getState(), partial: { step, order, seeds, lossSum, seconds } };
+            await writeCheckpoint(options.out, model, optimizer, state);
+            progress.done();
+            log(`saved a checkpoint at stage ${s + 1}, epoch ${epoch + 1}, step ${step}/${steps}; continue with --resume`);
+            return { history: state.history, bestMiou: state.bestMiou, out: options.out, finished: false, interrupted };
+          }
+          progress.done();
           const v = await validate(trainModel, data.val, size, stage.batchSize);
           const record: EpochRecord = { stage: s + 1, kind: stage.kind, epoch: epoch + 1, loss: lossSum / steps, lr, valMiou: v.miou, valPersonIou: v.personIou, imagesPerSecond: data.train.length / seconds, seconds };
           state.history.push(record);
@@ -283,19 +366,26 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
             await saveModel(model, path.join(options.out, 'best'));
           }
           const last = epoch + 1 === stage.epochs;
-          state = { ...state, stage: last ? s + 1 : s, epoch: last ? 0 : epoch + 1, rng: rng.getState() };
+          state = { ...state, stage: last ? s + 1 : s, epoch: last ? 0 : epoch + 1, rng: rng.getState(), partial: undefined };
           await writeCheckpoint(options.out, model, last ? null : optimizer, state);
           epochsRun++;
-          if (interrupted) return { history: state.history, bestMiou: state.bestMiou, out: options.out, finished: false };
+          if (interrupted) {
+            log(`saved a checkpoint after stage ${s + 1}, epoch ${epoch + 1}; continue with --resume`);
+            return { history: state.history, bestMiou: state.bestMiou, out: options.out, finished: false, interrupted };
+          }
         }
       } finally {
         // Also on an early return (maxEpochs, Ctrl-C): the moments are in the checkpoint.
         optimizer.dispose();
+        await pool.close();
       }
     }
-    return { history: state.history, bestMiou: state.bestMiou, out: options.out, finished: true };
+    return { history: state.history, bestMiou: state.bestMiou, out: options.out, finished: true, interrupted: false };
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    progress.done();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    options.signal?.removeEventListener('abort', onAbort);
     model.dispose();
   }
 }

@@ -1,0 +1,106 @@
+/** The CLI's behaviour under Ctrl-C (SIGINT) and kill -9, in real child processes. */
+import { freshDir } from '@sinet/test-utils';
+import { loadModel } from '@sinet/model/node';
+import * as tf from '@tensorflow/tfjs';
+import { spawn } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseTrainConfig } from '../training/config.js';
+import { train } from '../training/trainer.js';
+
+const cliPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli/main.js');
+
+// 8 steps an epoch, so a signal lands inside one.
+const config = parseTrainConfig({
+  name: 'interrupt',
+  inputSize: [64, 64],
+  seed: 9,
+  data: { source: 'synthetic', train: 32, val: 8, seed: 3 },
+  stages: [
+    { kind: 'encoder', epochs: 1, batchSize: 4, lr: 5e-3, loss: 'official-encoder', augment: 'sinetOfficial' },
+    { kind: 'full', epochs: 2, batchSize: 4, lr: 5e-3, loss: 'official-decoder', augment: 'sinetOfficial' },
+  ],
+  optimizer: { weightDecay: 2e-4, schedule: 'poly' },
+});
+
+interface Child {
+  stderr: string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill: (signal: NodeJS.Signals) => void;
+}
+
+function sinetTrain(configFile: string, out: string, ...extra: string[]): Child {
+  const child = spawn(process.execPath, [cliPath, 'train', '--config', configFile, '--out', out, '--backend', 'wasm', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const result: Child = {
+    stderr: '',
+    exit: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal }))),
+    kill: (signal) => child.kill(signal),
+  };
+  child.stderr!.on('data', (d: Buffer) => (result.stderr += d.toString()));
+  return result;
+}
+
+async function until(what: string, condition: () => boolean, child: Child): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > 120_000) throw new Error(`timed out waiting for ${what}; stderr:\n${child.stderr}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function maxWeightDifference(dirA: string, dirB: string): Promise<number> {
+  const [a, b] = [await loadModel(dirA), await loadModel(dirB)];
+  const wb = new Map(b.weights.map((w) => [w.originalName, w]));
+  const worst = Math.max(...a.weights.map((w) => tf.tidy(() => tf.max(tf.abs(tf.sub(w.read(), wb.get(w.originalName)!.read()))).dataSync()[0])));
+  a.dispose();
+  b.dispose();
+  return worst;
+}
+
+describe('sinet train interrupted', () => {
+  let work: string;
+  let configFile: string;
+  let straight: string;
+  beforeAll(async () => {
+    work = freshDir('sinet-interrupt-');
+    configFile = path.join(work, 'config.json');
+    await fs.writeFile(configFile, JSON.stringify(config));
+    straight = path.join(work, 'straight');
+    await train(config, { out: straight, backend: 'wasm' });
+  });
+
+  it('Ctrl-C inside an epoch saves that step and exits 130; --resume ends where a straight run ends', async () => {
+    const out = path.join(work, 'sigint');
+    const run = sinetTrain(configFile, out);
+    // Without a terminal the first step prints one progress line.
+    await until('the first step', () => / 1\/8 loss /.test(run.stderr), run);
+    run.kill('SIGINT');
+    const { code } = await run.exit;
+    expect(code, run.stderr).toBe(130);
+    expect(run.stderr).toMatch(/SIGINT: finishing the current step/);
+    expect(run.stderr).toMatch(/saved a checkpoint at stage 1, epoch 1, step [1-7]\/8; continue with --resume/);
+    const resumed = sinetTrain(configFile, out, '--resume');
+    expect((await resumed.exit).code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming .* at stage 1, epoch 1, step [2-8]/);
+    expect(await maxWeightDifference(path.join(straight, 'checkpoint'), path.join(out, 'checkpoint'))).toBeLessThan(1e-7);
+  });
+
+  it('kill -9 loses at most the epoch in progress; --resume redoes it and ends where a straight run ends', async () => {
+    const out = path.join(work, 'sigkill');
+    const run = sinetTrain(configFile, out);
+    // Wait for the first checkpoint (end of stage 1), then kill during stage 2.
+    await until('the first checkpoint', () => existsSync(path.join(out, 'checkpoint', 'state.json')), run);
+    run.kill('SIGKILL');
+    expect((await run.exit).signal).toBe('SIGKILL');
+    const saved = JSON.parse(await fs.readFile(path.join(out, 'checkpoint', 'state.json'), 'utf8'));
+    expect(saved.history.length).toBeGreaterThanOrEqual(1);
+    const resumed = sinetTrain(configFile, out, '--resume');
+    expect((await resumed.exit).code, resumed.stderr).toBe(0);
+    expect(await maxWeightDifference(path.join(straight, 'checkpoint'), path.join(out, 'checkpoint'))).toBeLessThan(1e-7);
+    const log = (await fs.readFile(path.join(out, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(log.map((r) => [r.stage, r.epoch])).toEqual([[1, 1], [2, 1], [2, 2]]);
+    expect((await fs.readdir(out)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+});

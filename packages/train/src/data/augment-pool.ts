@@ -1,0 +1,194 @@
+/**
+ * Augmented training batches produced off the training thread. The decoded samples are copied
+ * once into SharedArrayBuffers that every worker reads; the trainer asks for batches (sample
+ * indices plus the batch's augmentation seed) ahead of time and receives them in order, so the
+ * augmentation of the next batches overlaps the current training step. A batch depends only on
+ * its indices and seed, never on which thread made it: results equal `augmentBatch` inline.
+ */
+import { PRESETS, type ImageU8, type LabelMap, type PresetName } from '@sinet/augment';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+export type AugmentPresetName = PresetName | 'none';
+
+export interface BatchRequest {
+  indices: number[];
+  /** Seed of the batch's augmenter; ignored for 'none'. */
+  seed: number;
+}
+
+export interface AugmentedBatch {
+  images: ImageU8[];
+  masks: LabelMap[];
+}
+
+/** Samples of one size, packed for sharing between threads. */
+export interface PackedSamples {
+  width: number;
+  height: number;
+  count: number;
+  /** count x height x width x 3 RGB bytes. */
+  images: Uint8Array;
+  /** count x height x width labels. */
+  masks: Uint8Array;
+}
+
+export function packSamples(samples: { image: ImageU8; mask: LabelMap }[], shared = true): PackedSamples {
+  if (samples.length === 0) throw new Error('packSamples: no samples');
+  const { width, height } = samples[0].image;
+  const pixels = width * height;
+  const alloc = (bytes: number) => new Uint8Array(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  const images = alloc(samples.length * pixels * 3);
+  const masks = alloc(samples.length * pixels);
+  samples.forEach(({ image, mask }, i) => {
+    if (image.width !== width || image.height !== height || image.channels !== 3 || mask.width !== width || mask.height !== height) {
+      throw new Error(`packSamples: sample ${i} is ${image.width}x${image.height}x${image.channels}, expected ${width}x${height}x3 like the first`);
+    }
+    images.set(image.data, i * pixels * 3);
+    masks.set(mask.data, i * pixels);
+  });
+  return { width, height, count: samples.length, images, masks };
+}
+
+function sampleAt(packed: PackedSamples, i: number): { image: ImageU8; mask: LabelMap } {
+  const { width, height } = packed;
+  const pixels = width * height;
+  return {
+    image: { data: packed.images.subarray(i * pixels * 3, (i + 1) * pixels * 3), width, height, channels: 3 },
+    mask: { data: packed.masks.subarray(i * pixels, (i + 1) * pixels), width, height },
+  };
+}
+
+/** The batch for a request, on the calling thread. Without augmentation the samples are copied. */
+export function augmentBatch(packed: PackedSamples, preset: AugmentPresetName, request: BatchRequest): AugmentedBatch {
+  const augmenter = preset === 'none' ? null : PRESETS[preset]({ seed: request.seed });
+  const images: ImageU8[] = [];
+  const masks: LabelMap[] = [];
+  for (const index of request.indices) {
+    if (!Number.isInteger(index) || index < 0 || index >= packed.count) throw new RangeError(`augmentBatch: sample index ${index} outside 0..${packed.count - 1}`);
+    const sample = sampleAt(packed, index);
+    const out = augmenter ? augmenter.augmentSample(sample) : sample;
+    // Augmenters may pass pixels through untouched: never hand out views of the shared store.
+    const own = <T extends { data: Uint8Array | Uint8ClampedArray }>(x: T): T => (x.data.buffer === packed.images.buffer || x.data.buffer === packed.masks.buffer ? { ...x, data: x.data.slice() } : x);
+    images.push(own(out.image));
+    masks.push(own(out.mask!));
+  }
+  return { images, masks };
+}
+
+export interface AugmentPoolOptions {
+  /** Worker threads; 0 augments inline on the calling thread. Default: one less than the cores, at least 1. */
+  workers?: number;
+  /** Batches requested ahead of the one being consumed. Default 2. */
+  prefetch?: number;
+}
+
+interface Pending {
+  resolve: (batch: AugmentedBatch) => void;
+  reject: (error: Error) => void;
+}
+
+/** The compiled worker next to this module (tests run the sources, so fall back to dist/). */
+function workerUrl(): URL {
+  const here = new URL('./augment-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(here))) return here;
+  const built = new URL(here.href.replace('/src/data/', '/dist/data/'));
+  if (existsSync(fileURLToPath(built))) return built;
+  throw new Error(`augment worker not found at ${fileURLToPath(here)}; build @sinet/train first (pnpm build)`);
+}
+
+export function defaultAugmentWorkers(): number {
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, cores - 1);
+}
+
+export class AugmentPool {
+  private readonly workers: Worker[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private failure: Error | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly packed: PackedSamples,
+    private readonly preset: AugmentPresetName,
+    private readonly options: AugmentPoolOptions = {},
+  ) {
+    const count = options.workers ?? defaultAugmentWorkers();
+    if (!Number.isInteger(count) || count < 0) throw new RangeError(`AugmentPool: workers must be an integer >= 0, got ${count}`);
+    if (count > 0 && !(packed.images.buffer instanceof SharedArrayBuffer)) throw new Error('AugmentPool: workers need samples packed into SharedArrayBuffers (packSamples(samples, true))');
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(workerUrl(), { workerData: { packed, preset } });
+      worker.on('message', (message: { id: number; images?: ImageU8[]; masks?: LabelMap[]; error?: string }) => {
+        const job = this.pending.get(message.id);
+        if (!job) return;
+        this.pending.delete(message.id);
+        if (message.error !== undefined) job.reject(new Error(`augmentation worker: ${message.error}`));
+        else job.resolve({ images: message.images!, masks: message.masks! });
+      });
+      worker.on('error', (error) => this.fail(error));
+      worker.on('exit', (code) => {
+        if (!this.closed && code !== 0) this.fail(new Error(`augmentation worker exited with code ${code}`));
+      });
+      this.workers.push(worker);
+    }
+  }
+
+  get workerCount(): number {
+    return this.workers.length;
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const job of this.pending.values()) job.reject(error);
+    this.pending.clear();
+  }
+
+  /** One batch; with workers it is computed on the next worker in turn. */
+  request(request: BatchRequest): Promise<AugmentedBatch> {
+    if (this.closed) return Promise.reject(new Error('AugmentPool is closed'));
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.workers.length === 0) {
+      try {
+        return Promise.resolve(augmentBatch(this.packed, this.preset, request));
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+    }
+    const id = this.nextId++;
+    return new Promise<AugmentedBatch>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.workers[id % this.workers.length].postMessage({ id, request });
+    });
+  }
+
+  /**
+   * The batches of `requests` in order, keeping `prefetch` requests in flight ahead of the
+   * consumer. Rejections surface at the batch they belong to.
+   */
+  async *batches(requests: BatchRequest[]): AsyncGenerator<AugmentedBatch> {
+    const depth = Math.max(1, (this.options.prefetch ?? 2) + 1);
+    const inFlight: Promise<AugmentedBatch>[] = [];
+    let next = 0;
+    // Unconsumed requests after an early exit must not surface as unhandled rejections.
+    const settle = (p: Promise<AugmentedBatch>) => (p.catch(() => {}), p);
+    try {
+      while (next < requests.length || inFlight.length > 0) {
+        while (next < requests.length && inFlight.length < depth) inFlight.push(settle(this.request(requests[next++])));
+        yield await inFlight.shift()!;
+      }
+    } finally {
+      inFlight.length = 0;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.fail(new Error('AugmentPool closed'));
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.workers.length = 0;
+  }
+}
