@@ -1,0 +1,133 @@
+/**
+ * Fine-tuning in memory, browser-safe (no Node APIs): a few photos with masks and a short run of
+ * Adam on the model as it is, for instance to adapt a model to one's own camera from masks
+ * corrected by hand. The demo uses it in the page; `train()` is the full two-stage trainer.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { PRESETS, resizeSample, Rng, type ImageU8, type LabelMap, type PresetName } from '@sinet/augment';
+import { ConfusionMatrix, sinetLoss, type SINetLossPreset } from '@sinet/losses';
+import { getSINetMetadata, preprocess } from '@sinet/model';
+
+export interface FineTuneSample {
+  /** RGB or RGBA pixels of any size; resized to the model's input size. */
+  image: ImageU8;
+  /** 0 = background, 1 = person, same size as the image. */
+  mask: LabelMap;
+}
+
+export interface FineTuneOptions {
+  steps: number;
+  /** Adam learning rate. Default 1e-3. */
+  lr?: number;
+  /** Samples per step (drawn in a shuffled cycle). Default min(4, samples). */
+  batchSize?: number;
+  augment?: PresetName | 'none';
+  loss?: SINetLossPreset;
+  seed?: number;
+  /** Train only the decoder (keeps the encoder's general features). Default false. */
+  freezeEncoder?: boolean;
+  signal?: AbortSignal;
+  onStep?: (step: number, loss: number) => void;
+}
+
+export interface FineTuneResult {
+  losses: number[];
+  stopped: boolean;
+}
+
+function toRgb(image: ImageU8): ImageU8 {
+  if (image.channels === 3) return image;
+  const n = image.width * image.height;
+  const data = new Uint8Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < 3; c++) data[3 * i + c] = image.data[i * image.channels + (image.channels === 1 ? 0 : c)];
+  }
+  return { data, width: image.width, height: image.height, channels: 3 };
+}
+
+function checkSamples(samples: FineTuneSample[]): void {
+  if (samples.length === 0) throw new RangeError('fineTune: no samples');
+  samples.forEach((s, i) => {
+    if (!s.mask) throw new RangeError(`fineTune: sample ${i} has no mask`);
+    if (s.image.width !== s.mask.width || s.image.height !== s.mask.height) {
+      throw new RangeError(`fineTune: sample ${i}: image ${s.image.width}x${s.image.height} and mask ${s.mask.width}x${s.mask.height} differ`);
+    }
+  });
+}
+
+/** Samples at the model's input size, RGB, masks binarised to 0/1. */
+function prepare(model: tf.LayersModel, samples: FineTuneSample[]): { image: ImageU8; mask: LabelMap }[] {
+  checkSamples(samples);
+  const [h, w] = getSINetMetadata(model).config.inputSize;
+  return samples.map((s) => {
+    const mask = { ...s.mask, data: s.mask.data.map((v) => (v > 0 ? 1 : 0)) };
+    const sized = resizeSample({ image: toRgb(s.image), mask }, w, h, 'bilinear');
+    return { image: sized.image, mask: sized.mask! };
+  });
+}
+
+function batch(model: tf.LayersModel, items: { image: ImageU8; mask: LabelMap }[]): { x: tf.Tensor4D; y: tf.Tensor3D } {
+  const meta = getSINetMetadata(model);
+  const [h, w] = meta.config.inputSize;
+  const pixels = new Float32Array(items.length * h * w * 3);
+  const labels = new Int32Array(items.length * h * w);
+  items.forEach((s, i) => {
+    pixels.set(s.image.data, i * h * w * 3);
+    labels.set(s.mask.data, i * h * w);
+  });
+  return tf.tidy(() => ({
+    x: preprocess(tf.tensor4d(pixels, [items.length, h, w, 3]), meta.preprocessing, [h, w]),
+    y: tf.tensor3d(labels, [items.length, h, w], 'int32'),
+  }));
+}
+
+/** Trains `model` (in place) on the samples for `steps` steps. */
+export async function fineTune(model: tf.LayersModel, samples: FineTuneSample[], options: FineTuneOptions): Promise<FineTuneResult> {
+  if (!(Number.isInteger(options.steps) && options.steps >= 1)) throw new RangeError(`fineTune: steps must be an integer >= 1, got ${options.steps}`);
+  const items = prepare(model, samples);
+  const rng = new Rng(options.seed ?? 1);
+  const batchSize = Math.min(options.batchSize ?? 4, items.length);
+  const loss = sinetLoss({ preset: options.loss ?? 'official-decoder' });
+  const variables = model.trainableWeights.filter((w) => !(options.freezeEncoder && w.originalName.startsWith('encoder.'))).map((w) => w.read() as tf.Variable);
+  const optimizer = tf.train.adam(options.lr ?? 1e-3);
+  const losses: number[] = [];
+  let order: number[] = [];
+  try {
+    for (let step = 0; step < options.steps; step++) {
+      if (options.signal?.aborted) return { losses, stopped: true };
+      const picked: number[] = [];
+      while (picked.length < batchSize) {
+        if (order.length === 0) order = rng.shuffle(items.map((_, i) => i));
+        picked.push(order.pop()!);
+      }
+      const augmenter = options.augment === 'none' ? null : PRESETS[options.augment ?? 'sinetOfficial']({ seed: rng.nextUint32() });
+      const chosen = picked.map((i) => (augmenter ? (augmenter.augmentSample(items[i]) as { image: ImageU8; mask: LabelMap }) : items[i]));
+      const { x, y } = batch(model, chosen);
+      const cost = optimizer.minimize(() => loss(y, model.apply(x, { training: true }) as tf.Tensor), true, variables)!;
+      const value = (await cost.data())[0];
+      tf.dispose([cost, x, y]);
+      if (!Number.isFinite(value)) throw new Error(`fineTune: the loss became ${value} at step ${step + 1}; lower the learning rate`);
+      losses.push(value);
+      options.onStep?.(step + 1, value);
+      // Let the page (or the event loop) breathe between steps.
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    }
+    return { losses, stopped: false };
+  } finally {
+    optimizer.dispose();
+  }
+}
+
+/** Person IoU of the model's argmax on the samples (at the model's input size), in [0, 1]. */
+export async function personIou(model: tf.LayersModel, samples: FineTuneSample[]): Promise<number> {
+  const items = prepare(model, samples);
+  const person = getSINetMetadata(model).personClass;
+  const cm = new ConfusionMatrix(2);
+  for (const item of items) {
+    const { x, y } = batch(model, [item]);
+    const pred = tf.tidy(() => tf.cast(tf.equal(tf.argMax(model.predict(x) as tf.Tensor4D, -1), person), 'int32'));
+    await cm.updateFromTensors(y, pred);
+    tf.dispose([x, y, pred]);
+  }
+  return cm.perClassIou()[1];
+}
