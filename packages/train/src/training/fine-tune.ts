@@ -26,6 +26,11 @@ export interface FineTuneOptions {
   seed?: number;
   /** Train only the decoder (keeps the encoder's general features). Default false. */
   freezeEncoder?: boolean;
+  /**
+   * Keep BatchNorm in inference mode (its running statistics fixed). Default true: statistics
+   * of a batch of one or two photos would overwrite what the model learned from thousands.
+   */
+  freezeBatchNorm?: boolean;
   signal?: AbortSignal;
   onStep?: (step: number, loss: number) => void;
 }
@@ -103,7 +108,7 @@ export async function fineTune(model: tf.LayersModel, samples: FineTuneSample[],
       const augmenter = options.augment === 'none' ? null : PRESETS[options.augment ?? 'sinetOfficial']({ seed: rng.nextUint32() });
       const chosen = picked.map((i) => (augmenter ? (augmenter.augmentSample(items[i]) as { image: ImageU8; mask: LabelMap }) : items[i]));
       const { x, y } = batch(model, chosen);
-      const cost = optimizer.minimize(() => loss(y, model.apply(x, { training: true }) as tf.Tensor), true, variables)!;
+      const cost = optimizer.minimize(() => loss(y, model.apply(x, { training: !(options.freezeBatchNorm ?? true) }) as tf.Tensor), true, variables)!;
       const value = (await cost.data())[0];
       tf.dispose([cost, x, y]);
       if (!Number.isFinite(value)) throw new Error(`fineTune: the loss became ${value} at step ${step + 1}; lower the learning rate`);

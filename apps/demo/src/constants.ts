@@ -1,0 +1,15 @@
+/** Defaults of the demo, in one place. */
+export const BUNDLED_MODEL_URL = './models/sinet-eg1800/model.json';
+export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+/** Tried in this order when the visitor has not chosen: the fastest that initialises. */
+export const AUTO_BACKEND_ORDER: BackendName[] = ['webgl', 'wasm', 'cpu'];
+export const INPUT_SIZES = [160, 224, 320] as const;
+export const DEFAULT_INPUT_SIZE = 224;
+/** Weight of the newest frame in the moving average of probabilities (1 = no smoothing). */
+export const DEFAULT_SMOOTHING = 0.6;
+export const DEFAULT_BLUR_PX = 12;
+export const DEFAULT_BACKGROUND_COLOUR = '#2f6f4f';
+export const CAMERA_CONSTRAINTS: MediaStreamConstraints = { video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' }, audio: false };
+export const AUGMENT_PRESET_NAMES = ['sinetOfficial', 'sinetBlog', 'portraitNet'] as const;
+export const BAND_KERNELS = [5, 15] as const;

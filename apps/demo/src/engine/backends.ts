@@ -1,0 +1,74 @@
+/**
+ * tfjs backends for the page: webgpu and wasm are loaded on demand (their code and binaries are
+ * separate files), the wasm binaries come from this site (CSP: nothing leaves the origin), and
+ * the wasm backend gets @sinet/wasm-kernels so it can train as well as infer.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { AUTO_BACKEND_ORDER, type BackendName } from '../constants';
+
+export class BackendError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackendError';
+  }
+}
+
+async function registerWasm(): Promise<void> {
+  if (tf.findBackendFactory('wasm')) return;
+  const [wasm, kernels, plain, simd, threaded] = await Promise.all([
+    import('@tensorflow/tfjs-backend-wasm'),
+    import('@sinet/wasm-kernels'),
+    import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'),
+    import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'),
+    import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'),
+  ]);
+  wasm.setWasmPaths({ 'tfjs-backend-wasm.wasm': plain.default, 'tfjs-backend-wasm-simd.wasm': simd.default, 'tfjs-backend-wasm-threaded-simd.wasm': threaded.default });
+  kernels.registerWasmTrainingKernels();
+}
+
+async function registerWebgpu(): Promise<void> {
+  if (tf.findBackendFactory('webgpu')) return;
+  if (!('gpu' in navigator)) throw new BackendError('WebGPU is not available in this browser');
+  await import('@tensorflow/tfjs-backend-webgpu');
+}
+
+/** Whether the browser can plausibly run a backend (without initialising it). */
+export function backendAvailable(name: BackendName): boolean {
+  if (name === 'webgpu') return typeof navigator !== 'undefined' && 'gpu' in navigator;
+  if (name === 'webgl') {
+    const canvas = document.createElement('canvas');
+    return !!(canvas.getContext('webgl2') ?? canvas.getContext('webgl'));
+  }
+  return name === 'wasm' ? typeof WebAssembly === 'object' : true;
+}
+
+/** Switches tfjs to `name`; tensors of the previous backend must be disposed by the caller first. */
+export async function useBackend(name: BackendName): Promise<BackendName> {
+  if (name === 'wasm') await registerWasm();
+  if (name === 'webgpu') await registerWebgpu();
+  if (name === 'webgl' && !backendAvailable('webgl')) throw new BackendError('WebGL is not available here');
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new BackendError(`the ${name} backend failed to initialise`);
+  await tf.ready();
+  return name;
+}
+
+/** The first backend of `order` that initialises; reports each failure. */
+export async function useBestBackend(order: BackendName[] = AUTO_BACKEND_ORDER, onSkip?: (name: BackendName, why: string) => void): Promise<BackendName> {
+  for (const name of order) {
+    try {
+      return await useBackend(name);
+    } catch (e) {
+      onSkip?.(name, (e as Error).message);
+    }
+  }
+  throw new BackendError('no tfjs backend initialised (tried ' + order.join(', ') + ')');
+}
+
+/** e.g. "wasm (SIMD, 1 thread)": what the page actually runs on. */
+export async function describeBackend(): Promise<string> {
+  const name = tf.getBackend();
+  if (name !== 'wasm') return name;
+  const flag = async (f: string) => Boolean(await tf.env().getAsync(f).catch(() => false));
+  return `wasm (${(await flag('WASM_HAS_SIMD_SUPPORT')) ? 'SIMD' : 'no SIMD'}, ${(await flag('WASM_HAS_MULTITHREAD_SUPPORT')) ? 'threads' : '1 thread'})`;
+}

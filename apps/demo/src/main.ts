@@ -1,0 +1,159 @@
+/**
+ * The SINet.js demo: live camera segmentation, photo cut-outs, the network's insides, the
+ * augmentation playground and fine-tuning, all on the visitor's device.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { AUGMENT_PRESET_NAMES, BACKENDS, BAND_KERNELS, BUNDLED_MODEL_URL, DEFAULT_INPUT_SIZE, INPUT_SIZES, type BackendName } from './constants';
+import { backendAvailable, describeBackend, useBackend, useBestBackend } from './engine/backends';
+import { disposeSized, fetchBundledModel, instantiate, readModelFiles, sizeModel, type ModelSource, type SizedModel } from './engine/model-source';
+import { byId, onFiles, setStatus, setUpTabs, showError } from './ui/dom';
+import { LiveView } from './ui/live';
+import { PhotoView } from './ui/photo';
+import { PlaygroundView } from './ui/playground';
+import { FineTuneView } from './ui/finetune';
+import './styles.css';
+
+/** What every view reads: the model at the chosen size on the active backend. */
+export interface AppState {
+  source: ModelSource | null;
+  base: tf.LayersModel | null;
+  sized: SizedModel | null;
+  inputSize: number;
+  backend: BackendName | null;
+}
+
+const state: AppState = { source: null, base: null, sized: null, inputSize: DEFAULT_INPUT_SIZE, backend: null };
+const listeners: (() => void)[] = [];
+const onModelChange = (fn: () => void) => listeners.push(fn);
+
+const backendSelect = byId<HTMLSelectElement>('backend');
+const sizeSelect = byId<HTMLSelectElement>('input-size');
+
+/** Serialises engine changes: a backend switch waits for the frame in flight. */
+let engineBusy: Promise<void> = Promise.resolve();
+function engineTask(task: () => Promise<void>): Promise<void> {
+  engineBusy = engineBusy.then(task, task).catch((e: Error) => showError(e.message));
+  return engineBusy;
+}
+
+const live = new LiveView(() => state.sized);
+const photo = new PhotoView(() => state.sized, live);
+const playground = new PlaygroundView(photo);
+const finetune = new FineTuneView(() => state, photo, () => rebuildSized());
+
+async function rebuildSized(): Promise<void> {
+  live.pause();
+  await live.idle();
+  disposeSized(state.sized);
+  state.sized = null;
+  if (state.base) state.sized = sizeModel(state.base, state.inputSize);
+  listeners.forEach((fn) => fn());
+  live.resume();
+}
+
+/** Re-creates the model on the active backend from the kept artifacts. */
+async function reloadModel(): Promise<void> {
+  live.pause();
+  await live.idle();
+  disposeSized(state.sized);
+  state.sized = null;
+  state.base?.dispose();
+  state.base = null;
+  if (state.source) state.base = await instantiate(state.source);
+  await rebuildSized();
+  byId('model-name').textContent = state.source?.name ?? 'no model';
+}
+
+async function switchBackend(name: BackendName | 'auto'): Promise<void> {
+  live.pause();
+  await live.idle();
+  // Tensors belong to a backend: free them all before the switch, rebuild after.
+  live.resetPipeline();
+  disposeSized(state.sized);
+  state.sized = null;
+  state.base?.dispose();
+  state.base = null;
+  try {
+    state.backend = name === 'auto' ? await useBestBackend(undefined, (n, why) => setStatus(`${n} unavailable (${why}); trying the next backend`)) : await useBackend(name);
+  } catch (e) {
+    showError(`${(e as Error).message}; falling back to wasm`);
+    state.backend = await useBestBackend(['wasm', 'cpu']);
+  }
+  backendSelect.value = state.backend;
+  byId('backend-active').textContent = `active: ${await describeBackend()}`;
+  await reloadModel();
+}
+
+function fillSelects(): void {
+  for (const name of BACKENDS) {
+    const option = new Option(name + (backendAvailable(name) ? '' : ' (unavailable)'), name);
+    option.disabled = !backendAvailable(name);
+    backendSelect.add(option);
+  }
+  for (const size of INPUT_SIZES) sizeSelect.add(new Option(`${size} × ${size}`, String(size), size === DEFAULT_INPUT_SIZE, size === DEFAULT_INPUT_SIZE));
+  const presets = byId<HTMLSelectElement>('augment-preset');
+  for (const name of AUGMENT_PRESET_NAMES) presets.add(new Option(name, name));
+  const kernels = byId<HTMLSelectElement>('band-kernel');
+  for (const k of BAND_KERNELS) kernels.add(new Option(`${k} × ${k}`, String(k)));
+}
+
+async function start(): Promise<void> {
+  fillSelects();
+  setUpTabs((panel) => {
+    if (panel !== 'panel-live') live.pause();
+    else live.resume();
+    if (panel === 'panel-playground') void playground.render();
+  });
+  backendSelect.addEventListener('change', () => void engineTask(() => switchBackend(backendSelect.value as BackendName)));
+  sizeSelect.addEventListener('change', () =>
+    void engineTask(async () => {
+      state.inputSize = Number(sizeSelect.value);
+      await rebuildSized();
+      setStatus(`input size ${state.inputSize} × ${state.inputSize}`);
+    }),
+  );
+  onFiles(byId<HTMLInputElement>('model-files'), (files) =>
+    void engineTask(async () => {
+      const source = await readModelFiles(files);
+      state.source = source;
+      await reloadModel();
+      showError(null);
+      setStatus(`loaded ${source.name}`);
+    }),
+  );
+  onModelChange(() => void photo.refresh());
+
+  const params = new URLSearchParams(location.search);
+  const wanted = (params.get('backend') as BackendName | null) ?? 'auto';
+  const size = Number(params.get('size'));
+  if ((INPUT_SIZES as readonly number[]).includes(size)) {
+    state.inputSize = size;
+    sizeSelect.value = String(size);
+  }
+  await engineTask(async () => {
+    setStatus('loading the model…');
+    try {
+      state.source = await fetchBundledModel(BUNDLED_MODEL_URL);
+    } catch (e) {
+      showError(`${(e as Error).message}. Load a converted model folder (model.json and its .bin files) above.`);
+    }
+    await switchBackend(wanted === 'auto' || BACKENDS.includes(wanted) ? wanted : 'auto');
+    setStatus(state.sized ? 'ready: start the camera or choose a photo' : 'no model loaded');
+  });
+  document.body.dataset.ready = 'true';
+}
+
+window.addEventListener('error', (e) => showError(`unexpected error: ${e.message}`));
+window.addEventListener('unhandledrejection', (e) => showError(`unexpected error: ${(e.reason as Error)?.message ?? String(e.reason)}`));
+
+// For tests and the curious: the engine, its tensor count, and what the views produced.
+(window as unknown as { sinetDemo: unknown }).sinetDemo = {
+  tf,
+  state,
+  live,
+  photo,
+  finetune,
+  whenIdle: () => engineBusy,
+};
+
+void start();

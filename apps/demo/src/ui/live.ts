@@ -1,0 +1,196 @@
+/** Live camera: one frame in flight at a time, effects, FPS and latency, optional heat maps. */
+import { CAMERA_CONSTRAINTS, DEFAULT_BACKGROUND_COLOUR } from '../constants';
+import { Compositor, type Effect } from '../engine/compositor';
+import { drawHeatmap } from '../engine/heatmap';
+import { lookInside, type InsideView } from '../engine/inside';
+import { FpsMeter, LivePipeline } from '../engine/live-pipeline';
+import type { SizedModel } from '../engine/model-source';
+import { byId, decodeImageFile, onFiles, setStatus, showError } from './dom';
+
+/** Camera failures in words a visitor can act on. */
+export function cameraErrorMessage(error: unknown): string {
+  const name = (error as { name?: string })?.name ?? '';
+  if (name === 'NotAllowedError' || name === 'SecurityError') return 'Camera permission was denied. Allow the camera for this page in the address bar, or use the Photo tab.';
+  if (name === 'NotFoundError' || name === 'OverconstrainedError' || name === 'DevicesNotFoundError') return 'No camera was found. Connect one, or use the Photo tab.';
+  if (name === 'NotReadableError') return 'The camera is in use by another application.';
+  return `The camera could not start: ${(error as Error)?.message ?? String(error)}`;
+}
+
+export function renderInside(container: HTMLElement, view: InsideView): void {
+  const panels: [keyof InsideView, string][] = [
+    ['encoder', 'Encoder output (1/8): person probability'],
+    ['gate', 'Information-blocking gate: 1 − confidence'],
+    ['final', 'Final person probability'],
+  ];
+  if (container.childElementCount !== panels.length) {
+    container.replaceChildren(
+      ...panels.map(([key, caption]) => {
+        const figure = document.createElement('figure');
+        const canvas = document.createElement('canvas');
+        canvas.dataset.map = key;
+        canvas.setAttribute('aria-label', caption);
+        const figcaption = document.createElement('figcaption');
+        figcaption.textContent = caption;
+        figure.append(canvas, figcaption);
+        return figure;
+      }),
+    );
+  }
+  for (const [key] of panels) {
+    const map = view[key];
+    const canvas = container.querySelector<HTMLCanvasElement>(`canvas[data-map="${key}"]`)!;
+    drawHeatmap(canvas, map.values, map.width, map.height);
+    canvas.nextElementSibling!.setAttribute('data-size', `${map.width}x${map.height}`);
+  }
+}
+
+export class LiveView {
+  readonly video = byId<HTMLVideoElement>('video');
+  private readonly output = byId<HTMLCanvasElement>('live-output');
+  private readonly compositor = new Compositor();
+  private readonly fpsMeter = new FpsMeter();
+  private pipeline: LivePipeline | null = null;
+  private pipelineFor: SizedModel | null = null;
+  private stream: MediaStream | null = null;
+  private running = false;
+  private paused = false;
+  private inFlight: Promise<void> = Promise.resolve();
+  private background: ImageBitmap | undefined;
+  frames = 0;
+  lastLatencyMs = 0;
+  /** Latencies of the last frames, for the FPS report. */
+  readonly latencies: number[] = [];
+
+  constructor(private readonly sized: () => SizedModel | null) {
+    byId('camera-start').addEventListener('click', () => void this.start());
+    byId('camera-stop').addEventListener('click', () => this.stop());
+    onFiles(byId<HTMLInputElement>('background-file'), async ([file]) => {
+      try {
+        this.background = await decodeImageFile(file);
+        byId<HTMLSelectElement>('live-effect').value = 'image';
+      } catch (e) {
+        showError((e as Error).message);
+      }
+    });
+    byId<HTMLInputElement>('smoothing').addEventListener('input', () => {
+      if (this.pipeline) this.pipeline.smoothing = this.smoothing();
+    });
+  }
+
+  get backgroundImage(): ImageBitmap | undefined {
+    return this.background;
+  }
+
+  private smoothing(): number {
+    // The slider is how much of the past is kept: 0 = none (weight 1 on the new frame).
+    return 1 - Number(byId<HTMLInputElement>('smoothing').value) / 100;
+  }
+
+  get fps(): number {
+    return this.fpsMeter.fps;
+  }
+
+  async start(): Promise<void> {
+    showError(null);
+    if (!navigator.mediaDevices?.getUserMedia) {
+      showError('This browser gives no camera access here (it needs HTTPS or localhost). Use the Photo tab.');
+      return;
+    }
+    try {
+      this.stream = await navigator.mediaDevices.getUserMedia(CAMERA_CONSTRAINTS);
+    } catch (e) {
+      showError(cameraErrorMessage(e));
+      return;
+    }
+    this.video.srcObject = this.stream;
+    await this.video.play();
+    byId<HTMLButtonElement>('camera-start').disabled = true;
+    byId<HTMLButtonElement>('camera-stop').disabled = false;
+    this.running = true;
+    setStatus('camera running');
+    this.schedule();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.stream?.getTracks().forEach((t) => t.stop());
+    this.stream = null;
+    this.video.srcObject = null;
+    this.resetPipeline();
+    byId<HTMLButtonElement>('camera-start').disabled = false;
+    byId<HTMLButtonElement>('camera-stop').disabled = true;
+    setStatus('camera stopped');
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (this.running) this.schedule();
+  }
+
+  /** Resolves once no frame is being processed. */
+  idle(): Promise<void> {
+    return this.inFlight;
+  }
+
+  resetPipeline(): void {
+    this.pipeline?.dispose();
+    this.pipeline = null;
+    this.pipelineFor = null;
+  }
+
+  private schedule(): void {
+    const video = this.video as HTMLVideoElement & { requestVideoFrameCallback?: (cb: () => void) => number };
+    const next = () => {
+      if (!this.running || this.paused) return;
+      this.inFlight = this.frame().then(
+        () => this.schedule(),
+        (e: Error) => {
+          showError(`frame failed: ${e.message}`);
+          this.running = false;
+        },
+      );
+    };
+    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(next);
+    else requestAnimationFrame(next);
+  }
+
+  private async frame(): Promise<void> {
+    const sized = this.sized();
+    if (!sized || this.video.readyState < 2 || this.video.videoWidth === 0) return;
+    if (this.pipelineFor !== sized) {
+      this.resetPipeline();
+      this.pipeline = new LivePipeline(sized.segmenter, this.smoothing());
+      this.pipelineFor = sized;
+    }
+    const result = await this.pipeline!.process(this.video);
+    const effect = byId<HTMLSelectElement>('live-effect').value as Effect;
+    this.compositor.setMask(result.probabilities, result.width, result.height, effect === 'overlay' ? [60, 220, 120] : [255, 255, 255]);
+    this.compositor.render(this.output, this.video, this.video.videoWidth, this.video.videoHeight, {
+      effect,
+      blurPx: Number(byId<HTMLInputElement>('blur').value),
+      colour: byId<HTMLInputElement>('colour').value || DEFAULT_BACKGROUND_COLOUR,
+      background: this.background,
+    });
+    this.frames++;
+    this.lastLatencyMs = result.latencyMs;
+    this.latencies.push(result.latencyMs);
+    if (this.latencies.length > 300) this.latencies.shift();
+    this.fpsMeter.tick();
+    if (this.frames % 10 === 0) {
+      byId('fps').textContent = this.fps.toFixed(1);
+      byId('latency').textContent = result.latencyMs.toFixed(1);
+      byId('frames').textContent = String(this.frames);
+    }
+    // The heat maps cost a second pass: every 15th frame is enough to watch them.
+    if (byId<HTMLInputElement>('show-inside').checked && this.frames % 15 === 0) {
+      const container = byId('live-inside');
+      container.hidden = false;
+      renderInside(container, await lookInside(sized, this.video));
+    } else if (!byId<HTMLInputElement>('show-inside').checked) byId('live-inside').hidden = true;
+  }
+}

@@ -1,0 +1,121 @@
+/** Photo mode: the mask of an uploaded photo, the cut-out PNG and the blurred or replaced result. */
+import type { Segmentation } from '@sinet/model';
+import { DEFAULT_BACKGROUND_COLOUR, DEFAULT_BLUR_PX } from '../constants';
+import { canvasToPng, Compositor, type Effect } from '../engine/compositor';
+import { lookInside } from '../engine/inside';
+import type { SizedModel } from '../engine/model-source';
+import { byId, canvasOf, decodeImageFile, onFiles, setStatus, showError } from './dom';
+import { renderInside, type LiveView } from './live';
+
+export interface PhotoResult {
+  name: string;
+  width: number;
+  height: number;
+  /** 1 = person, at the photo's resolution. */
+  mask: Uint8Array;
+  probabilities: Float32Array;
+}
+
+export class PhotoView {
+  private readonly input = byId<HTMLCanvasElement>('photo-input');
+  private readonly compositor = new Compositor();
+  private photo: { name: string; canvas: HTMLCanvasElement } | null = null;
+  /** A mask loaded by the visitor for the current photo (playground, fine-tuning). */
+  private givenMask: Uint8Array | null = null;
+  result: PhotoResult | null = null;
+  private urls: string[] = [];
+  private readonly changeListeners: (() => void)[] = [];
+
+  constructor(
+    private readonly sized: () => SizedModel | null,
+    private readonly live: LiveView,
+  ) {
+    onFiles(byId<HTMLInputElement>('photo-file'), ([file]) => void this.load(file), byId('photo-drop'));
+    byId<HTMLSelectElement>('photo-effect').addEventListener('change', () => void this.refresh());
+  }
+
+  onChange(fn: () => void): void {
+    this.changeListeners.push(fn);
+  }
+
+  get current(): { name: string; canvas: HTMLCanvasElement } | null {
+    return this.photo;
+  }
+
+  /** The mask used for augmentation and fine-tuning: the visitor's, else the model's. */
+  get mask(): Uint8Array | null {
+    return this.givenMask ?? this.result?.mask ?? null;
+  }
+
+  setGivenMask(mask: Uint8Array | null): void {
+    this.givenMask = mask;
+    this.changeListeners.forEach((fn) => fn());
+  }
+
+  async load(file: File): Promise<void> {
+    showError(null);
+    try {
+      const bitmap = await decodeImageFile(file);
+      this.photo = { name: file.name, canvas: canvasOf(bitmap, this.input) };
+      bitmap.close();
+      this.givenMask = null;
+      await this.refresh();
+    } catch (e) {
+      showError((e as Error).message);
+    }
+  }
+
+  /** Segments the current photo with the current model and redraws every view of it. */
+  async refresh(): Promise<void> {
+    const sized = this.sized();
+    if (!this.photo || !sized) return;
+    const { canvas, name } = this.photo;
+    const started = performance.now();
+    const seg: Segmentation = await sized.segmenter.segment(canvas);
+    const ms = performance.now() - started;
+    this.result = { name, width: seg.width, height: seg.height, mask: seg.mask, probabilities: seg.probabilities };
+    const person = seg.mask.reduce((n, v) => n + v, 0) / seg.mask.length;
+    byId('photo-info').textContent = `${seg.width}×${seg.height}, ${(100 * person).toFixed(1)}% person, ${ms.toFixed(0)} ms`;
+    this.compositor.setMask(seg.probabilities, seg.width, seg.height);
+    const maskCanvas = byId<HTMLCanvasElement>('photo-mask');
+    this.compositor.render(maskCanvas, canvas, seg.width, seg.height, { effect: 'colour', colour: '#000', blurPx: 0 });
+    // The mask itself: white person on black.
+    const m = maskCanvas.getContext('2d')!;
+    const pixels = m.createImageData(seg.width, seg.height);
+    for (let i = 0; i < seg.mask.length; i++) {
+      const v = seg.mask[i] * 255;
+      pixels.data.set([v, v, v, 255], 4 * i);
+    }
+    m.putImageData(pixels, 0, 0);
+    const effect = byId<HTMLSelectElement>('photo-effect').value as Effect;
+    const resultCanvas = byId<HTMLCanvasElement>('photo-result');
+    const cutoutCanvas = byId<HTMLCanvasElement>('photo-cutout');
+    const options = { blurPx: Math.max(DEFAULT_BLUR_PX, Math.round(seg.width / 60)), colour: byId<HTMLInputElement>('colour').value || DEFAULT_BACKGROUND_COLOUR, background: this.live.backgroundImage };
+    if (effect === 'overlay') this.compositor.setMask(seg.probabilities, seg.width, seg.height, [60, 220, 120]);
+    this.compositor.render(resultCanvas, canvas, seg.width, seg.height, { ...options, effect });
+    this.compositor.setMask(seg.probabilities, seg.width, seg.height);
+    this.compositor.render(cutoutCanvas, canvas, seg.width, seg.height, { ...options, effect: 'cutout' });
+    await this.offerDownloads(resultCanvas, cutoutCanvas, name);
+    renderInside(byId('photo-inside'), await lookInside(sized, canvas));
+    setStatus(`segmented ${name}`);
+    document.body.dataset.photo = 'done';
+    this.changeListeners.forEach((fn) => fn());
+  }
+
+  private async offerDownloads(result: HTMLCanvasElement, cutout: HTMLCanvasElement, name: string): Promise<void> {
+    this.urls.forEach((u) => URL.revokeObjectURL(u));
+    const stem = name.replace(/\.[^.]+$/, '');
+    const [resultPng, cutoutPng] = await Promise.all([canvasToPng(result), canvasToPng(cutout)]);
+    this.urls = [URL.createObjectURL(resultPng), URL.createObjectURL(cutoutPng)];
+    const links: [string, string, string][] = [
+      ['download-result', this.urls[0], `${stem}-result.png`],
+      ['download-cutout', this.urls[1], `${stem}-cutout.png`],
+    ];
+    for (const [id, href, file] of links) {
+      const a = byId<HTMLAnchorElement>(id);
+      a.href = href;
+      a.download = file;
+      a.setAttribute('aria-disabled', 'false');
+    }
+  }
+}

@@ -1,0 +1,276 @@
+/**
+ * The built demo in a real browser: photo mode against EG1800 ground truth, live mode on
+ * Chromium's fake camera fed with real portraits, the backend switch, error paths, the
+ * augmentation playground and fine-tuning, and that no request leaves the page's origin.
+ */
+import { EG1800, freshDir, haveShared, sharedPath } from '@sinet/test-utils';
+import { existsSync, mkdirSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveChromium, launchChromium } from './browser';
+import { serveStatic, type StaticServer } from './static-server';
+import { photosToY4m } from './y4m';
+
+const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(appDir, 'dist');
+/** Screenshots and the FPS report; ignored by git (they show EG1800 photos). */
+const artifacts = path.join(appDir, 'test-artifacts');
+
+interface DemoWindow {
+  sinetDemo: {
+    tf: { memory(): { numTensors: number }; getBackend(): string };
+    photo: { result: { width: number; height: number; mask: Uint8Array } | null };
+    live: { frames: number; fps: number; latencies: number[] };
+    finetune: { samples: unknown[]; lastReport: { before: number; after: number; steps: number; losses: number[] } | null };
+    whenIdle(): Promise<void>;
+  };
+}
+
+async function valIds(n: number): Promise<string[]> {
+  const text = await fs.readFile(sharedPath(...EG1800, 'val.txt'), 'utf8');
+  return text.trim().split('\n').slice(0, n);
+}
+
+async function groundTruth(id: string): Promise<{ mask: Uint8Array; width: number; height: number }> {
+  const { data, info } = await sharp(sharedPath(...EG1800, 'masks', `${id}.png`)).greyscale().raw().toBuffer({ resolveWithObject: true });
+  return { mask: Uint8Array.from(data, (v) => (v > 127 ? 1 : 0)), width: info.width, height: info.height };
+}
+
+function iou(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let inter = 0;
+  let union = 0;
+  for (let i = 0; i < a.length; i++) {
+    inter += a[i] & b[i];
+    union += a[i] | b[i];
+  }
+  return union === 0 ? 1 : inter / union;
+}
+
+/** Collects console errors and every request that leaves the site's origin. */
+function watch(page: Page, origin: string): { errors: string[]; foreign: string[] } {
+  const seen = { errors: [] as string[], foreign: [] as string[] };
+  page.on('console', (m) => m.type() === 'error' && seen.errors.push(m.text()));
+  page.on('pageerror', (e) => seen.errors.push(e.message));
+  page.on('request', (r) => {
+    const url = r.url();
+    if (!url.startsWith(origin) && !url.startsWith('blob:') && !url.startsWith('data:')) seen.foreign.push(url);
+  });
+  return seen;
+}
+
+async function openDemo(page: Page, url: string, query = 'backend=wasm'): Promise<void> {
+  await page.goto(`${url}?${query}`);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+}
+
+const run = haveChromium() && existsSync(path.join(dist, 'index.html'));
+if (haveChromium() && !run) throw new Error(`${dist} is missing: build the demo first (pnpm --filter demo build)`);
+
+describe.runIf(run)('demo in Chromium', () => {
+  let server: StaticServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    server = await serveStatic(dist);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('ships a Content-Security-Policy that keeps every request on the origin, and relative asset paths', async () => {
+    const html = await fs.readFile(path.join(dist, 'index.html'), 'utf8');
+    expect(html).toMatch(/http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self' 'wasm-unsafe-eval'/);
+    expect(html).not.toMatch(/(src|href)="\/(?!\/)/);
+    const page = await browser.newPage();
+    const seen = watch(page, new URL(server.url).origin);
+    await openDemo(page, server.url);
+    expect(await page.textContent('#backend-active')).toMatch(/active: wasm \(SIMD/);
+    expect(await page.textContent('#model-name')).toMatch(/bundled SINet/);
+    expect(seen.foreign).toEqual([]);
+    expect(seen.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('reports a corrupt upload, a wrong model pick and a camera that is denied or missing', async () => {
+    const page = await browser.newPage();
+    await page.addInitScript(() => {
+      const failures = ['NotAllowedError', 'NotFoundError'];
+      navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('test', failures.shift() ?? 'NotFoundError'));
+    });
+    await openDemo(page, server.url);
+    await page.click('#camera-start');
+    await expect.poll(() => page.textContent('#error')).toMatch(/Camera permission was denied/);
+    await page.click('#camera-start');
+    await expect.poll(() => page.textContent('#error')).toMatch(/No camera was found/);
+    await page.click('#tab-photo');
+    await page.setInputFiles('#photo-file', { name: 'broken.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('this is not a jpeg at all') });
+    await expect.poll(() => page.textContent('#error')).toMatch(/broken\.jpg: could not be decoded/);
+    await page.setInputFiles('#model-files', { name: 'weights.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(16) });
+    await expect.poll(() => page.textContent('#error')).toMatch(/pick one model\.json and its \.bin weight files \(got 0 \.json files among weights\.bin\)/);
+    // The bundled model is still in place after the failed pick.
+    expect(await page.textContent('#model-name')).toMatch(/bundled SINet/);
+    await page.close();
+  });
+
+  describe.runIf(haveShared('the demo tests with real portraits', EG1800))('with EG1800 portraits', () => {
+    it('photo mode: the mask of real val portraits matches their ground truth; cut-out and result are offered', async () => {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+      const seen = watch(page, new URL(server.url).origin);
+      await openDemo(page, server.url);
+      await page.click('#tab-photo');
+      const scores: number[] = [];
+      const personShares: number[] = [];
+      for (const id of await valIds(4)) {
+        await page.evaluate(() => delete document.body.dataset.photo);
+        await page.setInputFiles('#photo-file', sharedPath(...EG1800, 'images', `${id}.jpg`));
+        await page.waitForSelector('body[data-photo="done"]', { timeout: 60_000 });
+        const result = await page.evaluate(() => {
+          const r = (window as unknown as DemoWindow).sinetDemo.photo.result!;
+          return { width: r.width, height: r.height, mask: Array.from(r.mask) };
+        });
+        const truth = await groundTruth(id);
+        expect([result.width, result.height]).toEqual([truth.width, truth.height]);
+        scores.push(iou(result.mask, truth.mask));
+        personShares.push(truth.mask.reduce((a, b) => a + b, 0) / truth.mask.length);
+      }
+      await page.screenshot({ path: path.join(artifacts, 'photo-mode.png'), fullPage: true });
+      const mean = scores.reduce((a, b) => a + b) / scores.length;
+      console.log(`photo mode, person IoU per image: ${scores.map((s) => s.toFixed(3)).join(', ')} (mean ${mean.toFixed(3)}); person share ${personShares.map((s) => s.toFixed(2)).join(', ')}`);
+      // The bundled model scores about 0.91 person IoU over the val split, but single portraits
+      // vary (hair, hands, busy backgrounds). The best constant ("all person") scores the person
+      // share, at most 0.6 on these. So: a mean above 0.85 and each image above its constant
+      // baseline + 0.1, which no constant or empty mask can pass.
+      expect(mean).toBeGreaterThan(0.85);
+      scores.forEach((s, i) => expect(s).toBeGreaterThan(personShares[i] + 0.1));
+      expect(await page.getAttribute('#download-cutout', 'href')).toMatch(/^blob:/);
+      expect(await page.getAttribute('#download-result', 'aria-disabled')).toBe('false');
+      // The cut-out is transparent where the mask is background.
+      const transparentShare = await page.evaluate(() => {
+        const c = document.getElementById('photo-cutout') as HTMLCanvasElement;
+        const a = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let clear = 0;
+        for (let i = 3; i < a.length; i += 4) if (a[i] < 128) clear++;
+        return clear / (c.width * c.height);
+      });
+      const lastMask = await page.evaluate(() => Array.from((window as unknown as DemoWindow).sinetDemo.photo.result!.mask));
+      const background = 1 - lastMask.reduce((a, b) => a + b, 0) / lastMask.length;
+      expect(Math.abs(transparentShare - background)).toBeLessThan(0.02);
+      // Inside the network: three heat maps, the encoder's at 1/8 of 224.
+      expect(await page.locator('#photo-inside canvas').count()).toBe(3);
+      expect(await page.getAttribute('#photo-inside canvas[data-map="encoder"] + figcaption', 'data-size')).toBe('28x28');
+      expect(seen.foreign).toEqual([]);
+      expect(seen.errors).toEqual([]);
+
+      // Backend switch: cpu gives the same mask (to a few pixels), then back to wasm.
+      const wasmMask = lastMask;
+      await page.selectOption('#backend', 'cpu');
+      await expect.poll(() => page.textContent('#backend-active'), { timeout: 60_000 }).toBe('active: cpu');
+      await page.evaluate(() => (window as unknown as DemoWindow).sinetDemo.whenIdle());
+      await page.evaluate(() => delete document.body.dataset.photo);
+      await page.waitForSelector('body[data-photo="done"]', { timeout: 120_000 });
+      const cpuMask = await page.evaluate(() => Array.from((window as unknown as DemoWindow).sinetDemo.photo.result!.mask));
+      expect(iou(cpuMask, wasmMask)).toBeGreaterThan(0.995);
+      const webglEnabled = await page.evaluate(() => !(document.querySelector('#backend option[value="webgl"]') as HTMLOptionElement).disabled);
+      console.log(`webgl in this headless Chromium: ${webglEnabled ? 'offered' : 'unavailable (the option is disabled)'}`);
+      await page.selectOption('#backend', 'wasm');
+      await expect.poll(() => page.textContent('#backend-active'), { timeout: 60_000 }).toMatch(/active: wasm/);
+      expect(seen.errors).toEqual([]);
+      await page.close();
+    });
+
+    it('augmentation playground and fine-tuning in the page', async () => {
+      const page = await browser.newPage();
+      const seen = watch(page, new URL(server.url).origin);
+      await openDemo(page, server.url);
+      await page.click('#tab-photo');
+      // The second val portrait is one the bundled model gets wrong in places: its ground truth
+      // plays the visitor's corrected mask.
+      const id = (await valIds(2))[1];
+      await page.setInputFiles('#photo-file', sharedPath(...EG1800, 'images', `${id}.jpg`));
+      await page.waitForSelector('body[data-photo="done"]', { timeout: 60_000 });
+      await page.click('#tab-playground');
+      await page.setInputFiles('#mask-file', sharedPath(...EG1800, 'masks', `${id}.png`));
+      await expect.poll(() => page.locator('#augment-grid canvas').count()).toBe(8);
+      await expect.poll(() => page.getAttribute('#band', 'data-band-pixels')).not.toBeNull();
+      const band5 = Number(await page.getAttribute('#band', 'data-band-pixels'));
+      await page.selectOption('#band-kernel', '15');
+      await expect.poll(async () => Number(await page.getAttribute('#band', 'data-band-pixels'))).toBeGreaterThan(band5);
+      expect(band5).toBeGreaterThan(0);
+      await page.click('#tab-finetune');
+      await page.click('#ft-add');
+      await page.fill('#ft-steps', '12');
+      await page.click('#ft-run');
+      await expect.poll(() => page.textContent('#ft-result'), { timeout: 120_000 }).toMatch(/person IoU on these 1 photos: [\d.]+ → [\d.]+ after 12 steps/);
+      const report = await page.evaluate(() => (window as unknown as DemoWindow).sinetDemo.finetune.lastReport!);
+      expect(report.losses.every(Number.isFinite)).toBe(true);
+      console.log(`fine-tune in the page (12 steps on wasm, ground-truth mask): IoU ${report.before.toFixed(3)} -> ${report.after.toFixed(3)}, losses ${report.losses.map((l) => l.toFixed(3)).join(' ')}`);
+      // Trained on the corrected mask, the model fits it better.
+      expect(report.after).toBeGreaterThan(report.before + 0.02);
+      expect(seen.errors).toEqual([]);
+      await page.close();
+    });
+  });
+});
+
+describe.runIf(run && haveShared('the live-camera test with real portraits', EG1800))('live mode on a fake camera of real portraits', () => {
+  let server: StaticServer;
+  let browser: Browser;
+  let video: string;
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    const ids = await valIds(6);
+    video = path.join(freshDir('sinet-y4m-'), 'portraits.y4m');
+    await photosToY4m(ids.map((id) => sharedPath(...EG1800, 'images', `${id}.jpg`)), video, { width: 320, height: 240, framesEach: 30, fps: 30 });
+    server = await serveStatic(dist);
+    browser = await launchChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('processes 200+ frames at 224 on wasm with a flat tensor count, reports FPS, and logs no errors', async () => {
+    const page = await browser.newPage();
+    const seen = watch(page, new URL(server.url).origin);
+    await openDemo(page, server.url, 'backend=wasm&size=224');
+    await page.click('#camera-start');
+    const frames = () => page.evaluate(() => (window as unknown as DemoWindow).sinetDemo.live.frames);
+    const tensors = () => page.evaluate(() => (window as unknown as DemoWindow).sinetDemo.tf.memory().numTensors);
+    await expect.poll(frames, { timeout: 60_000 }).toBeGreaterThanOrEqual(20);
+    const start = { frames: await frames(), tensors: await tensors(), time: Date.now() };
+    await expect.poll(frames, { timeout: 120_000, interval: 250 }).toBeGreaterThanOrEqual(start.frames + 200);
+    const end = { frames: await frames(), tensors: await tensors(), time: Date.now() };
+    const stats = await page.evaluate(() => {
+      const live = (window as unknown as DemoWindow).sinetDemo.live;
+      const sorted = [...live.latencies].sort((a, b) => a - b);
+      return { fps: live.fps, medianLatency: sorted[Math.floor(sorted.length / 2)] };
+    });
+    const fps = ((end.frames - start.frames) * 1000) / (end.time - start.time);
+    const report = `live wasm 224x224 in headless Chromium: ${fps.toFixed(1)} FPS over ${end.frames - start.frames} frames (page shows ${stats.fps.toFixed(1)}), median latency ${stats.medianLatency.toFixed(1)} ms; camera 30 FPS`;
+    console.log(report);
+    await fs.writeFile(path.join(artifacts, 'live-fps.txt'), `${report}\n`);
+    await page.screenshot({ path: path.join(artifacts, 'live-mode.png') });
+    expect(end.tensors).toBe(start.tensors);
+    expect(Number(await page.textContent('#fps'))).toBeGreaterThan(0);
+    // Smoothing off and on, and the inside view, keep the count flat too.
+    await page.fill('#smoothing', '0');
+    await page.check('#show-inside');
+    const mid = await frames();
+    await expect.poll(frames, { timeout: 60_000 }).toBeGreaterThanOrEqual(mid + 45);
+    expect(await page.locator('#live-inside canvas').count()).toBe(3);
+    await page.uncheck('#show-inside');
+    const settled = await tensors();
+    const later = await frames();
+    await expect.poll(frames, { timeout: 60_000 }).toBeGreaterThanOrEqual(later + 30);
+    expect(await tensors()).toBe(settled);
+    expect(seen.errors).toEqual([]);
+    expect(seen.foreign).toEqual([]);
+    await page.click('#camera-stop');
+    await page.close();
+  });
+});
