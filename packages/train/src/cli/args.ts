@@ -21,3 +21,9 @@ export function parseFraction(value: string, option: string): number {
   if (!(n >= 0 && n <= 1)) throw new UsageError(`${option}: expected a number in [0, 1], got '${value}'`);
   return n;
 }
+
+export function parseNonNegativeInt(value: string, option: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${option}: expected an integer >= 0, got '${value}'`);
+  return n;
+}

@@ -6,11 +6,13 @@ import { initBackend, BACKEND_CHOICES } from '@sinet/model/node';
 import { benchInference } from '../bench/inference.js';
 import { benchLosses } from '../bench/losses.js';
 import { benchAugment } from '../bench/augment.js';
+import { benchSummary } from '../bench/summary.js';
 import { benchTraining } from '../bench/training.js';
+import { defaultAugmentWorkers } from '../data/augment-pool.js';
 import { augmentPreviewCommand } from './augment-preview.js';
 import { synthCommand } from './synth.js';
 import { trainCommand } from './train.js';
-import { parseFraction, parsePositiveInt, parseSize } from './args.js';
+import { parseFraction, parseNonNegativeInt, parsePositiveInt, parseSize } from './args.js';
 import { convertCommand, evalCommand, infoCommand, segmentCommand, SEGMENT_MODES, type Io, type SegmentMode } from './commands.js';
 import { CliError, isExpectedError, UsageError } from './errors.js';
 import { quickstartCommand } from './quickstart.js';
@@ -24,9 +26,9 @@ usage:
   sinet segment <images...> --model <dir> --out <dir> [--mode mask|cutout|blur|replace]
                 [--background <image|#rrggbb>] [--threshold 0.5] [--input-size HxW]
   sinet eval --model <dir> --data <dir> [--list <ids.txt>] [--json] [--limit N] [--input-size HxW]
-  sinet bench [--suite inference|training|losses|augment|all] [--runs N] [--backends wasm,cpu] [--batch 24] [--step-batch N] [--json]
+  sinet bench [--suite inference|training|losses|augment|all] [--runs N] [--backends wasm,cpu] [--batch 16] [--step-batch N] [--workers N] [--json]
   sinet quickstart [--weights <SINet.pth>] [--data <dir>] [--out runs/quickstart]
-  sinet train [--preset quick|paper|blog | --config <file.json>] [--data <dir>] [--out runs/<name>] [--init <model-dir>] [--resume] [--max-epochs N] [--skip-bad]
+  sinet train [--preset quick|paper|blog | --config <file.json>] [--data <dir>] [--out runs/<name>] [--init <model-dir>] [--resume] [--max-epochs N] [--skip-bad] [--workers N]
   sinet synth --out <dir> [--count 200] [--input-size 224x224] [--seed 1] [--val 0.1]
   sinet augment-preview <image> [--mask <mask>] --preset <name> [--n 16] [--size 224] [--seed 1] --out grid.png
 
@@ -46,6 +48,7 @@ const OPTIONS = {
   resume: { type: 'boolean', default: false },
   'skip-bad': { type: 'boolean', default: false },
   'max-epochs': { type: 'string' },
+  workers: { type: 'string' },
   init: { type: 'string' },
   val: { type: 'string' },
   model: { type: 'string' },
@@ -72,11 +75,11 @@ const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   info: ['model', 'input-size', 'json'],
   segment: ['model', 'out', 'mode', 'background', 'threshold', 'input-size'],
   eval: ['model', 'data', 'list', 'json', 'limit', 'input-size'],
-  bench: ['runs', 'backends', 'json', 'suite', 'batch', 'step-batch'],
+  bench: ['runs', 'backends', 'json', 'suite', 'batch', 'step-batch', 'workers'],
   quickstart: ['weights', 'data', 'out'],
   'augment-preview': ['mask', 'preset', 'n', 'size', 'seed', 'out'],
   synth: ['out', 'count', 'input-size', 'seed', 'val'],
-  train: ['preset', 'config', 'data', 'out', 'resume', 'max-epochs', 'skip-bad', 'init'],
+  train: ['preset', 'config', 'data', 'out', 'resume', 'max-epochs', 'skip-bad', 'init', 'workers'],
 };
 
 function require<T>(value: T | undefined, option: string, command: string): T {
@@ -122,12 +125,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
       if (!v.json) for (const r of withRatio) io.out(`${r.backend.padEnd(10)} ${r.case.padEnd(24)} median ${r.medianMs.toFixed(1).padStart(8)} ms  p10 ${r.p10Ms.toFixed(1)}  p90 ${r.p90Ms.toFixed(1)}  x${r.ratioToFirst.toFixed(2)} vs ${rows[0].backend}`);
     }
     if (suite === 'training' || suite === 'all') {
-      const backends = (v.backends ?? 'wasm,cpu').split(',').map((b) => b.trim()).filter(Boolean);
-      const batch = v.batch ? parsePositiveInt(v.batch, '--batch') : 8;
-      io.err(`sinet bench: training throughput, full SINet step at 224x224, batch ${batch} (cpu: 2)`);
-      const rows = await benchTraining(backends, Math.min(runs, 5), batch, io.err);
+      // wasm by default: the pure-JS cpu backend takes ~25 s a step (--backends wasm,cpu to see it).
+      const backends = (v.backends ?? 'wasm').split(',').map((b) => b.trim()).filter(Boolean);
+      const batch = v.batch ? parsePositiveInt(v.batch, '--batch') : 16;
+      const workers = v.workers !== undefined ? parseNonNegativeInt(v.workers, '--workers') : defaultAugmentWorkers();
+      io.err(`sinet bench: training throughput, full SINet step (boundary loss, Adam) at 224x224, batch ${batch} (cpu: 2), one thread and data-parallel with ${workers} worker replica(s)`);
+      const rows = await benchTraining(backends, Math.min(runs, 5), batch, io.err, [...new Set([0, workers])]);
       results.training = rows;
-      if (!v.json) for (const r of rows) io.out(`train      ${r.backend.padEnd(10)} batch ${String(r.batch).padStart(2)}  median step ${r.medianStepMs.toFixed(0).padStart(7)} ms  ${r.imagesPerSecond.toFixed(2).padStart(6)} img/s`);
+      if (!v.json) for (const r of rows) io.out(`train      ${r.backend.padEnd(10)} batch ${String(r.batch).padStart(2)}  workers ${r.workers}  median step ${r.medianStepMs.toFixed(0).padStart(7)} ms  ${r.imagesPerSecond.toFixed(2).padStart(6)} img/s  x${(r.imagesPerSecond / rows[0].imagesPerSecond).toFixed(2)}`);
     }
     if (suite === 'losses' || suite === 'all') {
       // Training backend: wasm (with @sinet/wasm-kernels) by default; the pure-JS cpu backend takes
@@ -153,7 +158,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         for (const r of rows)
           io.out(`augment    ${r.preset.padEnd(22)} ${r.pairsPerSecond.toFixed(0).padStart(6)} pairs/s${trainingRate ? `  (${(r.pairsPerSecond / trainingRate).toFixed(0)}x the ${trainingRate.toFixed(2)} img/s of training)` : ''}`);
     }
-    if (v.json) io.out(JSON.stringify(results));
+    if (v.json) io.out(JSON.stringify({ ...benchSummary(results), details: results }));
     return 0;
   }
   const backend = await initBackend(v.backend, { log: v.json ? null : io.err });
@@ -193,7 +198,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     case 'train':
       if (rest.length) throw new UsageError(`train takes no positional arguments, got ${rest.join(' ')}`);
       if (v.config && v.preset) throw new UsageError('give --preset or --config, not both');
-      return trainCommand(io, { config: v.config, preset: v.preset, data: v.data, out: v.out, resume: v.resume, skipBad: v['skip-bad'], init: v.init, maxEpochs: v['max-epochs'] ? parsePositiveInt(v['max-epochs'], '--max-epochs') : undefined, backend: v.backend });
+      return trainCommand(io, { config: v.config, preset: v.preset, data: v.data, out: v.out, resume: v.resume, skipBad: v['skip-bad'], init: v.init, workers: v.workers !== undefined ? parseNonNegativeInt(v.workers, '--workers') : undefined, maxEpochs: v['max-epochs'] ? parsePositiveInt(v['max-epochs'], '--max-epochs') : undefined, backend: v.backend });
     case 'synth':
       if (rest.length) throw new UsageError(`synth takes no positional arguments, got ${rest.join(' ')}`);
       await synthCommand(io, {

@@ -75,7 +75,7 @@ async function maxWeightDifference(dirA: string, dirB: string, include: (name: s
 describe('train', () => {
   it('runs both stages on synthetic portraits, logs every epoch, keeps the best model and lowers the loss', async () => {
     const out = freshDir('sinet-train-');
-    const result = await train(tiny({ stages: [{ kind: 'encoder', epochs: 2, batchSize: 8, lr: 5e-3, loss: 'official-encoder', augment: 'none', freezeEncoder: false }, { kind: 'full', epochs: 3, batchSize: 8, lr: 5e-3, loss: 'official-decoder', augment: 'none', freezeEncoder: false }] }), { out, backend: 'wasm' });
+    const result = await train(tiny({ stages: [{ kind: 'encoder', epochs: 2, batchSize: 8, lr: 5e-3, loss: 'official-encoder', augment: 'none', freezeEncoder: false }, { kind: 'full', epochs: 3, batchSize: 8, lr: 5e-3, loss: 'official-decoder', augment: 'none', freezeEncoder: false }] }), { out, backend: 'wasm', trainWorkers: 0 });
     expect(result.finished).toBe(true);
     expect(result.history.map((r) => [r.stage, r.epoch])).toEqual([[1, 1], [1, 2], [2, 1], [2, 2], [2, 3]]);
     const full = result.history.filter((r) => r.kind === 'full');

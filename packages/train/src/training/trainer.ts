@@ -7,9 +7,9 @@
  * resumption give the same weights on one backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng, type ImageU8, type LabelMap } from '@sinet/augment';
+import { Rng } from '@sinet/augment';
 import { ConfusionMatrix, sinetLoss } from '@sinet/losses';
-import { createSINet, DEFAULT_CLASS_NAMES, initializeWeights, OFFICIAL_PREPROCESSING, preprocess, resolveSINetConfig, setSINetMetadata, sinetEncoder } from '@sinet/model';
+import { createSINet, DEFAULT_CLASS_NAMES, initializeWeights, OFFICIAL_PREPROCESSING, resolveSINetConfig, setSINetMetadata, sinetEncoder } from '@sinet/model';
 import { initBackend, loadModel, saveModel, writeFileAtomic } from '@sinet/model/node';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +18,8 @@ import { AugmentPool, defaultAugmentWorkers, packSamples } from '../data/augment
 import { loadSamples, type LoadedSample } from '../data/loader.js';
 import { syntheticPortrait } from '../data/synthetic.js';
 import type { StageConfig, TrainConfig } from './config.js';
+import { batchTensors } from './batch.js';
+import { DataParallel } from './data-parallel.js';
 import { writeReport } from './report.js';
 import { ProgressReporter, ThroughputMeter, type ProgressSink, type ProgressState } from './progress.js';
 import { learningRate } from './schedule.js';
@@ -50,6 +52,8 @@ interface TrainerState {
   bestMiou: number;
   history: EpochRecord[];
   optimizer: { names: string[]; shapes: number[][]; accBeta?: [number, number] } | null;
+  /** Replicas in worker threads the run trains with (kept across resumes: results depend on it). */
+  trainWorkers?: number;
   /** Set when a run stopped inside an epoch (Ctrl-C): where it continues, bit for bit. */
   partial?: { step: number; order: number[]; seeds: number[]; lossSum: number; seconds: number };
 }
@@ -77,6 +81,12 @@ export interface TrainOptions {
   augmentWorkers?: number;
   /** Batches augmented ahead of the training step. Default 2. */
   prefetch?: number;
+  /**
+   * Model replicas in worker threads besides this thread (data-parallel training, see
+   * DataParallel). Default: cores - 1; 0 trains on this thread alone. A resumed run keeps the
+   * count it was started with unless this is given.
+   */
+  trainWorkers?: number;
   /** Called after every training step (a progress bar of one's own, a UI). */
   onStep?: (progress: ProgressState) => void;
   /** Stops the run after the current step, saving a checkpoint to resume from (like Ctrl-C). */
@@ -113,22 +123,6 @@ async function loadData(config: TrainConfig, options: TrainOptions): Promise<{ t
     return result.samples;
   };
   return { train: await load(trainEntries, 'train'), val: await load(valEntries, 'val') };
-}
-
-/** Images and labels of a batch as tensors: preprocessed input and an int32 label map. */
-function batchTensors(images: ImageU8[], masks: LabelMap[], size: [number, number]): { x: tf.Tensor4D; y: tf.Tensor3D } {
-  const [h, w] = size;
-  const pixels = new Float32Array(images.length * h * w * 3);
-  const labels = new Int32Array(images.length * h * w);
-  images.forEach((im, i) => {
-    if (im.width !== w || im.height !== h) throw new TrainingError(`internal: sample of ${im.width} x ${im.height}, expected ${w} x ${h}`);
-    pixels.set(im.data, i * h * w * 3);
-    labels.set(masks[i].data, i * h * w);
-  });
-  return tf.tidy(() => ({
-    x: preprocess(tf.tensor4d(pixels, [images.length, h, w, 3]), OFFICIAL_PREPROCESSING, size),
-    y: tf.tensor3d(labels, [images.length, h, w], 'int32'),
-  }));
 }
 
 async function validate(model: tf.LayersModel, val: LoadedSample[], size: [number, number], batchSize: number): Promise<{ miou: number; personIou: number }> {
@@ -264,6 +258,11 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   const data = await loadData(config, options);
   log(`data: ${data.train.length} train, ${data.val.length} val at ${size[1]}x${size[0]}`);
   const workers = options.augmentWorkers ?? defaultAugmentWorkers();
+  const trainWorkers = options.trainWorkers ?? state.trainWorkers ?? defaultAugmentWorkers();
+  if (!Number.isInteger(trainWorkers) || trainWorkers < 0) throw new TrainingError(`trainWorkers must be an integer >= 0, got ${trainWorkers}`);
+  if (state.trainWorkers !== undefined && state.trainWorkers !== trainWorkers) log(`note: this run trained with ${state.trainWorkers} worker replicas, now ${trainWorkers}: the rest will not match a straight run bit for bit`);
+  state.trainWorkers = trainWorkers;
+  const backendName = tf.getBackend();
   const packed = packSamples(data.train, workers > 0);
   const encoder = sinetEncoder(model);
   const meter = new ThroughputMeter();
@@ -291,11 +290,17 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
     for (let s = state.stage; s < config.stages.length; s++) {
       const stage = config.stages[s];
       const trainModel = stage.kind === 'encoder' ? encoder : model;
-      const variables = trainModel.trainableWeights.filter((w) => !(stage.kind === 'full' && stage.freezeEncoder && w.originalName.startsWith('encoder.'))).map((w) => w.read() as tf.Variable);
+      const trainedIndices = trainModel.trainableWeights.flatMap((w, i) => (stage.kind === 'full' && stage.freezeEncoder && w.originalName.startsWith('encoder.') ? [] : [i]));
+      const variables = trainedIndices.map((i) => trainModel.trainableWeights[i].read() as tf.Variable);
       const decayed = trainModel.trainableWeights.filter((w) => /kernel$/.test(w.originalName)).map((w) => w.read() as tf.Variable);
       const optimizer = tf.train.adam(stage.lr);
       const pool = new AugmentPool(packed, stage.augment, { workers, prefetch: options.prefetch });
+      let parallel: DataParallel | null = null;
       try {
+        if (trainWorkers > 0) {
+          parallel = await DataParallel.start(trainModel, trainedIndices, { workers: trainWorkers, backend: backendName, loss: stage.loss, size });
+          log(`data-parallel: ${parallel.replicas} replicas (this thread + ${trainWorkers} workers), batch ${stage.batchSize} split between them`);
+        }
         // Moments are restored once, into the stage the checkpoint stopped in.
         if (resumedFrom && state.optimizer) await restoreOptimizer(optimizer, resumedFrom, state.optimizer);
         resumedFrom = null;
@@ -316,12 +321,16 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
           const requests = Array.from({ length: steps - firstStep }, (_, i) => ({ indices: order.slice((firstStep + i) * stage.batchSize, (firstStep + i + 1) * stage.batchSize), seed: seeds[firstStep + i] }));
           let stepStarted = performance.now();
           for await (const batch of pool.batches(requests)) {
-            const { x, y } = batchTensors(batch.images, batch.masks, size);
             lr = learningRate(stage.lr, config.optimizer, stage.epochs, epoch, (epoch + step / steps) / stage.epochs);
             (optimizer as unknown as { learningRate: number }).learningRate = lr;
-            const cost = optimizer.minimize(() => loss(y, trainModel.apply(x, { training: true }) as tf.Tensor), true, variables)!;
-            const value = (await cost.data())[0];
-            tf.dispose([cost, x, y]);
+            let value: number;
+            if (parallel) value = await parallel.step(batch.images, batch.masks, optimizer);
+            else {
+              const { x, y } = batchTensors(batch.images, batch.masks, size);
+              const cost = optimizer.minimize(() => loss(y, trainModel.apply(x, { training: true }) as tf.Tensor), true, variables)!;
+              value = (await cost.data())[0];
+              tf.dispose([cost, x, y]);
+            }
             if (!Number.isFinite(value) || value > 1e4) {
               throw new TrainingError(`loss became ${value} at stage ${s + 1}, epoch ${epoch + 1}, step ${step + 1}: stopping; the last good checkpoint is in ${path.join(options.out, 'checkpoint')}`);
             }
@@ -378,6 +387,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
         // Also on an early return (maxEpochs, Ctrl-C): the moments are in the checkpoint.
         optimizer.dispose();
         await pool.close();
+        await parallel?.close();
       }
     }
     return { history: state.history, bestMiou: state.bestMiou, out: options.out, finished: true, interrupted: false };

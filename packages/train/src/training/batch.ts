@@ -1,0 +1,28 @@
+/** Batches as tensors and losses by name: shared by the trainer, its worker threads and fine-tuning. */
+import * as tf from '@tensorflow/tfjs';
+import type { ImageU8, LabelMap } from '@sinet/augment';
+import { sinetLoss, softmaxCrossEntropy, type SINetLossPreset } from '@sinet/losses';
+import { OFFICIAL_PREPROCESSING, preprocess } from '@sinet/model';
+
+/** SINet's presets, or plain pixel-mean cross-entropy. */
+export type LossName = SINetLossPreset | 'cross-entropy';
+
+export function makeLoss(name: LossName): (labels: tf.Tensor, logits: tf.Tensor) => tf.Scalar {
+  return name === 'cross-entropy' ? (labels, logits) => softmaxCrossEntropy(labels, logits) : sinetLoss({ preset: name });
+}
+
+/** Images (RGB, at `size`) and labels of a batch as tensors: preprocessed input and an int32 label map. */
+export function batchTensors(images: ImageU8[], masks: LabelMap[], size: [number, number]): { x: tf.Tensor4D; y: tf.Tensor3D } {
+  const [h, w] = size;
+  const pixels = new Float32Array(images.length * h * w * 3);
+  const labels = new Int32Array(images.length * h * w);
+  images.forEach((im, i) => {
+    if (im.width !== w || im.height !== h || im.channels !== 3) throw new Error(`internal: sample of ${im.width} x ${im.height} x ${im.channels}, expected ${w} x ${h} x 3`);
+    pixels.set(im.data, i * h * w * 3);
+    labels.set(masks[i].data, i * h * w);
+  });
+  return tf.tidy(() => ({
+    x: preprocess(tf.tensor4d(pixels, [images.length, h, w, 3]), OFFICIAL_PREPROCESSING, size),
+    y: tf.tensor3d(labels, [images.length, h, w], 'int32'),
+  }));
+}
