@@ -73,14 +73,17 @@ async function switchBackend(name: BackendName | 'auto'): Promise<void> {
   state.sized = null;
   state.base?.dispose();
   state.base = null;
+  const skipped: string[] = [];
   try {
-    state.backend = name === 'auto' ? await useBestBackend(undefined, (n, why) => setStatus(`${n} unavailable (${why}); trying the next backend`)) : await useBackend(name);
+    state.backend = name === 'auto' ? await useBestBackend(undefined, (n, why) => skipped.push(`${n}: ${why}`)) : await useBackend(name);
   } catch (e) {
     showError(`${(e as Error).message}; falling back to wasm`);
     state.backend = await useBestBackend(['wasm', 'cpu']);
   }
   backendSelect.value = state.backend;
   byId('backend-active').textContent = `active: ${await describeBackend()}`;
+  // Say why the page runs slower than it could (no WebGL: wasm on the CPU instead of the GPU).
+  if (skipped.length) setStatus(`not available here (${skipped.join('; ')}); using ${state.backend}`);
   await reloadModel();
 }
 
@@ -112,7 +115,9 @@ async function start(): Promise<void> {
       setStatus(`input size ${state.inputSize} × ${state.inputSize}`);
     }),
   );
-  onFiles(byId<HTMLInputElement>('model-files'), (files) =>
+  onFiles(
+    byId<HTMLInputElement>('model-files'),
+    (files) =>
     void engineTask(async () => {
       const source = await readModelFiles(files);
       state.source = source;
@@ -120,6 +125,7 @@ async function start(): Promise<void> {
       showError(null);
       setStatus(`loaded ${source.name}`);
     }),
+    byId('model-drop'),
   );
   onModelChange(() => void photo.refresh());
 
@@ -138,7 +144,7 @@ async function start(): Promise<void> {
       showError(`${(e as Error).message}. Load a converted model folder (model.json and its .bin files) above.`);
     }
     await switchBackend(wanted === 'auto' || BACKENDS.includes(wanted) ? wanted : 'auto');
-    setStatus(state.sized ? 'ready: start the camera or choose a photo' : 'no model loaded');
+    if (!byId('status').textContent?.startsWith('not available')) setStatus(state.sized ? 'ready: start the camera or choose a photo' : 'no model loaded');
   });
   document.body.dataset.ready = 'true';
 }

@@ -96,7 +96,7 @@ describe.runIf(run)('demo in Chromium', () => {
     await page.close();
   });
 
-  it('reports a corrupt upload, a wrong model pick and a camera that is denied or missing', async () => {
+  it('reports a corrupt upload, a wrong model pick and a camera that is denied or missing; loads a picked model folder', async () => {
     const page = await browser.newPage();
     await page.addInitScript(() => {
       const failures = ['NotAllowedError', 'NotFoundError'];
@@ -114,6 +114,11 @@ describe.runIf(run)('demo in Chromium', () => {
     await expect.poll(() => page.textContent('#error')).toMatch(/pick one model\.json and its \.bin weight files \(got 0 \.json files among weights\.bin\)/);
     // The bundled model is still in place after the failed pick.
     expect(await page.textContent('#model-name')).toMatch(/bundled SINet/);
+    // A model folder picked by the visitor (here the bundled one's files) replaces it.
+    const folder = path.join(dist, 'models', 'sinet-eg1800');
+    await page.setInputFiles('#model-files', (await fs.readdir(folder)).map((f) => path.join(folder, f)));
+    await expect.poll(() => page.textContent('#model-name')).toBe('model.json');
+    expect(await page.textContent('#status')).toBe('loaded model.json');
     await page.close();
   });
 
