@@ -299,7 +299,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       try {
         if (trainWorkers > 0) {
           parallel = await DataParallel.start(trainModel, trainedIndices, { workers: trainWorkers, backend: backendName, loss: stage.loss, size });
-          log(`data-parallel: ${parallel.replicas} replicas (this thread + ${trainWorkers} worker${trainWorkers === 1 ? "" : "s"}), batch ${stage.batchSize} split between them`);
+          log(`data-parallel: ${parallel.replicas} replicas (this thread + ${trainWorkers} worker${trainWorkers === 1 ? '' : 's'}), batch ${stage.batchSize} split between them`);
         }
         // Moments are restored once, into the stage the checkpoint stopped in.
         if (resumedFrom && state.optimizer) await restoreOptimizer(optimizer, resumedFrom, state.optimizer);
