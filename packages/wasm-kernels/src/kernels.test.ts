@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { randomArray, useBackend } from '@sinet/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerWasmTrainingKernels } from './index.js';
+import { loadSimdKernels, registerWasmTrainingKernels, setSimdEnabled } from './index.js';
 
 beforeAll(async () => {
   await useBackend('wasm');
   registerWasmTrainingKernels();
+  // Node 20 has WebAssembly SIMD: the compiled kernels must load here.
+  expect(await loadSimdKernels()).toBe(true);
 });
 afterAll(async () => {
   await useBackend('cpu');
@@ -27,55 +29,67 @@ function expectSame(cpu: Float32Array[], wasm: Float32Array[]): void {
 }
 
 type Conv = { batch: number; h: number; w: number; cin: number; cout: number; k: number; stride: number; pad: 'same' | 'valid' | number };
-
-describe('Conv2DBackpropFilter on wasm equals the cpu kernel', () => {
-  const cases: Conv[] = [
-    { batch: 2, h: 7, w: 9, cin: 3, cout: 4, k: 3, stride: 1, pad: 'same' },
-    { batch: 3, h: 8, w: 6, cin: 5, cout: 2, k: 3, stride: 2, pad: 'same' },
-    { batch: 2, h: 9, w: 7, cin: 4, cout: 3, k: 5, stride: 2, pad: 'valid' },
-    { batch: 2, h: 6, w: 6, cin: 8, cout: 6, k: 1, stride: 1, pad: 'valid' },
-    { batch: 1, h: 11, w: 5, cin: 2, cout: 5, k: 3, stride: 2, pad: 1 },
-  ];
-  it.each(cases)('%o', async (c) => {
-    const xv = randomArray(c.batch * c.h * c.w * c.cin, 1);
-    const wv = randomArray(c.k * c.k * c.cin * c.cout, 2);
-    const run = () => {
-      const x = tf.tensor4d(xv, [c.batch, c.h, c.w, c.cin]);
-      const w = tf.tensor4d(wv, [c.k, c.k, c.cin, c.cout]);
-      const y = tf.conv2d(x, w, c.stride, c.pad);
-      const r = tf.tensor(randomArray(y.size, 3), y.shape);
-      const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), r)))([x, w]);
-      return [gx, gw];
-    };
-    expectSame(await on('cpu', run), await on('wasm', run));
-  });
-});
-
 type Depthwise = { batch: number; h: number; w: number; cin: number; mult: number; k: number; stride: number; dilation: number; pad: 'same' | 'valid' | number };
 
-describe('depthwise backprop input and filter on wasm equal the cpu kernels', () => {
-  const cases: Depthwise[] = [
-    { batch: 2, h: 7, w: 9, cin: 3, mult: 1, k: 3, stride: 1, dilation: 1, pad: 'same' },
-    { batch: 2, h: 8, w: 6, cin: 4, mult: 1, k: 3, stride: 2, dilation: 1, pad: 1 },
-    { batch: 3, h: 9, w: 9, cin: 2, mult: 2, k: 5, stride: 2, dilation: 1, pad: 'valid' },
-    { batch: 2, h: 10, w: 7, cin: 5, mult: 1, k: 5, stride: 1, dilation: 1, pad: 2 },
-    // tfjs has no gradient for dilated depthwise convolution, so dilation stays 1.
-    { batch: 2, h: 9, w: 8, cin: 3, mult: 3, k: 3, stride: 1, dilation: 1, pad: 'same' },
-    { batch: 1, h: 5, w: 5, cin: 6, mult: 1, k: 1, stride: 1, dilation: 1, pad: 'valid' },
-  ];
-  it.each(cases)('%o', async (c) => {
-    const xv = randomArray(c.batch * c.h * c.w * c.cin, 4);
-    const wv = randomArray(c.k * c.k * c.cin * c.mult, 5);
-    const run = () => {
-      const x = tf.tensor4d(xv, [c.batch, c.h, c.w, c.cin]);
-      const w = tf.tensor4d(wv, [c.k, c.k, c.cin, c.mult]);
-      const conv = (a: tf.Tensor, b: tf.Tensor) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad, 'NHWC', c.dilation);
-      const y = conv(x, w);
-      const r = tf.tensor(randomArray(y.size, 6), y.shape);
-      const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(a, b), r)))([x, w]);
-      return [gx, gw];
-    };
-    expectSame(await on('cpu', run), await on('wasm', run));
+// Each kernel on both of its paths: the SIMD module and the plain TypeScript loops.
+describe.each([
+  ['SIMD kernels', true],
+  ['TypeScript loops', false],
+])('%s', (_, simd) => {
+  beforeAll(() => setSimdEnabled(simd));
+  afterAll(() => setSimdEnabled(true));
+
+  describe('Conv2DBackpropFilter and Conv2DBackpropInput on wasm equal the cpu kernels', () => {
+    const cases: Conv[] = [
+      { batch: 2, h: 7, w: 9, cin: 3, cout: 4, k: 3, stride: 1, pad: 'same' },
+      { batch: 3, h: 8, w: 6, cin: 5, cout: 2, k: 3, stride: 2, pad: 'same' },
+      { batch: 2, h: 9, w: 7, cin: 4, cout: 3, k: 5, stride: 2, pad: 'valid' },
+      { batch: 2, h: 6, w: 6, cin: 8, cout: 6, k: 1, stride: 1, pad: 'valid' },
+      { batch: 1, h: 11, w: 5, cin: 2, cout: 5, k: 3, stride: 2, pad: 1 },
+      // Pointwise: the SIMD paths for both gradients (stride 1), tfjs-wasm's own input gradient (stride 2).
+      { batch: 3, h: 5, w: 7, cin: 12, cout: 9, k: 1, stride: 1, pad: 'same' },
+      { batch: 2, h: 7, w: 5, cin: 6, cout: 4, k: 1, stride: 2, pad: 'valid' },
+    ];
+    it.each(cases)('%o', async (c) => {
+      const xv = randomArray(c.batch * c.h * c.w * c.cin, 1);
+      const wv = randomArray(c.k * c.k * c.cin * c.cout, 2);
+      const run = () => {
+        const x = tf.tensor4d(xv, [c.batch, c.h, c.w, c.cin]);
+        const w = tf.tensor4d(wv, [c.k, c.k, c.cin, c.cout]);
+        const y = tf.conv2d(x, w, c.stride, c.pad);
+        const r = tf.tensor(randomArray(y.size, 3), y.shape);
+        const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), r)))([x, w]);
+        return [gx, gw];
+      };
+      expectSame(await on('cpu', run), await on('wasm', run));
+    });
+  });
+
+
+  describe('depthwise backprop input and filter on wasm equal the cpu kernels', () => {
+    const cases: Depthwise[] = [
+      { batch: 2, h: 7, w: 9, cin: 3, mult: 1, k: 3, stride: 1, dilation: 1, pad: 'same' },
+      { batch: 2, h: 8, w: 6, cin: 4, mult: 1, k: 3, stride: 2, dilation: 1, pad: 1 },
+      { batch: 3, h: 9, w: 9, cin: 2, mult: 2, k: 5, stride: 2, dilation: 1, pad: 'valid' },
+      { batch: 2, h: 10, w: 7, cin: 5, mult: 1, k: 5, stride: 1, dilation: 1, pad: 2 },
+      // tfjs has no gradient for dilated depthwise convolution, so dilation stays 1.
+      { batch: 2, h: 9, w: 8, cin: 3, mult: 3, k: 3, stride: 1, dilation: 1, pad: 'same' },
+      { batch: 1, h: 5, w: 5, cin: 6, mult: 1, k: 1, stride: 1, dilation: 1, pad: 'valid' },
+    ];
+    it.each(cases)('%o', async (c) => {
+      const xv = randomArray(c.batch * c.h * c.w * c.cin, 4);
+      const wv = randomArray(c.k * c.k * c.cin * c.mult, 5);
+      const run = () => {
+        const x = tf.tensor4d(xv, [c.batch, c.h, c.w, c.cin]);
+        const w = tf.tensor4d(wv, [c.k, c.k, c.cin, c.mult]);
+        const conv = (a: tf.Tensor, b: tf.Tensor) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad, 'NHWC', c.dilation);
+        const y = conv(x, w);
+        const r = tf.tensor(randomArray(y.size, 6), y.shape);
+        const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(a, b), r)))([x, w]);
+        return [gx, gw];
+      };
+      expectSame(await on('cpu', run), await on('wasm', run));
+    });
   });
 });
 

@@ -4,6 +4,7 @@
  * each loop keeps its innermost index contiguous in memory.
  */
 import { backend_util, engine, matMul, reshape, type DataId, type KernelConfig, type KernelFunc, type Tensor, type TensorInfo } from '@tensorflow/tfjs-core';
+import { place, read, simdKernels } from './simd.js';
 
 /** The part of the wasm backend these kernels use (public methods of BackendWasm). */
 interface WasmBackendLike {
@@ -28,12 +29,21 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
-  if (fh === 1 && fw === 1 && sh === 1 && sw === 1 && top === 0 && left === 0) {
-    // Pointwise: dW = X^T dY over all pixels, on the backend's SIMD matrix product.
-    return pointwiseFilterGradient(b, x, dy, batchSize * inHeight * inWidth, inChannels, outChannels, filterShape);
-  }
+  const pointwise = fh === 1 && fw === 1 && sh === 1 && sw === 1 && top === 0 && left === 0;
   const xv = b.typedArrayFromHeap(x) as Float32Array;
   const dyv = b.typedArrayFromHeap(dy) as Float32Array;
+  const fast = simdKernels();
+  if (fast) {
+    const size = fh * fw * inChannels * outChannels;
+    const [xo, dyo, dwo] = place(fast, [xv, dyv, size]);
+    if (pointwise) fast.gemmTN(xo, dyo, dwo, batchSize * inHeight * inWidth, inChannels, outChannels);
+    else fast.convFilterGrad(xo, dyo, dwo, batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, fh, fw, sh, sw, top, left);
+    return b.makeOutput(filterShape, 'float32', undefined, read(fast, dwo, size));
+  }
+  if (pointwise) {
+    // Pointwise: dW = X^T dY over all pixels, on the backend's matrix product.
+    return pointwiseFilterGradient(b, x, dy, batchSize * inHeight * inWidth, inChannels, outChannels, filterShape);
+  }
   const dw = new Float32Array(fh * fw * inChannels * outChannels);
   for (let n = 0; n < batchSize; n++)
     for (let oy = 0; oy < outHeight; oy++)
@@ -83,6 +93,34 @@ function pointwiseFilterGradient(b: WasmBackendLike, x: TensorInfo, dy: TensorIn
   }
 }
 
+/**
+ * Conv2DBackpropInput for pointwise convolutions (1 x 1, stride 1, no padding), most of SINet's:
+ * dX = dY W^T with the SIMD kernels. Everything else, and everything while the SIMD module is not
+ * loaded, goes to `fallback`, tfjs-wasm's own kernel (a direct loop).
+ */
+export function pointwiseConv2DBackpropInput(fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const fast = simdKernels();
+    const { inputs, backend, attrs } = args;
+    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as { strides: [number, number] | number; pad: Pad; dataFormat?: string; dimRoundingMode?: 'floor' | 'round' | 'ceil'; inputShape: [number, number, number, number] };
+    const [fh, fw, inChannels, outChannels] = filter.shape;
+    const nhwc = dataFormat === undefined || dataFormat === 'NHWC' || dataFormat === 'channelsLast';
+    if (!fast || fh !== 1 || fw !== 1 || !nhwc) return fallback(args);
+    const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false);
+    if (info.strideHeight !== 1 || info.strideWidth !== 1 || info.padInfo.top !== 0 || info.padInfo.left !== 0) return fallback(args);
+    const b = backend as unknown as WasmBackendLike;
+    const w = b.typedArrayFromHeap(filter) as Float32Array;
+    // W is [Ci, Co]; the kernel wants it transposed, [Co, Ci] (small: at most a few thousand values).
+    const wt = new Float32Array(w.length);
+    for (let i = 0; i < inChannels; i++) for (let o = 0; o < outChannels; o++) wt[o * inChannels + i] = w[i * outChannels + o];
+    const pixels = inputShape[0] * inputShape[1] * inputShape[2];
+    const [dyo, wto, dxo] = place(fast, [b.typedArrayFromHeap(dy) as Float32Array, wt, pixels * inChannels]);
+    fast.gemmNN(dyo, wto, dxo, pixels, outChannels, inChannels);
+    return b.makeOutput(inputShape, 'float32', undefined, read(fast, dxo, pixels * inChannels));
+  };
+}
+
 interface DepthwiseAttrs {
   strides: [number, number] | number;
   dilations: [number, number] | number;
@@ -106,6 +144,13 @@ export const depthwiseConv2dNativeBackpropInput: KernelFunc = ({ inputs, backend
   const m = outChannels / inChannels;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
+  const fast = simdKernels();
+  if (fast && m === 1) {
+    const size = batchSize * inHeight * inWidth * inChannels;
+    const [dyo, wo, dxo] = place(fast, [dyv, wv, size]);
+    fast.depthwiseInputGrad(dyo, wo, dxo, batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, fh, fw, sh, sw, dh, dwid, top, left);
+    return b.makeOutput(a.inputShape, 'float32', undefined, read(fast, dxo, size));
+  }
   const dx = new Float32Array(batchSize * inHeight * inWidth * inChannels);
   for (let n = 0; n < batchSize; n++)
     for (let oy = 0; oy < outHeight; oy++)
@@ -144,6 +189,13 @@ export const depthwiseConv2dNativeBackpropFilter: KernelFunc = ({ inputs, backen
   const m = outChannels / inChannels;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
+  const fast = simdKernels();
+  if (fast && m === 1) {
+    const size = fh * fw * outChannels;
+    const [xo, dyo, dwo] = place(fast, [xv, dyv, size]);
+    fast.depthwiseFilterGrad(xo, dyo, dwo, batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, fh, fw, sh, sw, dh, dwid, top, left);
+    return b.makeOutput(a.filterShape, 'float32', undefined, read(fast, dwo, size));
+  }
   const dw = new Float32Array(fh * fw * outChannels);
   for (let n = 0; n < batchSize; n++)
     for (let oy = 0; oy < outHeight; oy++)

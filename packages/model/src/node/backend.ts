@@ -5,7 +5,7 @@
  * The choice is logged once.
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmTrainingKernels } from '@sinet/wasm-kernels';
+import { loadSimdKernels, registerWasmTrainingKernels } from '@sinet/wasm-kernels';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -57,10 +57,11 @@ async function tryWasm(): Promise<string> {
     wasmPathsSet = true;
   }
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
-  // tfjs-backend-wasm 4.22 lacks four gradient kernels that training needs.
+  // tfjs-backend-wasm 4.22 lacks four gradient kernels that training needs (and runs a fifth slowly).
   registerWasmTrainingKernels();
+  const simdKernels = await loadSimdKernels();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  return `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${wasm.getThreadsCount()} thread${wasm.getThreadsCount() === 1 ? '' : 's'})`;
+  return `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${wasm.getThreadsCount()} thread${wasm.getThreadsCount() === 1 ? '' : 's'}${simdKernels ? '' : ', gradient kernels without SIMD'})`;
 }
 
 async function tryCpu(): Promise<string> {

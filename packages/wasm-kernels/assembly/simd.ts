@@ -1,0 +1,129 @@
+// SIMD kernels for training on tfjs's wasm backend, in AssemblyScript (compiled by `asc` with
+// --enable simd). Arrays are float32, NHWC, at byte offsets the caller placed them in this
+// module's memory; outputs are overwritten. Channels are the innermost index, so each inner loop
+// runs over 4 contiguous channels per f32x4 with a scalar tail.
+
+/** Grows memory to at least `bytes`; returns the current size in bytes. */
+export function reserve(bytes: i32): i32 {
+  const have = memory.size() << 16;
+  if (bytes > have) memory.grow(((bytes - have + 0xffff) >>> 16) as i32);
+  return memory.size() << 16;
+}
+
+// dst[0:n] += s * src[0:n]
+@inline function axpy(dst: usize, src: usize, s: f32, n: i32): void {
+  const sv = f32x4.splat(s);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>(i << 2);
+    v128.store(dst + o, f32x4.add(v128.load(dst + o), f32x4.mul(sv, v128.load(src + o))));
+  }
+  for (; i < n; i++) {
+    const o = <usize>(i << 2);
+    store<f32>(dst + o, load<f32>(dst + o) + s * load<f32>(src + o));
+  }
+}
+
+// dst[0:n] += a[0:n] * b[0:n]
+@inline function fma(dst: usize, a: usize, b: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>(i << 2);
+    v128.store(dst + o, f32x4.add(v128.load(dst + o), f32x4.mul(v128.load(a + o), v128.load(b + o))));
+  }
+  for (; i < n; i++) {
+    const o = <usize>(i << 2);
+    store<f32>(dst + o, load<f32>(dst + o) + load<f32>(a + o) * load<f32>(b + o));
+  }
+}
+
+/** C[K, N] = A[P, K]^T B[P, N]: a pointwise convolution's filter gradient (A = x, B = dy). */
+export function gemmTN(a: usize, b: usize, c: usize, P: i32, K: i32, N: i32): void {
+  memory.fill(c, 0, <usize>(K * N) << 2);
+  for (let p = 0; p < P; p++) {
+    const aRow = a + (<usize>(p * K) << 2);
+    const bRow = b + (<usize>(p * N) << 2);
+    for (let k = 0; k < K; k++) {
+      const s = load<f32>(aRow + (<usize>k << 2));
+      if (s == 0) continue;
+      axpy(c + (<usize>(k * N) << 2), bRow, s, N);
+    }
+  }
+}
+
+/** D[P, K] = B[P, N] Wt[N, K]: a pointwise convolution's input gradient (B = dy, Wt = W transposed). */
+export function gemmNN(b: usize, wt: usize, d: usize, P: i32, N: i32, K: i32): void {
+  memory.fill(d, 0, <usize>(P * K) << 2);
+  for (let p = 0; p < P; p++) {
+    const bRow = b + (<usize>(p * N) << 2);
+    const dRow = d + (<usize>(p * K) << 2);
+    for (let n = 0; n < N; n++) {
+      const s = load<f32>(bRow + (<usize>n << 2));
+      if (s == 0) continue;
+      axpy(dRow, wt + (<usize>(n * K) << 2), s, K);
+    }
+  }
+}
+
+/** dW[fh, fw, Ci, Co] of a convolution: sum over pixels of x[.., ci] * dy[.., co]. */
+export function convFilterGrad(x: usize, dy: usize, dw: usize, N: i32, H: i32, W: i32, Ci: i32, OH: i32, OW: i32, Co: i32, FH: i32, FW: i32, SH: i32, SW: i32, top: i32, left: i32): void {
+  memory.fill(dw, 0, <usize>(FH * FW * Ci * Co) << 2);
+  for (let n = 0; n < N; n++)
+    for (let oy = 0; oy < OH; oy++)
+      for (let ox = 0; ox < OW; ox++) {
+        const dyAt = dy + (<usize>(((n * OH + oy) * OW + ox) * Co) << 2);
+        for (let ky = 0; ky < FH; ky++) {
+          const iy = oy * SH - top + ky;
+          if (iy < 0 || iy >= H) continue;
+          for (let kx = 0; kx < FW; kx++) {
+            const ix = ox * SW - left + kx;
+            if (ix < 0 || ix >= W) continue;
+            const xAt = x + (<usize>(((n * H + iy) * W + ix) * Ci) << 2);
+            const wAt = dw + (<usize>((ky * FW + kx) * Ci * Co) << 2);
+            for (let ci = 0; ci < Ci; ci++) {
+              const s = load<f32>(xAt + (<usize>ci << 2));
+              if (s == 0) continue;
+              axpy(wAt + (<usize>(ci * Co) << 2), dyAt, s, Co);
+            }
+          }
+        }
+      }
+}
+
+/** Depthwise (multiplier 1) input gradient: dx[.., c] += dy[.., c] * w[ky, kx, c]. */
+export function depthwiseInputGrad(dy: usize, w: usize, dx: usize, N: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, FH: i32, FW: i32, SH: i32, SW: i32, DH: i32, DW: i32, top: i32, left: i32): void {
+  memory.fill(dx, 0, <usize>(N * H * W * C) << 2);
+  for (let n = 0; n < N; n++)
+    for (let oy = 0; oy < OH; oy++)
+      for (let ox = 0; ox < OW; ox++) {
+        const dyAt = dy + (<usize>(((n * OH + oy) * OW + ox) * C) << 2);
+        for (let ky = 0; ky < FH; ky++) {
+          const iy = oy * SH - top + ky * DH;
+          if (iy < 0 || iy >= H) continue;
+          for (let kx = 0; kx < FW; kx++) {
+            const ix = ox * SW - left + kx * DW;
+            if (ix < 0 || ix >= W) continue;
+            fma(dx + (<usize>(((n * H + iy) * W + ix) * C) << 2), dyAt, w + (<usize>((ky * FW + kx) * C) << 2), C);
+          }
+        }
+      }
+}
+
+/** Depthwise (multiplier 1) filter gradient: dW[ky, kx, c] += x[.., c] * dy[.., c]. */
+export function depthwiseFilterGrad(x: usize, dy: usize, dw: usize, N: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, FH: i32, FW: i32, SH: i32, SW: i32, DH: i32, DW: i32, top: i32, left: i32): void {
+  memory.fill(dw, 0, <usize>(FH * FW * C) << 2);
+  for (let n = 0; n < N; n++)
+    for (let oy = 0; oy < OH; oy++)
+      for (let ox = 0; ox < OW; ox++) {
+        const dyAt = dy + (<usize>(((n * OH + oy) * OW + ox) * C) << 2);
+        for (let ky = 0; ky < FH; ky++) {
+          const iy = oy * SH - top + ky * DH;
+          if (iy < 0 || iy >= H) continue;
+          for (let kx = 0; kx < FW; kx++) {
+            const ix = ox * SW - left + kx * DW;
+            if (ix < 0 || ix >= W) continue;
+            fma(dw + (<usize>((ky * FW + kx) * C) << 2), x + (<usize>(((n * H + iy) * W + ix) * C) << 2), dyAt, C);
+          }
+        }
+      }
+}
