@@ -127,3 +127,18 @@ export function depthwiseFilterGrad(x: usize, dy: usize, dw: usize, N: i32, H: i
         }
       }
 }
+
+/**
+ * out[C] = sum over P rows of x[P, C]: a reduction over every axis but the channels. Rows are
+ * summed in blocks of 256 into `scratch` (C floats) first, so rounding grows with 256 + P / 256
+ * rather than with P.
+ */
+export function channelSum(x: usize, out: usize, scratch: usize, P: i32, C: i32): void {
+  memory.fill(out, 0, <usize>C << 2);
+  for (let start = 0; start < P; start += 256) {
+    memory.fill(scratch, 0, <usize>C << 2);
+    const end = min(P, start + 256);
+    for (let p = start; p < end; p++) axpy(scratch, x + (<usize>(p * C) << 2), 1, C);
+    axpy(out, scratch, 1, C);
+  }
+}

@@ -3,12 +3,12 @@
  * tfjs models (SINet among them) train on the wasm backend in Node and in browsers.
  */
 import { getKernel, registerKernel, unregisterKernel, type KernelFunc } from '@tensorflow/tfjs-core';
-import { pointwiseConv2DBackpropInput, WASM_TRAINING_KERNELS } from './kernels.js';
+import { channelReduction, pointwiseConv2DBackpropInput, WASM_TRAINING_KERNELS } from './kernels.js';
 import { loadSimdKernels } from './simd.js';
 
 export { loadSimdKernels, setSimdEnabled } from './simd.js';
 
-export { conv2DBackpropFilter, pointwiseConv2DBackpropInput, depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput, unsortedSegmentSum, WASM_TRAINING_KERNELS } from './kernels.js';
+export { channelReduction, conv2DBackpropFilter, pointwiseConv2DBackpropInput, depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput, unsortedSegmentSum, WASM_TRAINING_KERNELS } from './kernels.js';
 
 /** Marks the kernels this package wrapped, so that a second call does not wrap them again. */
 const WRAPPED = Symbol.for('@sinet/wasm-kernels/wrapped');
@@ -24,12 +24,19 @@ export function registerWasmTrainingKernels(): string[] {
     registerKernel(config);
     added.push(config.kernelName);
   }
-  // tfjs-wasm's Conv2DBackpropInput is a direct loop: pointwise cases go to the SIMD kernels.
-  const own = getKernel('Conv2DBackpropInput', 'wasm');
-  if (own && !(own.kernelFunc as KernelFunc & { [WRAPPED]?: true })[WRAPPED]) {
-    unregisterKernel('Conv2DBackpropInput', 'wasm');
-    registerKernel({ ...own, kernelFunc: Object.assign(pointwiseConv2DBackpropInput(own.kernelFunc), { [WRAPPED]: true as const }) });
-    added.push('Conv2DBackpropInput');
+  // Kernels tfjs-wasm has but runs slowly for training: their common cases go to the SIMD
+  // module (pointwise input gradients; sums and means over all axes but the channels).
+  const wrappers: [string, (own: KernelFunc) => KernelFunc][] = [
+    ['Conv2DBackpropInput', pointwiseConv2DBackpropInput],
+    ['Sum', (own) => channelReduction(own, false)],
+    ['Mean', (own) => channelReduction(own, true)],
+  ];
+  for (const [name, wrap] of wrappers) {
+    const own = getKernel(name, 'wasm');
+    if (!own || (own.kernelFunc as KernelFunc & { [WRAPPED]?: true })[WRAPPED]) continue;
+    unregisterKernel(name, 'wasm');
+    registerKernel({ ...own, kernelFunc: Object.assign(wrap(own.kernelFunc), { [WRAPPED]: true as const }) });
+    added.push(name);
   }
   // The SIMD module loads in the background; the kernels use it once it is there.
   void loadSimdKernels();

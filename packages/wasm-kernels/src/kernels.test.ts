@@ -91,6 +91,35 @@ describe.each([
       expectSame(await on('cpu', run), await on('wasm', run));
     });
   });
+
+  describe('Sum and Mean on wasm equal the cpu kernels', () => {
+    const cases: { shape: number[]; axis: number[]; keepDims: boolean; mean: boolean }[] = [
+      { shape: [2, 5, 7, 6], axis: [0, 1, 2], keepDims: true, mean: false },
+      { shape: [2, 5, 7, 6], axis: [2, 0, 1], keepDims: false, mean: true },
+      { shape: [9, 13], axis: [0], keepDims: false, mean: false },
+      { shape: [3, 4, 5], axis: [-1], keepDims: false, mean: true },
+      { shape: [2, 5, 7, 6], axis: [1, 2], keepDims: true, mean: false },
+    ];
+    it.each(cases)('%o', async (c) => {
+      const values = randomArray(c.shape.reduce((a, b) => a * b, 1), 5);
+      const run = () => {
+        const x = tf.tensor(values, c.shape);
+        return [c.mean ? tf.mean(x, c.axis, c.keepDims) : tf.sum(x, c.axis, c.keepDims)];
+      };
+      const [cpu, wasm] = [await on('cpu', run), await on('wasm', run)];
+      expectSame(cpu, wasm);
+    });
+
+    it('sums 100,000 rows per channel to float32 accuracy', async () => {
+      const rows = 100_000;
+      const values = randomArray(rows * 8, 6).map((v) => v + 1);
+      const exact = new Float64Array(8);
+      values.forEach((v, i) => (exact[i % 8] += v));
+      await useBackend('wasm');
+      const got = tf.tidy(() => tf.sum(tf.tensor2d(values, [rows, 8]), 0).dataSync());
+      exact.forEach((e, c) => expect(Math.abs(got[c] - e) / Math.abs(e)).toBeLessThan(1e-5));
+    });
+  });
 });
 
 describe('UnsortedSegmentSum on wasm', () => {

@@ -121,6 +121,32 @@ export function pointwiseConv2DBackpropInput(fallback: KernelFunc): KernelFunc {
   };
 }
 
+/**
+ * Sum and Mean over every axis but the last (BatchNorm's statistics and their gradients): one
+ * SIMD pass over the rows. tfjs-wasm transposes the reduced axes innermost first, a full copy
+ * of the activation. Other reductions go to `fallback`.
+ */
+export function channelReduction(fallback: KernelFunc, mean: boolean): KernelFunc {
+  return (args) => {
+    const fast = simdKernels();
+    const { inputs, backend, attrs } = args;
+    const { x } = inputs as { x: TensorInfo };
+    const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const rank = x.shape.length;
+    const axes = [...new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)))].sort((a, c) => a - c);
+    const channelsOnly = rank >= 2 && axes.length === rank - 1 && axes.every((a, i) => a === i);
+    if (!fast || !channelsOnly || x.dtype !== 'float32') return fallback(args);
+    const b = backend as unknown as WasmBackendLike;
+    const channels = x.shape[rank - 1];
+    const rows = x.shape.slice(0, -1).reduce((n, d) => n * d, 1);
+    const [xo, outo, scratch] = place(fast, [b.typedArrayFromHeap(x) as Float32Array, channels, channels]);
+    fast.channelSum(xo, outo, scratch, rows, channels);
+    const out = read(fast, outo, channels);
+    if (mean) for (let c = 0; c < channels; c++) out[c] /= rows;
+    return b.makeOutput(keepDims ? [...x.shape.slice(0, -1).map(() => 1), channels] : [channels], 'float32', undefined, out);
+  };
+}
+
 interface DepthwiseAttrs {
   strides: [number, number] | number;
   dilations: [number, number] | number;

@@ -13,6 +13,7 @@ interface SimdExports {
   convFilterGrad(x: number, dy: number, dw: number, N: number, H: number, W: number, Ci: number, OH: number, OW: number, Co: number, FH: number, FW: number, SH: number, SW: number, top: number, left: number): void;
   depthwiseInputGrad(dy: number, w: number, dx: number, N: number, H: number, W: number, C: number, OH: number, OW: number, FH: number, FW: number, SH: number, SW: number, DH: number, DW: number, top: number, left: number): void;
   depthwiseFilterGrad(x: number, dy: number, dw: number, N: number, H: number, W: number, C: number, OH: number, OW: number, FH: number, FW: number, SH: number, SW: number, DH: number, DW: number, top: number, left: number): void;
+  channelSum(x: number, out: number, scratch: number, P: number, C: number): void;
 }
 
 let simd: SimdExports | null = null;
