@@ -122,6 +122,25 @@ describe.each([
   });
 });
 
+describe('Identity on wasm', () => {
+  it('shares the buffer: a clone outlives its source, and both free their memory', async () => {
+    await useBackend('wasm');
+    const before = tf.memory();
+    const buffers = () => tf.backend().numDataIds();
+    const buffersBefore = buffers();
+    const x = tf.tensor([1, 2, 3, 4], [2, 2]);
+    const y = tf.clone(x);
+    // One buffer for both (a copy would make two).
+    expect(buffers()).toBe(buffersBefore + 1);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3, 4]);
+    expect(tf.memory().numTensors).toBe(before.numTensors + 1);
+    y.dispose();
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(buffers()).toBe(buffersBefore);
+  });
+});
+
 describe('UnsortedSegmentSum on wasm', () => {
   it('equals the cpu kernel, drops out-of-range ids, and serves the gather gradient', async () => {
     const run = () => {

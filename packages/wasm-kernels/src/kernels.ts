@@ -147,6 +147,17 @@ export function channelReduction(fallback: KernelFunc, mean: boolean): KernelFun
   };
 }
 
+/**
+ * Identity without a copy: the output shares the input's buffer (tensors are immutable; the cpu
+ * backend and tfjs-wasm's own Reshape do the same). tfjs clones every gradient on the tape
+ * through Identity, thousands of copies per training step.
+ */
+export const sharedIdentity: KernelFunc = ({ inputs, backend }) => {
+  const { x } = inputs as { x: TensorInfo };
+  (backend as unknown as WasmBackendLike).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
+
 interface DepthwiseAttrs {
   strides: [number, number] | number;
   dilations: [number, number] | number;
