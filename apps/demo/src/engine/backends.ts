@@ -24,6 +24,8 @@ async function registerWasm(): Promise<void> {
   ]);
   wasm.setWasmPaths({ 'tfjs-backend-wasm.wasm': plain.default, 'tfjs-backend-wasm-simd.wasm': simd.default, 'tfjs-backend-wasm-threaded-simd.wasm': threaded.default });
   kernels.registerWasmTrainingKernels();
+  // The SIMD gradient kernels (a small .wasm of this site) for fine-tuning on wasm.
+  await kernels.loadSimdKernels();
 }
 
 async function registerWebgpu(): Promise<void> {
