@@ -142,3 +142,19 @@ export function channelSum(x: usize, out: usize, scratch: usize, P: i32, C: i32)
     axpy(out, scratch, 1, C);
   }
 }
+
+/** out[p, c] = x[p, c] * a[c] + b[c]: BatchNorm at inference (a, b folded from its statistics). */
+export function channelAffine(x: usize, a: usize, b: usize, out: usize, P: i32, C: i32): void {
+  for (let p = 0; p < P; p++) {
+    const row = <usize>(p * C) << 2;
+    let c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const o = <usize>(c << 2);
+      v128.store(out + row + o, f32x4.add(f32x4.mul(v128.load(x + row + o), v128.load(a + o)), v128.load(b + o)));
+    }
+    for (; c < C; c++) {
+      const o = <usize>(c << 2);
+      store<f32>(out + row + o, load<f32>(x + row + o) * load<f32>(a + o) + load<f32>(b + o));
+    }
+  }
+}

@@ -3,12 +3,12 @@
  * tfjs models (SINet among them) train on the wasm backend in Node and in browsers.
  */
 import { getKernel, registerKernel, unregisterKernel, type KernelFunc } from '@tensorflow/tfjs-core';
-import { channelReduction, pointwiseConv2DBackpropInput, sharedIdentity, WASM_TRAINING_KERNELS } from './kernels.js';
+import { channelBatchNorm, channelReduction, pointwiseConv2DBackpropInput, sharedIdentity, WASM_TRAINING_KERNELS } from './kernels.js';
 import { loadSimdKernels } from './simd.js';
 
 export { loadSimdKernels, setSimdEnabled } from './simd.js';
 
-export { channelReduction, conv2DBackpropFilter, pointwiseConv2DBackpropInput, sharedIdentity, depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput, unsortedSegmentSum, WASM_TRAINING_KERNELS } from './kernels.js';
+export { channelBatchNorm, channelReduction, conv2DBackpropFilter, pointwiseConv2DBackpropInput, sharedIdentity, depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput, unsortedSegmentSum, WASM_TRAINING_KERNELS } from './kernels.js';
 
 /** Marks the kernels this package wrapped, so that a second call does not wrap them again. */
 const WRAPPED = Symbol.for('@sinet/wasm-kernels/wrapped');
@@ -25,13 +25,14 @@ export function registerWasmTrainingKernels(): string[] {
     added.push(config.kernelName);
   }
   // Kernels tfjs-wasm has but runs slowly for training: their common cases go to the SIMD
-  // module (pointwise input gradients; sums and means over all axes but the channels), and
-  // Identity shares its input's buffer instead of copying it.
+  // module (pointwise input gradients; sums and means over all axes but the channels;
+  // inference BatchNorm), and Identity shares its input's buffer instead of copying it.
   const wrappers: [string, (own: KernelFunc) => KernelFunc][] = [
     ['Conv2DBackpropInput', pointwiseConv2DBackpropInput],
     ['Sum', (own) => channelReduction(own, false)],
     ['Mean', (own) => channelReduction(own, true)],
     ['Identity', () => sharedIdentity],
+    ['FusedBatchNorm', channelBatchNorm],
   ];
   for (const [name, wrap] of wrappers) {
     const own = getKernel(name, 'wasm');

@@ -92,7 +92,7 @@ describe.each([
     });
   });
 
-  describe('Sum and Mean on wasm equal the cpu kernels', () => {
+  describe('Sum, Mean and BatchNorm on wasm equal the cpu kernels', () => {
     const cases: { shape: number[]; axis: number[]; keepDims: boolean; mean: boolean }[] = [
       { shape: [2, 5, 7, 6], axis: [0, 1, 2], keepDims: true, mean: false },
       { shape: [2, 5, 7, 6], axis: [2, 0, 1], keepDims: false, mean: true },
@@ -108,6 +108,21 @@ describe.each([
       };
       const [cpu, wasm] = [await on('cpu', run), await on('wasm', run)];
       expectSame(cpu, wasm);
+    });
+
+    it.each([
+      { shape: [2, 5, 7, 6], withAffine: true },
+      { shape: [3, 9, 5], withAffine: false },
+    ])('batchNorm %o', async (c) => {
+      const channels = c.shape.at(-1)!;
+      const values = randomArray(c.shape.reduce((a, b) => a * b, 1), 7);
+      const stats = [randomArray(channels, 8), randomArray(channels, 9, 0.1, 2), randomArray(channels, 10), randomArray(channels, 11)];
+      const run = () => {
+        const x = tf.tensor(values, c.shape);
+        const [mean, variance, offset, scale] = stats.map((s) => tf.tensor1d(s));
+        return [c.withAffine ? tf.batchNorm(x, mean, variance, offset, scale, 1e-3) : tf.batchNorm(x, mean, variance, undefined, undefined, 1e-5)];
+      };
+      expectSame(await on('cpu', run), await on('wasm', run));
     });
 
     it('sums 100,000 rows per channel to float32 accuracy', async () => {

@@ -14,6 +14,7 @@ interface SimdExports {
   depthwiseInputGrad(dy: number, w: number, dx: number, N: number, H: number, W: number, C: number, OH: number, OW: number, FH: number, FW: number, SH: number, SW: number, DH: number, DW: number, top: number, left: number): void;
   depthwiseFilterGrad(x: number, dy: number, dw: number, N: number, H: number, W: number, C: number, OH: number, OW: number, FH: number, FW: number, SH: number, SW: number, DH: number, DW: number, top: number, left: number): void;
   channelSum(x: number, out: number, scratch: number, P: number, C: number): void;
+  channelAffine(x: number, a: number, b: number, out: number, P: number, C: number): void;
 }
 
 let simd: SimdExports | null = null;
