@@ -12,7 +12,10 @@ describe('published packages', () => {
 
   it.each(PUBLISHED)('@sinet/%s holds only built files, README, LICENSE and package.json', (name) => {
     const files = tarballFiles(tarballs[`@sinet/${name}`]);
-    expect(files.filter((f) => !(f.startsWith('dist/') || ['README.md', 'LICENSE', 'package.json'].includes(f)))).toEqual([]);
+    // wasm-kernels also ships its compiled SIMD module.
+    const extra = name === 'wasm-kernels' ? ['build/simd.wasm'] : [];
+    expect(files.filter((f) => !(f.startsWith('dist/') || ['README.md', 'LICENSE', 'package.json', ...extra].includes(f)))).toEqual([]);
+    expect(files).toEqual(expect.arrayContaining(extra));
     expect(files.filter((f) => /\.test\.|test-support/.test(f))).toEqual([]);
     expect(files).toEqual(expect.arrayContaining(['README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts']));
   });
@@ -32,6 +35,8 @@ import * as losses from '@sinet/losses';
 import * as model from '@sinet/model';
 import * as node from '@sinet/model/node';
 import * as train from '@sinet/train';
+import * as fineTune from '@sinet/train/fine-tune';
+import * as kernels from '@sinet/wasm-kernels';
 await node.initBackend('wasm', { log: null });
 const sinet = model.createSINet();
 console.log(JSON.stringify({
@@ -41,13 +46,16 @@ console.log(JSON.stringify({
   train: typeof train.evaluate,
   augment: augment.sinetBlog({ seed: 1 }).augmentSample({ image: { data: new Uint8Array(12), width: 2, height: 2, channels: 3 } }).image.width,
   augmentTf: typeof augmentTensors,
+  fineTune: typeof fineTune.fineTune,
+  // The SIMD module loads from the installed package's build/simd.wasm.
+  simd: await kernels.loadSimdKernels(),
   // Uniform logits: cross-entropy ln 2, and an all-background mask has no band.
   loss: losses.sinetLoss()(tf.zeros([1, 8, 8], 'int32'), tf.zeros([1, 8, 8, 2])).dataSync()[0],
 }));
 `,
     );
     const result = JSON.parse(out.trim().split('\n').pop()!);
-    expect(result).toMatchObject({ layers: 11, parameters: 86910, node: 'function', train: 'function', augment: 2, augmentTf: 'function' });
+    expect(result).toMatchObject({ layers: 11, parameters: 86910, node: 'function', train: 'function', augment: 2, augmentTf: 'function', fineTune: 'function', simd: true });
     expect(result.loss).toBeCloseTo(Math.log(2), 6);
     const info = JSON.parse(execFileSync(path.join(dir, 'node_modules', '.bin', 'sinet'), ['info', '--json', '--backend', 'wasm'], { encoding: 'utf8' }));
     expect(info).toMatchObject({ parameters: 86910, macs: expect.any(Number) });
