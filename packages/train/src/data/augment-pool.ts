@@ -6,10 +6,9 @@
  * its indices and seed, never on which thread made it: results equal `augmentBatch` inline.
  */
 import { PRESETS, type ImageU8, type LabelMap, type PresetName } from '@sinet/augment';
-import { existsSync } from 'node:fs';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { compiledWorkerUrl } from '../worker-url.js';
 
 export type AugmentPresetName = PresetName | 'none';
 
@@ -90,14 +89,6 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-/** The compiled worker next to this module (tests run the sources, so fall back to dist/). */
-function workerUrl(): URL {
-  const here = new URL('./augment-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  const built = new URL(here.href.replace('/src/data/', '/dist/data/'));
-  if (existsSync(fileURLToPath(built))) return built;
-  throw new Error(`augment worker not found at ${fileURLToPath(here)}; build @sinet/train first (pnpm build)`);
-}
 
 export function defaultAugmentWorkers(): number {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
@@ -120,7 +111,7 @@ export class AugmentPool {
     if (!Number.isInteger(count) || count < 0) throw new RangeError(`AugmentPool: workers must be an integer >= 0, got ${count}`);
     if (count > 0 && !(packed.images.buffer instanceof SharedArrayBuffer)) throw new Error('AugmentPool: workers need samples packed into SharedArrayBuffers (packSamples(samples, true))');
     for (let i = 0; i < count; i++) {
-      const worker = new Worker(workerUrl(), { workerData: { packed, preset } });
+      const worker = new Worker(compiledWorkerUrl('./augment-worker.js', import.meta.url), { workerData: { packed, preset } });
       worker.on('message', (message: { id: number; images?: ImageU8[]; masks?: LabelMap[]; error?: string }) => {
         const job = this.pending.get(message.id);
         if (!job) return;

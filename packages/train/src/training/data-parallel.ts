@@ -16,9 +16,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ImageU8, LabelMap } from '@sinet/augment';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { compiledWorkerUrl } from '../worker-url.js';
 import { batchTensors, type LossName, makeLoss } from './batch.js';
 
 export interface DataParallelOptions {
@@ -38,13 +37,6 @@ interface WorkerReply {
   ready?: boolean;
 }
 
-function workerUrl(): URL {
-  const here = new URL('./gradient-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  const built = new URL(here.href.replace('/src/training/', '/dist/training/'));
-  if (existsSync(fileURLToPath(built))) return built;
-  throw new Error(`gradient worker not found at ${fileURLToPath(here)}; build @sinet/train first (pnpm build)`);
-}
 
 /** Sizes of the shares of a batch of n among k replicas: as equal as possible, larger first. */
 export function shareSizes(n: number, k: number): number[] {
@@ -83,7 +75,7 @@ export class DataParallel {
     if (!Number.isInteger(options.workers) || options.workers < 1) throw new RangeError(`DataParallel: workers must be an integer >= 1, got ${options.workers}`);
     const dp = new DataParallel(model, trained, options);
     const topology = JSON.stringify(model.toJSON(null, false));
-    const url = workerUrl();
+    const url = compiledWorkerUrl('./gradient-worker.js', import.meta.url);
     for (let i = 0; i < options.workers; i++) {
       const worker = new Worker(url, { workerData: { topology, trained, backend: options.backend, loss: options.loss, size: options.size, weights: dp.weights, grads: dp.grads[i] } });
       worker.on('message', (m: WorkerReply) => {
