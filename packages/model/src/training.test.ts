@@ -23,6 +23,8 @@ async function trainSteps(backend: 'cpu' | 'wasm', weights: Float32Array[], step
     const cost = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true)!;
     losses.push((await cost.data())[0]);
     cost.dispose();
+    // Let vitest's worker answer its runner between the (synchronous, seconds-long) cpu steps.
+    await new Promise((resolve) => setImmediate(resolve));
   }
   tf.dispose([x, labels]);
   optimizer.dispose();
