@@ -1,14 +1,8 @@
-// SIMD kernels for training on tfjs's wasm backend, in AssemblyScript (compiled by `asc` with
-// --enable simd). Arrays are float32, NHWC, at byte offsets the caller placed them in this
-// module's memory; outputs are overwritten. Channels are the innermost index, so each inner loop
+// SIMD kernels for tfjs's wasm backend, in AssemblyScript (compiled by `asc` with --enable simd
+// --importMemory): the module works in the backend's own memory, so arguments are byte offsets
+// of float32 NHWC tensors on the tfjs heap; outputs are overwritten. It has no data segments and
+// never grows memory (emscripten owns that heap). Channels are the innermost index, so each inner loop
 // runs over 4 contiguous channels per f32x4 with a scalar tail.
-
-/** Grows memory to at least `bytes`; returns the current size in bytes. */
-export function reserve(bytes: i32): i32 {
-  const have = memory.size() << 16;
-  if (bytes > have) memory.grow(((bytes - have + 0xffff) >>> 16) as i32);
-  return memory.size() << 16;
-}
 
 // dst[0:n] += s * src[0:n]
 @inline function axpy(dst: usize, src: usize, s: f32, n: i32): void {

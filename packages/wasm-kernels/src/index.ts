@@ -6,7 +6,7 @@ import { getKernel, registerKernel, unregisterKernel, type KernelFunc } from '@t
 import { channelBatchNorm, channelReduction, pointwiseConv2DBackpropInput, sharedIdentity, WASM_TRAINING_KERNELS } from './kernels.js';
 import { loadSimdKernels } from './simd.js';
 
-export { loadSimdKernels, setSimdEnabled } from './simd.js';
+export { loadSimdKernels, setSimdEnabled, simdActiveOn } from './simd.js';
 
 export { channelBatchNorm, channelReduction, conv2DBackpropFilter, pointwiseConv2DBackpropInput, sharedIdentity, depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput, unsortedSegmentSum, WASM_TRAINING_KERNELS } from './kernels.js';
 

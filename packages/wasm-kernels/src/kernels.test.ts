@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { randomArray, useBackend } from '@sinet/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSimdKernels, registerWasmTrainingKernels, setSimdEnabled } from './index.js';
+import { loadSimdKernels, registerWasmTrainingKernels, setSimdEnabled, simdActiveOn } from './index.js';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -36,7 +36,12 @@ describe.each([
   ['SIMD kernels', true],
   ['TypeScript loops', false],
 ])('%s', (_, simd) => {
-  beforeAll(() => setSimdEnabled(simd));
+  beforeAll(async () => {
+    setSimdEnabled(simd);
+    await useBackend('wasm');
+    // The path under test is really the one in use.
+    expect(simdActiveOn(tf.backend())).toBe(simd);
+  });
   afterAll(() => setSimdEnabled(true));
 
   describe('Conv2DBackpropFilter and Conv2DBackpropInput on wasm equal the cpu kernels', () => {

@@ -4,7 +4,7 @@
  * each loop keeps its innermost index contiguous in memory.
  */
 import { backend_util, engine, matMul, reshape, type DataId, type KernelConfig, type KernelFunc, type Tensor, type TensorInfo } from '@tensorflow/tfjs-core';
-import { place, read, simdKernels } from './simd.js';
+import { simdOn } from './simd.js';
 
 /** The part of the wasm backend these kernels use (public methods of BackendWasm). */
 interface WasmBackendLike {
@@ -32,13 +32,12 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
   const pointwise = fh === 1 && fw === 1 && sh === 1 && sw === 1 && top === 0 && left === 0;
   const xv = b.typedArrayFromHeap(x) as Float32Array;
   const dyv = b.typedArrayFromHeap(dy) as Float32Array;
-  const fast = simdKernels();
+  const fast = simdOn(backend);
   if (fast) {
-    const size = fh * fw * inChannels * outChannels;
-    const [xo, dyo, dwo] = place(fast, [xv, dyv, size]);
-    if (pointwise) fast.gemmTN(xo, dyo, dwo, batchSize * inHeight * inWidth, inChannels, outChannels);
-    else fast.convFilterGrad(xo, dyo, dwo, batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, fh, fw, sh, sw, top, left);
-    return b.makeOutput(filterShape, 'float32', undefined, read(fast, dwo, size));
+    const dw = fast.output(filterShape);
+    if (pointwise) fast.k.gemmTN(fast.ptr(x), fast.ptr(dy), fast.ptr(dw), batchSize * inHeight * inWidth, inChannels, outChannels);
+    else fast.k.convFilterGrad(fast.ptr(x), fast.ptr(dy), fast.ptr(dw), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, fh, fw, sh, sw, top, left);
+    return dw;
   }
   if (pointwise) {
     // Pointwise: dW = X^T dY over all pixels, on the backend's matrix product.
@@ -100,8 +99,8 @@ function pointwiseFilterGradient(b: WasmBackendLike, x: TensorInfo, dy: TensorIn
  */
 export function pointwiseConv2DBackpropInput(fallback: KernelFunc): KernelFunc {
   return (args) => {
-    const fast = simdKernels();
     const { inputs, backend, attrs } = args;
+    const fast = simdOn(backend);
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
     const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as { strides: [number, number] | number; pad: Pad; dataFormat?: string; dimRoundingMode?: 'floor' | 'round' | 'ceil'; inputShape: [number, number, number, number] };
     const [fh, fw, inChannels, outChannels] = filter.shape;
@@ -115,9 +114,11 @@ export function pointwiseConv2DBackpropInput(fallback: KernelFunc): KernelFunc {
     const wt = new Float32Array(w.length);
     for (let i = 0; i < inChannels; i++) for (let o = 0; o < outChannels; o++) wt[o * inChannels + i] = w[i * outChannels + o];
     const pixels = inputShape[0] * inputShape[1] * inputShape[2];
-    const [dyo, wto, dxo] = place(fast, [b.typedArrayFromHeap(dy) as Float32Array, wt, pixels * inChannels]);
-    fast.gemmNN(dyo, wto, dxo, pixels, outChannels, inChannels);
-    return b.makeOutput(inputShape, 'float32', undefined, read(fast, dxo, pixels * inChannels));
+    const wtHeap = fast.output([outChannels, inChannels], wt);
+    const dx = fast.output(inputShape);
+    fast.k.gemmNN(fast.ptr(dy), fast.ptr(wtHeap), fast.ptr(dx), pixels, outChannels, inChannels);
+    fast.free(wtHeap);
+    return dx;
   };
 }
 
@@ -128,8 +129,8 @@ export function pointwiseConv2DBackpropInput(fallback: KernelFunc): KernelFunc {
  */
 export function channelReduction(fallback: KernelFunc, mean: boolean): KernelFunc {
   return (args) => {
-    const fast = simdKernels();
     const { inputs, backend, attrs } = args;
+    const fast = simdOn(backend);
     const { x } = inputs as { x: TensorInfo };
     const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
     const rank = x.shape.length;
@@ -139,11 +140,15 @@ export function channelReduction(fallback: KernelFunc, mean: boolean): KernelFun
     const b = backend as unknown as WasmBackendLike;
     const channels = x.shape[rank - 1];
     const rows = x.shape.slice(0, -1).reduce((n, d) => n * d, 1);
-    const [xo, outo, scratch] = place(fast, [b.typedArrayFromHeap(x) as Float32Array, channels, channels]);
-    fast.channelSum(xo, outo, scratch, rows, channels);
-    const out = read(fast, outo, channels);
-    if (mean) for (let c = 0; c < channels; c++) out[c] /= rows;
-    return b.makeOutput(keepDims ? [...x.shape.slice(0, -1).map(() => 1), channels] : [channels], 'float32', undefined, out);
+    const out = fast.output(keepDims ? [...x.shape.slice(0, -1).map(() => 1), channels] : [channels]);
+    const scratch = fast.output([channels]);
+    fast.k.channelSum(fast.ptr(x), fast.ptr(out), fast.ptr(scratch), rows, channels);
+    fast.free(scratch);
+    if (mean) {
+      const values = b.typedArrayFromHeap(out) as Float32Array;
+      for (let c = 0; c < channels; c++) values[c] /= rows;
+    }
+    return out;
   };
 }
 
@@ -165,8 +170,8 @@ export const sharedIdentity: KernelFunc = ({ inputs, backend }) => {
  */
 export function channelBatchNorm(fallback: KernelFunc): KernelFunc {
   return (args) => {
-    const fast = simdKernels();
     const { inputs, backend, attrs } = args;
+    const fast = simdOn(backend);
     const { x, mean, variance, offset, scale } = inputs as { x: TensorInfo; mean: TensorInfo; variance: TensorInfo; offset?: TensorInfo; scale?: TensorInfo };
     const channels = x.shape[x.shape.length - 1];
     const perChannel = (t?: TensorInfo) => !t || (t.shape.length === 1 && t.shape[0] === channels) || (t.shape.reduce((n, d) => n * d, 1) === channels && t.shape[t.shape.length - 1] === channels);
@@ -183,10 +188,12 @@ export function channelBatchNorm(fallback: KernelFunc): KernelFunc {
       a[c] = (s ? s[c] : 1) / Math.sqrt(v[c] + eps);
       shift[c] = (o ? o[c] : 0) - m[c] * a[c];
     }
-    const xv = b.typedArrayFromHeap(x) as Float32Array;
-    const [xo, ao, bo, outo] = place(fast, [xv, a, shift, xv.length]);
-    fast.channelAffine(xo, ao, bo, outo, xv.length / channels, channels);
-    return b.makeOutput(x.shape, 'float32', undefined, read(fast, outo, xv.length));
+    const size = x.shape.reduce((n, d) => n * d, 1);
+    const [aHeap, shiftHeap, out] = [fast.output([channels], a), fast.output([channels], shift), fast.output(x.shape)];
+    fast.k.channelAffine(fast.ptr(x), fast.ptr(aHeap), fast.ptr(shiftHeap), fast.ptr(out), size / channels, channels);
+    fast.free(aHeap);
+    fast.free(shiftHeap);
+    return out;
   };
 }
 
@@ -213,12 +220,11 @@ export const depthwiseConv2dNativeBackpropInput: KernelFunc = ({ inputs, backend
   const m = outChannels / inChannels;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
-  const fast = simdKernels();
+  const fast = simdOn(backend);
   if (fast && m === 1) {
-    const size = batchSize * inHeight * inWidth * inChannels;
-    const [dyo, wo, dxo] = place(fast, [dyv, wv, size]);
-    fast.depthwiseInputGrad(dyo, wo, dxo, batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, fh, fw, sh, sw, dh, dwid, top, left);
-    return b.makeOutput(a.inputShape, 'float32', undefined, read(fast, dxo, size));
+    const dx = fast.output(a.inputShape);
+    fast.k.depthwiseInputGrad(fast.ptr(dy), fast.ptr(filter), fast.ptr(dx), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, fh, fw, sh, sw, dh, dwid, top, left);
+    return dx;
   }
   const dx = new Float32Array(batchSize * inHeight * inWidth * inChannels);
   for (let n = 0; n < batchSize; n++)
@@ -258,12 +264,11 @@ export const depthwiseConv2dNativeBackpropFilter: KernelFunc = ({ inputs, backen
   const m = outChannels / inChannels;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
-  const fast = simdKernels();
+  const fast = simdOn(backend);
   if (fast && m === 1) {
-    const size = fh * fw * outChannels;
-    const [xo, dyo, dwo] = place(fast, [xv, dyv, size]);
-    fast.depthwiseFilterGrad(xo, dyo, dwo, batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, fh, fw, sh, sw, dh, dwid, top, left);
-    return b.makeOutput(a.filterShape, 'float32', undefined, read(fast, dwo, size));
+    const dw = fast.output(a.filterShape);
+    fast.k.depthwiseFilterGrad(fast.ptr(x), fast.ptr(dy), fast.ptr(dw), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, fh, fw, sh, sw, dh, dwid, top, left);
+    return dw;
   }
   const dw = new Float32Array(fh * fw * outChannels);
   for (let n = 0; n < batchSize; n++)

@@ -2,12 +2,13 @@
  * The SIMD module compiled from assembly/simd.ts (AssemblyScript) into build/simd.wasm. It is
  * loaded once, asynchronously (browsers refuse to compile large modules synchronously on the main
  * thread); until it is ready, or where WebAssembly SIMD is missing, the kernels use their plain
- * TypeScript loops. Inputs are copied from the tfjs heap into this module's own memory.
+ * TypeScript loops. The module imports the tfjs wasm backend's memory, so it reads inputs and
+ * writes outputs in place on the tfjs heap (it has no data of its own and never grows memory).
  */
 
+import type { DataId, TensorInfo } from '@tensorflow/tfjs-core';
+
 interface SimdExports {
-  memory: WebAssembly.Memory;
-  reserve(bytes: number): number;
   gemmTN(a: number, b: number, c: number, P: number, K: number, N: number): void;
   gemmNN(b: number, wt: number, d: number, P: number, N: number, K: number): void;
   convFilterGrad(x: number, dy: number, dw: number, N: number, H: number, W: number, Ci: number, OH: number, OW: number, Co: number, FH: number, FW: number, SH: number, SW: number, top: number, left: number): void;
@@ -17,9 +18,11 @@ interface SimdExports {
   channelAffine(x: number, a: number, b: number, out: number, P: number, C: number): void;
 }
 
-let simd: SimdExports | null = null;
+let compiled: WebAssembly.Module | null = null;
 let loading: Promise<boolean> | null = null;
 let disabled = false;
+/** One instance per tfjs wasm heap: the module imports that heap's memory and works in place. */
+const instances = new WeakMap<WebAssembly.Memory, SimdExports>();
 
 const WASM_URL = new URL('../build/simd.wasm', import.meta.url);
 
@@ -37,14 +40,13 @@ async function readBytes(): Promise<ArrayBuffer> {
 }
 
 /**
- * Loads the SIMD kernels; resolves to whether they are in use. Safe to call repeatedly.
- * `registerWasmTrainingKernels` starts it; await it (or `simdReady()`) before timing anything.
+ * Compiles the SIMD kernels; resolves to whether they can be used. Safe to call repeatedly.
+ * `registerWasmTrainingKernels` starts it; await it before timing anything.
  */
 export function loadSimdKernels(): Promise<boolean> {
   loading ??= (async () => {
     try {
-      const { instance } = await WebAssembly.instantiate(await readBytes(), {});
-      simd = instance.exports as unknown as SimdExports;
+      compiled = await WebAssembly.compile(await readBytes());
       return true;
     } catch {
       // No WebAssembly SIMD here, or the file is missing: the TypeScript loops stay in use.
@@ -59,26 +61,42 @@ export function setSimdEnabled(enabled: boolean): void {
   disabled = !enabled;
 }
 
-export function simdKernels(): SimdExports | null {
-  return disabled ? null : simd;
+/** The part of tfjs-wasm's backend the in-place kernels use. */
+interface HeapBackend {
+  wasm?: { asm?: { memory?: WebAssembly.Memory } };
+  dataIdMap: { get(dataId: DataId): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): TensorInfo;
+  disposeData(dataId: DataId, force?: boolean): boolean;
 }
 
-/** Places arrays in the module's memory (16-byte aligned) and returns their byte offsets. */
-export function place(kernels: SimdExports, arrays: (Float32Array | number)[]): number[] {
-  const offsets: number[] = [];
-  let at = 16;
-  for (const a of arrays) {
-    offsets.push(at);
-    const length = typeof a === 'number' ? a : a.length;
-    at += Math.ceil((4 * length) / 16) * 16;
+/** SIMD kernels working directly on a tfjs wasm heap: pointers are tensors' byte offsets. */
+export interface HeapSimd {
+  k: SimdExports;
+  ptr(t: TensorInfo): number;
+  /** A new float32 tensor on the heap (filled with `values` if given). */
+  output(shape: number[], values?: Float32Array): TensorInfo;
+  free(t: TensorInfo): void;
+}
+
+export function simdOn(backend: unknown): HeapSimd | null {
+  if (disabled || !compiled) return null;
+  const b = backend as HeapBackend;
+  const memory = b.wasm?.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) return null;
+  let k = instances.get(memory);
+  if (!k) {
+    k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as SimdExports;
+    instances.set(memory, k);
   }
-  kernels.reserve(at);
-  const heap = new Float32Array(kernels.memory.buffer);
-  arrays.forEach((a, i) => typeof a !== 'number' && heap.set(a, offsets[i] / 4));
-  return offsets;
+  return {
+    k,
+    ptr: (t) => b.dataIdMap.get(t.dataId)!.memoryOffset,
+    output: (shape, values) => b.makeOutput(shape, 'float32', undefined, values),
+    free: (t) => void b.disposeData(t.dataId, true),
+  };
 }
 
-/** A copy of `length` floats at `offset` of the module's memory. */
-export function read(kernels: SimdExports, offset: number, length: number): Float32Array {
-  return new Float32Array(kernels.memory.buffer, offset, length).slice();
+/** Whether the SIMD kernels run on this tfjs backend (loaded, enabled, and a wasm heap to work on). */
+export function simdActiveOn(backend: unknown): boolean {
+  return simdOn(backend) !== null;
 }
