@@ -38,6 +38,14 @@ describe('training config', () => {
     expect(Object.keys(TRAIN_PRESETS)).toEqual(['quick', 'paper', 'blog']);
   });
 
+  it('the configs in the repository parse', async () => {
+    const { repoRoot } = await import('@sinet/test-utils');
+    const dir = path.join(repoRoot, 'configs');
+    const files = (await fs.readdir(dir)).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) expect(parseTrainConfig(JSON.parse(await fs.readFile(path.join(dir, file), 'utf8')), file).stages.length).toBeGreaterThan(0);
+  });
+
   it('schedules: poly decays to 0, multistep steps at milestones, cosine halves at the middle', () => {
     const o = tiny().optimizer;
     expect(learningRate(1, o, 10, 0, 0)).toBe(1);
