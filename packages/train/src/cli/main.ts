@@ -8,7 +8,7 @@ import { benchLosses } from '../bench/losses.js';
 import { benchAugment } from '../bench/augment.js';
 import { benchSummary } from '../bench/summary.js';
 import { benchTraining } from '../bench/training.js';
-import { defaultAugmentWorkers } from '../data/augment-pool.js';
+import { spareCores } from '../data/augment-pool.js';
 import { augmentPreviewCommand } from './augment-preview.js';
 import { synthCommand } from './synth.js';
 import { trainCommand } from './train.js';
@@ -128,7 +128,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       // wasm by default: the pure-JS cpu backend takes ~25 s a step (--backends wasm,cpu to see it).
       const backends = (v.backends ?? 'wasm').split(',').map((b) => b.trim()).filter(Boolean);
       const batch = v.batch ? parsePositiveInt(v.batch, '--batch') : 16;
-      const workers = v.workers !== undefined ? parseNonNegativeInt(v.workers, '--workers') : defaultAugmentWorkers();
+      const workers = v.workers !== undefined ? parseNonNegativeInt(v.workers, '--workers') : spareCores();
       io.err(`sinet bench: training throughput, full SINet step (boundary loss, Adam) at 224x224, batch ${batch} (cpu: 2), one thread and data-parallel with ${workers} worker replica(s)`);
       const rows = await benchTraining(backends, Math.min(runs, 5), batch, io.err, [...new Set([0, workers])]);
       results.training = rows;

@@ -90,7 +90,8 @@ interface Pending {
 }
 
 
-export function defaultAugmentWorkers(): number {
+/** Worker threads to start by default: one less than the cores (the calling thread has one), at least 1. */
+export function spareCores(): number {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   return Math.max(1, cores - 1);
 }
@@ -107,7 +108,7 @@ export class AugmentPool {
     private readonly preset: AugmentPresetName,
     private readonly options: AugmentPoolOptions = {},
   ) {
-    const count = options.workers ?? defaultAugmentWorkers();
+    const count = options.workers ?? spareCores();
     if (!Number.isInteger(count) || count < 0) throw new RangeError(`AugmentPool: workers must be an integer >= 0, got ${count}`);
     if (count > 0 && !(packed.images.buffer instanceof SharedArrayBuffer)) throw new Error('AugmentPool: workers need samples packed into SharedArrayBuffers (packSamples(samples, true))');
     for (let i = 0; i < count; i++) {

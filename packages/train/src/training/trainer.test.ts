@@ -141,6 +141,16 @@ describe('train', () => {
     await expect(train(tiny({ init: path.join(wide, 'nothing') }), { out: wide, backend: 'wasm' })).rejects.toThrow(/init: cannot load .*nothing/);
   });
 
+  it('freezeEncoder keeps the encoder exactly as it was (weight decay included) while the decoder trains', async () => {
+    const from = await straightRun();
+    const out = freshDir('sinet-train-frozen-');
+    const frozen = tiny({ init: from, stages: [{ kind: 'full', epochs: 1, batchSize: 8, lr: 5e-3, loss: 'official-decoder', augment: 'none', freezeEncoder: true }] });
+    await train(frozen, { out, backend: 'wasm' });
+    const trainable = (name: string) => !/moving_/.test(name);
+    expect(await maxWeightDifference(from, path.join(out, 'checkpoint'), (n) => n.startsWith('encoder.') && trainable(n))).toBeLessThan(1e-9);
+    expect(await maxWeightDifference(from, path.join(out, 'checkpoint'), (n) => !n.startsWith('encoder.') && trainable(n))).toBeGreaterThan(1e-4);
+  });
+
   it('resumes from checkpoint.old when a crash fell between the two renames of a checkpoint write', async () => {
     const out = freshDir('sinet-train-crash-');
     await train(tiny(), { out, backend: 'wasm', maxEpochs: 2 });

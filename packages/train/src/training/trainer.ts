@@ -14,7 +14,7 @@ import { initBackend, loadModel, saveModel, writeFileAtomic } from '@sinet/model
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { listFolderDataset } from '../data/folder-dataset.js';
-import { AugmentPool, defaultAugmentWorkers, packSamples } from '../data/augment-pool.js';
+import { AugmentPool, spareCores, packSamples } from '../data/augment-pool.js';
 import { loadSamples, type LoadedSample } from '../data/loader.js';
 import { syntheticPortrait } from '../data/synthetic.js';
 import type { StageConfig, TrainConfig } from './config.js';
@@ -257,8 +257,8 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   await writeFileAtomic(path.join(options.out, 'config.json'), JSON.stringify(config, null, 2));
   const data = await loadData(config, options);
   log(`data: ${data.train.length} train, ${data.val.length} val at ${size[1]}x${size[0]}`);
-  const workers = options.augmentWorkers ?? defaultAugmentWorkers();
-  const trainWorkers = options.trainWorkers ?? state.trainWorkers ?? defaultAugmentWorkers();
+  const workers = options.augmentWorkers ?? spareCores();
+  const trainWorkers = options.trainWorkers ?? state.trainWorkers ?? spareCores();
   if (!Number.isInteger(trainWorkers) || trainWorkers < 0) throw new TrainingError(`trainWorkers must be an integer >= 0, got ${trainWorkers}`);
   if (state.trainWorkers !== undefined && state.trainWorkers !== trainWorkers) log(`note: this run trained with ${state.trainWorkers} worker replicas, now ${trainWorkers}: the rest will not match a straight run bit for bit`);
   state.trainWorkers = trainWorkers;
@@ -292,7 +292,8 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       const trainModel = stage.kind === 'encoder' ? encoder : model;
       const trainedIndices = trainModel.trainableWeights.flatMap((w, i) => (stage.kind === 'full' && stage.freezeEncoder && w.originalName.startsWith('encoder.') ? [] : [i]));
       const variables = trainedIndices.map((i) => trainModel.trainableWeights[i].read() as tf.Variable);
-      const decayed = trainModel.trainableWeights.filter((w) => /kernel$/.test(w.originalName)).map((w) => w.read() as tf.Variable);
+      // Decay only what this stage trains: a frozen encoder stays as stage 1 left it.
+      const decayed = trainedIndices.filter((i) => /kernel$/.test(trainModel.trainableWeights[i].originalName)).map((i) => trainModel.trainableWeights[i].read() as tf.Variable);
       const optimizer = tf.train.adam(stage.lr);
       const pool = new AugmentPool(packed, stage.augment, { workers, prefetch: options.prefetch });
       let parallel: DataParallel | null = null;
