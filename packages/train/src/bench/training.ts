@@ -36,7 +36,9 @@ export async function benchTraining(backends: string[], runs: number, batch: num
     const info = await initBackend(name, { log: null });
     const b = info.name === 'cpu' ? Math.min(batch, 2) : batch;
     const n = info.name === 'cpu' ? 1 : runs;
-    for (const workers of info.name === 'cpu' ? [0] : workerCounts) {
+    // Data-parallel first: a batch too large for one wasm heap aborts that heap for good, and
+    // the replicas each hold only a share of it.
+    for (const workers of info.name === 'cpu' ? [0] : [...workerCounts].sort((a, c) => c - a)) {
       const model = createSINet();
       initializeWeights(model, 1);
       const optimizer = tf.train.adam(1e-3);
@@ -70,5 +72,5 @@ export async function benchTraining(backends: string[], runs: number, batch: num
       }
     }
   }
-  return rows;
+  return rows.sort((a, c) => (a.backend === c.backend ? a.workers - c.workers : 0));
 }
