@@ -152,3 +152,50 @@ export function channelAffine(x: usize, a: usize, b: usize, out: usize, P: i32, 
     }
   }
 }
+
+/** PReLU's input gradient: dx = dy where x > 0, else dy * alpha[c]. */
+export function preluGradInput(x: usize, dy: usize, alpha: usize, dx: usize, P: i32, C: i32): void {
+  const zero = f32x4.splat(0);
+  for (let p = 0; p < P; p++) {
+    const row = <usize>(p * C) << 2;
+    let c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const o = <usize>(c << 2);
+      const g = v128.load(dy + row + o);
+      v128.store(dx + row + o, v128.bitselect(g, f32x4.mul(g, v128.load(alpha + o)), f32x4.gt(v128.load(x + row + o), zero)));
+    }
+    for (; c < C; c++) {
+      const o = <usize>(c << 2);
+      const g = load<f32>(dy + row + o);
+      store<f32>(dx + row + o, load<f32>(x + row + o) > 0 ? g : g * load<f32>(alpha + o));
+    }
+  }
+}
+
+/**
+ * PReLU's alpha gradient: dAlpha[c] = sum of dy * x where x <= 0. `scratch` (C floats)
+ * accumulates blocks of 256 rows as in channelSum.
+ */
+export function preluGradAlpha(x: usize, dy: usize, dAlpha: usize, scratch: usize, P: i32, C: i32): void {
+  const zero = f32x4.splat(0);
+  memory.fill(dAlpha, 0, <usize>C << 2);
+  for (let start = 0; start < P; start += 256) {
+    memory.fill(scratch, 0, <usize>C << 2);
+    const end = min(P, start + 256);
+    for (let p = start; p < end; p++) {
+      const row = <usize>(p * C) << 2;
+      let c = 0;
+      for (; c + 4 <= C; c += 4) {
+        const o = <usize>(c << 2);
+        const xv = v128.load(x + row + o);
+        v128.store(scratch + o, f32x4.add(v128.load(scratch + o), v128.andnot(f32x4.mul(v128.load(dy + row + o), xv), f32x4.gt(xv, zero))));
+      }
+      for (; c < C; c++) {
+        const o = <usize>(c << 2);
+        const xs = load<f32>(x + row + o);
+        if (!(xs > 0)) store<f32>(scratch + o, load<f32>(scratch + o) + load<f32>(dy + row + o) * xs);
+      }
+    }
+    axpy(dAlpha, scratch, 1, C);
+  }
+}

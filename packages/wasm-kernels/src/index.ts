@@ -2,13 +2,13 @@
  * @sinet/wasm-kernels: the gradient kernels @tensorflow/tfjs-backend-wasm 4.22 lacks, so that
  * tfjs models (SINet among them) train on the wasm backend in Node and in browsers.
  */
-import { getKernel, registerKernel, unregisterKernel, type KernelFunc } from '@tensorflow/tfjs-core';
-import { channelBatchNorm, channelReduction, pointwiseConv2DBackpropInput, sharedIdentity, WASM_TRAINING_KERNELS } from './kernels.js';
-import { loadSimdKernels } from './simd.js';
+import { backend as activeBackend, engine, getBackend, getGradient, getKernel, registerGradient, registerKernel, unregisterKernel, type GradConfig, type KernelFunc, type Tensor } from '@tensorflow/tfjs-core';
+import { channelBatchNorm, channelReduction, perChannelAlpha, pointwiseConv2DBackpropInput, sharedIdentity, WASM_TRAINING_KERNELS } from './kernels.js';
+import { loadSimdKernels, simdActiveOn } from './simd.js';
 
 export { loadSimdKernels, setSimdEnabled, simdActiveOn } from './simd.js';
 
-export { channelBatchNorm, channelReduction, conv2DBackpropFilter, pointwiseConv2DBackpropInput, sharedIdentity, depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput, unsortedSegmentSum, WASM_TRAINING_KERNELS } from './kernels.js';
+export { channelBatchNorm, channelReduction, conv2DBackpropFilter, preluGradAlpha, preluGradInput, pointwiseConv2DBackpropInput, sharedIdentity, depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput, unsortedSegmentSum, WASM_TRAINING_KERNELS } from './kernels.js';
 
 /** Marks the kernels this package wrapped, so that a second call does not wrap them again. */
 const WRAPPED = Symbol.for('@sinet/wasm-kernels/wrapped');
@@ -41,7 +41,24 @@ export function registerWasmTrainingKernels(): string[] {
     registerKernel({ ...own, kernelFunc: Object.assign(wrap(own.kernelFunc), { [WRAPPED]: true as const }) });
     added.push(name);
   }
+  // PReLU's gradient: on wasm with SIMD and a per-channel alpha, one pass each for dx and dAlpha.
+  const prelu = getGradient('Prelu');
+  if (prelu && !(prelu.gradFunc as GradConfig['gradFunc'] & { [WRAPPED]?: true })[WRAPPED]) {
+    registerGradient({ ...prelu, gradFunc: Object.assign(fusedPreluGradient(prelu.gradFunc), { [WRAPPED]: true as const }) });
+    added.push('Prelu gradient');
+  }
   // The SIMD module loads in the background; the kernels use it once it is there.
   void loadSimdKernels();
   return added;
+}
+
+function fusedPreluGradient(original: GradConfig['gradFunc']): GradConfig['gradFunc'] {
+  return (dy, saved, attrs) => {
+    const [x, alpha] = saved;
+    if (getBackend() !== 'wasm' || !simdActiveOn(activeBackend()) || Array.isArray(dy) || dy.dtype !== 'float32' || !perChannelAlpha(x, alpha)) return original(dy, saved, attrs);
+    return {
+      x: () => engine().runKernel('SinetPreluGradInput', { x, dy, alpha }) as Tensor,
+      alpha: () => engine().runKernel('SinetPreluGradAlpha', { x, dy, alpha }) as Tensor,
+    };
+  };
 }

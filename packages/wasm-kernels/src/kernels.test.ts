@@ -97,7 +97,7 @@ describe.each([
     });
   });
 
-  describe('Sum, Mean and BatchNorm on wasm equal the cpu kernels', () => {
+  describe('Sum, Mean, BatchNorm and PReLU gradients on wasm equal the cpu kernels', () => {
     const cases: { shape: number[]; axis: number[]; keepDims: boolean; mean: boolean }[] = [
       { shape: [2, 5, 7, 6], axis: [0, 1, 2], keepDims: true, mean: false },
       { shape: [2, 5, 7, 6], axis: [2, 0, 1], keepDims: false, mean: true },
@@ -126,6 +126,25 @@ describe.each([
         const x = tf.tensor(values, c.shape);
         const [mean, variance, offset, scale] = stats.map((s) => tf.tensor1d(s));
         return [c.withAffine ? tf.batchNorm(x, mean, variance, offset, scale, 1e-3) : tf.batchNorm(x, mean, variance, undefined, undefined, 1e-5)];
+      };
+      expectSame(await on('cpu', run), await on('wasm', run));
+    });
+
+    it.each([
+      { shape: [2, 5, 7, 6], perChannel: true },
+      { shape: [3, 4, 8], perChannel: true },
+      { shape: [2, 3, 4], perChannel: false },
+    ])('PReLU gradients %o', async (c) => {
+      const channels = c.shape.at(-1)!;
+      const xv = randomArray(c.shape.reduce((a, b) => a * b, 1), 12);
+      const av = randomArray(c.perChannel ? channels : 1, 13, 0.05, 0.5);
+      const rv = randomArray(xv.length, 14);
+      const run = () => {
+        const x = tf.tensor(xv, c.shape);
+        const alpha = c.perChannel ? tf.tensor1d(av) : tf.scalar(av[0]);
+        const r = tf.tensor(rv, c.shape);
+        const [gx, ga] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.prelu(a, b), r)))([x, alpha]);
+        return [gx, ga];
       };
       expectSame(await on('cpu', run), await on('wasm', run));
     });

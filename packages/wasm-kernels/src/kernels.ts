@@ -197,6 +197,53 @@ export function channelBatchNorm(fallback: KernelFunc): KernelFunc {
   };
 }
 
+/** Whether PReLU's alpha has one value per channel of x (the case the fused gradient handles). */
+export function perChannelAlpha(x: TensorInfo, alpha: TensorInfo): boolean {
+  const channels = x.shape[x.shape.length - 1];
+  return alpha.shape.reduce((n, d) => n * d, 1) === channels && alpha.shape[alpha.shape.length - 1] === channels;
+}
+
+/**
+ * PReLU's gradients, each in one pass over the activation ('SinetPreluGradInput': dx = dy where
+ * x > 0, else dy alpha; 'SinetPreluGradAlpha': the per-channel sum of dy x where x <= 0). tfjs
+ * composes them from Greater, Select, Multiply and Sum over the whole activation.
+ */
+export const preluGradInput: KernelFunc = ({ inputs, backend }) => {
+  const b = backend as unknown as WasmBackendLike;
+  const { x, dy, alpha } = inputs as { x: TensorInfo; dy: TensorInfo; alpha: TensorInfo };
+  const channels = x.shape[x.shape.length - 1];
+  const size = x.shape.reduce((n, d) => n * d, 1);
+  const fast = simdOn(backend);
+  if (fast) {
+    const dx = fast.output(x.shape);
+    fast.k.preluGradInput(fast.ptr(x), fast.ptr(dy), fast.ptr(alpha), fast.ptr(dx), size / channels, channels);
+    return dx;
+  }
+  const [xv, dyv, av] = [x, dy, alpha].map((t) => b.typedArrayFromHeap(t) as Float32Array);
+  const dx = new Float32Array(size);
+  for (let i = 0; i < size; i++) dx[i] = xv[i] > 0 ? dyv[i] : dyv[i] * av[i % channels];
+  return b.makeOutput(x.shape, 'float32', undefined, dx);
+};
+
+export const preluGradAlpha: KernelFunc = ({ inputs, backend }) => {
+  const b = backend as unknown as WasmBackendLike;
+  const { x, dy, alpha } = inputs as { x: TensorInfo; dy: TensorInfo; alpha: TensorInfo };
+  const channels = x.shape[x.shape.length - 1];
+  const size = x.shape.reduce((n, d) => n * d, 1);
+  const fast = simdOn(backend);
+  if (fast) {
+    const dAlpha = fast.output(alpha.shape);
+    const scratch = fast.output([channels]);
+    fast.k.preluGradAlpha(fast.ptr(x), fast.ptr(dy), fast.ptr(dAlpha), fast.ptr(scratch), size / channels, channels);
+    fast.free(scratch);
+    return dAlpha;
+  }
+  const [xv, dyv] = [x, dy].map((t) => b.typedArrayFromHeap(t) as Float32Array);
+  const dAlpha = new Float32Array(channels);
+  for (let i = 0; i < size; i++) if (!(xv[i] > 0)) dAlpha[i % channels] += dyv[i] * xv[i];
+  return b.makeOutput(alpha.shape, 'float32', undefined, dAlpha);
+};
+
 interface DepthwiseAttrs {
   strides: [number, number] | number;
   dilations: [number, number] | number;
@@ -317,4 +364,6 @@ export const WASM_TRAINING_KERNELS: KernelConfig[] = [
   { kernelName: 'DepthwiseConv2dNativeBackpropInput', backendName: 'wasm', kernelFunc: depthwiseConv2dNativeBackpropInput },
   { kernelName: 'DepthwiseConv2dNativeBackpropFilter', backendName: 'wasm', kernelFunc: depthwiseConv2dNativeBackpropFilter },
   { kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum },
+  { kernelName: 'SinetPreluGradInput', backendName: 'wasm', kernelFunc: preluGradInput },
+  { kernelName: 'SinetPreluGradAlpha', backendName: 'wasm', kernelFunc: preluGradAlpha },
 ];
