@@ -24,7 +24,7 @@ let compiled: WebAssembly.Module | null = null;
 let loading: Promise<boolean> | null = null;
 let disabled = false;
 /** One instance per tfjs wasm heap: the module imports that heap's memory and works in place. */
-const instances = new WeakMap<WebAssembly.Memory, SimdExports>();
+const instances = new WeakMap<WebAssembly.Memory, SimdExports | null>();
 
 const WASM_URL = new URL('../build/simd.wasm', import.meta.url);
 
@@ -86,10 +86,16 @@ export function simdOn(backend: unknown): HeapSimd | null {
   const memory = b.wasm?.asm?.memory;
   if (!(memory instanceof WebAssembly.Memory)) return null;
   let k = instances.get(memory);
-  if (!k) {
-    k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as SimdExports;
+  if (k === undefined) {
+    try {
+      k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as SimdExports;
+    } catch {
+      // A heap this module cannot import (e.g. the threaded build's shared memory): stay on the fallbacks.
+      k = null;
+    }
     instances.set(memory, k);
   }
+  if (!k) return null;
   return {
     k,
     ptr: (t) => b.dataIdMap.get(t.dataId)!.memoryOffset,
