@@ -161,6 +161,16 @@ describe.each([
   });
 });
 
+describe('SIMD module', () => {
+  it('runs on the wasm heap, and falls back where the heap is shared memory it cannot import', async () => {
+    await useBackend('wasm');
+    expect(simdActiveOn(tf.backend())).toBe(true);
+    const threadedHeap = { wasm: { asm: { memory: new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true }) } }, dataIdMap: new Map() };
+    expect(simdActiveOn(threadedHeap)).toBe(false);
+    expect(simdActiveOn({ dataIdMap: new Map() })).toBe(false);
+  });
+});
+
 describe('Identity on wasm', () => {
   it('shares the buffer: a clone outlives its source, and both free their memory', async () => {
     await useBackend('wasm');
