@@ -30,8 +30,6 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   const pointwise = fh === 1 && fw === 1 && sh === 1 && sw === 1 && top === 0 && left === 0;
-  const xv = b.typedArrayFromHeap(x) as Float32Array;
-  const dyv = b.typedArrayFromHeap(dy) as Float32Array;
   const fast = simdOn(backend);
   if (fast) {
     const dw = fast.output(filterShape);
@@ -43,6 +41,9 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
     // Pointwise: dW = X^T dY over all pixels, on the backend's matrix product.
     return pointwiseFilterGradient(b, x, dy, batchSize * inHeight * inWidth, inChannels, outChannels, filterShape);
   }
+  // Views of the heap, taken after every allocation above could have grown (and detached) it.
+  const xv = b.typedArrayFromHeap(x) as Float32Array;
+  const dyv = b.typedArrayFromHeap(dy) as Float32Array;
   const dw = new Float32Array(fh * fw * inChannels * outChannels);
   for (let n = 0; n < batchSize; n++)
     for (let oy = 0; oy < outHeight; oy++)
@@ -255,26 +256,16 @@ function depthwiseInfo(xShape: number[], filterShape: number[], a: DepthwiseAttr
   return backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape as [number, number, number, number], a.strides, a.dilations, a.pad, a.dimRoundingMode, true);
 }
 
-/** dx[b, iy, ix, c] = sum over taps and multipliers q of dy[b, oy, ox, c * m + q] * w[ky, kx, c, q]. */
-export const depthwiseConv2dNativeBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = backend as unknown as WasmBackendLike;
-  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
-  const a = attrs as unknown as DepthwiseAttrs & { inputShape: [number, number, number, number] };
-  const info = depthwiseInfo(a.inputShape, filter.shape, a);
-  const dyv = b.typedArrayFromHeap(dy) as Float32Array;
-  const wv = b.typedArrayFromHeap(filter) as Float32Array;
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dwid } = info;
-  const m = outChannels / inChannels;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  const fast = simdOn(backend);
-  if (fast && m === 1) {
-    const dx = fast.output(a.inputShape);
-    fast.k.depthwiseInputGrad(fast.ptr(dy), fast.ptr(filter), fast.ptr(dx), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, fh, fw, sh, sw, dh, dwid, top, left);
-    return dx;
-  }
-  const dx = new Float32Array(batchSize * inHeight * inWidth * inChannels);
-  for (let n = 0; n < batchSize; n++)
+/** Both depthwise gradients' geometry, in the SIMD kernels' argument order. */
+function depthwiseDims(info: backend_util.Conv2DInfo): [number, number, number, number, number, number, number, number, number, number, number, number, number, number] {
+  return [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left];
+}
+
+/** Visits every (output pixel, filter tap) pair that falls inside the input: the offsets of dy, of x (or dx) and of the tap's weights. */
+function forEachDepthwiseTap(info: backend_util.Conv2DInfo, visit: (dyAt: number, xAt: number, wAt: number) => void): void {
+  const [batch, inHeight, inWidth, inChannels, outHeight, outWidth, fh, fw, sh, sw, dh, dw, top, left] = depthwiseDims(info);
+  const outChannels = info.outChannels;
+  for (let n = 0; n < batch; n++)
     for (let oy = 0; oy < outHeight; oy++)
       for (let ox = 0; ox < outWidth; ox++) {
         const dyAt = ((n * outHeight + oy) * outWidth + ox) * outChannels;
@@ -282,20 +273,38 @@ export const depthwiseConv2dNativeBackpropInput: KernelFunc = ({ inputs, backend
           const iy = oy * sh - top + ky * dh;
           if (iy < 0 || iy >= inHeight) continue;
           for (let kx = 0; kx < fw; kx++) {
-            const ix = ox * sw - left + kx * dwid;
+            const ix = ox * sw - left + kx * dw;
             if (ix < 0 || ix >= inWidth) continue;
-            const dxAt = ((n * inHeight + iy) * inWidth + ix) * inChannels;
-            const wAt = (ky * fw + kx) * outChannels;
-            if (m === 1) for (let c = 0; c < inChannels; c++) dx[dxAt + c] += dyv[dyAt + c] * wv[wAt + c];
-            else
-              for (let c = 0; c < inChannels; c++) {
-                let acc = 0;
-                for (let q = 0; q < m; q++) acc += dyv[dyAt + c * m + q] * wv[wAt + c * m + q];
-                dx[dxAt + c] += acc;
-              }
+            visit(dyAt, ((n * inHeight + iy) * inWidth + ix) * inChannels, (ky * fw + kx) * outChannels);
           }
         }
       }
+}
+
+/** dx[b, iy, ix, c] = sum over taps and multipliers q of dy[b, oy, ox, c * m + q] * w[ky, kx, c, q]. */
+export const depthwiseConv2dNativeBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as unknown as WasmBackendLike;
+  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+  const a = attrs as unknown as DepthwiseAttrs & { inputShape: [number, number, number, number] };
+  const info = depthwiseInfo(a.inputShape, filter.shape, a);
+  const { inChannels, outChannels } = info;
+  const m = outChannels / inChannels;
+  const fast = simdOn(backend);
+  if (fast && m === 1) {
+    const dx = fast.output(a.inputShape);
+    fast.k.depthwiseInputGrad(fast.ptr(dy), fast.ptr(filter), fast.ptr(dx), ...depthwiseDims(info));
+    return dx;
+  }
+  const dyv = b.typedArrayFromHeap(dy) as Float32Array;
+  const wv = b.typedArrayFromHeap(filter) as Float32Array;
+  const dx = new Float32Array(a.inputShape.reduce((n, d) => n * d, 1));
+  forEachDepthwiseTap(info, (dyAt, dxAt, wAt) => {
+    for (let c = 0; c < inChannels; c++) {
+      let acc = 0;
+      for (let q = 0; q < m; q++) acc += dyv[dyAt + c * m + q] * wv[wAt + c * m + q];
+      dx[dxAt + c] += acc;
+    }
+  });
   return b.makeOutput(a.inputShape, 'float32', undefined, dx);
 };
 
@@ -305,38 +314,23 @@ export const depthwiseConv2dNativeBackpropFilter: KernelFunc = ({ inputs, backen
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const a = attrs as unknown as DepthwiseAttrs & { filterShape: [number, number, number, number] };
   const info = depthwiseInfo(x.shape, a.filterShape, a);
-  const xv = b.typedArrayFromHeap(x) as Float32Array;
-  const dyv = b.typedArrayFromHeap(dy) as Float32Array;
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dwid } = info;
+  const { inChannels, outChannels } = info;
   const m = outChannels / inChannels;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
   const fast = simdOn(backend);
   if (fast && m === 1) {
     const dw = fast.output(a.filterShape);
-    fast.k.depthwiseFilterGrad(fast.ptr(x), fast.ptr(dy), fast.ptr(dw), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, fh, fw, sh, sw, dh, dwid, top, left);
+    fast.k.depthwiseFilterGrad(fast.ptr(x), fast.ptr(dy), fast.ptr(dw), ...depthwiseDims(info));
     return dw;
   }
-  const dw = new Float32Array(fh * fw * outChannels);
-  for (let n = 0; n < batchSize; n++)
-    for (let oy = 0; oy < outHeight; oy++)
-      for (let ox = 0; ox < outWidth; ox++) {
-        const dyAt = ((n * outHeight + oy) * outWidth + ox) * outChannels;
-        for (let ky = 0; ky < fh; ky++) {
-          const iy = oy * sh - top + ky * dh;
-          if (iy < 0 || iy >= inHeight) continue;
-          for (let kx = 0; kx < fw; kx++) {
-            const ix = ox * sw - left + kx * dwid;
-            if (ix < 0 || ix >= inWidth) continue;
-            const xAt = ((n * inHeight + iy) * inWidth + ix) * inChannels;
-            const wAt = (ky * fw + kx) * outChannels;
-            if (m === 1) for (let c = 0; c < inChannels; c++) dw[wAt + c] += xv[xAt + c] * dyv[dyAt + c];
-            else for (let c = 0; c < inChannels; c++) for (let q = 0; q < m; q++) dw[wAt + c * m + q] += xv[xAt + c] * dyv[dyAt + c * m + q];
-          }
-        }
-      }
+  const xv = b.typedArrayFromHeap(x) as Float32Array;
+  const dyv = b.typedArrayFromHeap(dy) as Float32Array;
+  const dw = new Float32Array(a.filterShape.reduce((n, d) => n * d, 1));
+  forEachDepthwiseTap(info, (dyAt, xAt, wAt) => {
+    for (let c = 0; c < inChannels; c++) for (let q = 0; q < m; q++) dw[wAt + c * m + q] += xv[xAt + c] * dyv[dyAt + c * m + q];
+  });
   return b.makeOutput(a.filterShape, 'float32', undefined, dw);
 };
+
 
 /** out[segmentIds[i], ...] += x[i, ...]; ids outside [0, numSegments) are dropped, as in TensorFlow. */
 export const unsortedSegmentSum: KernelFunc = ({ inputs, backend, attrs }) => {
