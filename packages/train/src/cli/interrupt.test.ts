@@ -1,7 +1,5 @@
 /** The CLI's behaviour under Ctrl-C (SIGINT) and kill -9, in real child processes. */
 import { freshDir } from '@sinet/test-utils';
-import { loadModel } from '@sinet/model/node';
-import * as tf from '@tensorflow/tfjs';
 import { spawn } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -9,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseTrainConfig } from '../training/config.js';
 import { train } from '../training/trainer.js';
+import { maxWeightDifference } from '../test-support.js';
 
 const cliPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli/main.js');
 
@@ -50,14 +49,6 @@ async function until(what: string, condition: () => boolean, child: Child): Prom
   }
 }
 
-async function maxWeightDifference(dirA: string, dirB: string): Promise<number> {
-  const [a, b] = [await loadModel(dirA), await loadModel(dirB)];
-  const wb = new Map(b.weights.map((w) => [w.originalName, w]));
-  const worst = Math.max(...a.weights.map((w) => tf.tidy(() => tf.max(tf.abs(tf.sub(w.read(), wb.get(w.originalName)!.read()))).dataSync()[0])));
-  a.dispose();
-  b.dispose();
-  return worst;
-}
 
 describe('sinet train interrupted', () => {
   let work: string;

@@ -1,12 +1,12 @@
 import { EG1800, freshDir, haveShared, sharedPath } from '@sinet/test-utils';
 import { loadModel } from '@sinet/model/node';
-import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseTrainConfig, TRAIN_PRESETS, type TrainConfig } from './config.js';
 import { learningRate } from './schedule.js';
 import { train } from './trainer.js';
+import { maxWeightDifference } from '../test-support.js';
 
 const tiny = (overrides: Partial<TrainConfig> = {}): TrainConfig =>
   parseTrainConfig({
@@ -64,21 +64,6 @@ const straightRun = () =>
     return path.join(out, 'checkpoint');
   })());
 
-/** Largest absolute difference between the same-named weights of two saved models. */
-async function maxWeightDifference(dirA: string, dirB: string, include: (name: string) => boolean = () => true): Promise<number> {
-  const [a, b] = [await loadModel(dirA), await loadModel(dirB)];
-  const other = new Map(b.weights.map((w) => [w.originalName, w]));
-  let worst = 0;
-  for (const w of a.weights) {
-    if (!include(w.originalName)) continue;
-    const v = other.get(w.originalName);
-    if (!v) throw new Error(`${dirB} lacks ${w.originalName}`);
-    worst = Math.max(worst, tf.tidy(() => tf.max(tf.abs(tf.sub(w.read(), v.read()))).dataSync()[0]));
-  }
-  a.dispose();
-  b.dispose();
-  return worst;
-}
 
 describe('train', () => {
   it('runs both stages on synthetic portraits, logs every epoch, keeps the best model and lowers the loss', async () => {
