@@ -37,9 +37,18 @@ function engineTask(task: () => Promise<void>): Promise<void> {
 }
 
 const live = new LiveView(() => state.sized);
-const photo = new PhotoView(() => state.sized, live);
+const photo = new PhotoView(() => state.sized, live, engineTask);
 const playground = new PlaygroundView(photo);
-const finetune = new FineTuneView(() => state, photo, () => rebuildSized());
+const finetune = new FineTuneView(() => state, photo, () => rebuildSized(), engineTask);
+
+/** Resolves once no engine task runs or waits, including those queued meanwhile. */
+async function whenIdle(): Promise<void> {
+  let seen: Promise<void>;
+  do {
+    seen = engineBusy;
+    await seen;
+  } while (seen !== engineBusy);
+}
 
 async function rebuildSized(): Promise<void> {
   live.pause();
@@ -159,7 +168,7 @@ window.addEventListener('unhandledrejection', (e) => showError(`unexpected error
   live,
   photo,
   finetune,
-  whenIdle: () => engineBusy,
+  whenIdle,
 };
 
 void start();

@@ -22,7 +22,7 @@ const artifacts = path.join(appDir, 'test-artifacts');
 interface DemoWindow {
   sinetDemo: {
     tf: { memory(): { numTensors: number }; getBackend(): string };
-    photo: { result: { width: number; height: number; mask: Uint8Array } | null };
+    photo: { result: { width: number; height: number; mask: Uint8Array; backend: string } | null };
     live: { frames: number; fps: number; latencies: number[] };
     finetune: { samples: unknown[]; lastReport: { before: number; after: number; steps: number; losses: number[] } | null };
     whenIdle(): Promise<void>;
@@ -173,13 +173,18 @@ describe.runIf(run)('demo in Chromium', () => {
 
       // Backend switch: cpu gives the same mask (to a few pixels), then back to wasm.
       const wasmMask = lastMask;
+      // The switch re-segments the photo; the flag is cleared first, so only that run sets it.
+      await page.evaluate(() => delete document.body.dataset.photo);
       await page.selectOption('#backend', 'cpu');
       await expect.poll(() => page.textContent('#backend-active'), { timeout: 60_000 }).toBe('active: cpu');
-      await page.evaluate(() => (window as unknown as DemoWindow).sinetDemo.whenIdle());
-      await page.evaluate(() => delete document.body.dataset.photo);
       await page.waitForSelector('body[data-photo="done"]', { timeout: 120_000 });
-      const cpuMask = await page.evaluate(() => Array.from((window as unknown as DemoWindow).sinetDemo.photo.result!.mask));
-      expect(iou(cpuMask, wasmMask)).toBeGreaterThan(0.995);
+      await page.evaluate(() => (window as unknown as DemoWindow).sinetDemo.whenIdle());
+      const cpuResult = await page.evaluate(() => {
+        const r = (window as unknown as DemoWindow).sinetDemo.photo.result!;
+        return { backend: r.backend, mask: Array.from(r.mask) };
+      });
+      expect(cpuResult.backend).toBe('cpu');
+      expect(iou(cpuResult.mask, wasmMask)).toBeGreaterThan(0.995);
       const webglEnabled = await page.evaluate(() => !(document.querySelector('#backend option[value="webgl"]') as HTMLOptionElement).disabled);
       console.log(`webgl in this headless Chromium: ${webglEnabled ? 'offered' : 'unavailable (the option is disabled)'}`);
       await page.selectOption('#backend', 'wasm');
@@ -216,6 +221,11 @@ describe.runIf(run)('demo in Chromium', () => {
       console.log(`fine-tune in the page (12 steps on wasm, ground-truth mask): IoU ${report.before.toFixed(3)} -> ${report.after.toFixed(3)}, losses ${report.losses.map((l) => l.toFixed(3)).join(' ')}`);
       // Trained on the corrected mask, the model fits it better.
       expect(report.after).toBeGreaterThan(report.before + 0.02);
+      // The photo is re-segmented with the tuned weights once fine-tuning ends.
+      await page.evaluate(() => (window as unknown as DemoWindow).sinetDemo.whenIdle());
+      const truth = await groundTruth(id);
+      const tunedMask = await page.evaluate(() => Array.from((window as unknown as DemoWindow).sinetDemo.photo.result!.mask));
+      expect(iou(tunedMask, truth.mask)).toBeGreaterThan(report.before + 0.02);
       expect(seen.errors).toEqual([]);
       await page.close();
     });

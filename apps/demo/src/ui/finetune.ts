@@ -2,7 +2,7 @@
 import { fineTune, personIou, type FineTuneSample } from '@sinet/train/fine-tune';
 import type { AppState } from '../main';
 import { byId, pixelsOf, setStatus, showError } from './dom';
-import type { PhotoView } from './photo';
+import type { Exclusive, PhotoView } from './photo';
 
 export class FineTuneView {
   readonly samples: FineTuneSample[] = [];
@@ -13,6 +13,7 @@ export class FineTuneView {
     private readonly state: () => AppState,
     private readonly photo: PhotoView,
     private readonly rebuild: () => Promise<void>,
+    private readonly exclusive: Exclusive,
   ) {
     byId('ft-add').addEventListener('click', () => this.add());
     byId('ft-run').addEventListener('click', () => void this.run());
@@ -32,7 +33,12 @@ export class FineTuneView {
     byId<HTMLButtonElement>('ft-run').disabled = false;
   }
 
-  async run(): Promise<void> {
+  /** Fine-tunes while no backend switch or model load can dispose the model under it. */
+  run(): Promise<void> {
+    return this.exclusive(() => this.tune());
+  }
+
+  private async tune(): Promise<void> {
     const { base, sized } = this.state();
     if (!base || !sized || this.samples.length === 0) return;
     const steps = Number(byId<HTMLInputElement>('ft-steps').value);
@@ -58,8 +64,8 @@ export class FineTuneView {
       base.setWeights(model.getWeights());
       this.lastReport = { before, after, steps: result.losses.length, losses: result.losses };
       byId('ft-result').textContent = `person IoU on these ${this.samples.length} photos: ${(100 * before).toFixed(1)} → ${(100 * after).toFixed(1)} after ${result.losses.length} steps${result.stopped ? ' (stopped)' : ''}`;
+      // Rebuilding announces a new model, which re-segments the photo once this task ends.
       await this.rebuild();
-      await this.photo.refresh();
     } catch (e) {
       showError(`fine-tuning failed: ${(e as Error).message}`);
     } finally {

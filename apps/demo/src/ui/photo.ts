@@ -1,5 +1,6 @@
 /** Photo mode: the mask of an uploaded photo, the cut-out PNG and the blurred or replaced result. */
 import type { Segmentation } from '@sinet/model';
+import { getBackend } from '@tensorflow/tfjs';
 import { DEFAULT_BACKGROUND_COLOUR, DEFAULT_BLUR_PX } from '../constants';
 import { canvasToPng, Compositor, type Effect } from '../engine/compositor';
 import { lookInside } from '../engine/inside';
@@ -14,7 +15,12 @@ export interface PhotoResult {
   /** 1 = person, at the photo's resolution. */
   mask: Uint8Array;
   probabilities: Float32Array;
+  /** The tfjs backend that produced it. */
+  backend: string;
 }
+
+/** Runs a task while no other engine change (backend switch, model load, fine-tuning) runs. */
+export type Exclusive = (task: () => Promise<void>) => Promise<void>;
 
 export class PhotoView {
   private readonly input = byId<HTMLCanvasElement>('photo-input');
@@ -29,6 +35,7 @@ export class PhotoView {
   constructor(
     private readonly sized: () => SizedModel | null,
     private readonly live: LiveView,
+    private readonly exclusive: Exclusive,
   ) {
     onFiles(byId<HTMLInputElement>('photo-file'), ([file]) => void this.load(file), byId('photo-drop'));
     byId<HTMLSelectElement>('photo-effect').addEventListener('change', () => void this.refresh());
@@ -65,15 +72,22 @@ export class PhotoView {
     }
   }
 
-  /** Segments the current photo with the current model and redraws every view of it. */
-  async refresh(): Promise<void> {
+  /**
+   * Segments the current photo with the current model and redraws every view of it, after
+   * any engine change in flight (its tensors could otherwise be disposed under it).
+   */
+  refresh(): Promise<void> {
+    return this.exclusive(() => this.segmentAndDraw());
+  }
+
+  private async segmentAndDraw(): Promise<void> {
     const sized = this.sized();
     if (!this.photo || !sized) return;
     const { canvas, name } = this.photo;
     const started = performance.now();
     const seg: Segmentation = await sized.segmenter.segment(canvas);
     const ms = performance.now() - started;
-    this.result = { name, width: seg.width, height: seg.height, mask: seg.mask, probabilities: seg.probabilities };
+    this.result = { name, width: seg.width, height: seg.height, mask: seg.mask, probabilities: seg.probabilities, backend: getBackend() };
     const person = seg.mask.reduce((n, v) => n + v, 0) / seg.mask.length;
     byId('photo-info').textContent = `${seg.width}×${seg.height}, ${(100 * person).toFixed(1)}% person, ${ms.toFixed(0)} ms`;
     this.compositor.setMask(seg.probabilities, seg.width, seg.height);
