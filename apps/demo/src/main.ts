@@ -2,7 +2,7 @@
  * The SINet.js demo: live camera segmentation, photo cut-outs, the network's insides, the
  * augmentation playground and fine-tuning, all on the visitor's device.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tfjs';
 import { AUGMENT_PRESET_NAMES, BACKENDS, BAND_KERNELS, BUNDLED_MODEL_URL, DEFAULT_INPUT_SIZE, INPUT_SIZES, type BackendName } from './constants';
 import { backendAvailable, describeBackend, useBackend, useBestBackend } from './engine/backends';
 import { disposeSized, fetchBundledModel, instantiate, readModelFiles, sizeModel, type ModelSource, type SizedModel } from './engine/model-source';

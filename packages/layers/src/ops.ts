@@ -2,7 +2,7 @@
  * Stateless tensor functions behind the layers. They are exported so that custom training
  * loops and other models can use them without wrapping them in layers.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** Symmetric zero padding of PyTorch's `Conv2d(padding=(k - 1) / 2)`; TF 'same' pads stride-2 convolutions asymmetrically. */
 export function torchSamePadding(kernelSize: number): number {

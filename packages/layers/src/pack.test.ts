@@ -16,22 +16,24 @@ describe('@sinet/layers as published', () => {
     expect(files.filter((f) => /\.test\.|test-utils|\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
   });
 
-  it('builds, saves and reloads a model in a fresh project, and its types resolve', () => {
-    const dir = freshProject({ '@sinet/layers': `file:${tarball}`, '@tensorflow/tfjs': '4.22.0' });
+  it('builds, saves and reloads a model in a fresh project with tfjs core and layers only, and its types resolve', () => {
+    const dir = freshProject({ '@sinet/layers': `file:${tarball}`, '@tensorflow/tfjs-core': '4.22.0', '@tensorflow/tfjs-layers': '4.22.0', '@tensorflow/tfjs-backend-cpu': '4.22.0' });
     const out = runNode(
       dir,
       'check.mjs',
-      `import * as tf from '@tensorflow/tfjs';
+      `import * as tf from '@tensorflow/tfjs-core';
+import { input, layers, loadLayersModel, model as functionalModel } from '@tensorflow/tfjs-layers';
+import '@tensorflow/tfjs-backend-cpu';
 import { S2Module, SESeparableConvBNPReLU, BilinearResize, InformationBlockingGate, registeredClassNames } from '@sinet/layers';
 await tf.setBackend('cpu');
-const input = tf.input({ shape: [16, 16, 3] });
-let x = new SESeparableConvBNPReLU({ filters: 8, kernelSize: 3, strides: 2, divide: 2 }).apply(input);
+const inputs = input({ shape: [16, 16, 3] });
+let x = new SESeparableConvBNPReLU({ filters: 8, kernelSize: 3, strides: 2, divide: 2 }).apply(inputs);
 x = new S2Module({ filters: 8, blocks: [[3, 1], [5, 2]] }).apply(x);
-const logits = new BilinearResize({ scale: 2 }).apply(tf.layers.conv2d({ filters: 2, kernelSize: 1 }).apply(x));
-const model = tf.model({ inputs: input, outputs: new InformationBlockingGate().apply(logits) });
+const logits = new BilinearResize({ scale: 2 }).apply(layers.conv2d({ filters: 2, kernelSize: 1 }).apply(x));
+const model = functionalModel({ inputs, outputs: new InformationBlockingGate().apply(logits) });
 let saved;
 await model.save(tf.io.withSaveHandler(async (a) => { saved = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }));
-const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved));
+const loaded = await loadLayersModel(tf.io.fromMemory(saved));
 const probe = tf.randomNormal([1, 16, 16, 3]);
 const diff = tf.max(tf.abs(tf.sub(model.predict(probe), loaded.predict(probe)))).dataSync()[0];
 console.log(JSON.stringify({ diff, classes: registeredClassNames.length, shape: loaded.outputs[0].shape }));

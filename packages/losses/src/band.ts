@@ -4,7 +4,7 @@
  * cv2.dilate/erode and TF's SAME max-pool), and runs as a k x 1 then a 1 x k max-pool, which
  * equals the square window for max and costs 2k instead of k^2 per pixel.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { prepareLabels, DEFAULT_IGNORE_LABEL, type PreparedLabels } from './labels.js';
 
 function checkKernel(kernel: number): void {

@@ -11,7 +11,7 @@
  *   rewards hedged predictions there rather than correct ones. Kept as published, for fidelity.
  *   (The seed also multiplies the loss by the batch size; use `scale` for that.)
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { bandOf, classBands } from './band.js';
 import { pixelNll, pixelWeights, type CrossEntropyOptions } from './cross-entropy.js';
 import { DEFAULT_IGNORE_LABEL, prepareLabels, weightedMean, type PreparedLabels } from './labels.js';

@@ -1,5 +1,5 @@
 /** Pixel-wise softmax cross-entropy from logits, NHWC, any number of classes. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_IGNORE_LABEL, prepareLabels, weightedMean } from './labels.js';
 
 export interface CrossEntropyOptions {

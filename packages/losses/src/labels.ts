@@ -1,5 +1,5 @@
 /** Turning the label formats people have into one-hot targets and a validity mask. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** The label value that marks pixels to leave out (PyTorch's ignore_index convention). */
 export const DEFAULT_IGNORE_LABEL = 255;

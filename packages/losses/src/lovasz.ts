@@ -3,7 +3,7 @@
  * the IoU, the official SINet code's default loss. Errors are sorted (descending) and weighted
  * by the gradient of the Lovasz extension of the Jaccard loss, computed from the sorted labels.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_IGNORE_LABEL, prepareLabels } from './labels.js';
 
 /** Lovasz extension weights of sorted binary ground truth `fg` (1-D): Jaccard increments. */

@@ -1,5 +1,5 @@
 /** Soft Dice and soft IoU (Jaccard) losses on softmax probabilities. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_IGNORE_LABEL, prepareLabels } from './labels.js';
 
 export interface OverlapOptions {

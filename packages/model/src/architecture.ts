@@ -1,5 +1,5 @@
 /** The SINet graph (Dnc_SINet of clovaai/ext_portrait_segmentation) built from @sinet/layers. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tfjs.js';
 import {
   BilinearResize,
   BNPReLU,

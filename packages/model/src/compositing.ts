@@ -1,5 +1,5 @@
 /** Turning a segmentation into pictures: binary masks, cut-outs, background blur and replacement. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { InputError, imageToRgbTensor, type ImageInput, type RgbaImage } from './pixels.js';
 import type { Segmentation } from './segmenter.js';
 

@@ -1,5 +1,5 @@
 /** Turning the inputs users have (tensors, raw pixels, browser images) into RGB float tensors. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Preprocessing } from './types.js';
 
 /** Raw interleaved pixels, row-major; `ImageData` is one (4 channels). */

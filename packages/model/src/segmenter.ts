@@ -1,5 +1,5 @@
 /** The inference API, in the spirit of tfjs-models body-segmentation. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tfjs.js';
 import '@sinet/layers';
 import { rebuildWithInputSize } from './architecture.js';
 import { getSINetMetadata, setSINetMetadata } from './metadata.js';

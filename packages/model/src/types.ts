@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from './tfjs.js';
 import type { S2BlockSpec } from '@sinet/layers';
 
 /** Architecture options of `createSINet`; every field has the official default. */

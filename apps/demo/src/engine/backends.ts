@@ -1,9 +1,9 @@
 /**
- * tfjs backends for the page: webgpu and wasm are loaded on demand (their code and binaries are
+ * tfjs backends for the page: each is loaded on demand (their code and binaries are
  * separate files), the wasm binaries come from this site (CSP: nothing leaves the origin), and
  * the wasm backend gets @sinet/wasm-kernels so it can train as well as infer.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { AUTO_BACKEND_ORDER, type BackendName } from '../constants';
 
 export class BackendError extends Error {
@@ -34,6 +34,14 @@ async function registerWebgpu(): Promise<void> {
   await import('@tensorflow/tfjs-backend-webgpu');
 }
 
+async function registerWebgl(): Promise<void> {
+  if (!tf.findBackendFactory('webgl')) await import('@tensorflow/tfjs-backend-webgl');
+}
+
+async function registerCpu(): Promise<void> {
+  if (!tf.findBackendFactory('cpu')) await import('@tensorflow/tfjs-backend-cpu');
+}
+
 /** Whether the browser can plausibly run a backend (without initialising it). */
 export function backendAvailable(name: BackendName): boolean {
   if (name === 'webgpu') return typeof navigator !== 'undefined' && 'gpu' in navigator;
@@ -48,7 +56,11 @@ export function backendAvailable(name: BackendName): boolean {
 export async function useBackend(name: BackendName): Promise<BackendName> {
   if (name === 'wasm') await registerWasm();
   if (name === 'webgpu') await registerWebgpu();
-  if (name === 'webgl' && !backendAvailable('webgl')) throw new BackendError('WebGL is not available here');
+  if (name === 'webgl') {
+    if (!backendAvailable('webgl')) throw new BackendError('WebGL is not available here');
+    await registerWebgl();
+  }
+  if (name === 'cpu') await registerCpu();
   const ok = await tf.setBackend(name);
   if (!ok) throw new BackendError(`the ${name} backend failed to initialise`);
   await tf.ready();

@@ -1,5 +1,5 @@
 /** The network's insides for one image: what the information-blocking decoder sees and does. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { preprocess } from '@sinet/model';
 import type { SizedModel } from './model-source';
 

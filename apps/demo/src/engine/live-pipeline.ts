@@ -3,7 +3,7 @@
  * smoothed over time by an exponential moving average (against flicker), read back
  * asynchronously (never a sync read on the main thread). One frame in flight at a time.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Segmenter } from '@sinet/model';
 
 export interface FrameResult {

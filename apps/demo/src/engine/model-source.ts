@@ -3,7 +3,7 @@
  * (model.json + weight files), read locally with tf.io.browserFiles: nothing is uploaded. The
  * artifacts are kept in memory so a backend switch can rebuild the model on the new backend.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tfjs';
 import { getSINetMetadata, rebuildWithInputSize, Segmenter, setSINetMetadata, sinetTaps } from '@sinet/model';
 
 export class ModelSourceError extends Error {

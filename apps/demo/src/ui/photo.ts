@@ -1,6 +1,6 @@
 /** Photo mode: the mask of an uploaded photo, the cut-out PNG and the blurred or replaced result. */
 import type { Segmentation } from '@sinet/model';
-import { getBackend } from '@tensorflow/tfjs';
+import { getBackend } from '@tensorflow/tfjs-core';
 import { DEFAULT_BACKGROUND_COLOUR, DEFAULT_BLUR_PX } from '../constants';
 import { canvasToPng, Compositor, type Effect } from '../engine/compositor';
 import { lookInside } from '../engine/inside';

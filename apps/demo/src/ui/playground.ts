@@ -1,5 +1,5 @@
 /** Augmentation playground: @sinet/augment presets on the current photo and mask; the loss's boundary band. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { PRESETS, type PresetName } from '@sinet/augment';
 import { boundaryBand } from '@sinet/losses';
 import { byId, decodeImageFile, onFiles, pixelsOf, showError, canvasOf } from './dom';

@@ -1,5 +1,5 @@
 /** Weight-free building blocks: channel shuffle, align-corners resize, information-blocking gate. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tfjs.js';
 import { assertPositiveInteger, channelsOf, singleInput, singleShape, type Shape } from '../block-layer.js';
 import { channelShuffle, channelShufflePermutation, informationBlockingGate, resizeBilinearAlignCorners } from '../ops.js';
 

@@ -1,5 +1,5 @@
 /** Convolution + BatchNorm + PReLU blocks of SINet (`CBR`, `BR`, `separableCBR`, `SEseparableCBR`) and grouped 1x1 convolution. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tfjs.js';
 import {
   assertOddKernel,
   assertPositiveInteger,

@@ -1,5 +1,5 @@
 /** SINet's spatial squeeze (S2) block and module. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tfjs.js';
 import {
   assertOddKernel,
   assertPositiveInteger,

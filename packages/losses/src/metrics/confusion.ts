@@ -1,5 +1,5 @@
 /** A streaming confusion matrix and the figures derived from it, on typed arrays or tensors. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_IGNORE_LABEL } from '../labels.js';
 
 type Labels = ArrayLike<number>;

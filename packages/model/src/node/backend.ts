@@ -4,7 +4,9 @@
  * the gradient kernels of @sinet/wasm-kernels so it can train), else the pure-JS cpu backend.
  * The choice is logged once.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+// The last resort everywhere; the union package used to register it for us.
+import '@tensorflow/tfjs-backend-cpu';
 import { loadSimdKernels, registerWasmTrainingKernels } from '@sinet/wasm-kernels';
 import { createRequire } from 'node:module';
 import path from 'node:path';

@@ -1,5 +1,5 @@
 /** Model folders (model.json + weights) on disk, without tfjs-node's file:// handler. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tfjs.js';
 import '@sinet/layers';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';

@@ -2,7 +2,7 @@
  * Inference benchmark: medians over repeated runs (never a single timing), on each backend asked
  * for, with ratios against the first one. Uses random weights: speed does not depend on them.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { createSINet, DEFAULT_SINET_CONFIG, OFFICIAL_PREPROCESSING, Segmenter, setSINetMetadata } from '@sinet/model';
 import { initBackend } from '@sinet/model/node';
 

@@ -4,7 +4,7 @@
  * batch 24 takes minutes on the pure-JS cpu backend, so there the step is timed at a smaller
  * batch and scaled linearly (its cost is linear in the batch); --step-batch sets it.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { lovaszSoftmax, sinetLoss } from '@sinet/losses';
 import { createSINet } from '@sinet/model';
 import { initBackend } from '@sinet/model/node';

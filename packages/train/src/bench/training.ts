@@ -3,7 +3,7 @@
  * 224 x 224, median over runs: on each backend on one thread, and data-parallel with worker
  * replicas (DataParallel) where workers > 0. The pure-JS cpu backend is timed at a small batch.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ImageU8, LabelMap } from '@sinet/augment';
 import { createSINet, initializeWeights } from '@sinet/model';
 import { initBackend } from '@sinet/model/node';

@@ -3,7 +3,7 @@
  * available and evaluates them on EG1800 when it is; otherwise runs the whole pipeline on an
  * embedded synthetic portrait so that a fresh clone always has something to run.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createSINet, DEFAULT_SINET_CONFIG, OFFICIAL_PREPROCESSING, setSINetMetadata, summarizeModel, type PixelData } from '@sinet/model';

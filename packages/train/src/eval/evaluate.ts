@@ -6,7 +6,7 @@
  * tolerance 0.75% of the diagonal) is the mean over images; boundary IoU (Cheng et al.,
  * d = 2% of the diagonal) sums each class's band intersection and union over the data set.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { boundaryFScore, boundaryIou, ConfusionMatrix } from '@sinet/losses';
 import { InputError, type Segmenter } from '@sinet/model';
 import { ImageFileError, readImage, readMask } from '@sinet/model/node';

@@ -1,5 +1,5 @@
 /** Batches as tensors and losses by name: shared by the trainer, its worker threads and fine-tuning. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ImageU8, LabelMap } from '@sinet/augment';
 import { sinetLoss, softmaxCrossEntropy, type SINetLossPreset } from '@sinet/losses';
 import { OFFICIAL_PREPROCESSING, preprocess } from '@sinet/model';

@@ -14,7 +14,7 @@
  * single-thread step on the whole batch up to float rounding; SINet's boundary term averages
  * over the band's pixels, so there the shares' band sizes make a small difference (as in DDP).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tfjs.js';
 import type { ImageU8, LabelMap } from '@sinet/augment';
 import { Worker } from 'node:worker_threads';
 import { compiledWorkerUrl } from '../worker-url.js';

@@ -3,7 +3,7 @@
  * Adam on the model as it is, for instance to adapt a model to one's own camera from masks
  * corrected by hand. The demo uses it in the page; `train()` is the full two-stage trainer.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tfjs.js';
 import { PRESETS, resizeSample, Rng, type ImageU8, type LabelMap, type PresetName } from '@sinet/augment';
 import { ConfusionMatrix, sinetLoss, type SINetLossPreset } from '@sinet/losses';
 import { getSINetMetadata, preprocess } from '@sinet/model';

@@ -1,5 +1,5 @@
 /** Worker side of DataParallel: a model replica that computes the gradients of its share of each batch. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tfjs.js';
 import type { ImageU8, LabelMap } from '@sinet/augment';
 import '@sinet/model';
 import { initBackend } from '@sinet/model/node';

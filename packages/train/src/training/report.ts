@@ -3,7 +3,7 @@
  * IoU, learning rate, per epoch) and `predictions.png`, validation images with the predicted
  * mask outlined in magenta and the true one in green. Rewritten after every epoch.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tfjs.js';
 import { OFFICIAL_PREPROCESSING, preprocess } from '@sinet/model';
 import { writeFileAtomic, writeImage } from '@sinet/model/node';
 import path from 'node:path';

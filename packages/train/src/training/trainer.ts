@@ -6,7 +6,7 @@
  * (initial weights, shuffling, augmentation) derives from the config's seed, so a run and its
  * resumption give the same weights on one backend.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tfjs.js';
 import { Rng } from '@sinet/augment';
 import { ConfusionMatrix, sinetLoss } from '@sinet/losses';
 import { createSINet, DEFAULT_CLASS_NAMES, initializeWeights, OFFICIAL_PREPROCESSING, resolveSINetConfig, setSINetMetadata, sinetEncoder } from '@sinet/model';
