@@ -33,10 +33,12 @@ export interface CompositeOptions {
   soft?: boolean;
 }
 
+function alphaValues(segmentation: Segmentation, soft: boolean): Float32Array {
+  return soft ? segmentation.probabilities : Float32Array.from(segmentation.mask);
+}
+
 function alphaTensor(segmentation: Segmentation, soft: boolean): tf.Tensor3D {
-  const { width, height } = segmentation;
-  const values = soft ? segmentation.probabilities : Float32Array.from(segmentation.mask);
-  return tf.tensor3d(values, [height, width, 1]);
+  return tf.tensor3d(alphaValues(segmentation, soft), [segmentation.height, segmentation.width, 1]);
 }
 
 function checkSameSize(image: tf.Tensor3D, segmentation: Segmentation): void {
@@ -46,49 +48,117 @@ function checkSameSize(image: tf.Tensor3D, segmentation: Segmentation): void {
   }
 }
 
-async function toRgba(rgb: tf.Tensor3D, alpha: tf.Tensor3D | null): Promise<RgbaImage> {
+/** Interleaves RGB 0..255 and an optional alpha 0..1 into RGBA bytes (rounding half to even, as tf.round). */
+async function toRgba(rgb: tf.Tensor3D, alpha: Float32Array | null): Promise<RgbaImage> {
   const [height, width] = rgb.shape;
-  const rgba = tf.tidy(() => {
-    const a = alpha ? tf.mul(alpha, 255) : tf.fill([height, width, 1], 255);
-    return tf.cast(tf.clipByValue(tf.round(tf.concat([rgb, a], 2)), 0, 255), 'int32');
-  });
-  try {
-    return { data: Uint8ClampedArray.from((await rgba.data()) as Int32Array), width, height };
-  } finally {
-    rgba.dispose();
+  const values = (await rgb.data()) as Float32Array;
+  // Uint8ClampedArray clamps and rounds half to even on assignment.
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let i = 0; i < width * height; i++) {
+    data[4 * i] = values[3 * i];
+    data[4 * i + 1] = values[3 * i + 1];
+    data[4 * i + 2] = values[3 * i + 2];
+    data[4 * i + 3] = alpha ? alpha[i] * 255 : 255;
   }
+  return { data, width, height };
 }
 
 /** The person on a transparent background (RGBA, alpha from the segmentation). */
 export async function cutout(image: ImageInput, segmentation: Segmentation, options: CompositeOptions = {}): Promise<RgbaImage> {
   const rgb = imageToRgbTensor(image);
-  const alpha = alphaTensor(segmentation, options.soft ?? true);
   try {
     checkSameSize(rgb, segmentation);
-    return await toRgba(rgb, alpha);
+    return await toRgba(rgb, alphaValues(segmentation, options.soft ?? true));
   } finally {
     rgb.dispose();
-    alpha.dispose();
   }
+}
+
+/** Normalised 1-D Gaussian taps out to 3 sigma. */
+function gaussianTaps(sigma: number): number[] {
+  const radius = Math.max(1, Math.ceil(3 * sigma));
+  const taps = Array.from({ length: 2 * radius + 1 }, (_, i) => Math.exp(-((i - radius) ** 2) / (2 * sigma * sigma)));
+  const sum = taps.reduce((a, b) => a + b, 0);
+  return taps.map((t) => t / sum);
+}
+
+/** For each of n positions, the share of the taps that land inside [0, n): what a 'same' blur of ones gives. */
+function insideShare(taps: number[], n: number): Float32Array {
+  const radius = (taps.length - 1) / 2;
+  const share = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let k = Math.max(0, radius - i); k < Math.min(taps.length, n + radius - i); k++) share[i] += taps[k];
+  }
+  return share;
+}
+
+/** A 'same' separable blur of every channel, zero outside the image. */
+function separableBlur(x: tf.Tensor4D, taps: number[]): tf.Tensor4D {
+  const c = x.shape[3];
+  const horizontal = tf.tile(tf.tensor4d(taps, [1, taps.length, 1, 1]), [1, 1, c, 1]) as tf.Tensor4D;
+  const vertical = tf.tile(tf.tensor4d(taps, [taps.length, 1, 1, 1]), [1, 1, c, 1]) as tf.Tensor4D;
+  return tf.depthwiseConv2d(tf.depthwiseConv2d(x, horizontal, 1, 'same'), vertical, 1, 'same');
 }
 
 /** Separable Gaussian blur with edge renormalisation (no dark border). */
 export function gaussianBlur(rgb: tf.Tensor3D, sigma: number): tf.Tensor3D {
   if (!(sigma > 0)) return rgb.clone();
   return tf.tidy(() => {
-    const radius = Math.max(1, Math.ceil(3 * sigma));
-    const taps = Array.from({ length: 2 * radius + 1 }, (_, i) => Math.exp(-((i - radius) ** 2) / (2 * sigma * sigma)));
-    const sum = taps.reduce((a, b) => a + b, 0);
-    const kernel = taps.map((t) => t / sum);
-    const blur = (x: tf.Tensor4D) => {
-      const c = x.shape[3];
-      const horizontal = tf.tile(tf.tensor4d(kernel, [1, kernel.length, 1, 1]), [1, 1, c, 1]);
-      const vertical = tf.tile(tf.tensor4d(kernel, [kernel.length, 1, 1, 1]), [1, 1, c, 1]);
-      return tf.depthwiseConv2d(tf.depthwiseConv2d(x, horizontal as tf.Tensor4D, 1, 'same'), vertical as tf.Tensor4D, 1, 'same');
-    };
-    const x = tf.expandDims(rgb, 0) as tf.Tensor4D;
-    const weight = blur(tf.onesLike(tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, 1])));
-    return tf.squeeze(tf.div(blur(x), weight), [0]) as tf.Tensor3D;
+    const [h, w] = rgb.shape;
+    const taps = gaussianTaps(sigma);
+    const blurred = separableBlur(tf.expandDims(rgb, 0) as tf.Tensor4D, taps);
+    // The blur of ones is separable too: an outer product instead of two more convolutions.
+    const weight = tf.mul(tf.tensor3d(insideShare(taps, h), [h, 1, 1]), tf.tensor3d(insideShare(taps, w), [1, w, 1]));
+    return tf.div(tf.squeeze(blurred, [0]), weight) as tf.Tensor3D;
+  });
+}
+
+/**
+ * Along one axis of n pixels: how much image the fast blur's pipeline (block average over f,
+ * zero-padded blur, linear upscaling with half-pixel centres) carries to each pixel. The 2-D
+ * coverage is the outer product of the two axes', since every step is separable.
+ */
+function blockBlurCoverage(n: number, f: number, taps: number[]): Float32Array {
+  const blocks = Math.ceil(n / f);
+  const radius = (taps.length - 1) / 2;
+  const share = Array.from({ length: blocks }, (_, j) => Math.min(f, n - j * f) / f);
+  const blurred = share.map((_, j) => {
+    let sum = 0;
+    for (let k = Math.max(0, radius - j); k < Math.min(taps.length, blocks + radius - j); k++) sum += taps[k] * share[j + k - radius];
+    return sum;
+  });
+  const coverage = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const at = Math.min(blocks - 1, Math.max(0, (i + 0.5) / f - 0.5));
+    const low = Math.floor(at);
+    const high = Math.min(blocks - 1, low + 1);
+    coverage[i] = blurred[low] + (at - low) * (blurred[high] - blurred[low]);
+  }
+  return coverage;
+}
+
+/**
+ * A Gaussian blur of large sigma at a fraction of the cost: the image is averaged over f x f
+ * blocks (f = floor(sigma / 3)), blurred there with sigma / f, and scaled back up bilinearly;
+ * dividing by the same pipeline's coverage of the image renormalises the border as
+ * `gaussianBlur` does. Within a few levels of `gaussianBlur` at the border and ~0.1 inside (see
+ * the tests); for sigma < 6 it is `gaussianBlur`.
+ */
+export function fastGaussianBlur(rgb: tf.Tensor3D, sigma: number): tf.Tensor3D {
+  const f = Math.floor(sigma / 3);
+  if (f < 2) return gaussianBlur(rgb, sigma);
+  return tf.tidy(() => {
+    const [h, w] = rgb.shape;
+    const paddedH = Math.ceil(h / f) * f;
+    const paddedW = Math.ceil(w / f) * f;
+    const taps = gaussianTaps(sigma / f);
+    const padded = paddedH === h && paddedW === w ? rgb : tf.pad(rgb, [[0, paddedH - h], [0, paddedW - w], [0, 0]]);
+    const small = tf.avgPool(padded, f, f, 'valid');
+    const blurred = separableBlur(tf.expandDims(small, 0) as tf.Tensor4D, taps);
+    const up = tf.image.resizeBilinear(tf.squeeze(blurred, [0]) as tf.Tensor3D, [paddedH, paddedW], false, true);
+    const cropped = paddedH === h && paddedW === w ? up : tf.slice(up, [0, 0, 0], [h, w, -1]);
+    const coverage = tf.mul(tf.tensor3d(blockBlurCoverage(h, f, taps), [h, 1, 1]), tf.tensor3d(blockBlurCoverage(w, f, taps), [1, w, 1]));
+    return tf.div(cropped, coverage) as tf.Tensor3D;
   });
 }
 
@@ -114,12 +184,15 @@ async function overBackground(image: ImageInput, segmentation: Segmentation, sof
 export interface BlurOptions extends CompositeOptions {
   /** Gaussian sigma of the background blur in pixels. Default 1% of the image diagonal, at least 2. */
   sigma?: number;
+  /** The exact Gaussian instead of `fastGaussianBlur` (~20x slower at sigma 10). Default false. */
+  exact?: boolean;
 }
 
 /** Bokeh: the background blurred, the person sharp. */
 export function blurBackground(image: ImageInput, segmentation: Segmentation, options: BlurOptions = {}): Promise<RgbaImage> {
   const sigma = options.sigma ?? Math.max(2, 0.01 * Math.hypot(segmentation.width, segmentation.height));
-  return overBackground(image, segmentation, options.soft ?? true, (rgb) => gaussianBlur(rgb, sigma));
+  const blur = options.exact ? gaussianBlur : fastGaussianBlur;
+  return overBackground(image, segmentation, options.soft ?? true, (rgb) => blur(rgb, sigma));
 }
 
 /** A colour as [r, g, b] (0..255) or '#rrggbb'. */

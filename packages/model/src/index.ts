@@ -13,7 +13,7 @@ export {
   TAP_LAYERS,
   type TapName,
 } from './constants.js';
-export { blurBackground, cutout, gaussianBlur, parseColour, replaceBackground, toBinaryMask } from './compositing.js';
+export { blurBackground, cutout, fastGaussianBlur, gaussianBlur, parseColour, replaceBackground, toBinaryMask } from './compositing.js';
 export type { BlurOptions, Colour, CompositeOptions, Rgba } from './compositing.js';
 export { getSINetMetadata, ModelMetadataError, setSINetMetadata } from './metadata.js';
 export { convertOfficialCheckpoint, type ConvertOptions } from './official/convert.js';

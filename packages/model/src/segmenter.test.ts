@@ -36,6 +36,28 @@ describe('Segmenter API (untrained weights)', () => {
     expect(s.classNames).toEqual(['background', 'person']);
   });
 
+  it('segment() gives the person channel and argmax of probabilities(), for 2 and 4 classes', async () => {
+    const four = await loadSegmenter(untrainedModel({ inputSize: [64, 64], classes: 4 }));
+    for (const model of [segmenter, four]) {
+      const image = pixels(45, 38, 3, 7);
+      const s = await model.segment(image);
+      const rgb = tf.tensor4d(Float32Array.from(image.data), [1, 38, 45, 3]);
+      const p = model.probabilities(rgb);
+      const person = tf.tidy(() => tf.squeeze(tf.slice(p, [0, 0, 0, 1], [-1, -1, -1, 1])).dataSync() as Float32Array);
+      const labels = tf.tidy(() => tf.argMax(p, -1).dataSync());
+      const all = p.dataSync();
+      const classes = p.shape[3];
+      expectClose(s.probabilities, person, 1e-6);
+      // Labels agree except where two classes tie to float precision (the untrained net has ties).
+      for (let i = 0; i < labels.length; i++) {
+        if (s.labels[i] !== labels[i]) expect(Math.abs(all[i * classes + s.labels[i]] - all[i * classes + labels[i]])).toBeLessThan(1e-6);
+      }
+      expect(new Set(s.labels).size).toBeGreaterThan(1);
+      tf.dispose([rgb, p]);
+    }
+    four.dispose();
+  });
+
   it('RGBA pixels, RGB pixels and a tensor of the same image give the same result', async () => {
     const rgba = pixels(40, 30, 4, 2);
     const rgb = { data: new Uint8Array(40 * 30 * 3), width: 40, height: 30 };

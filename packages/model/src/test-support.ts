@@ -22,7 +22,7 @@ export function untrainedModel(config: Partial<SINetConfig> = {}): tf.LayersMode
   setSINetMetadata(model, {
     format: 1,
     config: { ...DEFAULT_SINET_CONFIG, ...config },
-    classNames: ['background', 'person'],
+    classNames: config.classes && config.classes > 2 ? ['background', 'person', ...Array.from({ length: config.classes - 2 }, (_, i) => `class ${i + 2}`)] : ['background', 'person'],
     personClass: 1,
     preprocessing: OFFICIAL_PREPROCESSING,
   });
