@@ -29,6 +29,16 @@ export function untrainedModel(config: Partial<SINetConfig> = {}): tf.LayersMode
   return model;
 }
 
+/** Replaces every weight with seeded uniform noise (scales and variances in [0.5, 1.5]): outputs that vary, the same in every run. */
+export function seededWeights(model: tf.LayersModel, seed: number): tf.LayersModel {
+  const values = model.weights.map((w, i) =>
+    /gamma|variance|alpha/.test(w.originalName) ? tf.randomUniform(w.shape as number[], 0.5, 1.5, 'float32', seed * 1000 + i) : tf.randomUniform(w.shape as number[], -0.5, 0.5, 'float32', seed * 1000 + i),
+  );
+  model.setWeights(values);
+  tf.dispose(values);
+  return model;
+}
+
 export function iou(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let inter = 0;
   let union = 0;
