@@ -3,7 +3,7 @@
  * for, with ratios against the first one. Uses random weights: speed does not depend on them.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createSINet, DEFAULT_SINET_CONFIG, OFFICIAL_PREPROCESSING, Segmenter, setSINetMetadata } from '@sinet/model';
+import { blurBackground, createSINet, DEFAULT_SINET_CONFIG, OFFICIAL_PREPROCESSING, Segmenter, setSINetMetadata } from '@sinet/model';
 import { initBackend } from '@sinet/model/node';
 
 export interface BenchRow {
@@ -56,7 +56,12 @@ export async function benchInference(backends: string[], runs: number, log: (lin
         await segmenter.segment(photo);
       });
       rows.push({ backend: info.name, case: 'segment 600x800 photo', runs: n, medianMs: segment.median, p10Ms: segment.p10, p90Ms: segment.p90 });
-      log(`  ${info.description}: forward median ${forward.median.toFixed(1)} ms, segment median ${segment.median.toFixed(1)} ms (${n} runs)`);
+      const segmentation = await segmenter.segment(photo);
+      const blur = await time(n, 1, async () => {
+        await blurBackground(photo, segmentation);
+      });
+      rows.push({ backend: info.name, case: 'blurBackground 600x800 photo', runs: n, medianMs: blur.median, p10Ms: blur.p10, p90Ms: blur.p90 });
+      log(`  ${info.description}: forward median ${forward.median.toFixed(1)} ms, segment ${segment.median.toFixed(1)} ms, blurBackground ${blur.median.toFixed(1)} ms (${n} runs)`);
     } finally {
       input.dispose();
       photo.dispose();
