@@ -147,6 +147,25 @@ describe.runIf(haveShared('CLI tests with the official weights', OFFICIAL_WEIGHT
     expect(share).toBeLessThan(0.63);
   });
 
+  it('segment --workers 2 writes the same files as one thread, reports in input order, and skips a corrupt image naming it', async () => {
+    const dir = freshDir('sinet-cli-par-');
+    const corrupt = path.join(dir, 'corrupt.jpg');
+    await fs.writeFile(corrupt, 'not a jpeg at all');
+    const photos = ['00017', '00006', '00007'].map((id) => path.join(eg1800, 'images', `${id}.jpg`));
+    const inputs = [photos[0], corrupt, photos[1], photos[2]];
+    for (const workers of ['1', '2']) {
+      const out = path.join(dir, `w${workers}`);
+      const r = await sinet('segment', ...inputs, '--model', modelDir, '--out', out, '--mode', 'blur', '--workers', workers);
+      expect(r.error?.message).toMatch(/1 of 4 images could not be segmented/);
+      expect(r.err.filter((l) => l.includes('corrupt.jpg'))).toHaveLength(1);
+      expect(r.out.map((l) => l.split(' -> ')[0])).toEqual([photos[0], photos[1], photos[2]]);
+    }
+    for (const id of ['00017', '00006', '00007']) {
+      const [one, two] = await Promise.all(['w1', 'w2'].map((w) => fs.readFile(path.join(dir, w, `${id}.blur.png`))));
+      expect(two.equals(one)).toBe(true);
+    }
+  });
+
   it('eval --json prints exactly one object with the documented keys', async () => {
     const r = await sinet('eval', '--model', modelDir, '--data', eg1800, '--list', path.join(eg1800, 'val.txt'), '--limit', '4', '--json');
     expect(r.out).toHaveLength(1);

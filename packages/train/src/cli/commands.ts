@@ -75,52 +75,6 @@ export async function infoCommand(io: Io, modelDir: string | undefined, inputSiz
   }
 }
 
-export type SegmentMode = 'mask' | 'cutout' | 'blur' | 'replace';
-export const SEGMENT_MODES: SegmentMode[] = ['mask', 'cutout', 'blur', 'replace'];
-
-export async function segmentCommand(
-  io: Io,
-  images: string[],
-  options: { model: string; out: string; mode: SegmentMode; background?: string; threshold?: number; inputSize?: [number, number] },
-): Promise<void> {
-  if (images.length === 0) throw new UsageError('segment: give at least one image');
-  if (options.mode === 'replace' && !options.background) throw new UsageError('segment --mode replace needs --background <image|#rrggbb>');
-  let background: string | PixelData | undefined;
-  if (options.background) background = /^#?[0-9a-f]{6}$/i.test(options.background) ? options.background : await readImage(options.background);
-  const segmenter = await loadSegmenter(options.model, { inputSize: options.inputSize });
-  try {
-    await fs.mkdir(options.out, { recursive: true });
-    for (const file of images) {
-      const image = await readImage(file);
-      const start = performance.now();
-      const seg = await segmenter.segment(image, { threshold: options.threshold });
-      let picture: RgbaImage;
-      switch (options.mode) {
-        case 'mask':
-          picture = toBinaryMask(seg, { r: 255, g: 255, b: 255, a: 255 }, { r: 0, g: 0, b: 0, a: 255 });
-          break;
-        case 'cutout':
-          picture = await cutout(image, seg);
-          break;
-        case 'blur':
-          picture = await blurBackground(image, seg);
-          break;
-        case 'replace':
-          picture = await replaceBackground(image, seg, background!);
-          break;
-      }
-      const ms = performance.now() - start;
-      const name = `${path.basename(file, path.extname(file))}.${options.mode}.png`;
-      const target = path.join(options.out, name);
-      await writeImage(target, picture);
-      const share = seg.mask.reduce((n, v) => n + v, 0) / seg.mask.length;
-      io.out(`${file} -> ${target} (${seg.width}x${seg.height}, person ${(100 * share).toFixed(1)}%, ${ms.toFixed(0)} ms)`);
-    }
-  } finally {
-    segmenter.dispose();
-  }
-}
-
 export async function evalCommand(io: Io, options: { model: string; data: string; list?: string; json: boolean; inputSize?: [number, number]; limit?: number }): Promise<void> {
   let entries = await listFolderDataset(options.data, options.list);
   if (options.limit) entries = entries.slice(0, options.limit);

@@ -13,7 +13,8 @@ import { augmentPreviewCommand } from './augment-preview.js';
 import { synthCommand } from './synth.js';
 import { trainCommand } from './train.js';
 import { parseFraction, parseNonNegativeInt, parsePositiveInt, parseSize } from './args.js';
-import { convertCommand, evalCommand, infoCommand, segmentCommand, SEGMENT_MODES, type Io, type SegmentMode } from './commands.js';
+import { convertCommand, evalCommand, infoCommand, type Io } from './commands.js';
+import { segmentCommand, SEGMENT_MODES, type SegmentMode } from './segment.js';
 import { CliError, isExpectedError, UsageError } from './errors.js';
 import { quickstartCommand } from './quickstart.js';
 import path from 'node:path';
@@ -24,7 +25,7 @@ usage:
   sinet convert <SINet.pth> --out <dir> [--input-size HxW]
   sinet info [--model <dir>] [--input-size HxW] [--json]
   sinet segment <images...> --model <dir> --out <dir> [--mode mask|cutout|blur|replace]
-                [--background <image|#rrggbb>] [--threshold 0.5] [--input-size HxW]
+                [--background <image|#rrggbb>] [--threshold 0.5] [--input-size HxW] [--workers N]
   sinet eval --model <dir> --data <dir> [--list <ids.txt>] [--json] [--limit N] [--input-size HxW]
   sinet bench [--suite inference|training|losses|augment|all] [--runs N] [--backends wasm,cpu] [--batch 16] [--step-batch N] [--workers N] [--json]
   sinet quickstart [--weights <SINet.pth>] [--data <dir>] [--out runs/quickstart]
@@ -73,7 +74,7 @@ const OPTIONS = {
 const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   convert: ['out', 'input-size'],
   info: ['model', 'input-size', 'json'],
-  segment: ['model', 'out', 'mode', 'background', 'threshold', 'input-size'],
+  segment: ['model', 'out', 'mode', 'background', 'threshold', 'input-size', 'workers'],
   eval: ['model', 'data', 'list', 'json', 'limit', 'input-size'],
   bench: ['runs', 'backends', 'json', 'suite', 'batch', 'step-batch', 'workers'],
   quickstart: ['weights', 'data', 'out'],
@@ -181,6 +182,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         background: v.background,
         threshold: v.threshold ? parseFraction(v.threshold, '--threshold') : undefined,
         inputSize,
+        workers: v.workers !== undefined ? parsePositiveInt(v.workers, '--workers') : undefined,
       });
       return 0;
     }

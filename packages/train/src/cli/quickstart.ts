@@ -8,7 +8,8 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createSINet, DEFAULT_SINET_CONFIG, OFFICIAL_PREPROCESSING, setSINetMetadata, summarizeModel, type PixelData } from '@sinet/model';
 import { saveModel, writeFileAtomic } from '@sinet/model/node';
-import { convertCommand, evalCommand, segmentCommand, type Io } from './commands.js';
+import { convertCommand, evalCommand, type Io } from './commands.js';
+import { segmentCommand } from './segment.js';
 
 /** A deterministic 240 x 320 drawing of head and shoulders on a gradient: no photo needed. */
 export function syntheticPortrait(width = 240, height = 320): PixelData & { channels: 3 } {

@@ -1,0 +1,21 @@
+/** Worker side of `sinet segment --workers`: its own backend and model, one file per message. */
+import { initBackend } from '@sinet/model/node';
+import { parentPort, workerData } from 'node:worker_threads';
+import { fileSegmenter, type SegmentJob } from './segment.js';
+
+const job = workerData as SegmentJob;
+
+try {
+  await initBackend(job.backend, { log: null });
+  const segmenter = await fileSegmenter(job.options);
+  parentPort!.on('message', async ({ index, file }: { index: number; file: string }) => {
+    try {
+      parentPort!.postMessage({ index, line: await segmenter.run(file) });
+    } catch (e) {
+      parentPort!.postMessage({ index, error: (e as Error).message });
+    }
+  });
+  parentPort!.postMessage({ ready: true });
+} catch (e) {
+  parentPort!.postMessage({ setupError: (e as Error).message });
+}

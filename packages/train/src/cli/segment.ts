@@ -1,0 +1,139 @@
+/** `sinet segment`: masks, cut-outs and backgrounds for image files, on every core. */
+import { blurBackground, cutout, replaceBackground, toBinaryMask, type PixelData, type RgbaImage, type Segmenter } from '@sinet/model';
+import { loadSegmenter, readImage, writeImage } from '@sinet/model/node';
+import * as tf from '@tensorflow/tfjs-core';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { compiledWorkerUrl } from '../worker-url.js';
+import type { Io } from './commands.js';
+import { CliError, UsageError } from './errors.js';
+
+export type SegmentMode = 'mask' | 'cutout' | 'blur' | 'replace';
+export const SEGMENT_MODES: SegmentMode[] = ['mask', 'cutout', 'blur', 'replace'];
+
+export interface SegmentFilesOptions {
+  model: string;
+  out: string;
+  mode: SegmentMode;
+  /** An image file or '#rrggbb' (mode 'replace'). */
+  background?: string;
+  threshold?: number;
+  inputSize?: [number, number];
+}
+
+/** What a worker (or the main thread) needs to segment files on its own. */
+export interface SegmentJob {
+  options: SegmentFilesOptions;
+  /** tfjs backend name of the parent, so that every thread gives the same pixels. */
+  backend: string;
+}
+
+/** Loads the model and the background once; then `run(file)` writes one result and returns its report line. */
+export async function fileSegmenter(options: SegmentFilesOptions): Promise<{ run: (file: string) => Promise<string>; dispose: () => void }> {
+  let background: string | PixelData | undefined;
+  if (options.background) background = /^#?[0-9a-f]{6}$/i.test(options.background) ? options.background : await readImage(options.background);
+  const segmenter: Segmenter = await loadSegmenter(options.model, { inputSize: options.inputSize });
+  const run = async (file: string): Promise<string> => {
+    const image = await readImage(file);
+    const start = performance.now();
+    const seg = await segmenter.segment(image, { threshold: options.threshold });
+    let picture: RgbaImage;
+    switch (options.mode) {
+      case 'mask':
+        picture = toBinaryMask(seg, { r: 255, g: 255, b: 255, a: 255 }, { r: 0, g: 0, b: 0, a: 255 });
+        break;
+      case 'cutout':
+        picture = await cutout(image, seg);
+        break;
+      case 'blur':
+        picture = await blurBackground(image, seg);
+        break;
+      case 'replace':
+        picture = await replaceBackground(image, seg, background!);
+        break;
+    }
+    const ms = performance.now() - start;
+    const target = path.join(options.out, `${path.basename(file, path.extname(file))}.${options.mode}.png`);
+    await writeImage(target, picture);
+    const share = seg.mask.reduce((n, v) => n + v, 0) / seg.mask.length;
+    return `${file} -> ${target} (${seg.width}x${seg.height}, person ${(100 * share).toFixed(1)}%, ${ms.toFixed(0)} ms)`;
+  };
+  return { run, dispose: () => segmenter.dispose() };
+}
+
+/** One worker per core by default, never more than there are images. */
+export function defaultSegmentWorkers(images: number): number {
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(cores, images));
+}
+
+/**
+ * Segments every image, `workers` at a time (each a worker thread with its own model; 1: this
+ * thread). Reports lines in input order; a bad image is reported and skipped, and the command
+ * fails at the end naming how many did.
+ */
+export async function segmentCommand(io: Io, images: string[], options: SegmentFilesOptions & { workers?: number }): Promise<void> {
+  if (images.length === 0) throw new UsageError('segment: give at least one image');
+  if (options.mode === 'replace' && !options.background) throw new UsageError('segment --mode replace needs --background <image|#rrggbb>');
+  const workers = options.workers ?? defaultSegmentWorkers(images.length);
+  if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a whole number >= 1, got ${workers}`);
+  await fs.mkdir(options.out, { recursive: true });
+  const { workers: _, ...fileOptions } = options;
+  const results: ({ line: string } | { error: string } | undefined)[] = new Array(images.length);
+  let reported = 0;
+  const report = () => {
+    for (; reported < images.length && results[reported]; reported++) {
+      const r = results[reported]!;
+      if ('line' in r) io.out(r.line);
+      else io.err(`${images[reported]}: ${r.error}`);
+    }
+  };
+  if (workers === 1) {
+    const segmenter = await fileSegmenter(fileOptions);
+    try {
+      for (let i = 0; i < images.length; i++) {
+        results[i] = await segmenter.run(images[i]).then((line) => ({ line }), (e: Error) => ({ error: e.message }));
+        report();
+      }
+    } finally {
+      segmenter.dispose();
+    }
+  } else {
+    await inWorkers(images, { options: fileOptions, backend: tf.getBackend() }, Math.min(workers, images.length), (i, result) => {
+      results[i] = result;
+      report();
+    });
+  }
+  const failed = results.filter((r) => r && 'error' in r).length;
+  if (failed) throw new CliError(`${failed} of ${images.length} image${images.length === 1 ? '' : 's'} could not be segmented (see above)`);
+}
+
+async function inWorkers(images: string[], job: SegmentJob, count: number, done: (index: number, result: { line: string } | { error: string }) => void): Promise<void> {
+  const url = compiledWorkerUrl('./segment-worker.js', import.meta.url);
+  let next = 0;
+  const threads = Array.from({ length: count }, () => new Worker(url, { workerData: job }));
+  try {
+    await Promise.all(
+      threads.map(
+        (worker) =>
+          new Promise<void>((resolve, reject) => {
+            const feed = () => {
+              if (next >= images.length) return resolve();
+              const index = next++;
+              worker.postMessage({ index, file: images[index] });
+            };
+            worker.on('message', (m: { ready?: true; setupError?: string; index?: number; line?: string; error?: string }) => {
+              if (m.setupError) return reject(new CliError(m.setupError));
+              if (m.index !== undefined) done(m.index, m.line !== undefined ? { line: m.line } : { error: m.error! });
+              feed();
+            });
+            worker.once('error', reject);
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(threads.map((t) => t.terminate()));
+  }
+}
