@@ -63,10 +63,13 @@ export async function fileSegmenter(options: SegmentFilesOptions): Promise<{ run
   return { run, dispose: () => segmenter.dispose() };
 }
 
-/** One worker per core by default, never more than there are images. */
+/** Below this many images, starting workers (a backend and a model each, ~1 s) costs more than it saves. */
+const IMAGES_PER_WORKER_START = 4;
+
+/** One worker per core for batches of images; this thread alone for a few. */
 export function defaultSegmentWorkers(images: number): number {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, Math.min(cores, images));
+  return images < IMAGES_PER_WORKER_START ? 1 : Math.max(1, Math.min(cores, Math.floor(images / 2)));
 }
 
 /**
