@@ -133,6 +133,8 @@ async function inWorkers(images: string[], job: SegmentJob, count: number, done:
               feed();
             });
             worker.once('error', reject);
+            // Resolving first makes this a no-op for workers that finished their share.
+            worker.once('exit', (code) => reject(new CliError(`a segment worker stopped (exit code ${code}) before its images were done`)));
           }),
       ),
     );
