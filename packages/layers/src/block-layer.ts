@@ -1,4 +1,5 @@
 import * as tf from './tfjs.js';
+import { batchNormTraining } from './ops.js';
 
 export type Shape = (number | null)[];
 
@@ -75,19 +76,16 @@ export abstract class BlockLayer extends tf.layers.Layer {
     if (!training) {
       return tf.batchNorm(x, bn.movingMean.read(), bn.movingVariance.read(), bn.beta.read(), bn.gamma.read(), this.epsilon);
     }
-    const axes = x.shape.map((_, i) => i).slice(0, -1);
-    const { mean, variance } = tf.moments(x, axes);
-    const count = axes.reduce((n, a) => n * x.shape[a], 1);
+    const { y, mean, variance } = batchNormTraining(x, bn.gamma.read() as tf.Tensor1D, bn.beta.read() as tf.Tensor1D, this.epsilon);
+    const count = x.size / x.shape[x.rank - 1];
     tf.tidy(() => {
       const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
       const keep = this.momentum;
       bn.movingMean.write(tf.add(tf.mul(bn.movingMean.read(), keep), tf.mul(mean, 1 - keep)));
       bn.movingVariance.write(tf.add(tf.mul(bn.movingVariance.read(), keep), tf.mul(unbiased, 1 - keep)));
     });
-    // Broadcasting ops rather than tf.batchNorm: its gradient tiles per-channel vectors to the
-    // full activation size, which was 29% of a SINet training step on wasm.
-    const scale = tf.mul(tf.rsqrt(tf.add(variance, this.epsilon)), bn.gamma.read());
-    return tf.add(tf.mul(tf.sub(x, mean), scale), bn.beta.read());
+    tf.dispose([mean, variance]);
+    return y;
   }
 
   /** Squeeze-excitation weights as in the official SINet: dense, PReLU[, dense, PReLU] with no sigmoid. */

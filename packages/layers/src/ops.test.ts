@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { reference, expectClose, randomArray, expectNoLeak } from '@sinet/test-utils';
+import { reference, expectClose, randomArray, randomTensor, expectNoLeak, checkGradient } from '@sinet/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { channelShuffle, channelShufflePermutation, expandGroupedPointwiseKernel, groupedPointwiseConv2d, informationBlockingGate, resizeBilinearAlignCorners, torchSamePadding } from './ops.js';
+import { batchNormTraining, channelShuffle, channelShufflePermutation, expandGroupedPointwiseKernel, groupedPointwiseConv2d, informationBlockingGate, resizeBilinearAlignCorners, torchSamePadding } from './ops.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -72,5 +72,58 @@ describe('information-blocking gate', () => {
 describe('torchSamePadding', () => {
   it('is (k - 1) / 2', () => {
     expect([1, 3, 5, 7].map(torchSamePadding)).toEqual([0, 1, 2, 3]);
+  });
+});
+
+describe('batchNormTraining', () => {
+  /** The definition, differentiated op by op by tfjs: the reference for the closed form. */
+  const byDefinition = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number) => {
+    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, epsilon))), gamma), beta);
+  };
+
+  it('normalises with the batch statistics and returns them (hand-computed)', () => {
+    // One channel, values 1..4: mean 2.5, biased variance 1.25.
+    const x = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
+    const { y, mean, variance } = batchNormTraining(x, tf.tensor1d([2]), tf.tensor1d([1]), 0);
+    expectClose(mean.dataSync(), [2.5], 1e-6);
+    expectClose(variance.dataSync(), [1.25], 1e-6);
+    expectClose(y.dataSync(), [-1.5, -0.5, 0.5, 1.5].map((d) => (2 * d) / Math.sqrt(1.25) + 1), 1e-5);
+    tf.dispose([x, y, mean, variance]);
+  });
+
+  it('gives the gradients of the definition for x, gamma and beta, and matches central differences', () => {
+    const x = tf.variable(randomTensor([2, 3, 4, 5], 1, -2, 3));
+    const gamma = tf.variable(randomTensor([5], 2, 0.5, 1.5));
+    const beta = tf.variable(randomTensor([5], 3));
+    const weights = randomTensor([2, 3, 4, 5], 4);
+    // A loss whose gradient reaches every element differently.
+    const loss = (bn: (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor) => () => tf.sum(tf.mul(tf.square(bn(x, gamma, beta)), weights)) as tf.Scalar;
+    const closedForm = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+      const r = batchNormTraining(a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3);
+      tf.dispose([r.mean, r.variance]);
+      return r.y;
+    };
+    const ours = tf.variableGrads(loss(closedForm), [x, gamma, beta]);
+    const reference = tf.variableGrads(loss((a, g, b) => byDefinition(a, g, b, 1e-3)), [x, gamma, beta]);
+    expectClose(ours.value.dataSync(), reference.value.dataSync(), 1e-4);
+    for (const v of [x, gamma, beta]) expectClose(ours.grads[v.name].dataSync(), reference.grads[v.name].dataSync(), 2e-4, v.name);
+    for (const v of [x, gamma, beta]) checkGradient(loss(closedForm), v, { samples: 4 });
+    tf.dispose([x, gamma, beta, weights, ours.value, reference.value, ...Object.values(ours.grads), ...Object.values(reference.grads)]);
+  });
+
+  it('leaves no tensors behind through a gradient step', async () => {
+    const x = randomTensor([2, 4, 4, 3], 5);
+    const gamma = tf.variable(tf.ones([3]));
+    const beta = tf.variable(tf.zeros([3]));
+    await expectNoLeak(() => {
+      const { value, grads } = tf.variableGrads(() => {
+        const r = batchNormTraining(x, gamma, beta, 1e-3);
+        tf.dispose([r.mean, r.variance]);
+        return tf.sum(tf.square(r.y)) as tf.Scalar;
+      }, [gamma, beta]);
+      tf.dispose([value, ...Object.values(grads)]);
+    });
+    tf.dispose([x, gamma, beta]);
   });
 });

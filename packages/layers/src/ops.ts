@@ -70,3 +70,40 @@ export function resizeBilinearAlignCorners(x: tf.Tensor4D, size: [number, number
 export function informationBlockingGate(logits: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => tf.sub(1, tf.max(tf.softmax(logits, -1), -1, true)) as tf.Tensor4D);
 }
+
+export interface BatchNormTrainingResult {
+  y: tf.Tensor;
+  /** Batch mean and biased variance per channel, for the moving averages; the caller disposes them. */
+  mean: tf.Tensor1D;
+  variance: tf.Tensor1D;
+}
+
+/**
+ * Training-mode batch normalisation over every axis but the last, with the closed-form gradient
+ * dx = gamma / sigma * (dy - mean(dy) - xhat * mean(dy * xhat)): two channel sums on the way
+ * back instead of differentiating moments, subtraction and broadcasts op by op.
+ */
+export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult {
+  const axes = x.shape.map((_, i) => i).slice(0, -1);
+  const count = axes.reduce((n, a) => n * x.shape[a], 1);
+  let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | null = null;
+  const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, scale, shift, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const { mean, variance } = tf.moments(input, axes);
+    const inverseSigma = tf.rsqrt(tf.add(variance, epsilon));
+    const normalized = tf.mul(tf.sub(input, mean), inverseSigma);
+    save([normalized, inverseSigma, scale]);
+    stats = { mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D };
+    return {
+      value: tf.add(tf.mul(normalized, scale), shift),
+      gradFunc: (dy: tf.Tensor, [xhat, inv, g]: tf.Tensor[]) => {
+        const dShift = tf.sum(dy, axes);
+        const dScale = tf.sum(tf.mul(dy, xhat), axes);
+        const centred = tf.sub(tf.sub(dy, tf.div(dShift, count)), tf.mul(xhat, tf.div(dScale, count)));
+        return [tf.mul(centred, tf.mul(g, inv)), dScale, dShift];
+      },
+    };
+  });
+  const y = normalize(x, gamma, beta);
+  return { y, ...stats! };
+}
