@@ -82,16 +82,6 @@ function gaussianTaps(sigma: number): number[] {
   return taps.map((t) => t / sum);
 }
 
-/** For each of n positions, the share of the taps that land inside [0, n): what a 'same' blur of ones gives. */
-function insideShare(taps: number[], n: number): Float32Array {
-  const radius = (taps.length - 1) / 2;
-  const share = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    for (let k = Math.max(0, radius - i); k < Math.min(taps.length, n + radius - i); k++) share[i] += taps[k];
-  }
-  return share;
-}
-
 /** A 'same' separable blur of every channel, zero outside the image. */
 function separableBlur(x: tf.Tensor4D, taps: number[]): tf.Tensor4D {
   const c = x.shape[3];
@@ -108,17 +98,17 @@ export function gaussianBlur(rgb: tf.Tensor3D, sigma: number): tf.Tensor3D {
     const taps = gaussianTaps(sigma);
     const blurred = separableBlur(tf.expandDims(rgb, 0) as tf.Tensor4D, taps);
     // The blur of ones is separable too: an outer product instead of two more convolutions.
-    const weight = tf.mul(tf.tensor3d(insideShare(taps, h), [h, 1, 1]), tf.tensor3d(insideShare(taps, w), [1, w, 1]));
-    return tf.div(tf.squeeze(blurred, [0]), weight) as tf.Tensor3D;
+    return tf.div(tf.squeeze(blurred, [0]), coverageMap(h, w, taps)) as tf.Tensor3D;
   });
 }
 
 /**
- * Along one axis of n pixels: how much image the fast blur's pipeline (block average over f,
- * zero-padded blur, linear upscaling with half-pixel centres) carries to each pixel. The 2-D
- * coverage is the outer product of the two axes', since every step is separable.
+ * Along one axis of n pixels: how much image a blur carries to each pixel, i.e. the blur of
+ * ones with zeros outside. With blocks of f > 1, that of the fast blur's pipeline (block average,
+ * zero-padded blur, linear upscaling with half-pixel centres). The 2-D coverage is the outer
+ * product of the two axes', since every step is separable.
  */
-function blockBlurCoverage(n: number, f: number, taps: number[]): Float32Array {
+function blurCoverage(n: number, taps: number[], f = 1): Float32Array {
   const blocks = Math.ceil(n / f);
   const radius = (taps.length - 1) / 2;
   const share = Array.from({ length: blocks }, (_, j) => Math.min(f, n - j * f) / f);
@@ -135,6 +125,11 @@ function blockBlurCoverage(n: number, f: number, taps: number[]): Float32Array {
     coverage[i] = blurred[low] + (at - low) * (blurred[high] - blurred[low]);
   }
   return coverage;
+}
+
+/** The [h, w, 1] outer product of the two axes' coverage. */
+function coverageMap(h: number, w: number, taps: number[], f = 1): tf.Tensor3D {
+  return tf.mul(tf.tensor3d(blurCoverage(h, taps, f), [h, 1, 1]), tf.tensor3d(blurCoverage(w, taps, f), [1, w, 1]));
 }
 
 /**
@@ -157,8 +152,7 @@ export function fastGaussianBlur(rgb: tf.Tensor3D, sigma: number): tf.Tensor3D {
     const blurred = separableBlur(tf.expandDims(small, 0) as tf.Tensor4D, taps);
     const up = tf.image.resizeBilinear(tf.squeeze(blurred, [0]) as tf.Tensor3D, [paddedH, paddedW], false, true);
     const cropped = paddedH === h && paddedW === w ? up : tf.slice(up, [0, 0, 0], [h, w, -1]);
-    const coverage = tf.mul(tf.tensor3d(blockBlurCoverage(h, f, taps), [h, 1, 1]), tf.tensor3d(blockBlurCoverage(w, f, taps), [1, w, 1]));
-    return tf.div(cropped, coverage) as tf.Tensor3D;
+    return tf.div(cropped, coverageMap(h, w, taps, f)) as tf.Tensor3D;
   });
 }
 
