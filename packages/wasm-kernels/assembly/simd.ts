@@ -199,3 +199,17 @@ export function preluGradAlpha(x: usize, dy: usize, dAlpha: usize, scratch: usiz
     axpy(dAlpha, scratch, 1, C);
   }
 }
+
+/**
+ * Copies `rows` rows of `width` floats from src (rows `srcStride` floats apart) to dst (rows
+ * `dstStride` apart): Concat and SplitV along any axis are one such copy per input or output.
+ */
+export function stridedCopy(src: usize, dst: usize, rows: i32, width: i32, srcStride: i32, dstStride: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const from = src + (<usize>(r * srcStride) << 2);
+    const to = dst + (<usize>(r * dstStride) << 2);
+    let c = 0;
+    for (; c + 4 <= width; c += 4) v128.store(to + (<usize>c << 2), v128.load(from + (<usize>c << 2)));
+    for (; c < width; c++) store<f32>(to + (<usize>c << 2), load<f32>(from + (<usize>c << 2)));
+  }
+}

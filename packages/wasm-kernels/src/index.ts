@@ -3,12 +3,12 @@
  * tfjs models (SINet among them) train on the wasm backend in Node and in browsers.
  */
 import { backend as activeBackend, engine, getBackend, getGradient, getKernel, registerGradient, registerKernel, unregisterKernel, type GradConfig, type KernelFunc, type Tensor } from '@tensorflow/tfjs-core';
-import { channelBatchNorm, channelReduction, perChannelAlpha, pointwiseConv2DBackpropInput, sharedIdentity, WASM_TRAINING_KERNELS } from './kernels.js';
+import { channelBatchNorm, channelReduction, stridedConcat, stridedSplit, perChannelAlpha, pointwiseConv2DBackpropInput, sharedIdentity, WASM_TRAINING_KERNELS } from './kernels.js';
 import { loadSimdKernels, simdActiveOn } from './simd.js';
 
 export { loadSimdKernels, setSimdEnabled, simdActiveOn } from './simd.js';
 
-export { channelBatchNorm, channelReduction, conv2DBackpropFilter, preluGradAlpha, preluGradInput, pointwiseConv2DBackpropInput, sharedIdentity, depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput, unsortedSegmentSum, WASM_TRAINING_KERNELS } from './kernels.js';
+export { channelBatchNorm, channelReduction, stridedConcat, stridedSplit, conv2DBackpropFilter, preluGradAlpha, preluGradInput, pointwiseConv2DBackpropInput, sharedIdentity, depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput, unsortedSegmentSum, WASM_TRAINING_KERNELS } from './kernels.js';
 
 /** Marks the kernels this package wrapped, so that a second call does not wrap them again. */
 const WRAPPED = Symbol.for('@sinet/wasm-kernels/wrapped');
@@ -26,13 +26,16 @@ export function registerWasmTrainingKernels(): string[] {
   }
   // Kernels tfjs-wasm has but runs slowly for training: their common cases go to the SIMD
   // module (pointwise input gradients; sums and means over all axes but the channels;
-  // inference BatchNorm), and Identity shares its input's buffer instead of copying it.
+  // inference BatchNorm; Concat and SplitV as strided copies), and Identity shares its input's
+  // buffer instead of copying it.
   const wrappers: [string, (own: KernelFunc) => KernelFunc][] = [
     ['Conv2DBackpropInput', pointwiseConv2DBackpropInput],
     ['Sum', (own) => channelReduction(own, false)],
     ['Mean', (own) => channelReduction(own, true)],
     ['Identity', () => sharedIdentity],
     ['FusedBatchNorm', channelBatchNorm],
+    ['Concat', stridedConcat],
+    ['SplitV', stridedSplit],
   ];
   for (const [name, wrap] of wrappers) {
     const own = getKernel(name, 'wasm');

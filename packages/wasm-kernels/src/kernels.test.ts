@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { randomArray, useBackend } from '@sinet/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSimdKernels, registerWasmTrainingKernels, setSimdEnabled, simdActiveOn } from './index.js';
+import type { KernelFunc, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { loadSimdKernels, registerWasmTrainingKernels, setSimdEnabled, simdActiveOn, stridedConcat, stridedSplit } from './index.js';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -94,6 +95,42 @@ describe.each([
         return [gx, gw];
       };
       expectSame(await on('cpu', run), await on('wasm', run));
+    });
+  });
+
+  describe('Concat and SplitV on wasm equal the cpu kernels, and their gradients too', () => {
+    it.each([
+      { shapes: [[2, 5, 7, 6], [2, 5, 7, 3]], axis: -1 },
+      { shapes: [[2, 5, 7, 5], [2, 5, 7, 3], [2, 5, 7, 1]], axis: 3 },
+      { shapes: [[2, 3, 4], [2, 5, 4]], axis: 1 },
+      { shapes: [[3, 4], [1, 4]], axis: 0 },
+      { shapes: [[2, 0, 4], [2, 3, 4]], axis: 1 },
+    ])('%o', async (c) => {
+      const values = c.shapes.map((shape, i) => randomArray(shape.reduce((a, b) => a * b, 1), 20 + i));
+      const run = () => {
+        const xs = c.shapes.map((shape, i) => tf.tensor(values[i], shape));
+        const joined = tf.concat(xs, c.axis);
+        const sizes = c.shapes.map((shape) => shape.at(c.axis)!);
+        const parts = tf.split(tf.mul(joined, 2), sizes, c.axis);
+        // The gradient of concat is a split, and that of split a concat.
+        const grads = tf.grads((...inputs: tf.Tensor[]) => tf.sum(tf.mul(tf.concat(inputs, c.axis), tf.range(0, joined.size).reshape(joined.shape))))(xs);
+        return [joined, ...parts, ...grads];
+      };
+      expectSame(await on('cpu', run), await on('wasm', run));
+    });
+
+    it.runIf(simd)('the SIMD path serves them (no fallback to tfjs-wasm)', async () => {
+      await useBackend('wasm');
+      const fail: KernelFunc = () => {
+        throw new Error('fell back');
+      };
+      const a = tf.tensor4d(randomArray(2 * 3 * 4 * 5, 30), [2, 3, 4, 5]);
+      const b = tf.tensor4d(randomArray(2 * 3 * 4 * 2, 31), [2, 3, 4, 2]);
+      const joined = tf.engine().makeTensorFromTensorInfo(stridedConcat(fail)({ inputs: [a, b] as unknown as NamedTensorInfoMap, backend: tf.backend(), attrs: { axis: 3 } }) as TensorInfo);
+      const parts = (stridedSplit(fail)({ inputs: { x: joined }, backend: tf.backend(), attrs: { numOrSizeSplits: [5, 2], axis: -1 } }) as TensorInfo[]).map((t) => tf.engine().makeTensorFromTensorInfo(t));
+      expect(Array.from(parts[0].dataSync())).toEqual(Array.from(a.dataSync()));
+      expect(Array.from(parts[1].dataSync())).toEqual(Array.from(b.dataSync()));
+      tf.dispose([a, b, joined, ...parts]);
     });
   });
 

@@ -154,6 +154,60 @@ export function channelReduction(fallback: KernelFunc, mean: boolean): KernelFun
 }
 
 /**
+ * Concat of float32 tensors along any axis: one strided SIMD copy per input. tfjs-wasm copies
+ * row by row in JavaScript (a subarray per pixel for channel concats, SINet's S2 modules).
+ */
+export function stridedConcat(fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const fast = simdOn(backend);
+    const tensors = (inputs as unknown as TensorInfo[]).filter((t) => t.shape.reduce((n, d) => n * d, 1) > 0);
+    if (!fast || tensors.length < 2 || tensors.some((t) => t.dtype !== 'float32')) return fallback(args);
+    const rank = tensors[0].shape.length;
+    const axisAttr = (attrs as unknown as { axis: number | number[] }).axis;
+    const axis = ((Array.isArray(axisAttr) ? axisAttr[0] : axisAttr) + rank) % rank;
+    const rows = tensors[0].shape.slice(0, axis).reduce((n, d) => n * d, 1);
+    const widths = tensors.map((t) => t.shape.slice(axis).reduce((n, d) => n * d, 1));
+    const total = widths.reduce((a, w) => a + w, 0);
+    const outShape = [...tensors[0].shape];
+    outShape[axis] = tensors.reduce((n, t) => n + t.shape[axis], 0);
+    const out = fast.output(outShape);
+    let offset = 0;
+    tensors.forEach((t, i) => {
+      fast.k.stridedCopy(fast.ptr(t), fast.ptr(out) + 4 * offset, rows, widths[i], widths[i], total);
+      offset += widths[i];
+    });
+    return out;
+  };
+}
+
+/** SplitV of a float32 tensor along any axis: one strided SIMD copy per output (tfjs-wasm slices each). */
+export function stridedSplit(fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const fast = simdOn(backend);
+    const { x } = inputs as { x: TensorInfo };
+    if (!fast || x.dtype !== 'float32') return fallback(args);
+    const { numOrSizeSplits, axis: axisAttr } = attrs as unknown as { numOrSizeSplits: number | number[]; axis: number | number[] };
+    const rank = x.shape.length;
+    const axis = ((Array.isArray(axisAttr) ? axisAttr[0] : axisAttr) + rank) % rank;
+    const sizes = backend_util.prepareSplitSize(x as unknown as Tensor, numOrSizeSplits, axis);
+    const rows = x.shape.slice(0, axis).reduce((n, d) => n * d, 1);
+    const inner = x.shape.slice(axis + 1).reduce((n, d) => n * d, 1);
+    const total = x.shape[axis] * inner;
+    let offset = 0;
+    return sizes.map((size) => {
+      const shape = [...x.shape];
+      shape[axis] = size;
+      const out = fast.output(shape);
+      fast.k.stridedCopy(fast.ptr(x) + 4 * offset, fast.ptr(out), rows, size * inner, total, size * inner);
+      offset += size * inner;
+      return out;
+    });
+  };
+}
+
+/**
  * Identity without a copy: the output shares the input's buffer (tensors are immutable; the cpu
  * backend and tfjs-wasm's own Reshape do the same). tfjs clones every gradient on the tape
  * through Identity, thousands of copies per training step.

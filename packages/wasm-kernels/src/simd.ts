@@ -16,6 +16,7 @@ interface SimdExports {
   depthwiseFilterGrad(x: number, dy: number, dw: number, N: number, H: number, W: number, C: number, OH: number, OW: number, FH: number, FW: number, SH: number, SW: number, DH: number, DW: number, top: number, left: number): void;
   channelSum(x: number, out: number, scratch: number, P: number, C: number): void;
   channelAffine(x: number, a: number, b: number, out: number, P: number, C: number): void;
+  stridedCopy(src: number, dst: number, rows: number, width: number, srcStride: number, dstStride: number): void;
   preluGradInput(x: number, dy: number, alpha: number, dx: number, P: number, C: number): void;
   preluGradAlpha(x: number, dy: number, dAlpha: number, scratch: number, P: number, C: number): void;
 }
