@@ -84,9 +84,14 @@ export function convFilterGrad(x: usize, dy: usize, dw: usize, N: i32, H: i32, W
       }
 }
 
-/** Depthwise (multiplier 1) input gradient: dx[.., c] += dy[.., c] * w[ky, kx, c]. */
-export function depthwiseInputGrad(dy: usize, w: usize, dx: usize, N: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, FH: i32, FW: i32, SH: i32, SW: i32, DH: i32, DW: i32, top: i32, left: i32): void {
-  memory.fill(dx, 0, <usize>(N * H * W * C) << 2);
+/**
+ * Walks every (output pixel, tap) pair of a depthwise convolution (multiplier 1) and accumulates
+ * one gradient: the input's, dx[.., c] += dy[.., c] * w[ky, kx, c] (`a` = w), or the filter's,
+ * dW[ky, kx, c] += x[.., c] * dy[.., c] (`a` = x). One loop nest for both; the flag is constant
+ * per call.
+ */
+function depthwiseGrad(forFilter: bool, dy: usize, a: usize, out: usize, N: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, FH: i32, FW: i32, SH: i32, SW: i32, DH: i32, DW: i32, top: i32, left: i32): void {
+  memory.fill(out, 0, <usize>((forFilter ? FH * FW : N * H * W) * C) << 2);
   for (let n = 0; n < N; n++)
     for (let oy = 0; oy < OH; oy++)
       for (let ox = 0; ox < OW; ox++) {
@@ -97,29 +102,23 @@ export function depthwiseInputGrad(dy: usize, w: usize, dx: usize, N: i32, H: i3
           for (let kx = 0; kx < FW; kx++) {
             const ix = ox * SW - left + kx * DW;
             if (ix < 0 || ix >= W) continue;
-            fma(dx + (<usize>(((n * H + iy) * W + ix) * C) << 2), dyAt, w + (<usize>((ky * FW + kx) * C) << 2), C);
+            const pixel = <usize>(((n * H + iy) * W + ix) * C) << 2;
+            const tap = <usize>((ky * FW + kx) * C) << 2;
+            if (forFilter) fma(out + tap, a + pixel, dyAt, C);
+            else fma(out + pixel, dyAt, a + tap, C);
           }
         }
       }
 }
 
+/** Depthwise (multiplier 1) input gradient: dx[.., c] += dy[.., c] * w[ky, kx, c]. */
+export function depthwiseInputGrad(dy: usize, w: usize, dx: usize, N: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, FH: i32, FW: i32, SH: i32, SW: i32, DH: i32, DW: i32, top: i32, left: i32): void {
+  depthwiseGrad(false, dy, w, dx, N, H, W, C, OH, OW, FH, FW, SH, SW, DH, DW, top, left);
+}
+
 /** Depthwise (multiplier 1) filter gradient: dW[ky, kx, c] += x[.., c] * dy[.., c]. */
 export function depthwiseFilterGrad(x: usize, dy: usize, dw: usize, N: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, FH: i32, FW: i32, SH: i32, SW: i32, DH: i32, DW: i32, top: i32, left: i32): void {
-  memory.fill(dw, 0, <usize>(FH * FW * C) << 2);
-  for (let n = 0; n < N; n++)
-    for (let oy = 0; oy < OH; oy++)
-      for (let ox = 0; ox < OW; ox++) {
-        const dyAt = dy + (<usize>(((n * OH + oy) * OW + ox) * C) << 2);
-        for (let ky = 0; ky < FH; ky++) {
-          const iy = oy * SH - top + ky * DH;
-          if (iy < 0 || iy >= H) continue;
-          for (let kx = 0; kx < FW; kx++) {
-            const ix = ox * SW - left + kx * DW;
-            if (ix < 0 || ix >= W) continue;
-            fma(dw + (<usize>((ky * FW + kx) * C) << 2), x + (<usize>(((n * H + iy) * W + ix) * C) << 2), dyAt, C);
-          }
-        }
-      }
+  depthwiseGrad(true, dy, x, dw, N, H, W, C, OH, OW, FH, FW, SH, SW, DH, DW, top, left);
 }
 
 /**

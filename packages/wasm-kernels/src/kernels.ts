@@ -335,56 +335,46 @@ function forEachDepthwiseTap(info: backend_util.Conv2DInfo, visit: (dyAt: number
       }
 }
 
-/** dx[b, iy, ix, c] = sum over taps and multipliers q of dy[b, oy, ox, c * m + q] * w[ky, kx, c, q]. */
-export const depthwiseConv2dNativeBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
+/**
+ * One depthwise gradient: the input's (`other` = the filter) or the filter's (`other` = x).
+ * SIMD for multiplier 1, else TypeScript loops over the same taps.
+ */
+function depthwiseGradient(args: Parameters<KernelFunc>[0], forFilter: boolean): TensorInfo {
+  const { inputs, backend, attrs } = args;
   const b = backend as unknown as WasmBackendLike;
-  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
-  const a = attrs as unknown as DepthwiseAttrs & { inputShape: [number, number, number, number] };
-  const info = depthwiseInfo(a.inputShape, filter.shape, a);
+  const { dy, x, filter } = inputs as { dy: TensorInfo; x: TensorInfo; filter: TensorInfo };
+  const a = attrs as unknown as DepthwiseAttrs & { inputShape: [number, number, number, number]; filterShape: [number, number, number, number] };
+  const [other, outShape] = forFilter ? [x, a.filterShape] : [filter, a.inputShape];
+  const info = forFilter ? depthwiseInfo(x.shape, a.filterShape, a) : depthwiseInfo(a.inputShape, filter.shape, a);
   const { inChannels, outChannels } = info;
   const m = outChannels / inChannels;
   const fast = simdOn(backend);
   if (fast && m === 1) {
-    const dx = fast.output(a.inputShape);
-    fast.k.depthwiseInputGrad(fast.ptr(dy), fast.ptr(filter), fast.ptr(dx), ...depthwiseDims(info));
-    return dx;
+    const out = fast.output(outShape);
+    if (forFilter) fast.k.depthwiseFilterGrad(fast.ptr(x), fast.ptr(dy), fast.ptr(out), ...depthwiseDims(info));
+    else fast.k.depthwiseInputGrad(fast.ptr(dy), fast.ptr(filter), fast.ptr(out), ...depthwiseDims(info));
+    return out;
   }
   const dyv = b.typedArrayFromHeap(dy) as Float32Array;
-  const wv = b.typedArrayFromHeap(filter) as Float32Array;
-  const dx = new Float32Array(a.inputShape.reduce((n, d) => n * d, 1));
-  forEachDepthwiseTap(info, (dyAt, dxAt, wAt) => {
+  const ov = b.typedArrayFromHeap(other) as Float32Array;
+  const out = new Float32Array(outShape.reduce((n, d) => n * d, 1));
+  forEachDepthwiseTap(info, (dyAt, xAt, wAt) => {
     for (let c = 0; c < inChannels; c++) {
-      let acc = 0;
-      for (let q = 0; q < m; q++) acc += dyv[dyAt + c * m + q] * wv[wAt + c * m + q];
-      dx[dxAt + c] += acc;
+      for (let q = 0; q < m; q++) {
+        // dW[ky, kx, c, q] += x[.., c] dy[.., c m + q]; dx[.., c] += dy[.., c m + q] w[ky, kx, c, q].
+        if (forFilter) out[wAt + c * m + q] += ov[xAt + c] * dyv[dyAt + c * m + q];
+        else out[xAt + c] += dyv[dyAt + c * m + q] * ov[wAt + c * m + q];
+      }
     }
   });
-  return b.makeOutput(a.inputShape, 'float32', undefined, dx);
-};
+  return b.makeOutput(outShape, 'float32', undefined, out);
+}
+
+/** dx[b, iy, ix, c] = sum over taps and multipliers q of dy[b, oy, ox, c * m + q] * w[ky, kx, c, q]. */
+export const depthwiseConv2dNativeBackpropInput: KernelFunc = (args) => depthwiseGradient(args, false);
 
 /** dW[ky, kx, c, q] = sum over b, oy, ox of x[b, iy, ix, c] * dy[b, oy, ox, c * m + q]. */
-export const depthwiseConv2dNativeBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = backend as unknown as WasmBackendLike;
-  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-  const a = attrs as unknown as DepthwiseAttrs & { filterShape: [number, number, number, number] };
-  const info = depthwiseInfo(x.shape, a.filterShape, a);
-  const { inChannels, outChannels } = info;
-  const m = outChannels / inChannels;
-  const fast = simdOn(backend);
-  if (fast && m === 1) {
-    const dw = fast.output(a.filterShape);
-    fast.k.depthwiseFilterGrad(fast.ptr(x), fast.ptr(dy), fast.ptr(dw), ...depthwiseDims(info));
-    return dw;
-  }
-  const xv = b.typedArrayFromHeap(x) as Float32Array;
-  const dyv = b.typedArrayFromHeap(dy) as Float32Array;
-  const dw = new Float32Array(a.filterShape.reduce((n, d) => n * d, 1));
-  forEachDepthwiseTap(info, (dyAt, xAt, wAt) => {
-    for (let c = 0; c < inChannels; c++) for (let q = 0; q < m; q++) dw[wAt + c * m + q] += xv[xAt + c] * dyv[dyAt + c * m + q];
-  });
-  return b.makeOutput(a.filterShape, 'float32', undefined, dw);
-};
-
+export const depthwiseConv2dNativeBackpropFilter: KernelFunc = (args) => depthwiseGradient(args, true);
 
 /** out[segmentIds[i], ...] += x[i, ...]; ids outside [0, numSegments) are dropped, as in TensorFlow. */
 export const unsortedSegmentSum: KernelFunc = ({ inputs, backend, attrs }) => {
