@@ -71,7 +71,6 @@ describe.each([
     });
   });
 
-
   describe('depthwise backprop input and filter on wasm equal the cpu kernels', () => {
     const cases: Depthwise[] = [
       { batch: 2, h: 7, w: 9, cin: 3, mult: 1, k: 3, stride: 1, dilation: 1, pad: 'same' },
