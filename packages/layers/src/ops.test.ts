@@ -114,8 +114,8 @@ describe('batchNormTraining', () => {
 
   it('leaves no tensors behind through a gradient step', async () => {
     const x = randomTensor([2, 4, 4, 3], 5);
-    const gamma = tf.variable(tf.ones([3]));
-    const beta = tf.variable(tf.zeros([3]));
+    const gamma = tf.variable(tf.ones([3])) as tf.Variable<tf.Rank.R1>;
+    const beta = tf.variable(tf.zeros([3])) as tf.Variable<tf.Rank.R1>;
     await expectNoLeak(() => {
       const { value, grads } = tf.variableGrads(() => {
         const r = batchNormTraining(x, gamma, beta, 1e-3);
