@@ -13,7 +13,18 @@ const packageDirs = ['packages', 'apps']
   .filter((d) => existsSync(path.join(d, 'package.json')));
 for (const dir of packageDirs) rmSync(path.join(dir, REPORT), { force: true });
 
-const turbo = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', 'typecheck', 'test', '--output-logs=new-only', '--continue', '--concurrency=1', ...process.argv.slice(2)], { stdio: 'inherit' });
+const RUNS = path.join('.turbo', 'runs');
+rmSync(RUNS, { recursive: true, force: true });
+const turbo = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', 'typecheck', 'test', '--output-logs=new-only', '--continue', '--concurrency=1', '--summarize', ...process.argv.slice(2)], { stdio: 'inherit' });
+
+// The tasks that failed (a type error fails CI with every test green), from turbo's run summary.
+function failedTasks() {
+  if (!existsSync(RUNS)) return [];
+  const summaries = readdirSync(RUNS).filter((f) => f.endsWith('.json'));
+  return summaries.flatMap((f) => JSON.parse(readFileSync(path.join(RUNS, f), 'utf8')).tasks)
+    .filter((t) => t.execution && t.execution.exitCode !== 0 && t.execution.exitCode !== undefined)
+    .map((t) => t.taskId);
+}
 
 let passed = 0;
 let failed = 0;
@@ -28,5 +39,7 @@ for (const dir of packageDirs) {
   // A test file that failed to load has no tests but a failed suite.
   failed += report.testResults.filter((r) => r.status === 'failed' && r.assertionResults.length === 0).length;
 }
-console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+const broken = failedTasks();
+const tasks = broken.length ? `; failed tasks: ${broken.join(', ')}` : turbo.status !== 0 ? '; turbo failed (see above)' : '';
+console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped${tasks}`);
 process.exit(turbo.status !== 0 || failed > 0 || passed === 0 ? 1 : 0);
