@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm test`: builds, type-checks and tests every package through turbo, then prints one
+// `pnpm test`: lints the workspace, builds, type-checks and tests every package through turbo, then prints one
 // closing line summed over all packages' vitest JSON reports. Fails if anything failed or no test ran.
 // Packages run one at a time: on two cores, parallel training tests starve vitest's workers.
 import { spawnSync } from 'node:child_process';
@@ -12,6 +12,8 @@ const packageDirs = ['packages', 'apps']
   .flatMap((d) => readdirSync(d).map((p) => path.join(d, p)))
   .filter((d) => existsSync(path.join(d, 'package.json')));
 for (const dir of packageDirs) rmSync(path.join(dir, REPORT), { force: true });
+
+const lint = spawnSync('pnpm', ['run', '--silent', 'lint'], { stdio: 'inherit' });
 
 const RUNS = path.join('.turbo', 'runs');
 rmSync(RUNS, { recursive: true, force: true });
@@ -39,7 +41,7 @@ for (const dir of packageDirs) {
   // A test file that failed to load has no tests but a failed suite.
   failed += report.testResults.filter((r) => r.status === 'failed' && r.assertionResults.length === 0).length;
 }
-const broken = failedTasks();
+const broken = [...(lint.status !== 0 ? ['lint'] : []), ...failedTasks()];
 const tasks = broken.length ? `; failed tasks: ${broken.join(', ')}` : turbo.status !== 0 ? '; turbo failed (see above)' : '';
 console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped${tasks}`);
-process.exit(turbo.status !== 0 || failed > 0 || passed === 0 ? 1 : 0);
+process.exit(lint.status !== 0 || turbo.status !== 0 || failed > 0 || passed === 0 ? 1 : 0);

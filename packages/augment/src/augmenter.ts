@@ -113,6 +113,8 @@ export abstract class Augmenter {
     this.rootRng();
     const generators = this.generators();
     const states = generators.map((g) => g.getState());
+    // The class below has its own `this`; the pipeline it replays is captured here.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const inner = this;
     return new (class Deterministic extends Augmenter {
       protected apply(sample: Sample, rng: Rng): Sample {

@@ -30,10 +30,16 @@ export function hsvToRgb(h: number, s: number, v: number, out: number[]): void {
   const C = c * 255 + m;
   const X = x * 255 + m;
   // Scalars only: this runs once per pixel.
-  if (hp < 1) (out[0] = C), (out[1] = X), (out[2] = m);
-  else if (hp < 2) (out[0] = X), (out[1] = C), (out[2] = m);
-  else if (hp < 3) (out[0] = m), (out[1] = C), (out[2] = X);
-  else if (hp < 4) (out[0] = m), (out[1] = X), (out[2] = C);
-  else if (hp < 5) (out[0] = X), (out[1] = m), (out[2] = C);
-  else (out[0] = C), (out[1] = m), (out[2] = X);
+  if (hp < 1) setRgb(out, C, X, m);
+  else if (hp < 2) setRgb(out, X, C, m);
+  else if (hp < 3) setRgb(out, m, C, X);
+  else if (hp < 4) setRgb(out, m, X, C);
+  else if (hp < 5) setRgb(out, X, m, C);
+  else setRgb(out, C, m, X);
+}
+
+function setRgb(out: number[], r: number, g: number, b: number): void {
+  out[0] = r;
+  out[1] = g;
+  out[2] = b;
 }

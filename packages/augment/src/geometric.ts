@@ -207,9 +207,8 @@ export class Flipud extends AffineAugmenter {
   }
 }
 
-export interface FuseGeometryOptions extends AugmenterOptions {
-  /** Keep the fill of the first step (default) for areas padded by any step. */
-}
+/** Options of a fused geometric chain; areas padded by any step keep the first step's fill. */
+export type FuseGeometryOptions = AugmenterOptions;
 
 /**
  * Runs its children in order like `sequential`, but composes every run of consecutive affine

@@ -369,12 +369,12 @@ export function scaleHueSaturation(image: ImageU8, mulHue: number, mulSaturation
     let R: number;
     let G: number;
     let B: number;
-    if (h < 1) (R = chroma), (G = x), (B = 0);
-    else if (h < 2) (R = x), (G = chroma), (B = 0);
-    else if (h < 3) (R = 0), (G = chroma), (B = x);
-    else if (h < 4) (R = 0), (G = x), (B = chroma);
-    else if (h < 5) (R = x), (G = 0), (B = chroma);
-    else (R = chroma), (G = 0), (B = x);
+    if (h < 1) { R = chroma; G = x; B = 0; }
+    else if (h < 2) { R = x; G = chroma; B = 0; }
+    else if (h < 3) { R = 0; G = chroma; B = x; }
+    else if (h < 4) { R = 0; G = x; B = chroma; }
+    else if (h < 5) { R = x; G = 0; B = chroma; }
+    else { R = chroma; G = 0; B = x; }
     dst[i] = R + m + 0.5;
     dst[i + 1] = G + m + 0.5;
     dst[i + 2] = B + m + 0.5;

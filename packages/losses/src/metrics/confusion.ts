@@ -46,14 +46,13 @@ export class ConfusionMatrix {
   perClassIou(): number[] {
     const c = this.classes;
     return Array.from({ length: c }, (_, k) => {
-      let tp = 0;
       let rowSum = 0;
       let colSum = 0;
       for (let j = 0; j < c; j++) {
         rowSum += this.counts[k * c + j];
         colSum += this.counts[j * c + k];
       }
-      tp = this.counts[k * c + k];
+      const tp = this.counts[k * c + k];
       const union = rowSum + colSum - tp;
       return union === 0 ? Number.NaN : tp / union;
     });

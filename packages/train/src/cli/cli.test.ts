@@ -81,7 +81,7 @@ describe('sinet without shared data', () => {
   it('train names a bad config field, a bad pair (or skips it with --skip-bad), and refuses --skip-bad on synthetic data', async () => {
     const dir = freshDir('sinet-cli-train-');
     await fs.writeFile(path.join(dir, 'bad.json'), JSON.stringify({ name: 'x', inputSize: [64, 64], seed: 1, data: { source: 'synthetic', train: 4, val: 2 }, stages: [], optimizer: { weightDecay: 0, schedule: 'poly' } }));
-    expect((await sinet('train', '--config', path.join(dir, 'bad.json'), '--out', path.join(dir, 'r'))).error?.message).toMatch(/bad\.json is not a valid training config:\n  stages: Array must contain at least 1 element/);
+    expect((await sinet('train', '--config', path.join(dir, 'bad.json'), '--out', path.join(dir, 'r'))).error?.message).toMatch(/bad\.json is not a valid training config:\n {2}stages: Array must contain at least 1 element/);
     expect((await sinet('train', '--preset', 'quick', '--skip-bad', '--out', path.join(dir, 'r'))).error?.message).toMatch(/--skip-bad applies to folder datasets/);
     const data = path.join(dir, 'data');
     expect((await sinet('synth', '--out', data, '--count', '4', '--input-size', '64x64', '--val', '0.5')).error).toBeUndefined();

@@ -1,22 +1,10 @@
 import type { ProgressSink } from '../training/progress.js';
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import {
-  blurBackground,
-  convertOfficialCheckpoint,
-  createSINet,
-  cutout,
-  getSINetMetadata,
-  replaceBackground,
-  summarizeModel,
-  toBinaryMask,
-  type PixelData,
-  type RgbaImage,
-} from '@sinet/model';
-import { initBackend, loadModel, loadSegmenter, readImage, saveModel, writeImage } from '@sinet/model/node';
+import { convertOfficialCheckpoint, createSINet, getSINetMetadata, summarizeModel } from '@sinet/model';
+import { loadModel, loadSegmenter, saveModel } from '@sinet/model/node';
 import { listFolderDataset } from '../data/folder-dataset.js';
 import { evaluate } from '../eval/evaluate.js';
-import { CliError, UsageError } from './errors.js';
+import { CliError } from './errors.js';
 
 export interface Io {
   out: (line: string) => void;

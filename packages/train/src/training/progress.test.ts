@@ -37,6 +37,7 @@ describe('progress', () => {
     bar.update({ ...state, step: 21 });
     bar.log('epoch done');
     expect(tty).toHaveLength(4);
+    // eslint-disable-next-line no-control-regex -- the terminal's escape codes are what is tested
     expect(tty[0]).toMatch(/^\r\x1b\[2Kstage 2\/2 .* 19\/76 /);
     expect(tty[1]).toContain(' 21/76 ');
     expect(tty.slice(2)).toEqual(['\r\x1b[2K', 'epoch done\n']);
