@@ -1,5 +1,5 @@
 /** @sinet/train: datasets, the two-stage trainer, evaluation and the `sinet` command line. */
-export { DatasetError, listFolderDataset, readIdList, type DatasetEntry } from './data/folder-dataset.js';
+export { DatasetError, listFolderDataset, readIdList, resolveIdList, type DatasetEntry } from './data/folder-dataset.js';
 export { loadSamples, type LoadedSample, type LoadOptions, type LoadResult } from './data/loader.js';
 export { syntheticPortrait, type SyntheticPortraitOptions } from './data/synthetic.js';
 export { evaluate, type EvalOptions, type EvalReport } from './eval/evaluate.js';

@@ -29,6 +29,16 @@ describe('folder datasets', () => {
     expect((await listFolderDataset(dir, path.join(dir, 'val.txt'))).map((e) => e.id)).toEqual(['3', '1']);
   });
 
+  it('finds a relative id list in the dataset folder and names both places when it is in neither', async () => {
+    const dir = await dataset(['1.jpg', '2.jpg'], ['1.png', '2.png']);
+    await fs.writeFile(path.join(dir, 'val.txt'), '2\n');
+    expect((await listFolderDataset(dir, 'val.txt')).map((e) => e.id)).toEqual(['2']);
+    const error = await listFolderDataset(dir, 'test.txt').catch((e: Error) => e);
+    expect(error).toBeInstanceOf(DatasetError);
+    expect((error as Error).message).toContain(path.resolve('test.txt'));
+    expect((error as Error).message).toContain(path.join(dir, 'test.txt'));
+  });
+
   it('names every missing image and mask in one error', async () => {
     const dir = await dataset(['1.jpg', '2.jpg'], ['1.png']);
     await fs.writeFile(path.join(dir, 'list.txt'), '1\n2\n9\n');

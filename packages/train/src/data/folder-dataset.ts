@@ -38,7 +38,21 @@ export async function readIdList(file: string): Promise<string[]> {
 }
 
 /**
- * Resolves the entries of a folder dataset. Without `listFile`, every image in images/ is used.
+ * Where an id list is: as given, or, for a relative path missing from the working directory,
+ * inside the dataset folder (where EG1800 keeps train.txt and val.txt).
+ */
+export async function resolveIdList(dataDir: string, listFile: string): Promise<string> {
+  if (path.isAbsolute(listFile)) return listFile;
+  const exists = (f: string) => fs.stat(f).then((st) => st.isFile(), () => false);
+  if (await exists(listFile)) return listFile;
+  const inDataset = path.join(dataDir, listFile);
+  if (await exists(inDataset)) return inDataset;
+  throw new DatasetError(`${listFile}: no such id list (looked in ${path.resolve(listFile)} and ${path.resolve(inDataset)})`);
+}
+
+/**
+ * Resolves the entries of a folder dataset. Without `listFile`, every image in images/ is used;
+ * a relative `listFile` is looked up in the working directory, then in `dataDir`.
  * Throws one DatasetError that names every missing image or mask.
  */
 export async function listFolderDataset(dataDir: string, listFile?: string): Promise<DatasetEntry[]> {
@@ -54,7 +68,7 @@ export async function listFolderDataset(dataDir: string, listFile?: string): Pro
     const ext = path.extname(f).toLowerCase();
     if (IMAGE_EXTENSIONS.includes(ext)) byId.set(path.basename(f, path.extname(f)), path.join(imagesDir, f));
   }
-  const ids = listFile ? await readIdList(listFile) : [...byId.keys()];
+  const ids = listFile ? await readIdList(await resolveIdList(dataDir, listFile)) : [...byId.keys()];
   if (ids.length === 0) throw new DatasetError(`${imagesDir}: no .jpg or .png images`);
   const problems: string[] = [];
   const entries: DatasetEntry[] = [];
