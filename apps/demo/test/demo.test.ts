@@ -123,7 +123,7 @@ describe.runIf(run)('demo in Chromium', () => {
     await page.close();
   });
 
-  it('is usable by keyboard and screen reader: named controls, arrow-key tabs, visible focus, AA contrast in light and dark schemes', async () => {
+  it('is usable by keyboard and screen reader (named controls, arrow-key tabs, visible focus, AA contrast in light and dark schemes) and on a phone-sized screen', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
       const page = await browser.newPage({ colorScheme });
       await openDemo(page, server.url);
@@ -170,6 +170,14 @@ describe.runIf(run)('demo in Chromium', () => {
       expect(await page.evaluate(controlsWithoutName)).toEqual([{ id: 'probe-unnamed', tag: 'button' }]);
       await page.close();
     }
+    // Responsive: on a phone-sized screen no panel scrolls sideways.
+    const phone = await browser.newPage({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+    await openDemo(phone, server.url);
+    for (const tab of ['#tab-live', '#tab-photo', '#tab-playground', '#tab-finetune']) {
+      await phone.click(tab);
+      expect({ tab, overflow: await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth) }).toEqual({ tab, overflow: 0 });
+    }
+    await phone.close();
   });
 
   describe.runIf(haveShared('the demo tests with real portraits', EG1800))('with EG1800 portraits', () => {
