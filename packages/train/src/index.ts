@@ -1,8 +1,9 @@
 /** @sinet/train: datasets, the two-stage trainer, evaluation and the `sinet` command line. */
 export { DatasetError, listFolderDataset, readIdList, resolveIdList, type DatasetEntry } from './data/folder-dataset.js';
-export { loadSamples, type LoadedSample, type LoadOptions, type LoadResult } from './data/loader.js';
+export { loadSamples, resizeNearestFloor, type LoadedSample, type LoadOptions, type LoadResult } from './data/loader.js';
 export { syntheticPortrait, type SyntheticPortraitOptions } from './data/synthetic.js';
 export { evaluate, type EvalOptions, type EvalReport } from './eval/evaluate.js';
+export { SegmentationScores } from './eval/scores.js';
 export { benchInference, quantile, type BenchRow } from './bench/inference.js';
 export { benchLosses, type LossBenchRow } from './bench/losses.js';
 export { benchTraining, type TrainingBenchRow } from './bench/training.js';

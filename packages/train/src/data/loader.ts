@@ -16,6 +16,11 @@ export interface LoadedSample {
   image: ImageU8;
   /** 0 = background, 1 = person (mask > 127), at the training size. */
   mask: LabelMap;
+  /**
+   * The mask as `sinet eval` scores it at the training size (nearest neighbour without
+   * half-pixel centres, like the official code's cv2.INTER_NEAREST); with `evalTruth` only.
+   */
+  truth?: LabelMap;
 }
 
 export interface LoadOptions {
@@ -25,6 +30,8 @@ export interface LoadOptions {
   skipBad?: boolean;
   /** Folder for decoded samples; none to skip the disk cache. */
   cacheDir?: string;
+  /** Also keep each mask as `sinet eval` resizes it (`truth`), for validation. */
+  evalTruth?: boolean;
   /** Decodes in flight at once. Default 4. */
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
@@ -38,38 +45,56 @@ export interface LoadResult {
 
 const CACHE_VERSION = 1;
 
-async function cacheKey(entry: DatasetEntry, size: [number, number]): Promise<string> {
-  const hash = createHash('sha256').update(`v${CACHE_VERSION}:${size.join('x')}:`);
+async function cacheKey(entry: DatasetEntry, size: [number, number], evalTruth: boolean): Promise<string> {
+  const hash = createHash('sha256').update(`v${CACHE_VERSION}:${size.join('x')}:${evalTruth ? 'truth:' : ''}`);
   for (const file of [entry.image, entry.mask]) hash.update(await fs.readFile(file));
   return hash.digest('hex').slice(0, 32);
 }
 
-async function decodePair(entry: DatasetEntry, size: [number, number]): Promise<LoadedSample> {
+/** Nearest-neighbour resize with source index floor(x * in / out) (tf.image.resizeNearestNeighbor's default, cv2.INTER_NEAREST). */
+export function resizeNearestFloor(map: LabelMap, width: number, height: number): LabelMap {
+  const data = new Uint8Array(width * height);
+  const sx = map.width / width;
+  const sy = map.height / height;
+  for (let y = 0; y < height; y++) {
+    const row = Math.min(map.height - 1, Math.floor(y * sy)) * map.width;
+    for (let x = 0; x < width; x++) data[y * width + x] = map.data[row + Math.min(map.width - 1, Math.floor(x * sx))];
+  }
+  return { data, width, height };
+}
+
+async function decodePair(entry: DatasetEntry, size: [number, number], evalTruth: boolean): Promise<LoadedSample> {
   const [image, mask] = await Promise.all([readImage(entry.image), readMask(entry.mask)]);
   if (image.width !== mask.width || image.height !== mask.height) {
     throw new ImageFileError(entry.mask, `mask is ${mask.width} x ${mask.height} but its image is ${image.width} x ${image.height}`);
   }
   const binary: LabelMap = { data: Uint8Array.from(mask.data, (v) => (v > 127 ? 1 : 0)), width: mask.width, height: mask.height };
   const resized = new Resize({ size: [size[1], size[0]] }).augmentSample({ image: { data: image.data, width: image.width, height: image.height, channels: 3 }, mask: binary });
-  return { id: entry.id, image: resized.image, mask: resized.mask! };
+  const sample: LoadedSample = { id: entry.id, image: resized.image, mask: resized.mask! };
+  if (evalTruth) sample.truth = resizeNearestFloor(binary, size[1], size[0]);
+  return sample;
 }
 
 function serialize(sample: LoadedSample): Uint8Array {
-  const { image, mask } = sample;
-  const out = new Uint8Array(image.data.length + mask.data.length);
+  const { image, mask, truth } = sample;
+  const out = new Uint8Array(image.data.length + mask.data.length + (truth?.data.length ?? 0));
   out.set(image.data, 0);
   out.set(mask.data, image.data.length);
+  if (truth) out.set(truth.data, image.data.length + mask.data.length);
   return out;
 }
 
-function deserialize(id: string, bytes: Uint8Array, size: [number, number]): LoadedSample | null {
+function deserialize(id: string, bytes: Uint8Array, size: [number, number], evalTruth: boolean): LoadedSample | null {
   const [h, w] = size;
-  if (bytes.length !== h * w * 4) return null; // stale or foreign file: decode again
-  return { id, image: { data: bytes.slice(0, h * w * 3), width: w, height: h, channels: 3 }, mask: { data: bytes.slice(h * w * 3), width: w, height: h } };
+  const n = h * w;
+  if (bytes.length !== n * (evalTruth ? 5 : 4)) return null; // stale or foreign file: decode again
+  const sample: LoadedSample = { id, image: { data: bytes.slice(0, n * 3), width: w, height: h, channels: 3 }, mask: { data: bytes.slice(n * 3, n * 4), width: w, height: h } };
+  if (evalTruth) sample.truth = { data: bytes.slice(n * 4), width: w, height: h };
+  return sample;
 }
 
 export async function loadSamples(entries: DatasetEntry[], options: LoadOptions): Promise<LoadResult> {
-  const { size, skipBad = false, cacheDir, concurrency = 4 } = options;
+  const { size, skipBad = false, cacheDir, concurrency = 4, evalTruth = false } = options;
   if (entries.length === 0) throw new DatasetError('the dataset is empty');
   if (cacheDir) await fs.mkdir(cacheDir, { recursive: true });
   const results: (LoadedSample | null)[] = new Array(entries.length).fill(null);
@@ -82,15 +107,15 @@ export async function loadSamples(entries: DatasetEntry[], options: LoadOptions)
       const entry = entries[i];
       try {
         let sample: LoadedSample | null = null;
-        const key = cacheDir ? await cacheKey(entry, size) : null;
+        const key = cacheDir ? await cacheKey(entry, size, evalTruth) : null;
         const cached = key ? path.join(cacheDir!, `${key}.bin`) : null;
         if (cached) {
           const bytes = await fs.readFile(cached).catch(() => null);
-          sample = bytes && deserialize(entry.id, new Uint8Array(bytes), size);
+          sample = bytes && deserialize(entry.id, new Uint8Array(bytes), size, evalTruth);
           if (sample) cacheHits++;
         }
         if (!sample) {
-          sample = await decodePair(entry, size);
+          sample = await decodePair(entry, size, evalTruth);
           if (cached) await writeFileAtomic(cached, serialize(sample));
         }
         results[i] = sample;

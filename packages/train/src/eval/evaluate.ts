@@ -7,10 +7,10 @@
  * d = 2% of the diagonal) sums each class's band intersection and union over the data set.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { boundaryFScore, boundaryIou, ConfusionMatrix } from '@sinet/losses';
 import { InputError, type Segmenter } from '@sinet/model';
 import { ImageFileError, readImage, readMask } from '@sinet/model/node';
 import { DatasetError, type DatasetEntry } from '../data/folder-dataset.js';
+import { SegmentationScores } from './scores.js';
 
 export interface EvalReport {
   miou: number;
@@ -36,39 +36,12 @@ export interface EvalOptions {
   onImage?: (done: number, total: number, entry: DatasetEntry) => void;
 }
 
-/** Accumulates the figures of one resolution. */
-class Scores {
-  readonly confusion = new ConfusionMatrix(2);
-  private fSum = 0;
-  private images = 0;
-  private readonly band = [
-    [0, 0],
-    [0, 0],
-  ];
-
-  add(truth: Int32Array, prediction: Int32Array, width: number, height: number): void {
-    this.confusion.update(truth, prediction);
-    this.fSum += boundaryFScore(truth, prediction, { width, height, classes: [0, 1] }).fScore;
-    for (const c of boundaryIou(truth, prediction, { width, height, classes: [0, 1] }).perClass) {
-      this.band[c.class][0] += c.intersection;
-      this.band[c.class][1] += c.union;
-    }
-    this.images++;
-  }
-
-  report(): { miou: number; personIou: number; backgroundIou: number; boundaryF: number; boundaryIou: number } {
-    const [backgroundIou, personIou] = this.confusion.perClassIou().map((v) => (Number.isNaN(v) ? 1 : v));
-    const bandIou = this.band.map(([i, u]) => (u === 0 ? 1 : i / u));
-    return { miou: (backgroundIou + personIou) / 2, personIou, backgroundIou, boundaryF: this.fSum / this.images, boundaryIou: (bandIou[0] + bandIou[1]) / 2 };
-  }
-}
-
 export async function evaluate(segmenter: Segmenter, entries: DatasetEntry[], options: EvalOptions = {}): Promise<EvalReport> {
   if (entries.length === 0) throw new DatasetError('nothing to evaluate: the image list is empty');
   if (segmenter.metadata.config.classes !== 2) throw new InputError(`sinet eval scores person vs background; this model has ${segmenter.metadata.config.classes} classes`);
   const person = segmenter.metadata.personClass;
-  const atModel = new Scores();
-  const atFull = new Scores();
+  const atModel = new SegmentationScores();
+  const atFull = new SegmentationScores();
   const [mh, mw] = segmenter.inputSize;
   let busyMs = 0;
   for (let i = 0; i < entries.length; i++) {

@@ -1,6 +1,6 @@
 /**
  * The run report: `report.html` with one SVG chart per curve (loss, validation mIoU and person
- * IoU, learning rate, per epoch) and `predictions.png`, validation images with the predicted
+ * IoU, boundary F, learning rate, per epoch) and `predictions.png`, validation images with the predicted
  * mask outlined in magenta and the true one in green. Rewritten after every epoch.
  */
 import * as tf from '../tfjs.js';
@@ -25,7 +25,7 @@ export function lineChart(title: string, series: { label: string; colour: string
   const x = (i: number) => pad + (n === 1 ? 0 : (i / (n - 1)) * (width - 2 * pad));
   const y = (v: number) => height - pad - ((v - lo) / span) * (height - 2 * pad);
   const lines = series
-    .map((s) => `<polyline fill="none" stroke="${s.colour}" stroke-width="2" points="${s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"><title>${escape(s.label)}</title></polyline>`)
+    .map((s) => `<polyline fill="none" stroke="${s.colour}" stroke-width="2" points="${s.values.flatMap((v, i) => (Number.isFinite(v) ? [`${x(i).toFixed(1)},${y(v).toFixed(1)}`] : [])).join(' ')}"><title>${escape(s.label)}</title></polyline>`)
     .join('');
   const legend = series.map((s, i) => `<text x="${pad + i * 120}" y="14" fill="${s.colour}" font-size="11">${escape(s.label)}</text>`).join('');
   return `<figure><figcaption>${escape(title)}</figcaption><svg role="img" aria-label="${escape(title)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
@@ -73,7 +73,7 @@ export async function writeReport(out: string, name: string, history: EpochRecor
   const pick = (f: (r: EpochRecord) => number) => history.map(f);
   const last = history.at(-1);
   const rows = history
-    .map((r) => `<tr><td>${r.stage} (${r.kind})</td><td>${r.epoch}</td><td>${r.loss.toFixed(4)}</td><td>${(100 * r.valMiou).toFixed(2)}</td><td>${(100 * r.valPersonIou).toFixed(2)}</td><td>${r.lr.toExponential(2)}</td><td>${r.imagesPerSecond.toFixed(2)}</td></tr>`)
+    .map((r) => `<tr><td>${r.stage} (${r.kind})</td><td>${r.epoch}</td><td>${r.loss.toFixed(4)}</td><td>${(100 * r.valMiou).toFixed(2)}</td><td>${(100 * r.valPersonIou).toFixed(2)}</td><td>${r.valBoundaryF === undefined ? '' : (100 * r.valBoundaryF).toFixed(2)}</td><td>${r.lr.toExponential(2)}</td><td>${r.imagesPerSecond.toFixed(2)}</td></tr>`)
     .join('');
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SINet run ${escape(name)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}figure{display:inline-block;margin:0 1em 1em 0}table{border-collapse:collapse}td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}</style></head><body>
@@ -81,9 +81,10 @@ export async function writeReport(out: string, name: string, history: EpochRecor
 <p>${history.length} epochs${last ? `; last: stage ${last.stage} (${last.kind}) epoch ${last.epoch}, validation mIoU ${(100 * last.valMiou).toFixed(2)}, person IoU ${(100 * last.valPersonIou).toFixed(2)}` : ''}. Encoder-stage figures are at 1/8 resolution.</p>
 ${lineChart('training loss', [{ label: 'loss', colour: '#c03', values: pick((r) => r.loss) }], (v) => v.toFixed(3))}
 ${lineChart('validation IoU (%)', [{ label: 'mIoU', colour: '#06c', values: pick((r) => 100 * r.valMiou) }, { label: 'person IoU', colour: '#393', values: pick((r) => 100 * r.valPersonIou) }], (v) => v.toFixed(1))}
+${lineChart('validation boundary F (%)', [{ label: 'boundary F', colour: '#a50', values: pick((r) => 100 * (r.valBoundaryF ?? Number.NaN)) }], (v) => v.toFixed(1))}
 ${lineChart('learning rate (end of epoch)', [{ label: 'lr', colour: '#777', values: pick((r) => r.lr) }], (v) => v.toExponential(1))}
 <h2>Validation predictions</h2><p>Magenta: predicted boundary; green: true boundary.</p><img src="predictions.png" alt="validation images with predicted and true mask outlines">
-<h2>Epochs</h2><table><tr><th>stage</th><th>epoch</th><th>loss</th><th>mIoU</th><th>person IoU</th><th>lr</th><th>img/s</th></tr>${rows}</table>
+<h2>Epochs</h2><table><tr><th>stage</th><th>epoch</th><th>loss</th><th>mIoU</th><th>person IoU</th><th>boundary F</th><th>lr</th><th>img/s</th></tr>${rows}</table>
 </body></html>`;
   await writeFileAtomic(path.join(out, 'report.html'), html);
 }

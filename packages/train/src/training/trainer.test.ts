@@ -1,5 +1,5 @@
 import { EG1800, freshDir, haveShared, sharedPath } from '@sinet/test-utils';
-import { loadModel } from '@sinet/model/node';
+import { loadModel, loadSegmenter } from '@sinet/model/node';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,8 @@ import { parseTrainConfig, TRAIN_PRESETS, type TrainConfig } from './config.js';
 import { learningRate } from './schedule.js';
 import { train } from './trainer.js';
 import { maxWeightDifference } from '../test-support.js';
+import { listFolderDataset } from '../data/folder-dataset.js';
+import { evaluate } from '../eval/evaluate.js';
 
 const tiny = (overrides: Partial<TrainConfig> = {}): TrainConfig =>
   parseTrainConfig({
@@ -76,7 +78,7 @@ describe('train', () => {
     const lines = (await fs.readFile(path.join(out, 'log.jsonl'), 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(5);
     const report = await fs.readFile(path.join(out, 'report.html'), 'utf8');
-    expect(report.match(/<svg /g)).toHaveLength(3);
+    expect(report.match(/<svg /g)).toHaveLength(4);
     expect(report).toContain('src="predictions.png"');
     const { readImage } = await import('@sinet/model/node');
     const grid = await readImage(path.join(out, 'predictions.png'));
@@ -152,7 +154,7 @@ describe('train', () => {
 });
 
 describe.runIf(haveShared('a short training run on EG1800', EG1800))('train on real portraits', () => {
-  it('16 EG1800 images at 64 x 64: the loss falls and the model beats any constant prediction on them', async () => {
+  it('16 EG1800 images at 64 x 64: the loss falls, the model beats any constant prediction on them, and its validation figures are sinet eval\'s', async () => {
     const dir = sharedPath(...EG1800);
     const ids = (await fs.readFile(path.join(dir, 'train.txt'), 'utf8')).trim().split('\n').slice(0, 16);
     const work = freshDir('sinet-train-eg-');
@@ -171,5 +173,15 @@ describe.runIf(haveShared('a short training run on EG1800', EG1800))('train on r
     // A constant prediction scores (share of its class) / 2 mIoU: at most 0.5.
     console.log(`EG1800 16-image run: best mIoU ${result.bestMiou.toFixed(3)}, full-stage loss ${full[0].loss.toFixed(3)} -> ${full.at(-1)!.loss.toFixed(3)}`);
     expect(result.bestMiou).toBeGreaterThan(0.5);
+    // Validation follows `sinet eval` at the training size: evaluating the kept model gives the
+    // figures logged for its epoch (the cached images are rounded to 8 bits, so not bit for bit).
+    const best = full.reduce((a, b) => (b.valMiou > a.valMiou ? b : a));
+    const report = await evaluate(await loadSegmenter(path.join(work, 'run', 'best')), await listFolderDataset(dir, list));
+    const logged = { miou: best.valMiou, personIou: best.valPersonIou, boundaryF: best.valBoundaryF!, boundaryIou: best.valBoundaryIou! };
+    console.log(`validation vs sinet eval on the kept model: ${JSON.stringify(logged)} vs ${JSON.stringify({ miou: report.miou, personIou: report.personIou, boundaryF: report.boundaryF, boundaryIou: report.boundaryIou })}`);
+    expect(Math.abs(report.miou - logged.miou)).toBeLessThan(1e-3);
+    expect(Math.abs(report.personIou - logged.personIou)).toBeLessThan(1e-3);
+    expect(Math.abs(report.boundaryF - logged.boundaryF)).toBeLessThan(5e-3);
+    expect(Math.abs(report.boundaryIou - logged.boundaryIou)).toBeLessThan(5e-3);
   });
 });

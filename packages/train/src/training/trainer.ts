@@ -8,14 +8,15 @@
  */
 import * as tf from '../tfjs.js';
 import { Rng } from '@sinet/augment';
-import { ConfusionMatrix, sinetLoss } from '@sinet/losses';
+import { sinetLoss } from '@sinet/losses';
 import { createSINet, DEFAULT_CLASS_NAMES, initializeWeights, OFFICIAL_PREPROCESSING, resolveSINetConfig, setSINetMetadata, sinetEncoder } from '@sinet/model';
 import { initBackend, loadModel, saveModel, writeFileAtomic } from '@sinet/model/node';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { listFolderDataset } from '../data/folder-dataset.js';
 import { AugmentPool, spareCores, packSamples } from '../data/augment-pool.js';
-import { loadSamples, type LoadedSample } from '../data/loader.js';
+import { loadSamples, resizeNearestFloor, type LoadedSample } from '../data/loader.js';
+import { SegmentationScores } from '../eval/scores.js';
 import { syntheticPortrait } from '../data/synthetic.js';
 import type { StageConfig, TrainConfig } from './config.js';
 import { batchTensors } from './batch.js';
@@ -39,6 +40,9 @@ export interface EpochRecord {
   lr: number;
   valMiou: number;
   valPersonIou: number;
+  /** Mean boundary F-score over validation images (absent in logs written before 0.3). */
+  valBoundaryF?: number;
+  valBoundaryIou?: number;
   imagesPerSecond: number;
   seconds: number;
 }
@@ -117,16 +121,20 @@ async function loadData(config: TrainConfig, options: TrainOptions): Promise<{ t
   }
   const list = (file?: string) => (file ? path.resolve(d.dir, file) : undefined);
   const [trainEntries, valEntries] = await Promise.all([listFolderDataset(d.dir, list(d.trainList)), listFolderDataset(d.dir, list(d.valList))]);
-  const load = async (entries: typeof trainEntries, what: string) => {
-    const result = await loadSamples(entries, { size: [h, w], skipBad: d.skipBad, cacheDir: options.cacheDir });
+  const load = async (entries: typeof trainEntries, what: 'train' | 'val') => {
+    const result = await loadSamples(entries, { size: [h, w], skipBad: d.skipBad, cacheDir: options.cacheDir, evalTruth: what === 'val' });
     for (const s of result.skipped) options.log?.(`skipped ${what} ${s.id}: ${s.reason}`);
     return result.samples;
   };
   return { train: await load(trainEntries, 'train'), val: await load(valEntries, 'val') };
 }
 
-async function validate(model: tf.LayersModel, val: LoadedSample[], size: [number, number], batchSize: number): Promise<{ miou: number; personIou: number }> {
-  const cm = new ConfusionMatrix(2);
+/**
+ * Validation by `sinet eval`'s protocol at the training size (mIoU, person IoU, boundary F and
+ * IoU, against masks resized as eval resizes them); encoder-stage outputs are scored at 1/8.
+ */
+async function validate(model: tf.LayersModel, val: LoadedSample[], size: [number, number], batchSize: number): Promise<ReturnType<SegmentationScores['report']>> {
+  const scores = new SegmentationScores();
   for (let i = 0; i < val.length; i += batchSize) {
     const batch = val.slice(i, i + batchSize);
     const { x, y } = batchTensors(
@@ -134,17 +142,16 @@ async function validate(model: tf.LayersModel, val: LoadedSample[], size: [numbe
       batch.map((s) => s.mask),
       size,
     );
-    const [pred, truth] = tf.tidy(() => {
-      const logits = model.predict(x) as tf.Tensor4D;
-      const [, oh, ow] = logits.shape;
-      const t = oh === size[0] ? y : tf.squeeze(tf.image.resizeNearestNeighbor(tf.expandDims(y, -1) as tf.Tensor4D, [oh, ow]), [3]);
-      return [tf.argMax(logits, -1), t];
+    const pred = tf.tidy(() => tf.argMax(model.predict(x) as tf.Tensor4D, -1));
+    const [, oh, ow] = pred.shape;
+    const labels = await pred.data();
+    tf.dispose([x, y, pred]);
+    batch.forEach((sample, b) => {
+      const truth = resizeNearestFloor(sample.truth ?? sample.mask, ow, oh);
+      scores.add(truth.data, labels.subarray(b * oh * ow, (b + 1) * oh * ow), ow, oh);
     });
-    await cm.updateFromTensors(truth, pred);
-    tf.dispose([x, y, pred, truth]);
   }
-  const [bg, person] = cm.perClassIou().map((v) => (Number.isNaN(v) ? 1 : v));
-  return { miou: (bg + person) / 2, personIou: person };
+  return scores.report();
 }
 
 /** Writes the checkpoint folder atomically: a complete new folder, then two renames. */
@@ -366,9 +373,9 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
           }
           progress.done();
           const v = await validate(trainModel, data.val, size, stage.batchSize);
-          const record: EpochRecord = { stage: s + 1, kind: stage.kind, epoch: epoch + 1, loss: lossSum / steps, lr, valMiou: v.miou, valPersonIou: v.personIou, imagesPerSecond: data.train.length / seconds, seconds };
+          const record: EpochRecord = { stage: s + 1, kind: stage.kind, epoch: epoch + 1, loss: lossSum / steps, lr, valMiou: v.miou, valPersonIou: v.personIou, valBoundaryF: v.boundaryF, valBoundaryIou: v.boundaryIou, imagesPerSecond: data.train.length / seconds, seconds };
           state.history.push(record);
-          log(`stage ${s + 1} (${stage.kind}) epoch ${epoch + 1}/${stage.epochs}: loss ${record.loss.toFixed(4)}, val mIoU ${(100 * v.miou).toFixed(2)}, person IoU ${(100 * v.personIou).toFixed(2)}, ${record.imagesPerSecond.toFixed(2)} img/s, lr ${lr.toExponential(2)}`);
+          log(`stage ${s + 1} (${stage.kind}) epoch ${epoch + 1}/${stage.epochs}: loss ${record.loss.toFixed(4)}, val mIoU ${(100 * v.miou).toFixed(2)}, person IoU ${(100 * v.personIou).toFixed(2)}, boundary F ${(100 * v.boundaryF).toFixed(2)}, ${record.imagesPerSecond.toFixed(2)} img/s, lr ${lr.toExponential(2)}`);
           await fs.appendFile(path.join(options.out, 'log.jsonl'), `${JSON.stringify(record)}\n`);
           await writeReport(options.out, config.name, state.history, trainModel, data.val);
           if (stage.kind === 'full' && v.miou > state.bestMiou) {
