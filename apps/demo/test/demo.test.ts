@@ -123,6 +123,24 @@ describe.runIf(run)('demo in Chromium', () => {
     await page.close();
   });
 
+  it('without WebGL, says so and runs on wasm, whether WebGL was asked for or picked automatically', async () => {
+    for (const query of ['', 'backend=webgl']) {
+      const page = await browser.newPage();
+      await page.addInitScript(() => {
+        const getContext = HTMLCanvasElement.prototype.getContext;
+        HTMLCanvasElement.prototype.getContext = function (this: HTMLCanvasElement, kind: string, ...rest: unknown[]) {
+          return kind.startsWith('webgl') ? null : (getContext as (...a: unknown[]) => RenderingContext | null).call(this, kind, ...rest);
+        } as typeof getContext;
+      });
+      await openDemo(page, server.url, query);
+      expect(await page.textContent('#backend-active')).toMatch(/^active: wasm/);
+      expect(await page.textContent('#backend option[value="webgl"]')).toBe('webgl (unavailable)');
+      const message = `${await page.textContent('#status')} ${await page.textContent('#error')}`;
+      expect({ query, message }).toEqual({ query, message: expect.stringMatching(/WebGL is not available here.*wasm/) });
+      await page.close();
+    }
+  });
+
   it('is usable by keyboard and screen reader (named controls, arrow-key tabs, visible focus, AA contrast in light and dark schemes) and on a phone-sized screen', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
       const page = await browser.newPage({ colorScheme });
