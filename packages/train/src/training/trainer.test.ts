@@ -117,6 +117,24 @@ describe('train', () => {
     }
   });
 
+  it('stops at an exploding loss, naming where, keeps the last good checkpoint, and resumes from it', async () => {
+    const out = freshDir('sinet-train-explode-');
+    const sane = { kind: 'full', epochs: 1, batchSize: 8, lr: 5e-3, loss: 'official-decoder', augment: 'none', freezeEncoder: false } as const;
+    const stages = (lr: number) => [sane, { ...sane, epochs: 2, lr }];
+    const optimizer = { ...tiny().optimizer, weightDecay: 0 };
+    // Adam at lr 1e6 throws the weights far away in one step: the next loss is huge or NaN.
+    await expect(train(tiny({ stages: stages(1e6), optimizer }), { out, backend: 'wasm', trainWorkers: 0 })).rejects.toThrow(
+      /loss became (NaN|Infinity|\d[\d.e+]*) at stage 2, epoch 1, step \d+: stopping; the last good checkpoint is in .*checkpoint/,
+    );
+    const saved = JSON.parse(await fs.readFile(path.join(out, 'checkpoint', 'state.json'), 'utf8'));
+    expect([saved.stage, saved.epoch, saved.partial]).toEqual([1, 0, undefined]);
+    expect((await fs.readFile(path.join(out, 'log.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(1);
+    const resumed = await train(tiny({ stages: stages(5e-3), optimizer }), { out, backend: 'wasm', trainWorkers: 0, resume: true });
+    expect(resumed.finished).toBe(true);
+    expect(resumed.history.map((r) => [r.stage, r.epoch])).toEqual([[1, 1], [2, 1], [2, 2]]);
+    expect(resumed.history.every((r) => Number.isFinite(r.loss) && r.loss < 10)).toBe(true);
+  });
+
   it('starts from a saved model with init and names a weight that does not fit', async () => {
     const from = path.join(await straightRun(), '..', 'best');
     const out = freshDir('sinet-train-init-');
