@@ -93,6 +93,12 @@ describe('sinet without shared data', () => {
     const skipped = await sinet('train', '--config', path.join(dir, 'ok.json'), '--data', data, '--skip-bad', '--out', path.join(dir, 'r2'));
     expect(skipped.error).toBeUndefined();
     expect(skipped.err.join('\n')).toMatch(/skipped train synth-00000/);
+    // The closing summary: the validation figures of the first and last full-stage epochs.
+    const [record] = (await fs.readFile(path.join(dir, 'r2', 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const pct = (v: number) => (100 * v).toFixed(2);
+    expect(skipped.out).toContain(
+      `validation mIoU ${pct(record.valMiou)} -> ${pct(record.valMiou)}, person IoU ${pct(record.valPersonIou)} -> ${pct(record.valPersonIou)}, boundary F ${pct(record.valBoundaryF)} -> ${pct(record.valBoundaryF)} (a constant prediction scores at most 50 mIoU)`,
+    );
   });
 
   it('convert names a missing or non-PyTorch file', async () => {

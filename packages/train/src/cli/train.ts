@@ -40,7 +40,7 @@ export async function trainCommand(
   const last = full.at(-1) ?? result.history.at(-1);
   if (first && last) {
     io.out(`${result.finished ? 'finished' : 'stopped'}: ${result.history.length} epochs recorded in ${out}`);
-    io.out(`validation mIoU ${(100 * first.valMiou).toFixed(2)} -> ${(100 * last.valMiou).toFixed(2)}, person IoU ${(100 * first.valPersonIou).toFixed(2)} -> ${(100 * last.valPersonIou).toFixed(2)} (a constant prediction scores at most 50 mIoU)`);
+    io.out(`validation mIoU ${(100 * first.valMiou).toFixed(2)} -> ${(100 * last.valMiou).toFixed(2)}, person IoU ${(100 * first.valPersonIou).toFixed(2)} -> ${(100 * last.valPersonIou).toFixed(2)}${first.valBoundaryF !== undefined && last.valBoundaryF !== undefined ? `, boundary F ${(100 * first.valBoundaryF).toFixed(2)} -> ${(100 * last.valBoundaryF).toFixed(2)}` : ''} (a constant prediction scores at most 50 mIoU)`);
     if (result.bestMiou >= 0) io.out(`best model (mIoU ${(100 * result.bestMiou).toFixed(2)}): ${path.join(out, 'best')}; evaluate it with: pnpm sinet eval --model ${path.join(out, 'best')} --data <dir>`);
   }
   // 130: stopped by Ctrl-C (the checkpoint is saved), as shells report SIGINT.
