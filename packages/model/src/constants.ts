@@ -51,3 +51,6 @@ export const TAP_LAYERS = {
 } as const;
 
 export type TapName = keyof typeof TAP_LAYERS;
+
+/** The newest frame's weight in VideoSegmenter's moving average (the demo's default). */
+export const DEFAULT_FRAME_SMOOTHING = 0.6;

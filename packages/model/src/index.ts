@@ -5,6 +5,7 @@
 export { createSINet, countParameters, initializeWeights, rebuildWithInputSize, resolveSINetConfig, sinetEncoder, sinetTaps } from './architecture.js';
 export {
   DEFAULT_CLASS_NAMES,
+  DEFAULT_FRAME_SMOOTHING,
   DEFAULT_SINET_CONFIG,
   OFFICIAL_LICENSE,
   OFFICIAL_PARAMETER_COUNT,
@@ -22,5 +23,6 @@ export { PickleError } from './official/pickle.js';
 export { readLegacyTorchStateDict, TorchCheckpointError, type TorchDType, type TorchTensor } from './official/torch-checkpoint.js';
 export { imageToRgbTensor, InputError, isPixelData, preprocess, type ImageInput, type PixelData, type RgbaImage } from './pixels.js';
 export { loadSegmenter, Segmenter, type Segmentation, type SegmenterOptions, type SegmentOptions } from './segmenter.js';
+export { VideoSegmenter, type FrameSegmentation, type VideoSegmenterOptions } from './video.js';
 export { countMacs, summarizeModel } from './summary.js';
 export type { ModelSummary, Preprocessing, SINetConfig, SINetMetadata } from './types.js';

@@ -1,9 +1,10 @@
 /** Live camera: one frame in flight at a time, effects, FPS and latency, optional heat maps. */
+import { VideoSegmenter } from '@sinet/model';
 import { CAMERA_CONSTRAINTS, DEFAULT_BACKGROUND_COLOUR } from '../constants';
 import { Compositor, type Effect } from '../engine/compositor';
 import { drawHeatmap } from '../engine/heatmap';
 import { lookInside, type InsideView } from '../engine/inside';
-import { FpsMeter, LivePipeline } from '../engine/live-pipeline';
+import { FpsMeter } from '../engine/fps-meter';
 import type { SizedModel } from '../engine/model-source';
 import { byId, decodeImageFile, onFiles, setStatus, showError } from './dom';
 
@@ -49,7 +50,7 @@ export class LiveView {
   private readonly output = byId<HTMLCanvasElement>('live-output');
   private readonly compositor = new Compositor();
   private readonly fpsMeter = new FpsMeter();
-  private pipeline: LivePipeline | null = null;
+  private pipeline: VideoSegmenter | null = null;
   private pipelineFor: SizedModel | null = null;
   private stream: MediaStream | null = null;
   private running = false;
@@ -164,10 +165,10 @@ export class LiveView {
     if (!sized || this.video.readyState < 2 || this.video.videoWidth === 0) return;
     if (this.pipelineFor !== sized) {
       this.resetPipeline();
-      this.pipeline = new LivePipeline(sized.segmenter, this.smoothing());
+      this.pipeline = new VideoSegmenter(sized.segmenter, { smoothing: this.smoothing() });
       this.pipelineFor = sized;
     }
-    const result = await this.pipeline!.process(this.video);
+    const result = await this.pipeline!.segmentFrame(this.video);
     const effect = byId<HTMLSelectElement>('live-effect').value as Effect;
     this.compositor.setMask(result.probabilities, result.width, result.height, effect === 'overlay' ? [60, 220, 120] : [255, 255, 255]);
     this.compositor.render(this.output, this.video, this.video.videoWidth, this.video.videoHeight, {

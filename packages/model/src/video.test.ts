@@ -1,0 +1,73 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { expectClose, expectNoLeak, randomArray } from '@sinet/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from './node/backend.js';
+import { InputError } from './pixels.js';
+import { Segmenter } from './segmenter.js';
+import { seededWeights, untrainedModel } from './test-support.js';
+import { VideoSegmenter } from './video.js';
+
+const frame = (width: number, height: number, seed: number) => ({
+  data: Uint8ClampedArray.from(randomArray(width * height * 3, seed, 0, 255), Math.round),
+  width,
+  height,
+});
+
+describe('VideoSegmenter', () => {
+  let segmenter: Segmenter;
+  /** One frame's person probability at the model's resolution, without smoothing. */
+  const single = (f: ReturnType<typeof frame>): Float32Array =>
+    tf.tidy(() => {
+      const logits = segmenter.predictLogits(tf.tensor4d(Float32Array.from(f.data), [1, f.height, f.width, 3]));
+      return tf.slice(tf.softmax(logits, -1), [0, 0, 0, 1], [1, -1, -1, 1]).dataSync() as Float32Array;
+    });
+
+  beforeAll(async () => {
+    await initBackend('wasm', { log: null });
+    // Seeded weights: probabilities vary from frame to frame and pixel to pixel.
+    segmenter = new Segmenter(seededWeights(untrainedModel({ inputSize: [64, 64] }), 21));
+  });
+  afterAll(() => segmenter.dispose());
+
+  it('smooths person probabilities over frames by the moving average, with the weight set between frames', async () => {
+    const frames = [frame(50, 70, 1), frame(80, 60, 2), frame(64, 64, 3), frame(50, 70, 4)];
+    const p = frames.map(single);
+    expect(Math.max(...p[1].map((v, i) => Math.abs(v - p[0][i])))).toBeGreaterThan(0.05);
+    await expectNoLeak(async () => {
+      const video = new VideoSegmenter(segmenter, { smoothing: 0.3 });
+      const out = [];
+      for (const [i, f] of frames.entries()) {
+        if (i === 2) video.smoothing = 0.8;
+        out.push(await video.segmentFrame(f));
+      }
+      expect(out.map((o) => [o.width, o.height])).toEqual(frames.map(() => [64, 64]));
+      // By hand: s1 = p1, s2 = 0.3 p2 + 0.7 s1, s3 = 0.8 p3 + 0.2 s2, s4 = 0.8 p4 + 0.2 s3.
+      const weights = [1, 0.3, 0.8, 0.8];
+      let expected = p[0];
+      for (const [i, o] of out.entries()) {
+        if (i > 0) expected = expected.map((prev, j) => weights[i] * p[i][j] + (1 - weights[i]) * prev);
+        expectClose(o.probabilities, expected, 1e-5, `frame ${i + 1}`);
+      }
+      // After a reset the next frame stands alone; smoothing 1 never looks back.
+      video.reset();
+      expectClose((await video.segmentFrame(frames[1])).probabilities, p[1], 1e-5);
+      video.smoothing = 1;
+      expectClose((await video.segmentFrame(frames[2])).probabilities, p[2], 1e-5);
+      video.dispose();
+    });
+  });
+
+  it('takes tensors as frames and names a bad smoothing weight or frame', async () => {
+    const f = frame(40, 30, 9);
+    const video = new VideoSegmenter(segmenter, { smoothing: 1 });
+    const tensor = tf.tensor3d(Float32Array.from(f.data), [30, 40, 3]);
+    expectClose((await video.segmentFrame(tensor)).probabilities, single(f), 1e-5);
+    tensor.dispose();
+    for (const bad of [0, -0.1, 1.5, Number.NaN]) expect(() => new VideoSegmenter(segmenter, { smoothing: bad })).toThrow(InputError);
+    expect(() => (video.smoothing = 2)).toThrow(/smoothing: must be in \(0, 1\]/);
+    const batch = tf.zeros([2, 30, 40, 3]);
+    await expect(video.segmentFrame(batch as tf.Tensor3D)).rejects.toThrow(/frame: expected a \[height, width, channels\] tensor, got rank 4/);
+    batch.dispose();
+    video.dispose();
+  });
+});
