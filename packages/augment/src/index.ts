@@ -28,5 +28,6 @@ export {
   MultiplyHueAndSaturation,
   Sharpen,
 } from './photometric.js';
+export { JpegCompression, jpegRoundTrip, quantizationTable, type JpegCompressionOptions } from './jpeg.js';
 export { portraitNet, PRESETS, sinetBlog, sinetBlogGeometric, sinetBlogPhotometric, sinetOfficial, type PresetName, type PresetOptions } from './presets.js';
 export { Rng } from './random.js';
