@@ -40,7 +40,7 @@ export interface EpochRecord {
   lr: number;
   valMiou: number;
   valPersonIou: number;
-  /** Mean boundary F-score over validation images (absent in logs written before 0.3). */
+  /** Mean boundary F-score over validation images (absent in records written before it was logged). */
   valBoundaryF?: number;
   valBoundaryIou?: number;
   imagesPerSecond: number;
