@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InputError, type Segmenter } from '@sinet/model';
 import { ImageFileError, readImage, readMask } from '@sinet/model/node';
 import { DatasetError, type DatasetEntry } from '../data/folder-dataset.js';
+import { resizeNearestFloor } from '../data/loader.js';
 import { SegmentationScores } from './scores.js';
 
 export interface EvalReport {
@@ -51,24 +52,19 @@ export async function evaluate(segmenter: Segmenter, entries: DatasetEntry[], op
       throw new ImageFileError(entry.mask, `mask is ${mask.width} x ${mask.height} but its image ${entry.image} is ${image.width} x ${image.height}`);
     }
     const start = performance.now();
-    // Maps of 0 (background) / 1 (person): truth is mask > 127.
+    // Maps of 0 (background) / 1 (person): truth is mask > 127, resized as the trainer's validation resizes it.
     const maps = tf.tidy(() => {
       const rgb = tf.expandDims(tf.tensor3d(image.data, [image.height, image.width, 3], 'float32'), 0) as tf.Tensor4D;
-      const truth = tf.cast(tf.greater(tf.tensor4d(mask.data, [1, mask.height, mask.width, 1], 'int32'), 127), 'int32') as tf.Tensor4D;
       const logits = segmenter.predictLogits(rgb);
       const isPerson = (l: tf.Tensor4D) => tf.cast(tf.equal(tf.argMax(l, -1), person), 'int32');
-      return [
-        isPerson(logits),
-        tf.image.resizeNearestNeighbor(truth, [mh, mw], false, false),
-        isPerson(tf.image.resizeBilinear(logits, [mask.height, mask.width], false, true)),
-        truth,
-      ];
+      return [isPerson(logits), isPerson(tf.image.resizeBilinear(logits, [mask.height, mask.width], false, true))];
     });
-    const [predSmall, truthSmall, predFull, truthFull] = (await Promise.all(maps.map((t) => t.data()))) as Int32Array[];
+    const [predSmall, predFull] = (await Promise.all(maps.map((t) => t.data()))) as Int32Array[];
     tf.dispose(maps);
     busyMs += performance.now() - start;
-    atModel.add(truthSmall, predSmall, mw, mh);
-    atFull.add(truthFull, predFull, mask.width, mask.height);
+    const truthFull = { data: Uint8Array.from(mask.data, (v) => (v > 127 ? 1 : 0)), width: mask.width, height: mask.height };
+    atModel.add(resizeNearestFloor(truthFull, mw, mh).data, predSmall, mw, mh);
+    atFull.add(truthFull.data, predFull, mask.width, mask.height);
     options.onImage?.(i + 1, entries.length, entry);
   }
   const small = atModel.report();

@@ -11,18 +11,21 @@ export function makeLoss(name: LossName): (labels: tf.Tensor, logits: tf.Tensor)
   return name === 'cross-entropy' ? (labels, logits) => softmaxCrossEntropy(labels, logits) : sinetLoss({ preset: name });
 }
 
-/** Images (RGB, at `size`) and labels of a batch as tensors: preprocessed input and an int32 label map. */
-export function batchTensors(images: ImageU8[], masks: LabelMap[], size: [number, number]): { x: tf.Tensor4D; y: tf.Tensor3D } {
+/** Images (RGB, at `size`) of a batch as the preprocessed network input. */
+export function imageBatch(images: ImageU8[], size: [number, number]): tf.Tensor4D {
   const [h, w] = size;
   const pixels = new Float32Array(images.length * h * w * 3);
-  const labels = new Int32Array(images.length * h * w);
   images.forEach((im, i) => {
     if (im.width !== w || im.height !== h || im.channels !== 3) throw new Error(`internal: sample of ${im.width} x ${im.height} x ${im.channels}, expected ${w} x ${h} x 3`);
     pixels.set(im.data, i * h * w * 3);
-    labels.set(masks[i].data, i * h * w);
   });
-  return tf.tidy(() => ({
-    x: preprocess(tf.tensor4d(pixels, [images.length, h, w, 3]), OFFICIAL_PREPROCESSING, size),
-    y: tf.tensor3d(labels, [images.length, h, w], 'int32'),
-  }));
+  return tf.tidy(() => preprocess(tf.tensor4d(pixels, [images.length, h, w, 3]), OFFICIAL_PREPROCESSING, size));
+}
+
+/** Images (RGB, at `size`) and labels of a batch as tensors: preprocessed input and an int32 label map. */
+export function batchTensors(images: ImageU8[], masks: LabelMap[], size: [number, number]): { x: tf.Tensor4D; y: tf.Tensor3D } {
+  const [h, w] = size;
+  const labels = new Int32Array(images.length * h * w);
+  masks.forEach((m, i) => labels.set(m.data, i * h * w));
+  return { x: imageBatch(images, size), y: tf.tensor3d(labels, [images.length, h, w], 'int32') };
 }

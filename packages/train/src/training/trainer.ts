@@ -19,7 +19,7 @@ import { loadSamples, resizeNearestFloor, type LoadedSample } from '../data/load
 import { SegmentationScores } from '../eval/scores.js';
 import { syntheticPortrait } from '../data/synthetic.js';
 import type { StageConfig, TrainConfig } from './config.js';
-import { batchTensors } from './batch.js';
+import { batchTensors, imageBatch } from './batch.js';
 import { DataParallel } from './data-parallel.js';
 import { writeReport } from './report.js';
 import { ProgressReporter, ThroughputMeter, type ProgressSink, type ProgressState } from './progress.js';
@@ -137,15 +137,11 @@ async function validate(model: tf.LayersModel, val: LoadedSample[], size: [numbe
   const scores = new SegmentationScores();
   for (let i = 0; i < val.length; i += batchSize) {
     const batch = val.slice(i, i + batchSize);
-    const { x, y } = batchTensors(
-      batch.map((s) => s.image),
-      batch.map((s) => s.mask),
-      size,
-    );
+    const x = imageBatch(batch.map((s) => s.image), size);
     const pred = tf.tidy(() => tf.argMax(model.predict(x) as tf.Tensor4D, -1));
     const [, oh, ow] = pred.shape;
     const labels = await pred.data();
-    tf.dispose([x, y, pred]);
+    tf.dispose([x, pred]);
     batch.forEach((sample, b) => {
       const truth = resizeNearestFloor(sample.truth ?? sample.mask, ow, oh);
       scores.add(truth.data, labels.subarray(b * oh * ow, (b + 1) * oh * ow), ow, oh);
