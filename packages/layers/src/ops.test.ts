@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { reference, expectClose, randomArray, randomTensor, expectNoLeak, checkGradient } from '@sinet/test-utils';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { batchNormTraining, channelShuffle, channelShufflePermutation, expandGroupedPointwiseKernel, groupedPointwiseConv2d, informationBlockingGate, resizeBilinearAlignCorners, torchSamePadding } from './ops.js';
+import { reference, expectClose, randomArray, randomTensor, expectNoLeak, checkGradient, useBackend } from '@sinet/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSimdKernels, registerWasmTrainingKernels, setSimdEnabled, simdActiveOn } from '@sinet/wasm-kernels';
+import { BATCH_NORM_TRAINING_KERNELS, batchNormTraining, channelShuffle, channelShufflePermutation, expandGroupedPointwiseKernel, groupedPointwiseConv2d, informationBlockingGate, resizeBilinearAlignCorners, torchSamePadding } from './ops.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -75,12 +76,39 @@ describe('torchSamePadding', () => {
   });
 });
 
-describe('batchNormTraining', () => {
+// The composed ops (cpu), and the fused kernels of @sinet/wasm-kernels on both of their paths.
+describe.each([
+  { path: 'composed ops on cpu', backend: 'cpu', simd: true },
+  { path: 'wasm kernels, SIMD', backend: 'wasm', simd: true },
+  { path: 'wasm kernels, TypeScript loops', backend: 'wasm', simd: false },
+] as const)('batchNormTraining: $path', ({ backend, simd }) => {
+  beforeAll(async () => {
+    registerWasmTrainingKernels();
+    expect(await loadSimdKernels()).toBe(true);
+    setSimdEnabled(simd);
+    await useBackend(backend);
+    expect(simdActiveOn(tf.backend())).toBe(backend === 'wasm' && simd);
+  });
+  afterAll(async () => {
+    setSimdEnabled(true);
+    await useBackend('cpu');
+  });
+
   /** The definition, differentiated op by op by tfjs: the reference for the closed form. */
   const byDefinition = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number) => {
     const { mean, variance } = tf.moments(x, [0, 1, 2]);
     return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, epsilon))), gamma), beta);
   };
+
+  it('runs the fused kernels exactly where they are registered', async () => {
+    const x = randomTensor([1, 2, 2, 3], 9);
+    const { kernelNames } = await tf.profile(() => {
+      const r = batchNormTraining(x, tf.ones([3]) as tf.Tensor1D, tf.zeros([3]) as tf.Tensor1D, 1e-3);
+      tf.dispose([r.y, r.mean, r.variance]);
+    });
+    expect(kernelNames.includes(BATCH_NORM_TRAINING_KERNELS.forward)).toBe(backend === 'wasm');
+    x.dispose();
+  });
 
   it('normalises with the batch statistics and returns them (hand-computed)', () => {
     // One channel, values 1..4: mean 2.5, biased variance 1.25.
@@ -89,6 +117,17 @@ describe('batchNormTraining', () => {
     expectClose(mean.dataSync(), [2.5], 1e-6);
     expectClose(variance.dataSync(), [1.25], 1e-6);
     expectClose(y.dataSync(), [-1.5, -0.5, 0.5, 1.5].map((d) => (2 * d) / Math.sqrt(1.25) + 1), 1e-5);
+    tf.dispose([x, y, mean, variance]);
+  });
+
+  it('keeps the variance accurate when the mean is far from zero (two passes, not E[x^2] - mean^2)', () => {
+    // Values 1000 + {-1, 1}: variance exactly 1; E[x^2] - mean^2 in float32 loses it entirely.
+    const values = Array.from({ length: 64 * 5 }, (_, i) => 1000 + ((i / 5) % 2 < 1 ? -1 : 1));
+    const x = tf.tensor4d(values, [2, 4, 8, 5]);
+    const { y, mean, variance } = batchNormTraining(x, tf.ones([5]) as tf.Tensor1D, tf.zeros([5]) as tf.Tensor1D, 0);
+    expectClose(mean.dataSync(), [1000, 1000, 1000, 1000, 1000], 1e-6);
+    expectClose(variance.dataSync(), [1, 1, 1, 1, 1], 1e-5);
+    expectClose(y.dataSync(), values.map((v) => v - 1000), 1e-4);
     tf.dispose([x, y, mean, variance]);
   });
 

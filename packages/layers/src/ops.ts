@@ -79,11 +79,43 @@ export interface BatchNormTrainingResult {
 }
 
 /**
+ * Kernels a backend may register for training BatchNorm (over every axis but the last); where
+ * they are registered, `batchNormTraining` runs them instead of composing ops.
+ * 'SinetBatchNormTraining': inputs x, scale, offset; attrs epsilon; outputs y, mean, variance.
+ * 'SinetBatchNormTrainingGrad': inputs dy, x, mean, variance, scale; attrs epsilon; outputs dx, dScale, dOffset.
+ * `@sinet/wasm-kernels` provides them for tfjs-backend-wasm.
+ */
+export const BATCH_NORM_TRAINING_KERNELS = { forward: 'SinetBatchNormTraining', gradient: 'SinetBatchNormTrainingGrad' } as const;
+
+/**
  * Training-mode batch normalisation over every axis but the last, with the closed-form gradient
  * dx = gamma / sigma * (dy - mean(dy) - xhat * mean(dy * xhat)): two channel sums on the way
  * back instead of differentiating moments, subtraction and broadcasts op by op.
  */
 export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult {
+  const backendName = tf.getBackend();
+  const fused = x.dtype === 'float32' && tf.getKernel(BATCH_NORM_TRAINING_KERNELS.forward, backendName) && tf.getKernel(BATCH_NORM_TRAINING_KERNELS.gradient, backendName);
+  return fused ? batchNormTrainingKernels(x, gamma, beta, epsilon) : batchNormTrainingOps(x, gamma, beta, epsilon);
+}
+
+function batchNormTrainingKernels(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult {
+  let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | null = null;
+  const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, scale, offset, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAINING_KERNELS.forward, { x: input, scale, offset }, { epsilon } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    save([input, mean, variance, scale]);
+    stats = { mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D };
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, [xs, m, v, g]: tf.Tensor[]) =>
+        tf.engine().runKernel(BATCH_NORM_TRAINING_KERNELS.gradient, { dy, x: xs, mean: m, variance: v, scale: g }, { epsilon } as unknown as tf.NamedAttrMap) as tf.Tensor[],
+    };
+  });
+  const y = normalize(x, gamma, beta);
+  return { y, ...stats! };
+}
+
+function batchNormTrainingOps(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult {
   const axes = x.shape.map((_, i) => i).slice(0, -1);
   const count = axes.reduce((n, a) => n * x.shape[a], 1);
   let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | null = null;

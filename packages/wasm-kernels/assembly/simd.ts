@@ -212,3 +212,88 @@ export function stridedCopy(src: usize, dst: usize, rows: i32, width: i32, srcSt
     for (; c < width; c++) store<f32>(to + (<usize>c << 2), load<f32>(from + (<usize>c << 2)));
   }
 }
+
+// x[0:n] *= s
+@inline function scaleInPlace(x: usize, s: f32, n: i32): void {
+  for (let i = 0; i < n; i++) store<f32>(x + (<usize>i << 2), load<f32>(x + (<usize>i << 2)) * s);
+}
+
+/**
+ * Training BatchNorm's statistics: mean[C] and biased variance[C] of x[P, C], the variance taken
+ * around the mean in a second pass (not E[x^2] - mean^2, which cancels). `scratch`: C floats.
+ */
+export function channelMoments(x: usize, mean: usize, variance: usize, scratch: usize, P: i32, C: i32): void {
+  channelSum(x, mean, scratch, P, C);
+  const inv = <f32>(1.0 / <f64>P);
+  scaleInPlace(mean, inv, C);
+  memory.fill(variance, 0, <usize>C << 2);
+  for (let start = 0; start < P; start += 256) {
+    memory.fill(scratch, 0, <usize>C << 2);
+    const end = min(P, start + 256);
+    for (let p = start; p < end; p++) {
+      const row = x + (<usize>(p * C) << 2);
+      let c = 0;
+      for (; c + 4 <= C; c += 4) {
+        const o = <usize>(c << 2);
+        const d = f32x4.sub(v128.load(row + o), v128.load(mean + o));
+        v128.store(scratch + o, f32x4.add(v128.load(scratch + o), f32x4.mul(d, d)));
+      }
+      for (; c < C; c++) {
+        const o = <usize>(c << 2);
+        const d = load<f32>(row + o) - load<f32>(mean + o);
+        store<f32>(scratch + o, load<f32>(scratch + o) + d * d);
+      }
+    }
+    axpy(variance, scratch, 1, C);
+  }
+  scaleInPlace(variance, inv, C);
+}
+
+/**
+ * Training BatchNorm's backward sums in one pass: sumDy[c] = sum of dy, sumDyXc[c] = sum of
+ * dy (x - mean). `scratch`: 2C floats (blocks of 256 rows, as channelSum).
+ */
+export function batchNormGradSums(x: usize, dy: usize, mean: usize, sumDy: usize, sumDyXc: usize, scratch: usize, P: i32, C: i32): void {
+  const s2 = scratch + (<usize>C << 2);
+  memory.fill(sumDy, 0, <usize>C << 2);
+  memory.fill(sumDyXc, 0, <usize>C << 2);
+  for (let start = 0; start < P; start += 256) {
+    memory.fill(scratch, 0, <usize>C << 3);
+    const end = min(P, start + 256);
+    for (let p = start; p < end; p++) {
+      const row = <usize>(p * C) << 2;
+      let c = 0;
+      for (; c + 4 <= C; c += 4) {
+        const o = <usize>(c << 2);
+        const g = v128.load(dy + row + o);
+        v128.store(scratch + o, f32x4.add(v128.load(scratch + o), g));
+        v128.store(s2 + o, f32x4.add(v128.load(s2 + o), f32x4.mul(g, f32x4.sub(v128.load(x + row + o), v128.load(mean + o)))));
+      }
+      for (; c < C; c++) {
+        const o = <usize>(c << 2);
+        const g = load<f32>(dy + row + o);
+        store<f32>(scratch + o, load<f32>(scratch + o) + g);
+        store<f32>(s2 + o, load<f32>(s2 + o) + g * (load<f32>(x + row + o) - load<f32>(mean + o)));
+      }
+    }
+    axpy(sumDy, scratch, 1, C);
+    axpy(sumDyXc, s2, 1, C);
+  }
+}
+
+/** Training BatchNorm's input gradient: dx = a[c] dy + b[c] (x - mean[c]) + d[c]. */
+export function batchNormGradInput(x: usize, dy: usize, mean: usize, a: usize, b: usize, d: usize, dx: usize, P: i32, C: i32): void {
+  for (let p = 0; p < P; p++) {
+    const row = <usize>(p * C) << 2;
+    let c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const o = <usize>(c << 2);
+      const centred = f32x4.sub(v128.load(x + row + o), v128.load(mean + o));
+      v128.store(dx + row + o, f32x4.add(f32x4.add(f32x4.mul(v128.load(dy + row + o), v128.load(a + o)), f32x4.mul(centred, v128.load(b + o))), v128.load(d + o)));
+    }
+    for (; c < C; c++) {
+      const o = <usize>(c << 2);
+      store<f32>(dx + row + o, load<f32>(dy + row + o) * load<f32>(a + o) + (load<f32>(x + row + o) - load<f32>(mean + o)) * load<f32>(b + o) + load<f32>(d + o));
+    }
+  }
+}

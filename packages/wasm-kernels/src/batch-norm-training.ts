@@ -1,0 +1,154 @@
+/**
+ * Training-mode BatchNorm over every axis but the channels (last), as two kernels that
+ * `@sinet/layers`' `batchNormTraining` runs wherever they are registered:
+ *
+ * - 'SinetBatchNormTraining' (x, scale, offset; epsilon) -> [y, mean, variance]: two passes for
+ *   the statistics and one for y, instead of tfjs's ~8 element-wise passes.
+ * - 'SinetBatchNormTrainingGrad' (dy, x, mean, variance, scale; epsilon) -> [dx, dScale, dOffset]:
+ *   the closed-form gradient, one pass for both channel sums and one for dx.
+ */
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { simdOn, type HeapSimd } from './simd.js';
+
+export const BATCH_NORM_TRAINING = 'SinetBatchNormTraining';
+export const BATCH_NORM_TRAINING_GRAD = 'SinetBatchNormTrainingGrad';
+
+interface HeapBackend {
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+  makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): TensorInfo;
+}
+
+const sizeOf = (shape: number[]) => shape.reduce((n, d) => n * d, 1);
+
+function checkChannels(x: TensorInfo, perChannel: TensorInfo[], kernel: string): number {
+  const channels = x.shape[x.shape.length - 1];
+  if (x.dtype !== 'float32' || perChannel.some((t) => sizeOf(t.shape) !== channels)) {
+    throw new Error(`${kernel}: expects float32 x with one scale/offset/statistic per channel (${channels}), got ${perChannel.map((t) => `[${t.shape}]`).join(', ')}`);
+  }
+  return channels;
+}
+
+/** Per channel: a = scale / sqrt(variance + eps), with the values read once from the heap. */
+function inverseSigma(variance: Float32Array, epsilon: number): Float32Array {
+  return variance.map((v) => 1 / Math.sqrt(v + epsilon));
+}
+
+function forwardSimd(fast: HeapSimd, b: HeapBackend, x: TensorInfo, scale: TensorInfo, offset: TensorInfo, epsilon: number, rows: number, channels: number): TensorInfo[] {
+  const mean = fast.output([channels]);
+  const variance = fast.output([channels]);
+  const scratch = fast.output([channels]);
+  fast.k.channelMoments(fast.ptr(x), fast.ptr(mean), fast.ptr(variance), fast.ptr(scratch), rows, channels);
+  fast.free(scratch);
+  const m = b.typedArrayFromHeap(mean);
+  const inv = inverseSigma(b.typedArrayFromHeap(variance), epsilon);
+  const g = b.typedArrayFromHeap(scale);
+  const o = b.typedArrayFromHeap(offset);
+  const a = inv.map((s, c) => s * g[c]);
+  const shift = a.map((s, c) => o[c] - m[c] * s);
+  const aHeap = fast.output([channels], a);
+  const shiftHeap = fast.output([channels], shift);
+  const y = fast.output(x.shape);
+  fast.k.channelAffine(fast.ptr(x), fast.ptr(aHeap), fast.ptr(shiftHeap), fast.ptr(y), rows, channels);
+  fast.free(aHeap);
+  fast.free(shiftHeap);
+  return [y, mean, variance];
+}
+
+function forwardLoops(b: HeapBackend, x: TensorInfo, scale: TensorInfo, offset: TensorInfo, epsilon: number, rows: number, channels: number): TensorInfo[] {
+  const xv = b.typedArrayFromHeap(x);
+  const mean = new Float32Array(channels);
+  const variance = new Float32Array(channels);
+  for (let i = 0; i < xv.length; i++) mean[i % channels] += xv[i];
+  for (let c = 0; c < channels; c++) mean[c] /= rows;
+  for (let i = 0; i < xv.length; i++) {
+    const d = xv[i] - mean[i % channels];
+    variance[i % channels] += d * d;
+  }
+  for (let c = 0; c < channels; c++) variance[c] /= rows;
+  const inv = inverseSigma(variance, epsilon);
+  const g = b.typedArrayFromHeap(scale);
+  const o = b.typedArrayFromHeap(offset);
+  const y = new Float32Array(xv.length);
+  for (let i = 0; i < xv.length; i++) {
+    const c = i % channels;
+    y[i] = (xv[i] - mean[c]) * inv[c] * g[c] + o[c];
+  }
+  return [b.makeOutput(x.shape, 'float32', undefined, y), b.makeOutput([channels], 'float32', undefined, mean), b.makeOutput([channels], 'float32', undefined, variance)];
+}
+
+export const batchNormTrainingForward: KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as unknown as HeapBackend;
+  const { x, scale, offset } = inputs as { x: TensorInfo; scale: TensorInfo; offset: TensorInfo };
+  const epsilon = (attrs as unknown as { epsilon: number }).epsilon;
+  const channels = checkChannels(x, [scale, offset], BATCH_NORM_TRAINING);
+  const rows = sizeOf(x.shape) / channels;
+  const fast = simdOn(backend);
+  return fast ? forwardSimd(fast, b, x, scale, offset, epsilon, rows, channels) : forwardLoops(b, x, scale, offset, epsilon, rows, channels);
+};
+
+/**
+ * With xhat = (x - mean) inv: dScale = sum dy xhat, dOffset = sum dy, and
+ * dx = scale inv (dy - dOffset / n - xhat dScale / n) = a dy + b (x - mean) + d per channel.
+ */
+function gradientCoefficients(sumDy: Float32Array, sumDyXc: Float32Array, inv: Float32Array, g: Float32Array, rows: number) {
+  const channels = inv.length;
+  const a = new Float32Array(channels);
+  const bc = new Float32Array(channels);
+  const d = new Float32Array(channels);
+  const dScale = new Float32Array(channels);
+  for (let c = 0; c < channels; c++) {
+    dScale[c] = sumDyXc[c] * inv[c];
+    a[c] = g[c] * inv[c];
+    bc[c] = (-a[c] * inv[c] * dScale[c]) / rows;
+    d[c] = (-a[c] * sumDy[c]) / rows;
+  }
+  return { a, b: bc, d, dScale };
+}
+
+export const batchNormTrainingGrad: KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as unknown as HeapBackend;
+  const { dy, x, mean, variance, scale } = inputs as { dy: TensorInfo; x: TensorInfo; mean: TensorInfo; variance: TensorInfo; scale: TensorInfo };
+  const epsilon = (attrs as unknown as { epsilon: number }).epsilon;
+  const channels = checkChannels(x, [mean, variance, scale], BATCH_NORM_TRAINING_GRAD);
+  const rows = sizeOf(x.shape) / channels;
+  const inv = inverseSigma(b.typedArrayFromHeap(variance), epsilon);
+  // A copy: allocations below can grow (and detach) the heap under a view.
+  const g = b.typedArrayFromHeap(scale).slice();
+  const fast = simdOn(backend);
+  if (fast) {
+    const sums = fast.output([2 * channels]);
+    const scratch = fast.output([2 * channels]);
+    const p = fast.ptr(sums);
+    fast.k.batchNormGradSums(fast.ptr(x), fast.ptr(dy), fast.ptr(mean), p, p + 4 * channels, fast.ptr(scratch), rows, channels);
+    fast.free(scratch);
+    const both = b.typedArrayFromHeap(sums);
+    const sumDy = both.slice(0, channels);
+    const k = gradientCoefficients(sumDy, both.subarray(channels), inv, g, rows);
+    fast.free(sums);
+    const [aHeap, bHeap, dHeap] = [k.a, k.b, k.d].map((v) => fast.output([channels], v));
+    const dx = fast.output(x.shape);
+    fast.k.batchNormGradInput(fast.ptr(x), fast.ptr(dy), fast.ptr(mean), fast.ptr(aHeap), fast.ptr(bHeap), fast.ptr(dHeap), fast.ptr(dx), rows, channels);
+    [aHeap, bHeap, dHeap].forEach((t) => fast.free(t));
+    return [dx, fast.output(scale.shape, k.dScale), fast.output(scale.shape, sumDy)];
+  }
+  const [xv, dyv, m] = [x, dy, mean].map((t) => b.typedArrayFromHeap(t));
+  const sumDy = new Float32Array(channels);
+  const sumDyXc = new Float32Array(channels);
+  for (let i = 0; i < xv.length; i++) {
+    const c = i % channels;
+    sumDy[c] += dyv[i];
+    sumDyXc[c] += dyv[i] * (xv[i] - m[c]);
+  }
+  const k = gradientCoefficients(sumDy, sumDyXc, inv, g, rows);
+  const dx = new Float32Array(xv.length);
+  for (let i = 0; i < xv.length; i++) {
+    const c = i % channels;
+    dx[i] = k.a[c] * dyv[i] + k.b[c] * (xv[i] - m[c]) + k.d[c];
+  }
+  return [b.makeOutput(x.shape, 'float32', undefined, dx), b.makeOutput(scale.shape, 'float32', undefined, k.dScale), b.makeOutput(scale.shape, 'float32', undefined, sumDy)];
+};
+
+export const BATCH_NORM_TRAINING_KERNELS: KernelConfig[] = [
+  { kernelName: BATCH_NORM_TRAINING, backendName: 'wasm', kernelFunc: batchNormTrainingForward },
+  { kernelName: BATCH_NORM_TRAINING_GRAD, backendName: 'wasm', kernelFunc: batchNormTrainingGrad },
+];
