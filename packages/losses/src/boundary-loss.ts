@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { bandOf, classBands } from './band.js';
-import { pixelNll, pixelWeights, type CrossEntropyOptions } from './cross-entropy.js';
+import { meanCoefficients, pixelWeights, weightedNll, type CrossEntropyOptions } from './cross-entropy.js';
 import { DEFAULT_IGNORE_LABEL, prepareLabels, weightedMean, type PreparedLabels } from './labels.js';
 
 export interface BoundaryLossOptions extends CrossEntropyOptions {
@@ -38,19 +38,24 @@ const resolveIgnore = (ignoreLabel: number | null | undefined) => (ignoreLabel =
 function bandTerm(prepared: PreparedLabels, logits: tf.Tensor4D, options: BoundaryLossOptions, weights: tf.Tensor4D): tf.Scalar {
   const { kernel, bandAverage = 'band', bandTarget = 'label' } = options;
   return tf.tidy(() => {
-    let nll: tf.Tensor4D;
-    let band: tf.Tensor4D;
-    if (bandTarget === 'per-class') {
-      const bands = tf.mul(classBands(prepared.oneHot, kernel), prepared.valid) as tf.Tensor4D;
-      nll = tf.neg(tf.sum(tf.mul(bands, tf.logSoftmax(logits, -1)), -1, true)) as tf.Tensor4D;
-      band = tf.cast(tf.greater(tf.max(bands, -1, true), 0), 'float32') as tf.Tensor4D;
-    } else {
-      nll = pixelNll(prepared.oneHot, logits);
-      band = tf.mul(bandOf(prepared, kernel), prepared.valid) as tf.Tensor4D;
-    }
+    if (bandTarget === 'label') return weightedNll(prepared.oneHot, logits, bandCoefficients(prepared, kernel, bandAverage, weights));
+    const bands = tf.mul(classBands(prepared.oneHot, kernel), prepared.valid) as tf.Tensor4D;
+    const nll = tf.neg(tf.sum(tf.mul(bands, tf.logSoftmax(logits, -1)), -1, true)) as tf.Tensor4D;
+    const band = tf.cast(tf.greater(tf.max(bands, -1, true), 0), 'float32') as tf.Tensor4D;
     if (bandAverage === 'band') return weightedMean(nll, tf.mul(weights, band));
     // Seed: per-pixel band loss (zero off the band) averaged over every counted pixel.
     return weightedMean(tf.mul(nll, band), weights);
+  });
+}
+
+/**
+ * The band term with the true class as target, as a per-pixel coefficient of the pixel's nll:
+ * the weighted mean over band pixels ('band'), or band pixels' share of the mean over all ('all').
+ */
+function bandCoefficients(prepared: PreparedLabels, kernel: number, bandAverage: 'band' | 'all', weights: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const band = tf.mul(bandOf(prepared, kernel), prepared.valid) as tf.Tensor4D;
+    return bandAverage === 'band' ? meanCoefficients(tf.mul(weights, band) as tf.Tensor4D) : (tf.mul(band, meanCoefficients(weights)) as tf.Tensor4D);
   });
 }
 
@@ -94,8 +99,16 @@ export function sinetLoss(options: SINetLossOptions = {}): LossFunction {
       const l = logits as tf.Tensor4D;
       const prepared = prepareLabels(labels, l, resolveIgnore(ignoreLabel));
       const weights = pixelWeights(prepared.oneHot, prepared.valid, classWeights);
-      const ce = weightedMean(pixelNll(prepared.oneHot, l), weights);
-      const total = config.lambda > 0 ? tf.add(ce, tf.mul(bandTerm(prepared, l, config, weights), config.lambda)) : ce;
+      let coefficients = meanCoefficients(weights);
+      let total: tf.Scalar;
+      if (config.lambda > 0 && config.bandTarget === 'label') {
+        // CE and band term share the target: one weighted nll with the closed-form gradient.
+        coefficients = tf.add(coefficients, tf.mul(bandCoefficients(prepared, config.kernel, config.bandAverage, weights), config.lambda)) as tf.Tensor4D;
+        total = weightedNll(prepared.oneHot, l, coefficients);
+      } else {
+        const ce = weightedNll(prepared.oneHot, l, coefficients);
+        total = config.lambda > 0 ? (tf.add(ce, tf.mul(bandTerm(prepared, l, config, weights), config.lambda)) as tf.Scalar) : ce;
+      }
       return (config.scale === 1 ? total : tf.mul(total, config.scale)) as tf.Scalar;
     });
   return Object.assign(fn, { config });

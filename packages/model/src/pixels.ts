@@ -80,9 +80,13 @@ export function imageToRgbTensor(input: ImageInput, what = 'image'): tf.Tensor3D
 export function preprocess(rgb: tf.Tensor4D, p: Preprocessing, size: [number, number]): tf.Tensor4D {
   return tf.tidy(() => {
     const [, h, w] = rgb.shape;
-    let x = h === size[0] && w === size[1] ? rgb : tf.image.resizeBilinear(rgb, size, false, true);
-    if (p.channelOrder === 'BGR') x = tf.reverse(x, 3);
-    const scale = tf.tensor1d(p.std.map((s) => p.scale / s));
-    return tf.mul(tf.sub(x, tf.tensor1d(p.mean)), scale) as tf.Tensor4D;
+    const x = h === size[0] && w === size[1] ? rgb : tf.image.resizeBilinear(rgb, size, false, true);
+    // Channel order, mean and scale as one 1 x 1 convolution: out[c] = in[source(c)] * k[c] - mean[c] * k[c].
+    // One pass on every backend (tf.reverse over channels alone cost more than a SINet layer on wasm).
+    const k = p.std.map((s) => p.scale / s);
+    const source = (c: number) => (p.channelOrder === 'BGR' ? 2 - c : c);
+    const mix = new Float32Array(9);
+    for (let c = 0; c < 3; c++) mix[source(c) * 3 + c] = k[c];
+    return tf.fused.conv2d({ x, filter: tf.tensor4d(mix, [1, 1, 3, 3]), strides: 1, pad: 'valid', bias: tf.tensor1d(p.mean.map((m, c) => -m * k[c])) }) as tf.Tensor4D;
   });
 }

@@ -31,49 +31,150 @@
   }
 }
 
+// Rows of P processed together by gemmTN: its A and B blocks (64 x K and 64 x N floats) stay in
+// L1/L2 while every 4 x 8 tile of C runs over them.
+const GEMM_ROWS = 64;
+
 /** C[K, N] = A[P, K]^T B[P, N]: a pointwise convolution's filter gradient (A = x, B = dy). */
 export function gemmTN(a: usize, b: usize, c: usize, P: i32, K: i32, N: i32): void {
   memory.fill(c, 0, <usize>(K * N) << 2);
-  for (let p = 0; p < P; p++) {
-    const aRow = a + (<usize>(p * K) << 2);
-    const bRow = b + (<usize>(p * N) << 2);
-    for (let k = 0; k < K; k++) {
-      const s = load<f32>(aRow + (<usize>k << 2));
-      if (s == 0) continue;
-      axpy(c + (<usize>(k * N) << 2), bRow, s, N);
+  const K4 = K & ~3;
+  const N8 = N & ~7;
+  for (let p0 = 0; p0 < P; p0 += GEMM_ROWS) {
+    const p1 = min(P, p0 + GEMM_ROWS);
+    for (let k = 0; k < K4; k += 4) {
+      const c0 = c + (<usize>(k * N) << 2);
+      const c1 = c0 + (<usize>N << 2);
+      const c2 = c1 + (<usize>N << 2);
+      const c3 = c2 + (<usize>N << 2);
+      // 4 x 8 tiles of C held in registers over the block's rows.
+      for (let n = 0; n < N8; n += 8) {
+        const o = <usize>n << 2;
+        let x00 = v128.load(c0 + o), x01 = v128.load(c0 + o + 16);
+        let x10 = v128.load(c1 + o), x11 = v128.load(c1 + o + 16);
+        let x20 = v128.load(c2 + o), x21 = v128.load(c2 + o + 16);
+        let x30 = v128.load(c3 + o), x31 = v128.load(c3 + o + 16);
+        for (let p = p0; p < p1; p++) {
+          const bRow = b + (<usize>(p * N) << 2) + o;
+          const b0 = v128.load(bRow);
+          const b1 = v128.load(bRow + 16);
+          const aAt = a + (<usize>(p * K + k) << 2);
+          const a0 = f32x4.splat(load<f32>(aAt));
+          const a1 = f32x4.splat(load<f32>(aAt + 4));
+          const a2 = f32x4.splat(load<f32>(aAt + 8));
+          const a3 = f32x4.splat(load<f32>(aAt + 12));
+          x00 = f32x4.add(x00, f32x4.mul(a0, b0)); x01 = f32x4.add(x01, f32x4.mul(a0, b1));
+          x10 = f32x4.add(x10, f32x4.mul(a1, b0)); x11 = f32x4.add(x11, f32x4.mul(a1, b1));
+          x20 = f32x4.add(x20, f32x4.mul(a2, b0)); x21 = f32x4.add(x21, f32x4.mul(a2, b1));
+          x30 = f32x4.add(x30, f32x4.mul(a3, b0)); x31 = f32x4.add(x31, f32x4.mul(a3, b1));
+        }
+        v128.store(c0 + o, x00); v128.store(c0 + o + 16, x01);
+        v128.store(c1 + o, x10); v128.store(c1 + o + 16, x11);
+        v128.store(c2 + o, x20); v128.store(c2 + o + 16, x21);
+        v128.store(c3 + o, x30); v128.store(c3 + o + 16, x31);
+      }
+      // The last N % 8 columns of these 4 rows.
+      if (N8 < N) {
+        for (let p = p0; p < p1; p++) {
+          const bRow = b + (<usize>(p * N) << 2);
+          const aAt = a + (<usize>(p * K + k) << 2);
+          const a0 = load<f32>(aAt), a1 = load<f32>(aAt + 4), a2 = load<f32>(aAt + 8), a3 = load<f32>(aAt + 12);
+          for (let n = N8; n < N; n++) {
+            const o = <usize>n << 2;
+            const bv = load<f32>(bRow + o);
+            store<f32>(c0 + o, load<f32>(c0 + o) + a0 * bv);
+            store<f32>(c1 + o, load<f32>(c1 + o) + a1 * bv);
+            store<f32>(c2 + o, load<f32>(c2 + o) + a2 * bv);
+            store<f32>(c3 + o, load<f32>(c3 + o) + a3 * bv);
+          }
+        }
+      }
+    }
+    // The last K % 4 rows of C.
+    for (let k = K4; k < K; k++) {
+      const cRow = c + (<usize>(k * N) << 2);
+      for (let p = p0; p < p1; p++) axpy(cRow, b + (<usize>(p * N) << 2), load<f32>(a + (<usize>(p * K + k) << 2)), N);
     }
   }
 }
 
 /** D[P, K] = B[P, N] Wt[N, K]: a pointwise convolution's input gradient (B = dy, Wt = W transposed). */
 export function gemmNN(b: usize, wt: usize, d: usize, P: i32, N: i32, K: i32): void {
-  memory.fill(d, 0, <usize>(P * K) << 2);
-  for (let p = 0; p < P; p++) {
-    const bRow = b + (<usize>(p * N) << 2);
-    const dRow = d + (<usize>(p * K) << 2);
-    for (let n = 0; n < N; n++) {
-      const s = load<f32>(bRow + (<usize>n << 2));
-      if (s == 0) continue;
-      axpy(dRow, wt + (<usize>(n * K) << 2), s, K);
+  const P4 = P & ~3;
+  const K8 = K & ~7;
+  const rowB = <usize>N << 2;
+  const rowD = <usize>K << 2;
+  // 4 rows x 8 columns of D in registers; Wt (N x K) stays in L1.
+  for (let p = 0; p < P4; p += 4) {
+    const b0 = b + <usize>p * rowB;
+    const d0 = d + <usize>p * rowD;
+    for (let k = 0; k < K8; k += 8) {
+      const o = <usize>k << 2;
+      let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
+      let x20 = f32x4.splat(0), x21 = f32x4.splat(0), x30 = f32x4.splat(0), x31 = f32x4.splat(0);
+      for (let n = 0; n < N; n++) {
+        const wRow = wt + <usize>n * rowD + o;
+        const w0 = v128.load(wRow);
+        const w1 = v128.load(wRow + 16);
+        const bAt = b0 + (<usize>n << 2);
+        const s0 = f32x4.splat(load<f32>(bAt));
+        const s1 = f32x4.splat(load<f32>(bAt + rowB));
+        const s2 = f32x4.splat(load<f32>(bAt + 2 * rowB));
+        const s3 = f32x4.splat(load<f32>(bAt + 3 * rowB));
+        x00 = f32x4.add(x00, f32x4.mul(s0, w0)); x01 = f32x4.add(x01, f32x4.mul(s0, w1));
+        x10 = f32x4.add(x10, f32x4.mul(s1, w0)); x11 = f32x4.add(x11, f32x4.mul(s1, w1));
+        x20 = f32x4.add(x20, f32x4.mul(s2, w0)); x21 = f32x4.add(x21, f32x4.mul(s2, w1));
+        x30 = f32x4.add(x30, f32x4.mul(s3, w0)); x31 = f32x4.add(x31, f32x4.mul(s3, w1));
+      }
+      v128.store(d0 + o, x00); v128.store(d0 + o + 16, x01);
+      v128.store(d0 + rowD + o, x10); v128.store(d0 + rowD + o + 16, x11);
+      v128.store(d0 + 2 * rowD + o, x20); v128.store(d0 + 2 * rowD + o + 16, x21);
+      v128.store(d0 + 3 * rowD + o, x30); v128.store(d0 + 3 * rowD + o + 16, x31);
     }
+    for (let r = 0; r < 4; r++) gemmRowTail(b0 + <usize>r * rowB, wt, d0 + <usize>r * rowD, N, K, K8);
+  }
+  for (let p = P4; p < P; p++) gemmRowTail(b + <usize>p * rowB, wt, d + <usize>p * rowD, N, K, 0);
+}
+
+/** Columns [from, K) of one row of D = B Wt. */
+@inline function gemmRowTail(bRow: usize, wt: usize, dRow: usize, N: i32, K: i32, from: i32): void {
+  if (from >= K) return;
+  memory.fill(dRow + (<usize>from << 2), 0, <usize>(K - from) << 2);
+  for (let n = 0; n < N; n++) {
+    const s = load<f32>(bRow + (<usize>n << 2));
+    axpy(dRow + (<usize>from << 2), wt + (<usize>(n * K + from) << 2), s, K - from);
   }
 }
 
-/** dW[fh, fw, Ci, Co] of a convolution: sum over pixels of x[.., ci] * dy[.., co]. */
+/** The first input column >= 0 that tap kx reads for some output column (stride SW, padding left). */
+@inline function firstInputColumn(kx: i32, left: i32, SW: i32): i32 {
+  let ix = kx - left;
+  if (ix < 0) ix += ((SW - 1 - ix) / SW) * SW;
+  return ix;
+}
+
+/**
+ * dW[fh, fw, Ci, Co] of a convolution: sum over pixels of x[.., ci] * dy[.., co]. Rows of the
+ * output run per tap over the columns where that tap is inside the input, so no pixel is
+ * bounds-checked in the inner loops.
+ */
 export function convFilterGrad(x: usize, dy: usize, dw: usize, N: i32, H: i32, W: i32, Ci: i32, OH: i32, OW: i32, Co: i32, FH: i32, FW: i32, SH: i32, SW: i32, top: i32, left: i32): void {
   memory.fill(dw, 0, <usize>(FH * FW * Ci * Co) << 2);
   for (let n = 0; n < N; n++)
-    for (let oy = 0; oy < OH; oy++)
-      for (let ox = 0; ox < OW; ox++) {
-        const dyAt = dy + (<usize>(((n * OH + oy) * OW + ox) * Co) << 2);
-        for (let ky = 0; ky < FH; ky++) {
-          const iy = oy * SH - top + ky;
-          if (iy < 0 || iy >= H) continue;
-          for (let kx = 0; kx < FW; kx++) {
-            const ix = ox * SW - left + kx;
-            if (ix < 0 || ix >= W) continue;
-            const xAt = x + (<usize>(((n * H + iy) * W + ix) * Ci) << 2);
-            const wAt = dw + (<usize>((ky * FW + kx) * Ci * Co) << 2);
+    for (let oy = 0; oy < OH; oy++) {
+      const dyRow = dy + (<usize>((n * OH + oy) * OW * Co) << 2);
+      for (let ky = 0; ky < FH; ky++) {
+        const iy = oy * SH - top + ky;
+        if (iy < 0 || iy >= H) continue;
+        const xRow = x + (<usize>((n * H + iy) * W * Ci) << 2);
+        for (let kx = 0; kx < FW; kx++) {
+          const wAt = dw + (<usize>((ky * FW + kx) * Ci * Co) << 2);
+          // Output columns whose input column ox * SW - left + kx lies in [0, W).
+          const first = max(0, (left - kx + SW - 1) / SW);
+          const last = min(OW, (W - 1 + left - kx) / SW + 1);
+          for (let ox = first; ox < last; ox++) {
+            const xAt = xRow + (<usize>((ox * SW - left + kx) * Ci) << 2);
+            const dyAt = dyRow + (<usize>(ox * Co) << 2);
             for (let ci = 0; ci < Ci; ci++) {
               const s = load<f32>(xAt + (<usize>ci << 2));
               if (s == 0) continue;
@@ -82,6 +183,47 @@ export function convFilterGrad(x: usize, dy: usize, dw: usize, N: i32, H: i32, W
           }
         }
       }
+    }
+}
+
+/** sum over i < n of a[i] * b[i], 4 lanes at a time. */
+@inline function dot(a: usize, b: usize, n: i32): f32 {
+  let acc = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(a + (<usize>i << 2)), v128.load(b + (<usize>i << 2))));
+  let sum = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+  for (; i < n; i++) sum += load<f32>(a + (<usize>i << 2)) * load<f32>(b + (<usize>i << 2));
+  return sum;
+}
+
+/**
+ * dX[N, H, W, Ci] of a convolution (any kernel, stride and padding): each input pixel gathers
+ * W[ky, kx, ci, :] . dy[oy, ox, :] over the taps that reach it, a tap's columns at a time.
+ */
+export function convInputGrad(dy: usize, w: usize, dx: usize, N: i32, H: i32, W: i32, Ci: i32, OH: i32, OW: i32, Co: i32, FH: i32, FW: i32, SH: i32, SW: i32, top: i32, left: i32): void {
+  memory.fill(dx, 0, <usize>(N * H * W * Ci) << 2);
+  for (let n = 0; n < N; n++)
+    for (let iy = 0; iy < H; iy++) {
+      const dxRow = dx + (<usize>((n * H + iy) * W * Ci) << 2);
+      for (let ky = 0; ky < FH; ky++) {
+        const ty = iy + top - ky;
+        if (ty < 0 || ty % SH != 0 || ty / SH >= OH) continue;
+        const dyRow = dy + (<usize>((n * OH + ty / SH) * OW * Co) << 2);
+        for (let kx = 0; kx < FW; kx++) {
+          const wTap = w + (<usize>((ky * FW + kx) * Ci * Co) << 2);
+          for (let ix = firstInputColumn(kx, left, SW); ix < W; ix += SW) {
+            const ox = (ix + left - kx) / SW;
+            if (ox >= OW) break;
+            const dyAt = dyRow + (<usize>(ox * Co) << 2);
+            const dxAt = dxRow + (<usize>(ix * Ci) << 2);
+            for (let ci = 0; ci < Ci; ci++) {
+              const o = <usize>ci << 2;
+              store<f32>(dxAt + o, load<f32>(dxAt + o) + dot(wTap + (<usize>(ci * Co) << 2), dyAt, Co));
+            }
+          }
+        }
+      }
+    }
 }
 
 /**

@@ -29,7 +29,7 @@ function expectSame(cpu: Float32Array[], wasm: Float32Array[]): void {
   });
 }
 
-type Conv = { batch: number; h: number; w: number; cin: number; cout: number; k: number; stride: number; pad: 'same' | 'valid' | number };
+type Conv = { batch: number; h: number; w: number; cin: number; cout: number; k: number; stride: number; pad: 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]] };
 type Depthwise = { batch: number; h: number; w: number; cin: number; mult: number; k: number; stride: number; dilation: number; pad: 'same' | 'valid' | number };
 
 // Each kernel on both of its paths: the SIMD module and the plain TypeScript loops.
@@ -52,8 +52,14 @@ describe.each([
       { batch: 2, h: 9, w: 7, cin: 4, cout: 3, k: 5, stride: 2, pad: 'valid' },
       { batch: 2, h: 6, w: 6, cin: 8, cout: 6, k: 1, stride: 1, pad: 'valid' },
       { batch: 1, h: 11, w: 5, cin: 2, cout: 5, k: 3, stride: 2, pad: 1 },
-      // Pointwise: the SIMD paths for both gradients (stride 1), tfjs-wasm's own input gradient (stride 2).
+      // SINet's full-resolution head (2 -> 2 channels, 3 x 3): the small-channel loops.
+      { batch: 2, h: 16, w: 12, cin: 2, cout: 2, k: 3, stride: 1, pad: 'same' },
+      { batch: 1, h: 13, w: 10, cin: 3, cout: 2, k: 3, stride: 3, pad: 'same' },
+      { batch: 2, h: 8, w: 9, cin: 3, cout: 5, k: 3, stride: 2, pad: [[0, 0], [0, 2], [1, 0], [0, 0]] },
+      // Pointwise: the SIMD paths for both gradients (stride 1), the gather loop (stride 2).
       { batch: 3, h: 5, w: 7, cin: 12, cout: 9, k: 1, stride: 1, pad: 'same' },
+      // Several register tiles, row blocks and both tails (K % 4, N % 8, P % 4).
+      { batch: 2, h: 9, w: 11, cin: 21, cout: 19, k: 1, stride: 1, pad: 'valid' },
       { batch: 2, h: 7, w: 5, cin: 6, cout: 4, k: 1, stride: 2, pad: 'valid' },
     ];
     it.each(cases)('%o', async (c) => {

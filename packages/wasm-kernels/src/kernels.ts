@@ -94,9 +94,10 @@ function pointwiseFilterGradient(b: WasmBackendLike, x: TensorInfo, dy: TensorIn
 }
 
 /**
- * Conv2DBackpropInput for pointwise convolutions (1 x 1, stride 1, no padding), most of SINet's:
- * dX = dY W^T with the SIMD kernels. Everything else, and everything while the SIMD module is not
- * loaded, goes to `fallback`, tfjs-wasm's own kernel (a direct loop).
+ * Conv2DBackpropInput on the SIMD kernels: pointwise convolutions (1 x 1, stride 1, no padding),
+ * most of SINet's, as dX = dY W^T; any other undilated NHWC convolution by a gather loop.
+ * Dilated ones, and everything while the SIMD module is not loaded, go to `fallback`,
+ * tfjs-wasm's own kernel (a direct loop).
  */
 export function pointwiseConv2DBackpropInput(fallback: KernelFunc): KernelFunc {
   return (args) => {
@@ -106,9 +107,15 @@ export function pointwiseConv2DBackpropInput(fallback: KernelFunc): KernelFunc {
     const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as { strides: [number, number] | number; pad: Pad; dataFormat?: string; dimRoundingMode?: 'floor' | 'round' | 'ceil'; inputShape: [number, number, number, number] };
     const [fh, fw, inChannels, outChannels] = filter.shape;
     const nhwc = dataFormat === undefined || dataFormat === 'NHWC' || dataFormat === 'channelsLast';
-    if (!fast || fh !== 1 || fw !== 1 || !nhwc) return fallback(args);
+    if (!fast || !nhwc || dy.dtype !== 'float32') return fallback(args);
     const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false);
-    if (info.strideHeight !== 1 || info.strideWidth !== 1 || info.padInfo.top !== 0 || info.padInfo.left !== 0) return fallback(args);
+    if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return fallback(args);
+    if (fh !== 1 || fw !== 1 || info.strideHeight !== 1 || info.strideWidth !== 1 || info.padInfo.top !== 0 || info.padInfo.left !== 0) {
+      // Any other convolution: the gather loop (tfjs-wasm's own kernel is a scalar direct loop).
+      const dx = fast.output(inputShape);
+      fast.k.convInputGrad(fast.ptr(dy), fast.ptr(filter), fast.ptr(dx), info.batchSize, info.inHeight, info.inWidth, inChannels, info.outHeight, info.outWidth, outChannels, fh, fw, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
+      return dx;
+    }
     const b = backend as unknown as WasmBackendLike;
     const w = b.typedArrayFromHeap(filter) as Float32Array;
     // W is [Ci, Co]; the kernel wants it transposed, [Co, Ci] (small: at most a few thousand values).

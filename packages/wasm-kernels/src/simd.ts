@@ -12,6 +12,7 @@ interface SimdExports {
   gemmTN(a: number, b: number, c: number, P: number, K: number, N: number): void;
   gemmNN(b: number, wt: number, d: number, P: number, N: number, K: number): void;
   convFilterGrad(x: number, dy: number, dw: number, N: number, H: number, W: number, Ci: number, OH: number, OW: number, Co: number, FH: number, FW: number, SH: number, SW: number, top: number, left: number): void;
+  convInputGrad(dy: number, w: number, dx: number, N: number, H: number, W: number, Ci: number, OH: number, OW: number, Co: number, FH: number, FW: number, SH: number, SW: number, top: number, left: number): void;
   depthwiseInputGrad(dy: number, w: number, dx: number, N: number, H: number, W: number, C: number, OH: number, OW: number, FH: number, FW: number, SH: number, SW: number, DH: number, DW: number, top: number, left: number): void;
   depthwiseFilterGrad(x: number, dy: number, dw: number, N: number, H: number, W: number, C: number, OH: number, OW: number, FH: number, FW: number, SH: number, SW: number, DH: number, DW: number, top: number, left: number): void;
   channelSum(x: number, out: number, scratch: number, P: number, C: number): void;
