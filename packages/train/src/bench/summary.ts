@@ -3,9 +3,12 @@ import os from 'node:os';
 import type { AugmentBenchRow } from './augment.js';
 import type { BenchRow } from './inference.js';
 import type { LossBenchRow } from './losses.js';
+import type { TorchRatios } from './torch.js';
 import type { TrainingBenchRow } from './training.js';
 
 export interface BenchSummary {
+  /** CPU model, cores, memory and Node version of the machine measured. */
+  machine: string | null;
   /** Median forward pass at batch 1, 224 x 224, on the fastest backend measured. */
   inferenceMs: number | null;
   inferenceBackend: string | null;
@@ -21,15 +24,18 @@ export interface BenchSummary {
   augmentPairsPerSecond: number | null;
   /** Official decoder loss (15 x 15 band) + gradient as a share of a training step. */
   lossFractionOfStep: number | null;
+  /** With --compare-torch: our figures over PyTorch's from the same run (> 1: faster than PyTorch). */
+  torchRatios: TorchRatios | null;
 }
 
-export function benchSummary(results: { inference?: BenchRow[]; training?: TrainingBenchRow[]; losses?: { rows: LossBenchRow[] }; augment?: AugmentBenchRow[] }): BenchSummary {
+export function benchSummary(results: { machine?: string; inference?: BenchRow[]; training?: TrainingBenchRow[]; losses?: { rows: LossBenchRow[] }; augment?: AugmentBenchRow[]; torch?: { ratios: TorchRatios } }): BenchSummary {
   const forward = (results.inference ?? []).filter((r) => r.case.startsWith('forward')).sort((a, b) => a.medianMs - b.medianMs)[0];
   const training = [...(results.training ?? [])].sort((a, b) => b.imagesPerSecond - a.imagesPerSecond)[0];
   const blog = results.augment?.find((r) => r.preset === 'sinetBlog');
   const loss = results.losses?.rows.find((r) => r.loss.startsWith('sinetLoss official-decoder'));
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   return {
+    machine: results.machine ?? null,
     inferenceMs: forward?.medianMs ?? null,
     inferenceBackend: forward?.backend ?? null,
     inferenceThreads: forward ? (forward.backend === 'tensorflow' ? cores : 1) : null,
@@ -39,5 +45,6 @@ export function benchSummary(results: { inference?: BenchRow[]; training?: Train
     trainBatch: training?.batch ?? null,
     augmentPairsPerSecond: blog?.pairsPerSecond ?? null,
     lossFractionOfStep: loss?.fractionOfStep ?? null,
+    torchRatios: results.torch?.ratios ?? null,
   };
 }

@@ -7,7 +7,9 @@ import { benchInference } from '../bench/inference.js';
 import { benchLosses } from '../bench/losses.js';
 import { benchAugment } from '../bench/augment.js';
 import { benchSummary } from '../bench/summary.js';
-import { benchTraining } from '../bench/training.js';
+import { benchTraining, type TrainingBenchRow } from '../bench/training.js';
+import { benchTorch, findTorchPython, machineLine, torchRatios } from '../bench/torch.js';
+import type { BenchRow } from '../bench/inference.js';
 import { spareCores } from '../data/augment-pool.js';
 import { augmentPreviewCommand } from './augment-preview.js';
 import { synthCommand } from './synth.js';
@@ -27,7 +29,8 @@ usage:
   sinet segment <images...> --model <dir> --out <dir> [--mode mask|cutout|blur|replace]
                 [--background <image|#rrggbb>] [--threshold 0.5] [--input-size HxW] [--workers N]
   sinet eval --model <dir> --data <dir> [--list <ids.txt>] [--json] [--limit N] [--input-size HxW]
-  sinet bench [--suite inference|training|losses|augment|all] [--runs N] [--backends wasm,cpu] [--batch 16] [--step-batch N] [--workers N] [--json]
+  sinet bench [--suite inference|training|losses|augment|all] [--runs N] [--backends wasm,cpu] [--batch 16] [--step-batch N] [--workers N]
+              [--compare-torch] [--json]
   sinet quickstart [--weights <SINet.pth>] [--data <dir>] [--out runs/quickstart]
   sinet train [--preset quick|paper|blog | --config <file.json>] [--data <dir>] [--out runs/<name>] [--init <model-dir>] [--resume] [--max-epochs N] [--skip-bad] [--workers N]
   sinet synth --out <dir> [--count 200] [--input-size 224x224] [--seed 1] [--val 0.1]
@@ -67,6 +70,7 @@ const OPTIONS = {
   'step-batch': { type: 'string' },
   backend: { type: 'string' },
   json: { type: 'boolean', default: false },
+  'compare-torch': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', short: 'v', default: false },
 } as const;
@@ -76,7 +80,7 @@ const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   info: ['model', 'input-size', 'json'],
   segment: ['model', 'out', 'mode', 'background', 'threshold', 'input-size', 'workers'],
   eval: ['model', 'data', 'list', 'json', 'limit', 'input-size'],
-  bench: ['runs', 'backends', 'json', 'suite', 'batch', 'step-batch', 'workers'],
+  bench: ['runs', 'backends', 'json', 'suite', 'batch', 'step-batch', 'workers', 'compare-torch'],
   quickstart: ['weights', 'data', 'out'],
   'augment-preview': ['mask', 'preset', 'n', 'size', 'seed', 'out'],
   synth: ['out', 'count', 'input-size', 'seed', 'val'],
@@ -116,7 +120,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const suite = v.suite ?? 'all';
     if (!['inference', 'training', 'losses', 'augment', 'all'].includes(suite)) throw new UsageError(`--suite must be inference, training, losses, augment or all, got '${suite}'`);
     const runs = v.runs ? parsePositiveInt(v.runs, '--runs') : 20;
-    const results: Record<string, unknown> = {};
+    const results: Record<string, unknown> = { machine: machineLine() };
+    io.err(`sinet bench on ${results.machine}`);
+    // Found before anything is timed: asking for a comparison that cannot run is an error, not a footnote.
+    const torchPython = v['compare-torch'] ? await findTorchPython() : null;
+    if (v['compare-torch'] && !torchPython) throw new CliError('--compare-torch needs python3 with torch (Debian: apt-get install python3-torch, or set SINET_PYTHON)');
     if (suite === 'inference' || suite === 'all') {
       const backends = (v.backends ?? 'wasm,cpu').split(',').map((b) => b.trim()).filter(Boolean);
       io.err('sinet bench: inference medians (random weights)');
@@ -158,6 +166,21 @@ export async function main(argv: string[], io: Io): Promise<number> {
       if (!v.json)
         for (const r of rows)
           io.out(`augment    ${r.preset.padEnd(22)} ${r.pairsPerSecond.toFixed(0).padStart(6)} pairs/s${trainingRate ? `  (${(r.pairsPerSecond / trainingRate).toFixed(0)}x the ${trainingRate.toFixed(2)} img/s of training)` : ''}`);
+    }
+    if (torchPython) {
+      const batch = v.batch ? parsePositiveInt(v.batch, '--batch') : 16;
+      io.err(`sinet bench: the same SINet in PyTorch (${torchPython}), training at batch ${batch} and inference at batch 1, 1 thread and all cores`);
+      const torch = await benchTorch(torchPython, { batch, runs: Math.min(runs, 5) });
+      const ratios = torchRatios(torch, results.training as TrainingBenchRow[] | undefined, results.inference as BenchRow[] | undefined);
+      results.torch = { ...torch, ratios };
+      if (!v.json) {
+        for (const t of torch.training) io.out(`torch      training   batch ${String(t.batch).padStart(2)}  threads ${t.threads}  median step ${t.medianStepMs.toFixed(0).padStart(7)} ms  ${t.imagesPerSecond.toFixed(2).padStart(6)} img/s`);
+        for (const t of torch.inference) io.out(`torch      forward 1x224x224  threads ${t.threads}  median ${t.medianMs.toFixed(1).padStart(8)} ms`);
+        const show = (name: string, r: number | null) => io.out(`ratio      ${name.padEnd(40)} ${r === null ? 'not measured (run its suite too)' : `${r.toFixed(2)}x PyTorch`}`);
+        show('training, one thread (img/s)', ratios.trainingOneThread);
+        show('training, all cores (img/s)', ratios.trainingAllCores);
+        show('inference, batch 1, one thread (1 / ms)', ratios.inferenceOneThread);
+      }
     }
     if (v.json) io.out(JSON.stringify({ ...benchSummary(results), details: results }));
     return 0;

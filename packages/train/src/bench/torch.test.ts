@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { benchTorch, findTorchPython, machineLine, torchRatios, type TorchBench } from './torch.js';
+
+const torch: TorchBench = {
+  python: 'python3',
+  torch: '1.13',
+  parameters: 86910,
+  training: [
+    { threads: 1, batch: 16, medianStepMs: 1000, imagesPerSecond: 16 },
+    { threads: 2, batch: 16, medianStepMs: 640, imagesPerSecond: 25 },
+  ],
+  inference: [
+    { threads: 1, medianMs: 30 },
+    { threads: 2, medianMs: 18 },
+  ],
+};
+
+describe('torch comparison', () => {
+  it('gives our figures over PyTorch at the same thread counts (hand-computed)', () => {
+    const training = [
+      { backend: 'wasm', batch: 16, workers: 0, medianStepMs: 2000, imagesPerSecond: 8 },
+      { backend: 'wasm', batch: 16, workers: 1, medianStepMs: 800, imagesPerSecond: 20 },
+    ];
+    const inference = [
+      { backend: 'wasm', case: 'forward 1x224x224', runs: 9, medianMs: 24, p10Ms: 23, p90Ms: 26 },
+      { backend: 'wasm', case: 'segment 600x800 photo', runs: 9, medianMs: 2, p10Ms: 2, p90Ms: 2 },
+      { backend: 'cpu', case: 'forward 1x224x224', runs: 3, medianMs: 400, p10Ms: 390, p90Ms: 410 },
+    ];
+    expect(torchRatios(torch, training, inference)).toEqual({ trainingOneThread: 0.5, trainingAllCores: 0.8, inferenceOneThread: 1.25 });
+    expect(torchRatios(torch, undefined, undefined)).toEqual({ trainingOneThread: null, trainingAllCores: null, inferenceOneThread: null });
+  });
+
+  it('names the CPU, cores and Node version', () => {
+    expect(machineLine()).toMatch(new RegExp(`\\d+ cores?, \\d+ GiB, Node ${process.version.replace(/\./g, '\\.')}`));
+  });
+
+  it('runs the PyTorch SINet (86,910 parameters) where python3 has torch', async (context) => {
+    const python = await findTorchPython();
+    if (!python) return context.skip('no python3 with torch here (Debian: python3-torch)');
+    const result = await benchTorch(python, { batch: 2, runs: 1, size: 64 });
+    expect(result.parameters).toBe(86910);
+    expect(result.training[0]).toMatchObject({ threads: 1, batch: 2 });
+    expect(result.training[0].imagesPerSecond).toBeGreaterThan(0);
+    expect(result.inference[0].medianMs).toBeGreaterThan(0);
+  }, 120_000);
+});
