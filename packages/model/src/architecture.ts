@@ -20,28 +20,36 @@ function fail(field: string, message: string): never {
   throw new Error(`SINet config: '${field}' ${message}`);
 }
 
+/** The largest architecture a config (or a model file's metadata) may ask for. */
+export const SINET_CONFIG_LIMITS = { classes: 256, modules: 32, chnn: 64, inputSize: 4096, branches: 8, kernelSize: 15, poolSize: 32 } as const;
+
 /** Fills defaults and validates every field, naming the one that is wrong. */
 export function resolveSINetConfig(config: Partial<SINetConfig> = {}): SINetConfig {
   const c: SINetConfig = { ...DEFAULT_SINET_CONFIG, ...config };
-  const positiveInt = (field: keyof SINetConfig, v: unknown) => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(field, `must be a positive integer, got ${JSON.stringify(v)}`);
+  // Upper bounds too: a model file declares these, and they size every allocation.
+  const positiveInt = (field: keyof SINetConfig, v: unknown, max: number) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(field, `must be a positive integer, got ${JSON.stringify(v)?.slice(0, 40)}`);
+    if (v > max) fail(field, `must be at most ${max}, got ${v}`);
   };
-  positiveInt('classes', c.classes);
+  positiveInt('classes', c.classes, SINET_CONFIG_LIMITS.classes);
   if (c.classes < 2) fail('classes', `must be at least 2 (softmax over classes), got ${c.classes}`);
-  positiveInt('p', c.p);
-  positiveInt('q', c.q);
-  positiveInt('chnn', c.chnn);
+  positiveInt('p', c.p, SINET_CONFIG_LIMITS.modules);
+  positiveInt('q', c.q, SINET_CONFIG_LIMITS.modules);
+  positiveInt('chnn', c.chnn, SINET_CONFIG_LIMITS.chnn);
   if (!Array.isArray(c.inputSize) || c.inputSize.length !== 2) fail('inputSize', 'must be [height, width]');
   c.inputSize.forEach((v, i) => {
-    if (!Number.isInteger(v) || v < 32 || v % 32 !== 0) fail(`inputSize[${i}]` as keyof SINetConfig, `must be a multiple of 32, got ${v}`);
+    if (!Number.isInteger(v) || v < 32 || v % 32 !== 0) fail(`inputSize[${i}]` as keyof SINetConfig, `must be a multiple of 32, got ${JSON.stringify(v)?.slice(0, 40)}`);
+    if (v > SINET_CONFIG_LIMITS.inputSize) fail(`inputSize[${i}]` as keyof SINetConfig, `must be at most ${SINET_CONFIG_LIMITS.inputSize}, got ${v}`);
   });
   if (!Array.isArray(c.blocks) || c.blocks.length < c.p + c.q) {
     fail('blocks', `needs one branch list per S2 module (p + q = ${c.p + c.q}), got ${Array.isArray(c.blocks) ? c.blocks.length : typeof c.blocks}`);
   }
   const blocks = c.blocks.slice(0, c.p + c.q).map((list, i) => {
     if (!Array.isArray(list) || list.length === 0) fail(`blocks[${i}]` as keyof SINetConfig, 'must list at least one [kernelSize, poolSize]');
+    if (list.length > SINET_CONFIG_LIMITS.branches) fail(`blocks[${i}]` as keyof SINetConfig, `lists ${list.length} branches, at most ${SINET_CONFIG_LIMITS.branches}`);
     return list.map((spec: S2BlockSpec, j) => {
       const b = toS2BlockConfig(spec, `SINet config blocks[${i}][${j}]`);
+      if (b.kernelSize > SINET_CONFIG_LIMITS.kernelSize || b.poolSize > SINET_CONFIG_LIMITS.poolSize) fail(`blocks[${i}][${j}]` as keyof SINetConfig, `kernel size must be at most ${SINET_CONFIG_LIMITS.kernelSize} and pool size at most ${SINET_CONFIG_LIMITS.poolSize}`);
       return [b.kernelSize, b.poolSize] as [number, number];
     });
   });

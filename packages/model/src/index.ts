@@ -2,7 +2,7 @@
  * @sinet/model: SINet for TensorFlow.js. Browser-safe entry; Node helpers (backends,
  * image files, model folders) are in `@sinet/model/node`.
  */
-export { createSINet, countParameters, initializeWeights, rebuildWithInputSize, resolveSINetConfig, sinetEncoder, sinetTaps } from './architecture.js';
+export { createSINet, countParameters, initializeWeights, rebuildWithInputSize, resolveSINetConfig, SINET_CONFIG_LIMITS, sinetEncoder, sinetTaps } from './architecture.js';
 export {
   DEFAULT_CLASS_NAMES,
   DEFAULT_FRAME_SMOOTHING,
@@ -16,7 +16,8 @@ export {
 } from './constants.js';
 export { blurBackground, cutout, fastGaussianBlur, gaussianBlur, parseColour, replaceBackground, toBinaryMask } from './compositing.js';
 export type { BlurOptions, Colour, CompositeOptions, Rgba } from './compositing.js';
-export { getSINetMetadata, ModelMetadataError, setSINetMetadata } from './metadata.js';
+export { getSINetMetadata, METADATA_LIMITS, ModelMetadataError, setSINetMetadata, validateSINetMetadata } from './metadata.js';
+export { buildModel, checkModelJson, fetchModelFiles, loadModelFromFiles, loadModelFromUrl, MODEL_LIMITS, ModelFileError, readPickedModelFiles, type ModelFiles, type UrlModelOptions } from './model-files.js';
 export { convertOfficialCheckpoint, type ConvertOptions } from './official/convert.js';
 export { loadOfficialWeights, WeightMappingError, type LoadReport } from './official/official-weights.js';
 export { PickleError } from './official/pickle.js';

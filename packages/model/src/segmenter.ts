@@ -3,6 +3,7 @@ import * as tf from './tfjs.js';
 import '@sinet/layers';
 import { rebuildWithInputSize } from './architecture.js';
 import { getSINetMetadata, setSINetMetadata } from './metadata.js';
+import { loadModelFromUrl } from './model-files.js';
 import { imageToRgbTensor, InputError, preprocess, type ImageInput } from './pixels.js';
 import type { SINetMetadata } from './types.js';
 
@@ -153,10 +154,11 @@ export class Segmenter {
 }
 
 /**
- * Loads a segmenter from a LayersModel, a model.json URL or any tf.io handler.
+ * Loads a segmenter from a LayersModel, a model.json URL (checked as untrusted input, see
+ * loadModelFromUrl) or any tf.io handler (trusted as it is).
  * In Node, `@sinet/model/node` also takes a model folder.
  */
 export async function loadSegmenter(source: tf.LayersModel | string | tf.io.IOHandler, options: SegmenterOptions = {}): Promise<Segmenter> {
-  const model = source instanceof tf.LayersModel ? source : await tf.loadLayersModel(source);
+  const model = source instanceof tf.LayersModel ? source : typeof source === 'string' ? await loadModelFromUrl(source) : await tf.loadLayersModel(source);
   return new Segmenter(model, options);
 }

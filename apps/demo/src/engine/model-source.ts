@@ -1,10 +1,12 @@
 /**
  * Where the model comes from: the one bundled with the site, or a model folder the visitor picks
- * (model.json + weight files), read locally with tf.io.browserFiles: nothing is uploaded. The
- * artifacts are kept in memory so a backend switch can rebuild the model on the new backend.
+ * (model.json + weight files), read locally: nothing is uploaded. Both go through
+ * @sinet/model's checks for untrusted model files (size limits, weights only from the model's
+ * own folder, exact byte counts, validated SINet metadata). The checked files are kept in
+ * memory so a backend switch can rebuild the model on the new backend.
  */
 import * as tf from '../tfjs';
-import { getSINetMetadata, rebuildWithInputSize, Segmenter, setSINetMetadata, sinetTaps } from '@sinet/model';
+import { buildModel, fetchModelFiles, getSINetMetadata, readPickedModelFiles, rebuildWithInputSize, Segmenter, setSINetMetadata, sinetTaps, type ModelFiles } from '@sinet/model';
 
 export class ModelSourceError extends Error {
   constructor(message: string) {
@@ -15,13 +17,12 @@ export class ModelSourceError extends Error {
 
 export interface ModelSource {
   name: string;
-  artifacts: tf.io.ModelArtifacts;
+  files: ModelFiles;
 }
 
 export async function fetchBundledModel(url: string): Promise<ModelSource> {
   try {
-    const artifacts = await tf.io.browserHTTPRequest(url).load!();
-    return { name: 'bundled SINet (trained on EG1800 by SINet.js)', artifacts };
+    return { name: 'bundled SINet (trained on EG1800 by SINet.js)', files: await fetchModelFiles(url) };
   } catch (e) {
     throw new ModelSourceError(`the bundled model (${url}) did not load: ${(e as Error).message}`);
   }
@@ -29,35 +30,25 @@ export async function fetchBundledModel(url: string): Promise<ModelSource> {
 
 /** A model from files: exactly one model.json and the weight files it names. */
 export async function readModelFiles(files: File[]): Promise<ModelSource> {
-  const json = files.filter((f) => f.name.endsWith('.json'));
-  if (json.length !== 1) throw new ModelSourceError(`pick one model.json and its .bin weight files (got ${json.length} .json files among ${files.map((f) => f.name).join(', ') || 'none'})`);
-  const weights = files.filter((f) => f !== json[0]);
-  let artifacts: tf.io.ModelArtifacts;
+  let source: ModelSource;
   try {
-    artifacts = await tf.io.browserFiles([json[0], ...weights]).load!();
+    const checked = await readPickedModelFiles(files);
+    source = { name: checked.where, files: checked };
   } catch (e) {
-    throw new ModelSourceError(`${json[0].name}: not a tfjs layers model with its weights (${(e as Error).message})`);
-  }
-  const model = await instantiate({ name: json[0].name, artifacts });
-  model.dispose();
-  return { name: json[0].name, artifacts };
-}
-
-/** The model on the current backend; checks that it is a SINet model. */
-export async function instantiate(source: ModelSource): Promise<tf.LayersModel> {
-  let model: tf.LayersModel;
-  try {
-    model = await tf.loadLayersModel(tf.io.fromMemory(source.artifacts));
-  } catch (e) {
-    throw new ModelSourceError(`${source.name}: not a loadable tfjs layers model (${(e as Error).message})`);
-  }
-  try {
-    getSINetMetadata(model, source.name);
-  } catch (e) {
-    model.dispose();
     throw new ModelSourceError((e as Error).message);
   }
-  return model;
+  const model = await instantiate(source);
+  model.dispose();
+  return source;
+}
+
+/** The model on the current backend (a SINet rebuilt from its checked metadata). */
+export async function instantiate(source: ModelSource): Promise<tf.LayersModel> {
+  try {
+    return await buildModel(source.files, { requireSINet: true });
+  } catch (e) {
+    throw new ModelSourceError((e as Error).message);
+  }
 }
 
 /** What one input size needs: a segmenter and, sharing its layers, a model with the inner taps. */

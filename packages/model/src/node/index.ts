@@ -4,11 +4,12 @@ import { type ImageInput } from '../pixels.js';
 import { Segmenter, type Segmentation, type SegmenterOptions, type SegmentOptions } from '../segmenter.js';
 import { initBackend, type BackendChoice } from './backend.js';
 import { readImage } from './image-io.js';
-import { fileModelHandler } from './model-io.js';
+import { loadModel } from './model-io.js';
+import { loadModelFromUrl } from '../model-files.js';
 
 export { BACKEND_CHOICES, BackendError, initBackend, type BackendChoice, type BackendInfo, type InitBackendOptions } from './backend.js';
 export { ImageFileError, readImage, readMask, writeImage, type DecodedImage } from './image-io.js';
-export { fileModelHandler, loadModel, ModelFileError, resolveModelJson, saveModel } from './model-io.js';
+export { fileModelHandler, loadModel, ModelFileError, readModelFolder, resolveModelJson, saveModel, type LoadModelOptions } from './model-io.js';
 export { writeFileAtomic } from './atomic.js';
 
 /** In Node an image may also be a file path or the bytes of an encoded file (JPEG, PNG, WebP...). */
@@ -39,7 +40,10 @@ export interface NodeSegmenterOptions extends SegmenterOptions {
 /** Like the browser `loadSegmenter`, plus local model folders, model.json paths and a backend choice. */
 export async function loadSegmenter(source: string | tf.LayersModel | tf.io.IOHandler, options: NodeSegmenterOptions = {}): Promise<NodeSegmenter> {
   if (options.backend) await initBackend(options.backend);
-  const local = typeof source === 'string' && !/^(https?|file|indexeddb|localstorage):\/\//i.test(source);
-  const model = source instanceof tf.LayersModel ? source : await tf.loadLayersModel(local ? fileModelHandler(source as string) : source);
+  let model: tf.LayersModel;
+  if (source instanceof tf.LayersModel) model = source;
+  else if (typeof source !== 'string') model = await tf.loadLayersModel(source);
+  else if (/^https?:\/\//i.test(source)) model = await loadModelFromUrl(source);
+  else model = await loadModel(source.replace(/^file:\/\//i, ''), { requireSINet: true });
   return new NodeSegmenter(model, options);
 }

@@ -5,13 +5,9 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic.js';
+import { buildModel, checkModelJson, MODEL_LIMITS, ModelFileError, type ModelFiles } from '../model-files.js';
 
-export class ModelFileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ModelFileError';
-  }
-}
+export { ModelFileError };
 
 const toBytes = (data: tf.io.WeightData | undefined): Uint8Array =>
   data == null ? new Uint8Array(0) : new Uint8Array(Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data);
@@ -48,6 +44,12 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<{ m
   return { modelJson, weightsFile: path.join(dir, weightsFile), bytes: weights.length };
 }
 
+/** Whether `inner` is `folder` or lies below it (both absolute, resolved). */
+function isInside(folder: string, inner: string): boolean {
+  const rel = path.relative(folder, inner);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
 /** Resolves a model folder or a model.json path to the model.json file. */
 export async function resolveModelJson(source: string): Promise<string> {
   const stat = await fs.stat(source).catch(() => null);
@@ -57,43 +59,80 @@ export async function resolveModelJson(source: string): Promise<string> {
   return file;
 }
 
-/** An IOHandler that reads a model folder (or model.json path) from the local disk. */
+/**
+ * Reads a regular file of at most `limit` bytes: its size is checked before and after opening
+ * (a FIFO, device or growing file is refused, never read until memory runs out).
+ */
+async function readRegularFile(file: string, limit: number, what: string): Promise<Buffer> {
+  const before = await fs.stat(file);
+  if (!before.isFile()) throw new ModelFileError(`${what}: not a regular file`);
+  if (before.size > limit) throw new ModelFileError(`${what}: ${before.size} bytes, more than the ${limit} bytes allowed`);
+  const handle = await fs.open(file, 'r');
+  try {
+    const opened = await handle.stat();
+    if (!opened.isFile() || opened.size > limit) throw new ModelFileError(`${what}: changed while being opened`);
+    const data = Buffer.alloc(opened.size);
+    const { bytesRead } = await handle.read(data, 0, opened.size, 0);
+    if (bytesRead !== opened.size) throw new ModelFileError(`${what}: shorter than its size (${bytesRead} of ${opened.size} bytes)`);
+    return data;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * model.json and its weights from a model folder, within MODEL_LIMITS: every weights file must
+ * resolve (symlinks followed) inside the folder that holds model.json and be a regular file,
+ * and the files together hold exactly the bytes the manifest declares.
+ */
+export async function readModelFolder(source: string): Promise<ModelFiles> {
+  const file = await resolveModelJson(source);
+  const where = file;
+  const folder = await fs.realpath(path.dirname(path.resolve(file)));
+  const realJson = await fs.realpath(file);
+  if (!isInside(folder, realJson)) throw new ModelFileError(`${where}: model.json leads outside the model folder (a symlink to ${realJson})`);
+  const text = (await readRegularFile(realJson, MODEL_LIMITS.modelJsonBytes, where)).toString('utf8');
+  const checked = checkModelJson(text, where);
+  const buffers: Buffer[] = [];
+  let remaining = checked.bytes;
+  for (const group of checked.groups) {
+    for (const p of group.paths) {
+      const what = `${where}: weights file '${p}'`;
+      const target = path.join(folder, ...p.split('/'));
+      const real = await fs.realpath(target).catch(() => {
+        throw new ModelFileError(`${what} is missing`);
+      });
+      if (!isInside(folder, real)) throw new ModelFileError(`${what} leads outside the model folder (a symlink)`);
+      const data = await readRegularFile(real, remaining, `${what} (the manifest needs ${checked.bytes} bytes in all)`);
+      remaining -= data.byteLength;
+      buffers.push(data);
+    }
+  }
+  const weights = tf.io.concatenateArrayBuffers(buffers.map((d) => d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength) as ArrayBuffer));
+  return { checked, weights, where };
+}
+
+/** An IOHandler that reads a model folder (or model.json path) from the local disk, with readModelFolder's checks. */
 export function fileModelHandler(source: string): tf.io.IOHandler {
   return {
     load: async () => {
-      const file = await resolveModelJson(source);
-      let json: tf.io.ModelJSON;
-      try {
-        json = JSON.parse(await fs.readFile(file, 'utf8')) as tf.io.ModelJSON;
-      } catch (e) {
-        throw new ModelFileError(`${file}: not valid JSON (${(e as Error).message})`);
-      }
-      if (!json || typeof json !== 'object' || !json.modelTopology) throw new ModelFileError(`${file}: not a tfjs layers model (no modelTopology)`);
-      return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
-        const specs: tf.io.WeightsManifestEntry[] = [];
-        const buffers: ArrayBuffer[] = [];
-        for (const group of manifest) {
-          for (const p of group.paths) {
-            const weightsPath = path.join(path.dirname(file), p);
-            const data = await fs.readFile(weightsPath).catch(() => {
-              throw new ModelFileError(`${file}: weights file '${p}' is missing`);
-            });
-            buffers.push(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer);
-          }
-          specs.push(...group.weights);
-        }
-        const weightData = tf.io.concatenateArrayBuffers(buffers);
-        const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
-        if (weightData.byteLength !== expected) {
-          throw new ModelFileError(`${file}: weights hold ${weightData.byteLength} bytes, the manifest needs ${expected} (truncated or mismatched files)`);
-        }
-        return [specs, weightData];
-      });
+      const { checked, weights, where } = await readModelFolder(source);
+      if (weights.byteLength !== checked.bytes) throw new ModelFileError(`${where}: weights hold ${weights.byteLength} bytes, the manifest needs ${checked.bytes} (truncated or mismatched files)`);
+      return tf.io.getModelArtifactsForJSON(checked.json, async () => [checked.specs, weights]);
     },
   };
 }
 
-/** Loads a model from a folder or a model.json path on disk. */
-export async function loadModel(source: string): Promise<tf.LayersModel> {
-  return tf.loadLayersModel(fileModelHandler(source));
+export interface LoadModelOptions {
+  /** Refuse a folder without SINet metadata (every sinet command does). Default false. */
+  requireSINet?: boolean;
+}
+
+/**
+ * Loads a model from a folder or a model.json path on disk (see readModelFolder for the
+ * checks). A SINet is rebuilt from its validated metadata; another tfjs layers model is
+ * deserialised by tfjs.
+ */
+export async function loadModel(source: string, options: LoadModelOptions = {}): Promise<tf.LayersModel> {
+  return buildModel(await readModelFolder(source), options);
 }

@@ -106,8 +106,11 @@ export function unpickle(bytes: Uint8Array, offset: number, options: UnpickleOpt
       case 0x95: // FRAME
         u64();
         break;
-      case 0x2e: // STOP
-        return { value: pop(), end: pos };
+      case 0x2e: { // STOP
+        const value = pop();
+        if (value === MARK) throw new PickleError(`STOP with an unclosed MARK at offset ${at}`);
+        return { value, end: pos };
+      }
       case 0x28: // MARK
         stack.push(MARK);
         break;

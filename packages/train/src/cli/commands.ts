@@ -35,7 +35,7 @@ export async function convertCommand(io: Io, checkpoint: string, outDir: string,
 }
 
 export async function infoCommand(io: Io, modelDir: string | undefined, inputSize: [number, number] | undefined, json: boolean, backend: string): Promise<void> {
-  const model = modelDir ? await loadModel(modelDir) : createSINet(inputSize ? { inputSize } : {});
+  const model = modelDir ? await loadModel(modelDir, { requireSINet: true }) : createSINet(inputSize ? { inputSize } : {});
   try {
     const summary = summarizeModel(model);
     let metadata = null;

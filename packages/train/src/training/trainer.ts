@@ -209,7 +209,7 @@ async function restoreOptimizer(optimizer: tf.Optimizer, dir: string, meta: NonN
 
 /** Copies a saved model's weights into `model` by name; shapes must match (input size may differ). */
 async function initFrom(model: tf.LayersModel, dir: string): Promise<void> {
-  const source = await loadModel(dir).catch((e: Error) => {
+  const source = await loadModel(dir, { requireSINet: true }).catch((e: Error) => {
     throw new TrainingError(`init: cannot load ${dir}: ${e.message}`);
   });
   try {
@@ -241,7 +241,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   if (options.resume) {
     const checkpoint = await readCheckpoint(options.out);
     if (!checkpoint) throw new TrainingError(`${options.out}: no checkpoint to resume from`);
-    const saved = await loadModel(checkpoint.dir);
+    const saved = await loadModel(checkpoint.dir, { requireSINet: true });
     model.setWeights(saved.getWeights());
     saved.dispose();
     state = checkpoint.state;
