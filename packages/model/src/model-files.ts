@@ -207,7 +207,10 @@ async function readCapped(response: Response, limit: number, what: string): Prom
   }
   const out = new Uint8Array(total);
   let at = 0;
-  for (const c of chunks) (out.set(c, at), (at += c.byteLength));
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
   return out;
 }
 
@@ -255,7 +258,10 @@ export async function fetchModelFiles(url: string | URL, options: UrlModelOption
   }
   const weights = new Uint8Array(checked.bytes - remaining);
   let at = 0;
-  for (const b of buffers) (weights.set(b, at), (at += b.byteLength));
+  for (const b of buffers) {
+    weights.set(b, at);
+    at += b.byteLength;
+  }
   return { where, checked, weights: weights.buffer };
 }
 

@@ -12,8 +12,8 @@ describe('published packages', () => {
 
   it.each(PUBLISHED)('@sinet/%s holds only built files, README, LICENSE and package.json', (name) => {
     const files = tarballFiles(tarballs[`@sinet/${name}`]);
-    // wasm-kernels also ships its compiled SIMD module.
-    const extra = name === 'wasm-kernels' ? ['build/simd.wasm'] : [];
+    // wasm-kernels also ships its compiled SIMD module; train the PyTorch script of `sinet bench --compare-torch`.
+    const extra = name === 'wasm-kernels' ? ['build/simd.wasm'] : name === 'train' ? ['bench/torch_sinet.py'] : [];
     expect(files.filter((f) => !(f.startsWith('dist/') || ['README.md', 'LICENSE', 'package.json', ...extra].includes(f)))).toEqual([]);
     expect(files).toEqual(expect.arrayContaining(extra));
     expect(files.filter((f) => /\.test\.|test-support/.test(f))).toEqual([]);

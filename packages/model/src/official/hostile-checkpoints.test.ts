@@ -21,7 +21,10 @@ const binunicode = (s: string) => {
 const concat = (...parts: Uint8Array[]) => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const p of parts) (out.set(p, at), (at += p.length));
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 };
 /** The magic number, protocol 1001 and an empty system-info dict: a legacy checkpoint's first three records. */
