@@ -13,6 +13,7 @@ export { DataParallel, shareSizes, type DataParallelOptions } from './training/d
 export { batchTensors, makeLoss, type LossName } from './training/batch.js';
 export { ConfigError, parseTrainConfig, TRAIN_PRESETS, trainConfigSchema, type StageConfig, type TrainConfig } from './training/config.js';
 export { learningRate } from './training/schedule.js';
+export { AdamW, type AdamWOptions } from './training/adamw.js';
 export { formatDuration, formatProgress, ProgressReporter, ThroughputMeter, type ProgressSink, type ProgressState } from './training/progress.js';
 export { augmentBatch, AugmentPool, packSamples, type AugmentedBatch, type AugmentPoolOptions, type BatchRequest, type PackedSamples } from './data/augment-pool.js';
 export { train, TrainingError, type EpochRecord, type TrainOptions, type TrainResult } from './training/trainer.js';

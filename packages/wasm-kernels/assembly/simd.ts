@@ -439,3 +439,33 @@ export function batchNormGradInput(x: usize, dy: usize, mean: usize, a: usize, b
     }
   }
 }
+
+/**
+ * One AdamW step over n values, in place: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+ * w = (w - lr (m / c1) / (sqrt(v / c2) + eps)) * keep, where c1, c2 are the bias corrections
+ * (1 - beta^t) and keep = 1 - lr * weightDecay (1 for parameters that are not decayed).
+ */
+export function adamW(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, b1: f32, b2: f32, eps: f32, c1: f32, c2: f32, keep: f32): void {
+  const vb1 = f32x4.splat(b1), vb1c = f32x4.splat(1 - b1), vb2 = f32x4.splat(b2), vb2c = f32x4.splat(1 - b2);
+  const vlr = f32x4.splat(lr), veps = f32x4.splat(eps), vc1 = f32x4.splat(c1), vc2 = f32x4.splat(c2), vkeep = f32x4.splat(keep);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>(i << 2);
+    const gv = v128.load(g + o);
+    const mv = f32x4.add(f32x4.mul(v128.load(m + o), vb1), f32x4.mul(gv, vb1c));
+    const vv = f32x4.add(f32x4.mul(v128.load(v + o), vb2), f32x4.mul(f32x4.mul(gv, gv), vb2c));
+    v128.store(m + o, mv);
+    v128.store(v + o, vv);
+    const step = f32x4.div(f32x4.div(mv, vc1), f32x4.add(f32x4.sqrt(f32x4.div(vv, vc2)), veps));
+    v128.store(w + o, f32x4.mul(f32x4.sub(v128.load(w + o), f32x4.mul(vlr, step)), vkeep));
+  }
+  for (; i < n; i++) {
+    const o = <usize>(i << 2);
+    const gs = load<f32>(g + o);
+    const ms = load<f32>(m + o) * b1 + gs * (1 - b1);
+    const vs = load<f32>(v + o) * b2 + gs * gs * (1 - b2);
+    store<f32>(m + o, ms);
+    store<f32>(v + o, vs);
+    store<f32>(w + o, (load<f32>(w + o) - lr * ((ms / c1) / (Mathf.sqrt(vs / c2) + eps))) * keep);
+  }
+}

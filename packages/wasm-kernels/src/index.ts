@@ -6,8 +6,10 @@ import { backend as activeBackend, engine, getBackend, getGradient, getKernel, r
 import { channelBatchNorm, channelReduction, stridedConcat, stridedSplit, perChannelAlpha, pointwiseConv2DBackpropInput, sharedIdentity, WASM_TRAINING_KERNELS } from './kernels.js';
 import { loadSimdKernels, simdActiveOn } from './simd.js';
 import { BATCH_NORM_TRAINING_KERNELS } from './batch-norm-training.js';
+import { ADAMW_KERNELS } from './adamw.js';
 
 export { loadSimdKernels, setSimdEnabled, simdActiveOn } from './simd.js';
+export { ADAMW, adamWKernel, type AdamWAttrs } from './adamw.js';
 export { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, batchNormTrainingForward, batchNormTrainingGrad } from './batch-norm-training.js';
 
 export { channelBatchNorm, channelReduction, stridedConcat, stridedSplit, conv2DBackpropFilter, preluGradAlpha, preluGradInput, pointwiseConv2DBackpropInput, sharedIdentity, depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput, unsortedSegmentSum, WASM_TRAINING_KERNELS } from './kernels.js';
@@ -21,7 +23,7 @@ const WRAPPED = Symbol.for('@sinet/wasm-kernels/wrapped');
  */
 export function registerWasmTrainingKernels(): string[] {
   const added: string[] = [];
-  for (const config of [...WASM_TRAINING_KERNELS, ...BATCH_NORM_TRAINING_KERNELS]) {
+  for (const config of [...WASM_TRAINING_KERNELS, ...BATCH_NORM_TRAINING_KERNELS, ...ADAMW_KERNELS]) {
     if (getKernel(config.kernelName, 'wasm')) continue;
     registerKernel(config);
     added.push(config.kernelName);

@@ -20,6 +20,7 @@ interface SimdExports {
   stridedCopy(src: number, dst: number, rows: number, width: number, srcStride: number, dstStride: number): void;
   preluGradInput(x: number, dy: number, alpha: number, dx: number, P: number, C: number): void;
   preluGradAlpha(x: number, dy: number, dAlpha: number, scratch: number, P: number, C: number): void;
+  adamW(w: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number, c1: number, c2: number, keep: number): void;
   channelMoments(x: number, mean: number, variance: number, scratch: number, P: number, C: number): void;
   batchNormGradSums(x: number, dy: number, mean: number, sumDy: number, sumDyXc: number, scratch: number, P: number, C: number): void;
   batchNormGradInput(x: number, dy: number, mean: number, a: number, b: number, d: number, dx: number, P: number, C: number): void;

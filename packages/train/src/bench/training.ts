@@ -9,6 +9,7 @@ import { createSINet, initializeWeights } from '@sinet/model';
 import { initBackend } from '@sinet/model/node';
 import { batchTensors, makeLoss } from '../training/batch.js';
 import { DataParallel } from '../training/data-parallel.js';
+import { AdamW } from '../training/adamw.js';
 import { quantile } from './inference.js';
 
 export interface TrainingBenchRow {
@@ -41,7 +42,8 @@ export async function benchTraining(backends: string[], runs: number, batch: num
     for (const workers of info.name === 'cpu' ? [0] : [...workerCounts].sort((a, c) => c - a)) {
       const model = createSINet();
       initializeWeights(model, 1);
-      const optimizer = tf.train.adam(1e-3);
+      // The trainer's optimizer: AdamW with decoupled decay on the kernels.
+      const optimizer = new AdamW({ learningRate: 1e-3, weightDecay: 2e-4, decays: (name) => /kernel$/.test(name) });
       const loss = makeLoss('official-decoder');
       const data = randomBatch(b, size, 7);
       const parallel = workers > 0 ? await DataParallel.start(model, model.trainableWeights.map((_, i) => i), { workers, backend: info.name, loss: 'official-decoder', size: [size, size] }) : null;

@@ -172,24 +172,25 @@ describe('train', () => {
 });
 
 describe.runIf(haveShared('a short training run on EG1800', EG1800))('train on real portraits', () => {
-  it('16 EG1800 images at 64 x 64: the loss falls, the model beats any constant prediction on them, and its validation figures are sinet eval\'s', async () => {
+  // 32 images at batch 8: with 16 at batch 4, eval-mode figures swung 30 points with float rounding.
+  it('32 EG1800 images at 64 x 64: the loss falls, the model beats any constant prediction on them, and its validation figures are sinet eval\'s', async () => {
     const dir = sharedPath(...EG1800);
-    const ids = (await fs.readFile(path.join(dir, 'train.txt'), 'utf8')).trim().split('\n').slice(0, 16);
+    const ids = (await fs.readFile(path.join(dir, 'train.txt'), 'utf8')).trim().split('\n').slice(0, 32);
     const work = freshDir('sinet-train-eg-');
     const list = path.join(work, 'ids.txt');
     await fs.writeFile(list, `${ids.join('\n')}\n`);
     const config = tiny({
       data: { source: 'folder', dir, trainList: list, valList: list, skipBad: false },
       stages: [
-        { kind: 'encoder', epochs: 4, batchSize: 4, lr: 5e-3, loss: 'official-encoder', augment: 'none', freezeEncoder: false },
-        { kind: 'full', epochs: 8, batchSize: 4, lr: 5e-3, loss: 'official-decoder', augment: 'none', freezeEncoder: false },
+        { kind: 'encoder', epochs: 4, batchSize: 8, lr: 5e-3, loss: 'official-encoder', augment: 'none', freezeEncoder: false },
+        { kind: 'full', epochs: 8, batchSize: 8, lr: 5e-3, loss: 'official-decoder', augment: 'none', freezeEncoder: false },
       ],
     });
     const result = await train(config, { out: path.join(work, 'run'), backend: 'wasm', cacheDir: path.join(work, 'cache') });
     const full = result.history.filter((r) => r.kind === 'full');
     expect(full.at(-1)!.loss).toBeLessThan(full[0].loss);
     // A constant prediction scores (share of its class) / 2 mIoU: at most 0.5.
-    console.log(`EG1800 16-image run: best mIoU ${result.bestMiou.toFixed(3)}, full-stage loss ${full[0].loss.toFixed(3)} -> ${full.at(-1)!.loss.toFixed(3)}`);
+    console.log(`EG1800 32-image run: best mIoU ${result.bestMiou.toFixed(3)}, full-stage loss ${full[0].loss.toFixed(3)} -> ${full.at(-1)!.loss.toFixed(3)}`);
     expect(result.bestMiou).toBeGreaterThan(0.5);
     // Validation follows `sinet eval` at the training size: evaluating the kept model gives the
     // figures logged for its epoch (the cached images are rounded to 8 bits, so not bit for bit).

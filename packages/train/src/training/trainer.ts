@@ -24,6 +24,7 @@ import { DataParallel } from './data-parallel.js';
 import { writeReport } from './report.js';
 import { ProgressReporter, ThroughputMeter, type ProgressSink, type ProgressState } from './progress.js';
 import { learningRate } from './schedule.js';
+import { AdamW } from './adamw.js';
 
 export class TrainingError extends Error {
   constructor(message: string) {
@@ -55,19 +56,13 @@ interface TrainerState {
   rng: number[];
   bestMiou: number;
   history: EpochRecord[];
+  /** Moments' names and shapes in optimizer.bin. Checkpoints of tf.train.adam runs also hold `accBeta`, its running bias corrections; AdamW derives them from the step count. */
   optimizer: { names: string[]; shapes: number[][]; accBeta?: [number, number] } | null;
   /** Replicas in worker threads the run trains with (kept across resumes: results depend on it). */
   trainWorkers?: number;
   /** Set when a run stopped inside an epoch (Ctrl-C): where it continues, bit for bit. */
   partial?: { step: number; order: number[]; seeds: number[]; lossSum: number; seconds: number };
 }
-
-/**
- * Adam's running bias-correction products. tfjs's setWeights recomputes them with pow(), which
- * differs from the running product in the last bits; they are saved and restored exactly so
- * that a resumed run follows the straight one.
- */
-type AdamInternals = { accBeta1: tf.Variable; accBeta2: tf.Variable };
 
 export interface TrainOptions {
   out: string;
@@ -151,7 +146,7 @@ async function validate(model: tf.LayersModel, val: LoadedSample[], size: [numbe
 }
 
 /** Writes the checkpoint folder atomically: a complete new folder, then two renames. */
-async function writeCheckpoint(out: string, model: tf.LayersModel, optimizer: tf.Optimizer | null, state: TrainerState): Promise<void> {
+async function writeCheckpoint(out: string, model: tf.LayersModel, optimizer: AdamW | null, state: TrainerState): Promise<void> {
   const dir = path.join(out, 'checkpoint');
   const tmp = path.join(out, `.checkpoint.${process.pid}.tmp`);
   await fs.rm(tmp, { recursive: true, force: true });
@@ -165,9 +160,7 @@ async function writeCheckpoint(out: string, model: tf.LayersModel, optimizer: tf
   const flat = new Float32Array(total);
   values.reduce((at, v) => (flat.set(v, at), at + v.length), 0);
   await writeFileAtomic(path.join(tmp, 'optimizer.bin'), new Uint8Array(flat.buffer));
-  const internals = optimizer as unknown as AdamInternals | null;
-  const accBeta: [number, number] | undefined = internals?.accBeta1 ? [internals.accBeta1.dataSync()[0], internals.accBeta2.dataSync()[0]] : undefined;
-  await writeFileAtomic(path.join(tmp, 'state.json'), JSON.stringify({ ...state, optimizer: optimizer ? { names, shapes, accBeta } : null }, null, 1));
+  await writeFileAtomic(path.join(tmp, 'state.json'), JSON.stringify({ ...state, optimizer: optimizer ? { names, shapes } : null }, null, 1));
   const old = path.join(out, 'checkpoint.old');
   await fs.rm(old, { recursive: true, force: true });
   if (existsSync(dir)) await fs.rename(dir, old);
@@ -186,7 +179,7 @@ async function readCheckpoint(out: string): Promise<{ dir: string; state: Traine
   return null;
 }
 
-async function restoreOptimizer(optimizer: tf.Optimizer, dir: string, meta: NonNullable<TrainerState['optimizer']>): Promise<void> {
+async function restoreOptimizer(optimizer: AdamW, dir: string, meta: NonNullable<TrainerState['optimizer']>): Promise<void> {
   const bytes = await fs.readFile(path.join(dir, 'optimizer.bin'));
   const flat = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   let at = 0;
@@ -196,15 +189,9 @@ async function restoreOptimizer(optimizer: tf.Optimizer, dir: string, meta: NonN
     at += size;
     return { name, tensor };
   });
+  // The step count (and with it the bias corrections) is part of the weights ('iter').
   await optimizer.setWeights(weights);
   tf.dispose(weights.map((w) => w.tensor));
-  const internals = optimizer as unknown as AdamInternals;
-  if (meta.accBeta && internals.accBeta1) {
-    tf.tidy(() => {
-      internals.accBeta1.assign(tf.scalar(meta.accBeta![0]));
-      internals.accBeta2.assign(tf.scalar(meta.accBeta![1]));
-    });
-  }
 }
 
 /** Copies a saved model's weights into `model` by name; shapes must match (input size may differ). */
@@ -297,7 +284,8 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       const variables = trainedIndices.map((i) => trainModel.trainableWeights[i].read() as tf.Variable);
       // Decay only what this stage trains: a frozen encoder stays as stage 1 left it.
       const decayed = trainedIndices.filter((i) => /kernel$/.test(trainModel.trainableWeights[i].originalName)).map((i) => trainModel.trainableWeights[i].read() as tf.Variable);
-      const optimizer = tf.train.adam(stage.lr);
+      const decayedNames = new Set(decayed.map((v) => v.name));
+      const optimizer = new AdamW({ learningRate: stage.lr, weightDecay: config.optimizer.weightDecay, decays: (name) => decayedNames.has(name) });
       const pool = new AugmentPool(packed, stage.augment, { workers, prefetch: options.prefetch });
       let parallel: DataParallel | null = null;
       try {
@@ -326,7 +314,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
           let stepStarted = performance.now();
           for await (const batch of pool.batches(requests)) {
             lr = learningRate(stage.lr, config.optimizer, stage.epochs, epoch, (epoch + step / steps) / stage.epochs);
-            (optimizer as unknown as { learningRate: number }).learningRate = lr;
+            optimizer.learningRate = lr;
             let value: number;
             if (parallel) value = await parallel.step(batch.images, batch.masks, optimizer);
             else {
@@ -337,10 +325,6 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
             }
             if (!Number.isFinite(value) || value > 1e4) {
               throw new TrainingError(`loss became ${value} at stage ${s + 1}, epoch ${epoch + 1}, step ${step + 1}: stopping; the last good checkpoint is in ${path.join(options.out, 'checkpoint')}`);
-            }
-            if (config.optimizer.weightDecay > 0) {
-              const factor = 1 - lr * config.optimizer.weightDecay;
-              tf.tidy(() => decayed.forEach((v) => v.assign(tf.mul(v, factor))));
             }
             lossSum += value;
             step++;

@@ -1,0 +1,59 @@
+/**
+ * 'SinetAdamW' (variable, gradient, m, v; attrs learningRate, beta1, beta2, epsilon,
+ * correction1, correction2, keep) -> [variable, m, v] updated: one pass over a parameter instead
+ * of tfjs Adam's ~14 kernels (and a separate weight-decay multiply). `@sinet/train`'s AdamW runs it
+ * wherever it is registered. The outputs are new tensors (tfjs tensors are immutable); the
+ * optimizer assigns them to its variables.
+ */
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { simdOn } from './simd.js';
+
+export const ADAMW = 'SinetAdamW';
+
+export interface AdamWAttrs {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** 1 - beta1^t and 1 - beta2^t. */
+  correction1: number;
+  correction2: number;
+  /** 1 - learningRate * weightDecay for decayed parameters, 1 otherwise. */
+  keep: number;
+}
+
+interface HeapBackend {
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+  makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): TensorInfo;
+}
+
+export const adamWKernel: KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as unknown as HeapBackend;
+  const { variable, gradient, m, v } = inputs as { variable: TensorInfo; gradient: TensorInfo; m: TensorInfo; v: TensorInfo };
+  const a = attrs as unknown as AdamWAttrs;
+  const n = variable.shape.reduce((k, d) => k * d, 1);
+  if ([gradient, m, v].some((t) => t.shape.reduce((k, d) => k * d, 1) !== n) || [variable, gradient, m, v].some((t) => t.dtype !== 'float32')) {
+    throw new Error(`${ADAMW}: variable, gradient and moments must be float32 of one size`);
+  }
+  const fast = simdOn(backend);
+  // Outputs start as copies of the inputs and are updated in place.
+  const outputs = [variable, m, v].map((t) => b.makeOutput(t.shape, 'float32', undefined, b.typedArrayFromHeap(t).slice()));
+  if (fast) {
+    const [w2, m2, v2] = outputs;
+    fast.k.adamW(fast.ptr(w2), fast.ptr(gradient), fast.ptr(m2), fast.ptr(v2), n, a.learningRate, a.beta1, a.beta2, a.epsilon, a.correction1, a.correction2, a.keep);
+    return outputs;
+  }
+  const [w2, m2, v2] = outputs.map((t) => b.typedArrayFromHeap(t));
+  const g = b.typedArrayFromHeap(gradient);
+  const f = Math.fround;
+  for (let i = 0; i < n; i++) {
+    const mi = f(f(m2[i] * a.beta1) + f(g[i] * f(1 - a.beta1)));
+    const vi = f(f(v2[i] * a.beta2) + f(f(g[i] * g[i]) * f(1 - a.beta2)));
+    m2[i] = mi;
+    v2[i] = vi;
+    w2[i] = f(f(w2[i] - f(a.learningRate * f(f(mi / a.correction1) / f(f(Math.sqrt(f(vi / a.correction2))) + a.epsilon)))) * a.keep);
+  }
+  return outputs;
+};
+
+export const ADAMW_KERNELS: KernelConfig[] = [{ kernelName: ADAMW, backendName: 'wasm', kernelFunc: adamWKernel }];
