@@ -14,6 +14,7 @@ function problem(seed: number) {
   return { make, loss };
 }
 
+const free = (t: tf.Tensor | null) => t?.dispose();
 const values = (vars: tf.Variable[]) => vars.map((v) => Array.from(v.dataSync()));
 const maxDiff = (a: number[][], b: number[][]) => Math.max(...a.flatMap((row, i) => row.map((x, j) => Math.abs(x - b[i][j]))));
 let unique = 0;
@@ -29,8 +30,8 @@ describe('AdamW', () => {
     const [ours, theirs] = [make(prefix()), make(prefix())];
     const [a, b] = [new AdamW({ learningRate: 0.05 }), tf.train.adam(0.05, 0.9, 0.999, 1e-7)];
     for (let i = 0; i < 25; i++) {
-      tf.dispose(a.minimize(loss(ours), true, ours));
-      tf.dispose(b.minimize(loss(theirs), true, theirs));
+      free(a.minimize(loss(ours), true, ours));
+      free(b.minimize(loss(theirs), true, theirs));
     }
     // Float32 rounding apart (tfjs keeps beta^t as a running float32 product; AdamW computes it from t).
     expect(maxDiff(values(ours), values(theirs))).toBeLessThan(2e-5);
@@ -47,15 +48,15 @@ describe('AdamW', () => {
     const a = new AdamW({ learningRate: lr, weightDecay: wd, decays: (name) => /kernel$/.test(name) });
     const b = tf.train.adam(lr, 0.9, 0.999, 1e-7);
     for (let i = 0; i < 20; i++) {
-      tf.dispose(a.minimize(loss(ours), true, ours));
-      tf.dispose(b.minimize(loss(theirs), true, theirs));
+      free(a.minimize(loss(ours), true, ours));
+      free(b.minimize(loss(theirs), true, theirs));
       tf.tidy(() => theirs.filter((v) => /kernel$/.test(v.name)).forEach((v) => v.assign(tf.mul(v, 1 - lr * wd))));
     }
     expect(maxDiff(values(ours), values(theirs))).toBeLessThan(2e-5);
     // The bias was not decayed: it differs from a run that decays everything.
     const c = make(prefix());
     const all = new AdamW({ learningRate: lr, weightDecay: wd });
-    for (let i = 0; i < 20; i++) tf.dispose(all.minimize(loss(c), true, c));
+    for (let i = 0; i < 20; i++) free(all.minimize(loss(c), true, c));
     expect(maxDiff([values(c)[1]], [values(ours)[1]])).toBeGreaterThan(1e-3);
     tf.dispose([...ours, ...theirs, ...c]);
     [a, b, all].forEach((o) => o.dispose());
@@ -68,9 +69,9 @@ describe('AdamW', () => {
     const adam = tf.train.adam(0.02, 0.9, 0.999, 1e-7);
     const first = new AdamW({ learningRate: 0.02, weightDecay: 0.1 });
     for (let i = 0; i < 10; i++) {
-      tf.dispose(a.minimize(loss(straight), true, straight));
-      tf.dispose(first.minimize(loss(resumed), true, resumed));
-      tf.dispose(adam.minimize(loss(fromAdam), true, fromAdam));
+      free(a.minimize(loss(straight), true, straight));
+      free(first.minimize(loss(resumed), true, resumed));
+      free(adam.minimize(loss(fromAdam), true, fromAdam));
     }
     const saved = (await first.getWeights()).map((w) => ({ name: w.name, tensor: w.tensor.clone() }));
     first.dispose();
@@ -82,14 +83,18 @@ describe('AdamW', () => {
     const layout = (ws: { name: string }[]) => ws.map((w) => w.name.replace(/^adamw\d+_/, ''));
     expect(layout(adamState)).toEqual(layout(saved));
     expect(layout(saved)).toEqual(['iter', '0/kernel/m', '1/bias/m', '2/kernel/m', '0/kernel/v', '1/bias/v', '2/kernel/v']);
+    // AdamW from tf.train.adam's state goes on as Adam itself does (float32 rounding apart).
     const third = new AdamW({ learningRate: 0.02 });
     await third.setWeights(adamState);
+    const copy = fromAdam.map((v, i) => tf.variable(v.clone(), true, `${prefix()}copy${i}`));
     for (let i = 0; i < 10; i++) {
-      tf.dispose(a.minimize(loss(straight), true, straight));
-      tf.dispose(second.minimize(loss(resumed), true, resumed));
-      tf.dispose(third.minimize(loss(fromAdam), true, fromAdam));
-      tf.dispose(adam.minimize(loss(fromAdam), false, fromAdam) ?? []);
+      free(a.minimize(loss(straight), true, straight));
+      free(second.minimize(loss(resumed), true, resumed));
+      free(adam.minimize(loss(fromAdam), true, fromAdam));
+      free(third.minimize(loss(copy), true, copy));
     }
+    expect(maxDiff(values(copy), values(fromAdam))).toBeLessThan(2e-5);
+    tf.dispose(copy);
     expect(values(resumed)).toEqual(values(straight));
     tf.dispose([...straight, ...resumed, ...fromAdam, ...saved.map((w) => w.tensor), ...adamState.map((w) => w.tensor)]);
     [a, second, third, adam].forEach((o) => o.dispose());
@@ -100,7 +105,7 @@ describe('AdamW', () => {
     const vars = make(prefix());
     const before = tf.memory().numTensors;
     const a = new AdamW({ learningRate: 0.01, weightDecay: 0.1 });
-    for (let i = 0; i < 3; i++) tf.dispose(a.minimize(loss(vars), true, vars));
+    for (let i = 0; i < 3; i++) free(a.minimize(loss(vars), true, vars));
     expect(tf.memory().numTensors).toBe(before + 2 * vars.length);
     a.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -131,8 +136,8 @@ describe.each([
       const { make, loss } = problem(5);
       const vars = make(prefix());
       const a = new AdamW({ learningRate: 0.05, weightDecay: 0.2, decays: (name) => /kernel$/.test(name) });
-      for (let i = 0; i < 14; i++) tf.dispose(a.minimize(loss(vars), true, vars));
-      const { kernels } = await tf.profile(() => tf.dispose(a.minimize(loss(vars), true, vars)));
+      for (let i = 0; i < 14; i++) free(a.minimize(loss(vars), true, vars));
+      const { kernels } = await tf.profile(() => free(a.minimize(loss(vars), true, vars)));
       const out = values(vars);
       tf.dispose(vars);
       a.dispose();
