@@ -159,6 +159,10 @@ export function gemmNN(b: usize, wt: usize, d: usize, P: i32, N: i32, K: i32): v
  * bounds-checked in the inner loops.
  */
 export function convFilterGrad(x: usize, dy: usize, dw: usize, N: i32, H: i32, W: i32, Ci: i32, OH: i32, OW: i32, Co: i32, FH: i32, FW: i32, SH: i32, SW: i32, top: i32, left: i32): void {
+  if (Ci == 2 && Co == 2 && SW == 1) {
+    convFilterGrad2to2(x, dy, dw, N, H, W, OH, OW, FH, FW, SH, top, left);
+    return;
+  }
   memory.fill(dw, 0, <usize>(FH * FW * Ci * Co) << 2);
   for (let n = 0; n < N; n++)
     for (let oy = 0; oy < OH; oy++) {
@@ -183,6 +187,51 @@ export function convFilterGrad(x: usize, dy: usize, dw: usize, N: i32, H: i32, W
           }
         }
       }
+    }
+}
+
+/**
+ * convFilterGrad for 2 input and 2 output channels at column stride 1 (SINet's full-resolution
+ * head with two classes): two pixels per vector. With x = [a0 a1 b0 b1] and dy = [p0 p1 q0 q1]
+ * (pixels a, b; channels 0, 1), [a0 a0 b0 b0] * dy sums into dW[0][0..1] (lanes 0+2, 1+3) and
+ * [a1 a1 b1 b1] * dy into dW[1][0..1].
+ */
+function convFilterGrad2to2(x: usize, dy: usize, dw: usize, N: i32, H: i32, W: i32, OH: i32, OW: i32, FH: i32, FW: i32, SH: i32, top: i32, left: i32): void {
+  for (let ky = 0; ky < FH; ky++)
+    for (let kx = 0; kx < FW; kx++) {
+      let acc0 = f32x4.splat(0);
+      let acc1 = f32x4.splat(0);
+      let tail0: f32 = 0, tail1: f32 = 0, tail2: f32 = 0, tail3: f32 = 0;
+      const first = max(0, left - kx);
+      const last = min(OW, W + left - kx);
+      for (let n = 0; n < N; n++)
+        for (let oy = 0; oy < OH; oy++) {
+          const iy = oy * SH - top + ky;
+          if (iy < 0 || iy >= H) continue;
+          const xRow = x + (<usize>(((n * H + iy) * W - left + kx) * 2) << 2);
+          const dyRow = dy + (<usize>((n * OH + oy) * OW * 2) << 2);
+          let ox = first;
+          for (; ox + 2 <= last; ox += 2) {
+            const xv = v128.load(xRow + (<usize>(ox * 2) << 2));
+            const g = v128.load(dyRow + (<usize>(ox * 2) << 2));
+            acc0 = f32x4.add(acc0, f32x4.mul(v128.shuffle<f32>(xv, xv, 0, 0, 2, 2), g));
+            acc1 = f32x4.add(acc1, f32x4.mul(v128.shuffle<f32>(xv, xv, 1, 1, 3, 3), g));
+          }
+          if (ox < last) {
+            const xa = xRow + (<usize>(ox * 2) << 2);
+            const ga = dyRow + (<usize>(ox * 2) << 2);
+            const x0 = load<f32>(xa), x1 = load<f32>(xa + 4), g0 = load<f32>(ga), g1 = load<f32>(ga + 4);
+            tail0 += x0 * g0;
+            tail1 += x0 * g1;
+            tail2 += x1 * g0;
+            tail3 += x1 * g1;
+          }
+        }
+      const at = dw + (<usize>((ky * FW + kx) * 4) << 2);
+      store<f32>(at, f32x4.extract_lane(acc0, 0) + f32x4.extract_lane(acc0, 2) + tail0);
+      store<f32>(at + 4, f32x4.extract_lane(acc0, 1) + f32x4.extract_lane(acc0, 3) + tail1);
+      store<f32>(at + 8, f32x4.extract_lane(acc1, 0) + f32x4.extract_lane(acc1, 2) + tail2);
+      store<f32>(at + 12, f32x4.extract_lane(acc1, 1) + f32x4.extract_lane(acc1, 3) + tail3);
     }
 }
 

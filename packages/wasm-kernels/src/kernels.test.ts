@@ -56,6 +56,9 @@ describe.each([
       { batch: 2, h: 16, w: 12, cin: 2, cout: 2, k: 3, stride: 1, pad: 'same' },
       { batch: 1, h: 13, w: 10, cin: 3, cout: 2, k: 3, stride: 3, pad: 'same' },
       { batch: 2, h: 8, w: 9, cin: 3, cout: 5, k: 3, stride: 2, pad: [[0, 0], [0, 2], [1, 0], [0, 0]] },
+      // Stride 1: the input gradient as a forward convolution (asymmetric and no padding).
+      { batch: 2, h: 7, w: 8, cin: 3, cout: 5, k: 3, stride: 1, pad: [[0, 0], [0, 2], [1, 0], [0, 0]] },
+      { batch: 1, h: 9, w: 7, cin: 2, cout: 2, k: 5, stride: 1, pad: 'valid' },
       // Pointwise: the SIMD paths for both gradients (stride 1), the gather loop (stride 2).
       { batch: 3, h: 5, w: 7, cin: 12, cout: 9, k: 1, stride: 1, pad: 'same' },
       // Several register tiles, row blocks and both tails (K % 4, N % 8, P % 4).

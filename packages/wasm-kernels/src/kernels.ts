@@ -3,7 +3,7 @@
  * definitions and run on the wasm backend's own memory. They are plain TypeScript for now;
  * each loop keeps its innermost index contiguous in memory.
  */
-import { backend_util, engine, matMul, reshape, type DataId, type KernelConfig, type KernelFunc, type Tensor, type TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, engine, getKernel, matMul, reshape, type DataId, type KernelConfig, type KernelFunc, type Tensor, type TensorInfo } from '@tensorflow/tfjs-core';
 import { simdOn } from './simd.js';
 
 /** The part of the wasm backend these kernels use (public methods of BackendWasm). */
@@ -111,7 +111,24 @@ export function pointwiseConv2DBackpropInput(fallback: KernelFunc): KernelFunc {
     const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false);
     if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return fallback(args);
     if (fh !== 1 || fw !== 1 || info.strideHeight !== 1 || info.strideWidth !== 1 || info.padInfo.top !== 0 || info.padInfo.left !== 0) {
-      // Any other convolution: the gather loop (tfjs-wasm's own kernel is a scalar direct loop).
+      const { top, bottom, left, right } = info.padInfo;
+      const forward = getKernel('Conv2D', 'wasm');
+      if (info.strideHeight === 1 && info.strideWidth === 1 && forward && top < fh && bottom < fh && left < fw && right < fw) {
+        // Stride 1: dX is the forward convolution of dY with W turned 180 degrees and its channels
+        // swapped, on tfjs-wasm's own (XNNPACK) Conv2D.
+        const w = (backend as unknown as WasmBackendLike).typedArrayFromHeap(filter) as Float32Array;
+        const turned = new Float32Array(w.length);
+        for (let ky = 0; ky < fh; ky++)
+          for (let kx = 0; kx < fw; kx++)
+            for (let ci = 0; ci < inChannels; ci++)
+              for (let co = 0; co < outChannels; co++) turned[((ky * fw + kx) * outChannels + co) * inChannels + ci] = w[(((fh - 1 - ky) * fw + (fw - 1 - kx)) * inChannels + ci) * outChannels + co];
+        const turnedHeap = fast.output([fh, fw, outChannels, inChannels], turned);
+        const pad = [[0, 0], [fh - 1 - top, fh - 1 - bottom], [fw - 1 - left, fw - 1 - right], [0, 0]];
+        const dx = forward.kernelFunc({ inputs: { x: dy, filter: turnedHeap }, backend, attrs: { strides: 1, pad, dilations: 1, dataFormat: 'NHWC' } }) as TensorInfo;
+        fast.free(turnedHeap);
+        return dx;
+      }
+      // Any other stride: the gather loop (tfjs-wasm's own kernel is a scalar direct loop).
       const dx = fast.output(inputShape);
       fast.k.convInputGrad(fast.ptr(dy), fast.ptr(filter), fast.ptr(dx), info.batchSize, info.inHeight, info.inWidth, inChannels, info.outHeight, info.outWidth, outChannels, fh, fw, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
       return dx;
