@@ -89,6 +89,8 @@ describe.each([
       // tfjs has no gradient for dilated depthwise convolution, so dilation stays 1.
       { batch: 2, h: 9, w: 8, cin: 3, mult: 3, k: 3, stride: 1, dilation: 1, pad: 'same' },
       { batch: 1, h: 5, w: 5, cin: 6, mult: 1, k: 1, stride: 1, dilation: 1, pad: 'valid' },
+      // Stride 1 input gradients run as a forward depthwise convolution: no padding, many channels.
+      { batch: 2, h: 9, w: 10, cin: 24, mult: 1, k: 3, stride: 1, dilation: 1, pad: 'valid' },
     ];
     it.each(cases)('%o', async (c) => {
       const xv = randomArray(c.batch * c.h * c.w * c.cin, 4);
