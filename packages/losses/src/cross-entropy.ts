@@ -15,14 +15,27 @@ export function pixelNll(oneHot: tf.Tensor4D, logits: tf.Tensor4D): tf.Tensor4D 
 }
 
 /**
+ * A kernel a backend may register for weightedNll: 'SinetWeightedNll' (logits, targets,
+ * coefficients) -> [value, gradient for the logits] in one pass (`@sinet/wasm-kernels` does on wasm).
+ */
+export const WEIGHTED_NLL_KERNEL = 'SinetWeightedNll';
+
+/**
  * sum over pixels of coefficient * nll, where nll = -sum_c target_c log softmax_c, with the
  * closed-form gradient (softmax * sum_c target_c - target) * coefficient for the logits (one
  * log-softmax forward, three passes back, instead of differentiating log-softmax, products and
- * sums op by op). Targets and coefficients are labels: no gradient flows to them.
+ * sums op by op; one pass both ways where the backend has the fused kernel). Targets and
+ * coefficients are labels: no gradient flows to them.
  */
 export function weightedNll(targets: tf.Tensor4D, logits: tf.Tensor4D, coefficients: tf.Tensor4D): tf.Scalar {
+  const fused = logits.dtype === 'float32' && !!tf.getKernel(WEIGHTED_NLL_KERNEL, tf.getBackend());
   const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
+    if (fused) {
+      const [value, gradient] = tf.engine().runKernel(WEIGHTED_NLL_KERNEL, { logits: input, targets, coefficients }) as tf.Tensor[];
+      save([gradient]);
+      return { value, gradFunc: (dy: tf.Tensor, [g]: tf.Tensor[]) => tf.mul(g, dy) };
+    }
     const logProbabilities = tf.logSoftmax(input, -1);
     // Targets and coefficients are saved too: the caller's tidy disposes them before the backward pass.
     save([logProbabilities, targets, coefficients]);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkGradient, expectNoLeak, randomArray, seededRandom, useBackend } from '@sinet/test-utils';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSimdKernels, registerWasmTrainingKernels, setSimdEnabled, simdActiveOn } from '@sinet/wasm-kernels';
 import {
   boundaryBand,
   boundaryLoss,
@@ -12,6 +13,7 @@ import {
   softDiceLoss,
   softIouLoss,
   softmaxCrossEntropy,
+  WEIGHTED_NLL_KERNEL,
 } from './index.js';
 
 beforeAll(async () => {
@@ -323,5 +325,64 @@ describe('on the wasm backend', () => {
       expect(wasm[i][0]).toBeCloseTo(value, 5);
       expect(Math.max(...grad.map((g, j) => Math.abs(g - wasm[i][1][j])))).toBeLessThan(1e-6);
     });
+  });
+});
+
+// The fused 'SinetWeightedNll' kernel of @sinet/wasm-kernels, on both of its paths, against the composed ops on cpu.
+describe.each([
+  ['SIMD', true],
+  ['TypeScript loops', false],
+])('the fused weighted NLL on wasm (%s)', (_, simd) => {
+  beforeAll(async () => {
+    registerWasmTrainingKernels();
+    expect(await loadSimdKernels()).toBe(true);
+    setSimdEnabled(simd);
+    await useBackend('wasm');
+    expect(simdActiveOn(tf.backend())).toBe(simd);
+  });
+  afterAll(async () => {
+    setSimdEnabled(true);
+    await useBackend('cpu');
+  });
+
+  it.each([
+    { classes: 2, loss: () => sinetLoss({ kernel: 5 }) },
+    { classes: 3, loss: () => sinetLoss({ kernel: 3, classWeights: [1, 2, 0.5] }) },
+    { classes: 2, loss: () => (labels: tf.Tensor, logits: tf.Tensor) => softmaxCrossEntropy(labels, logits) },
+  ])('gives the composed ops\' value and gradient, $classes classes, and runs where registered', async ({ classes, loss }) => {
+    const run = async (backend: 'cpu' | 'wasm') => {
+      await useBackend(backend);
+      // Some pixels ignored (255), logits far apart (stable log-softmax).
+      const labels = randomLabels(2 * 12 * 10, classes, 30).map((l, i) => (i % 17 === 0 ? 255 : l));
+      const y = tf.tensor3d(labels, [2, 12, 10], 'int32');
+      const logits = tf.variable(tf.mul(tf.tensor4d(randomArray(2 * 12 * 10 * classes, 31), [2, 12, 10, classes]), 8));
+      const f = loss();
+      const { kernels } = await tf.profile(() => {
+        const { value, grads } = tf.variableGrads(() => f(y, logits), [logits]);
+        tf.dispose([value, grads[logits.name]]);
+      });
+      const { value, grads } = tf.variableGrads(() => f(y, logits), [logits]);
+      const out = { value: value.dataSync()[0], grad: Array.from(grads[logits.name].dataSync()), fused: kernels.some((k) => k.name === WEIGHTED_NLL_KERNEL) };
+      tf.dispose([value, grads[logits.name], y, logits]);
+      return out;
+    };
+    const cpu = await run('cpu');
+    const wasm = await run('wasm');
+    expect(cpu.fused).toBe(false);
+    expect(wasm.fused).toBe(true);
+    expect(Math.abs(wasm.value - cpu.value) / Math.max(1, Math.abs(cpu.value))).toBeLessThan(2e-6);
+    expect(Math.max(...cpu.grad.map((g, j) => Math.abs(g - wasm.grad[j])))).toBeLessThan(2e-6);
+  });
+
+  it('matches central differences and leaves no tensors behind', async () => {
+    const y = tf.tensor3d(randomLabels(6 * 5, 2, 40), [1, 6, 5], 'int32');
+    const logits = tf.variable(tf.tensor4d(randomArray(6 * 5 * 2, 41), [1, 6, 5, 2]));
+    const f = sinetLoss({ kernel: 3 });
+    checkGradient(() => f(y, logits), logits, { samples: 6 });
+    await expectNoLeak(() => {
+      const { value, grads } = tf.variableGrads(() => f(y, logits), [logits]);
+      tf.dispose([value, grads[logits.name]]);
+    });
+    tf.dispose([y, logits]);
   });
 });

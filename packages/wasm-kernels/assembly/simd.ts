@@ -518,3 +518,48 @@ export function adamW(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, b
     store<f32>(w + o, (load<f32>(w + o) - lr * ((ms / c1) / (Mathf.sqrt(vs / c2) + eps))) * keep);
   }
 }
+
+/**
+ * Softmax cross-entropy with a coefficient per pixel, value and gradient in one pass over the
+ * logits x[P, C]: returns sum_p k_p * nll_p with nll_p = -sum_c t_pc log softmax_pc, and writes
+ * grad = k_p (softmax_p * sum_c t_pc - t_p). Two classes take one exp and one log a pixel.
+ */
+export function weightedNll(x: usize, t: usize, k: usize, grad: usize, P: i32, C: i32): f64 {
+  let total: f64 = 0;
+  for (let p = 0; p < P; p++) {
+    const row = <usize>(p * C) << 2;
+    const coeff = load<f32>(k + (<usize>p << 2));
+    if (C == 2) {
+      const l0 = load<f32>(x + row), l1 = load<f32>(x + row + 4);
+      const t0 = load<f32>(t + row), t1 = load<f32>(t + row + 4);
+      const big = max(l0, l1);
+      const e = Mathf.exp(-Mathf.abs(l0 - l1));
+      const one: f32 = 1;
+      const logZ = big + Mathf.log(one + e);
+      const sBig = one / (one + e);
+      const s0: f32 = l0 >= l1 ? sBig : one - sBig;
+      const st = t0 + t1;
+      total += <f64>(coeff * (st * logZ - t0 * l0 - t1 * l1));
+      store<f32>(grad + row, coeff * (s0 * st - t0));
+      store<f32>(grad + row + 4, coeff * ((one - s0) * st - t1));
+      continue;
+    }
+    let big = load<f32>(x + row);
+    for (let c = 1; c < C; c++) big = max(big, load<f32>(x + row + (<usize>c << 2)));
+    let sum: f32 = 0, st: f32 = 0, dot: f32 = 0;
+    for (let c = 0; c < C; c++) {
+      const o = row + (<usize>c << 2);
+      const l = load<f32>(x + o), tc = load<f32>(t + o);
+      sum += Mathf.exp(l - big);
+      st += tc;
+      dot += tc * l;
+    }
+    const logZ = big + Mathf.log(sum);
+    total += <f64>(coeff * (st * logZ - dot));
+    for (let c = 0; c < C; c++) {
+      const o = row + (<usize>c << 2);
+      store<f32>(grad + o, coeff * (Mathf.exp(load<f32>(x + o) - logZ) * st - load<f32>(t + o)));
+    }
+  }
+  return total;
+}

@@ -21,6 +21,7 @@ interface SimdExports {
   preluGradInput(x: number, dy: number, alpha: number, dx: number, P: number, C: number): void;
   preluGradAlpha(x: number, dy: number, dAlpha: number, scratch: number, P: number, C: number): void;
   adamW(w: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number, c1: number, c2: number, keep: number): void;
+  weightedNll(x: number, t: number, k: number, grad: number, P: number, C: number): number;
   channelMoments(x: number, mean: number, variance: number, scratch: number, P: number, C: number): void;
   batchNormGradSums(x: number, dy: number, mean: number, sumDy: number, sumDyXc: number, scratch: number, P: number, C: number): void;
   batchNormGradInput(x: number, dy: number, mean: number, a: number, b: number, d: number, dx: number, P: number, C: number): void;
