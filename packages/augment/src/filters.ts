@@ -151,11 +151,17 @@ export function medianFilter(src: ImageU8, k: number): ImageU8 {
   const half = Math.floor((k * k) / 2);
   const out = newImage(w, h, c);
   const hist = new Int32Array(256);
-  const at = (x: number, y: number, ch: number) => data[(Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))) * c + ch];
+  // Offsets of the window's rows (clamped once per output row) and of a clamped column.
+  const rows = new Int32Array(k);
+  const column = (x: number) => (x < 0 ? 0 : x >= w ? w - 1 : x) * c;
   for (let ch = 0; ch < c; ch++)
     for (let y = 0; y < h; y++) {
+      for (let j = 0; j < k; j++) {
+        const yy = y - r + j;
+        rows[j] = (yy < 0 ? 0 : yy >= h ? h - 1 : yy) * w * c + ch;
+      }
       hist.fill(0);
-      for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) hist[at(dx, y + dy, ch)]++;
+      for (let j = 0; j < k; j++) for (let dx = -r; dx <= r; dx++) hist[data[rows[j] + column(dx)]]++;
       // m: current median; below: how many window values are < m.
       let m = 0;
       let below = 0;
@@ -163,9 +169,11 @@ export function medianFilter(src: ImageU8, k: number): ImageU8 {
       for (let x = 0; x < w; x++) {
         out.data[(y * w + x) * c + ch] = m;
         if (x === w - 1) break;
-        for (let dy = -r; dy <= r; dy++) {
-          const gone = at(x - r, y + dy, ch);
-          const come = at(x + r + 1, y + dy, ch);
+        const goneAt = column(x - r);
+        const comeAt = column(x + r + 1);
+        for (let j = 0; j < k; j++) {
+          const gone = data[rows[j] + goneAt];
+          const come = data[rows[j] + comeAt];
           hist[gone]--;
           if (gone < m) below--;
           hist[come]++;

@@ -449,11 +449,25 @@ abstract class Enhance extends Augmenter {
     const out = copyImage(image);
     const c = image.channels;
     const n = colourChannels(image);
-    for (let i = 0; i < out.data.length; i += c)
-      for (let k = 0; k < n; k++) {
-        const base = typeof d === 'number' ? d : d.data[i + k];
-        out.data[i + k] = clampByte(base + f * (image.data[i + k] - base));
-      }
+    const src = image.data;
+    const dst = out.data;
+    // Two monomorphic loops (a constant or an image as the degenerate), the clamp inline: the hot
+    // loop of the official recipe's colour jitter.
+    if (typeof d === 'number') {
+      for (let i = 0; i < dst.length; i += c)
+        for (let k = 0; k < n; k++) {
+          const v = d + f * (src[i + k] - d);
+          dst[i + k] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
+        }
+    } else {
+      const dd = d.data;
+      for (let i = 0; i < dst.length; i += c)
+        for (let k = 0; k < n; k++) {
+          const base = dd[i + k];
+          const v = base + f * (src[i + k] - base);
+          dst[i + k] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
+        }
+    }
     return withImage(s, out);
   }
 }
