@@ -26,13 +26,13 @@ const USAGE = `sinet: SINet portrait segmentation for TensorFlow.js
 usage:
   sinet convert <SINet.pth> --out <dir> [--input-size HxW]
   sinet info [--model <dir>] [--input-size HxW] [--json]
-  sinet segment <images...> --model <dir> --out <dir> [--mode mask|cutout|blur|replace]
+  sinet segment <images...> --model <dir> --out <dir> [--mode mask|cutout|blur|replace] [--overwrite]
                 [--background <image|#rrggbb>] [--threshold 0.5] [--input-size HxW] [--workers N]
   sinet eval --model <dir> --data <dir> [--list <ids.txt>] [--json] [--limit N] [--input-size HxW]
   sinet bench [--suite inference|training|losses|augment|all] [--runs N] [--backends wasm,cpu] [--batch 16] [--step-batch N] [--workers N]
               [--compare-torch] [--json]
   sinet quickstart [--weights <SINet.pth>] [--data <dir>] [--out runs/quickstart]
-  sinet train [--preset quick|paper|blog | --config <file.json>] [--data <dir>] [--out runs/<name>] [--init <model-dir>] [--resume] [--max-epochs N] [--skip-bad] [--workers N]
+  sinet train [--preset quick|paper|blog | --config <file.json>] [--data <dir>] [--out runs/<name>] [--init <model-dir>] [--resume | --overwrite] [--max-epochs N] [--skip-bad] [--workers N]
   sinet synth --out <dir> [--count 200] [--input-size 224x224] [--seed 1] [--val 0.1]
   sinet augment-preview <image> [--mask <mask>] --preset <name> [--n 16] [--size 224] [--seed 1] --out grid.png
 
@@ -71,6 +71,7 @@ const OPTIONS = {
   backend: { type: 'string' },
   json: { type: 'boolean', default: false },
   'compare-torch': { type: 'boolean', default: false },
+  overwrite: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', short: 'v', default: false },
 } as const;
@@ -78,13 +79,13 @@ const OPTIONS = {
 const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   convert: ['out', 'input-size'],
   info: ['model', 'input-size', 'json'],
-  segment: ['model', 'out', 'mode', 'background', 'threshold', 'input-size', 'workers'],
+  segment: ['model', 'out', 'mode', 'background', 'threshold', 'input-size', 'workers', 'overwrite'],
   eval: ['model', 'data', 'list', 'json', 'limit', 'input-size'],
   bench: ['runs', 'backends', 'json', 'suite', 'batch', 'step-batch', 'workers', 'compare-torch'],
   quickstart: ['weights', 'data', 'out'],
   'augment-preview': ['mask', 'preset', 'n', 'size', 'seed', 'out'],
   synth: ['out', 'count', 'input-size', 'seed', 'val'],
-  train: ['preset', 'config', 'data', 'out', 'resume', 'max-epochs', 'skip-bad', 'init', 'workers'],
+  train: ['preset', 'config', 'data', 'out', 'resume', 'max-epochs', 'skip-bad', 'init', 'workers', 'overwrite'],
 };
 
 function require<T>(value: T | undefined, option: string, command: string): T {
@@ -206,6 +207,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         threshold: v.threshold ? parseFraction(v.threshold, '--threshold') : undefined,
         inputSize,
         workers: v.workers !== undefined ? parsePositiveInt(v.workers, '--workers') : undefined,
+        overwrite: v.overwrite,
       });
       return 0;
     }
@@ -223,7 +225,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     case 'train':
       if (rest.length) throw new UsageError(`train takes no positional arguments, got ${rest.join(' ')}`);
       if (v.config && v.preset) throw new UsageError('give --preset or --config, not both');
-      return trainCommand(io, { config: v.config, preset: v.preset, data: v.data, out: v.out, resume: v.resume, skipBad: v['skip-bad'], init: v.init, workers: v.workers !== undefined ? parseNonNegativeInt(v.workers, '--workers') : undefined, maxEpochs: v['max-epochs'] ? parsePositiveInt(v['max-epochs'], '--max-epochs') : undefined, backend: v.backend });
+      if (v.resume && v.overwrite) throw new UsageError('give --resume or --overwrite, not both');
+      return trainCommand(io, { config: v.config, preset: v.preset, data: v.data, out: v.out, resume: v.resume, overwrite: v.overwrite, skipBad: v['skip-bad'], init: v.init, workers: v.workers !== undefined ? parseNonNegativeInt(v.workers, '--workers') : undefined, maxEpochs: v['max-epochs'] ? parsePositiveInt(v['max-epochs'], '--max-epochs') : undefined, backend: v.backend });
     case 'synth':
       if (rest.length) throw new UsageError(`synth takes no positional arguments, got ${rest.join(' ')}`);
       await synthCommand(io, {

@@ -30,6 +30,34 @@ export interface SegmentJob {
   backend: string;
 }
 
+/** Where `sinet segment` writes the result for `file`: <out>/<name without extension>.<mode>.png. */
+export function segmentOutputPath(out: string, file: string, mode: SegmentMode): string {
+  return path.join(out, `${path.basename(file, path.extname(file))}.${mode}.png`);
+}
+
+/**
+ * Refuses, before anything is written, inputs whose outputs would collide (a/photo.jpg and
+ * b/photo.jpg, or photo.jpg and photo.png; compared without case, as macOS and Windows do),
+ * an --out that is a file, and outputs that exist already unless `overwrite`.
+ */
+export async function checkSegmentOutputs(images: string[], out: string, mode: SegmentMode, overwrite: boolean): Promise<void> {
+  const outStat = await fs.stat(out).catch(() => null);
+  if (outStat && !outStat.isDirectory()) throw new CliError(`--out ${out}: is a file, not a folder`);
+  const seen = new Map<string, string>();
+  for (const image of images) {
+    const target = segmentOutputPath(out, image, mode);
+    const key = target.toLowerCase();
+    const first = seen.get(key);
+    if (first !== undefined) throw new CliError(`${first} and ${image} would both write ${target}: rename one, or segment them into different --out folders`);
+    seen.set(key, image);
+  }
+  if (overwrite) return;
+  for (const image of images) {
+    const target = segmentOutputPath(out, image, mode);
+    if (await fs.stat(target).catch(() => null)) throw new CliError(`${target} exists already (from ${image}): pass --overwrite to replace it, or choose another --out`);
+  }
+}
+
 /** Loads the model and the background once; then `run(file)` writes one result and returns its report line. */
 export async function fileSegmenter(options: SegmentFilesOptions): Promise<{ run: (file: string) => Promise<string>; dispose: () => void }> {
   let background: string | PixelData | undefined;
@@ -55,7 +83,7 @@ export async function fileSegmenter(options: SegmentFilesOptions): Promise<{ run
         break;
     }
     const ms = performance.now() - start;
-    const target = path.join(options.out, `${path.basename(file, path.extname(file))}.${options.mode}.png`);
+    const target = segmentOutputPath(options.out, file, options.mode);
     await writeImage(target, picture);
     const share = seg.mask.reduce((n, v) => n + v, 0) / seg.mask.length;
     return `${file} -> ${target} (${seg.width}x${seg.height}, person ${(100 * share).toFixed(1)}%, ${ms.toFixed(0)} ms)`;
@@ -77,13 +105,14 @@ export function defaultSegmentWorkers(images: number): number {
  * thread). Reports lines in input order; a bad image is reported and skipped, and the command
  * fails at the end naming how many did.
  */
-export async function segmentCommand(io: Io, images: string[], options: SegmentFilesOptions & { workers?: number }): Promise<void> {
+export async function segmentCommand(io: Io, images: string[], options: SegmentFilesOptions & { workers?: number; overwrite?: boolean }): Promise<void> {
   if (images.length === 0) throw new UsageError('segment: give at least one image');
   if (options.mode === 'replace' && !options.background) throw new UsageError('segment --mode replace needs --background <image|#rrggbb>');
   const workers = options.workers ?? defaultSegmentWorkers(images.length);
   if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a whole number >= 1, got ${workers}`);
+  await checkSegmentOutputs(images, options.out, options.mode, options.overwrite ?? false);
   await fs.mkdir(options.out, { recursive: true });
-  const { workers: _, ...fileOptions } = options;
+  const { workers: _, overwrite: __, ...fileOptions } = options;
   const results: ({ line: string } | { error: string } | undefined)[] = new Array(images.length);
   let reported = 0;
   const report = () => {

@@ -8,7 +8,7 @@ import { CliError, UsageError } from './errors.js';
 
 export async function trainCommand(
   io: Io,
-  options: { config?: string; preset?: string; data?: string; out?: string; resume: boolean; skipBad?: boolean; init?: string; workers?: number; maxEpochs?: number; backend?: string; cacheDir?: string },
+  options: { config?: string; preset?: string; data?: string; out?: string; resume: boolean; overwrite?: boolean; skipBad?: boolean; init?: string; workers?: number; maxEpochs?: number; backend?: string; cacheDir?: string },
 ): Promise<number> {
   let config: TrainConfig;
   if (options.config) {
@@ -34,7 +34,7 @@ export async function trainCommand(
   }
   if (options.init) config = { ...config, init: options.init };
   const out = options.out ?? path.join('runs', config.name);
-  const result = await train(config, { out, resume: options.resume, maxEpochs: options.maxEpochs, backend: options.backend, log: io.err, progress: io.progress, handleSignals: true, trainWorkers: options.workers, cacheDir: options.cacheDir ?? path.join(out, '..', '.cache') });
+  const result = await train(config, { out, resume: options.resume, overwrite: options.overwrite, maxEpochs: options.maxEpochs, backend: options.backend, log: io.err, progress: io.progress, handleSignals: true, trainWorkers: options.workers, cacheDir: options.cacheDir ?? path.join(out, '..', '.cache') });
   const full = result.history.filter((r) => r.kind === 'full');
   const first = full[0] ?? result.history[0];
   const last = full.at(-1) ?? result.history.at(-1);

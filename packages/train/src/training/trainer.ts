@@ -68,6 +68,8 @@ export interface TrainOptions {
   out: string;
   /** Continue from the last checkpoint in `out`. */
   resume?: boolean;
+  /** Replace an earlier run in `out` (its checkpoint, best model, log and report); without it, or `resume`, such a folder is refused. */
+  overwrite?: boolean;
   /** Stop after this many epochs in total in this call (for tests and time-boxed runs). */
   maxEpochs?: number;
   backend?: string;
@@ -194,6 +196,23 @@ async function restoreOptimizer(optimizer: AdamW, dir: string, meta: NonNullable
   tf.dispose(weights.map((w) => w.tensor));
 }
 
+/** What a run writes in its folder. */
+const RUN_FILES = ['checkpoint', 'checkpoint.old', 'best', 'log.jsonl', 'report.html', 'predictions.png', 'config.json'];
+
+/**
+ * A fresh run must not replace an earlier one by accident: `out` as a file, or holding a run's
+ * files, is refused unless `overwrite` (then those files, and only those, are removed).
+ */
+async function refuseEarlierRun(out: string, overwrite: boolean): Promise<void> {
+  const stat = await fs.stat(out).catch(() => null);
+  if (!stat) return;
+  if (!stat.isDirectory()) throw new TrainingError(`--out ${out}: is a file, not a folder`);
+  const present = RUN_FILES.filter((f) => existsSync(path.join(out, f)));
+  if (present.length === 0) return;
+  if (!overwrite) throw new TrainingError(`${out} holds an earlier run (${present.join(', ')}): continue it with --resume, start over with --overwrite, or choose another --out`);
+  for (const f of present) await fs.rm(path.join(out, f), { recursive: true, force: true });
+}
+
 /** Copies a saved model's weights into `model` by name; shapes must match (input size may differ). */
 async function initFrom(model: tf.LayersModel, dir: string): Promise<void> {
   const source = await loadModel(dir, { requireSINet: true }).catch((e: Error) => {
@@ -235,8 +254,9 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
     rng.setState(state.rng);
     resumedFrom = checkpoint.dir;
     log(`resuming ${options.out} at stage ${state.stage + 1}, epoch ${state.epoch + 1}${state.partial ? `, step ${state.partial.step + 1}` : ''}`);
-  } else if (config.init) {
-    await initFrom(model, config.init);
+  } else {
+    await refuseEarlierRun(options.out, options.overwrite ?? false);
+    if (config.init) await initFrom(model, config.init);
   }
   await fs.mkdir(options.out, { recursive: true });
   if (resumedFrom) {

@@ -1,0 +1,87 @@
+/** `sinet` never loses data: colliding outputs, existing outputs and earlier runs are refused, not overwritten. */
+import { freshDir } from '@sinet/test-utils';
+import { createSINet, DEFAULT_CLASS_NAMES, OFFICIAL_PREPROCESSING, resolveSINetConfig, setSINetMetadata } from '@sinet/model';
+import { initBackend, saveModel, writeImage } from '@sinet/model/node';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { main } from './main.js';
+
+async function sinet(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  try {
+    const code = await main([...argv, '--backend', 'wasm'], { out: (l) => out.push(l), err: (l) => err.push(l) });
+    return { code, out, err, error: undefined as Error | undefined };
+  } catch (error) {
+    return { code: -1, out, err, error: error as Error };
+  }
+}
+
+let model: string;
+let work: string;
+const photo = { data: new Uint8Array(40 * 30 * 3).fill(120), width: 40, height: 30, channels: 3 as const };
+
+beforeAll(async () => {
+  await initBackend('wasm', { log: null });
+  work = freshDir('sinet-careless');
+  model = path.join(work, 'model');
+  const config = resolveSINetConfig({ inputSize: [64, 64] });
+  const net = createSINet(config);
+  setSINetMetadata(net, { format: 1, config, classNames: DEFAULT_CLASS_NAMES, personClass: 1, preprocessing: OFFICIAL_PREPROCESSING });
+  await saveModel(net, model);
+  net.dispose();
+  mkdirSync(path.join(work, 'a'));
+  mkdirSync(path.join(work, 'b'));
+  await writeImage(path.join(work, 'a', 'photo.png'), photo);
+  await writeImage(path.join(work, 'b', 'photo.png'), photo);
+  await writeImage(path.join(work, 'b', 'Photo.jpg'), photo);
+});
+
+describe('sinet segment', () => {
+  it('refuses inputs whose outputs would collide, naming both, before writing anything', async () => {
+    const out = path.join(work, 'collide');
+    const r = await sinet('segment', path.join(work, 'a', 'photo.png'), path.join(work, 'b', 'photo.png'), '--model', model, '--out', out);
+    expect(r.error?.message).toBe(`${path.join(work, 'a', 'photo.png')} and ${path.join(work, 'b', 'photo.png')} would both write ${path.join(out, 'photo.mask.png')}: rename one, or segment them into different --out folders`);
+    expect(existsSync(out)).toBe(false);
+    // photo.png and Photo.jpg: one file on macOS and Windows.
+    const caseOnly = await sinet('segment', path.join(work, 'a', 'photo.png'), path.join(work, 'b', 'Photo.jpg'), '--model', model, '--out', out);
+    expect(caseOnly.error?.message).toMatch(/would both write/);
+  });
+
+  it('keeps an existing output unless --overwrite, and refuses an --out that is a file', async () => {
+    const out = path.join(work, 'again');
+    const first = await sinet('segment', path.join(work, 'a', 'photo.png'), '--model', model, '--out', out);
+    expect(first.error).toBeUndefined();
+    const target = path.join(out, 'photo.mask.png');
+    writeFileSync(target, 'the user edited this');
+    const second = await sinet('segment', path.join(work, 'a', 'photo.png'), '--model', model, '--out', out);
+    expect(second.error?.message).toBe(`${target} exists already (from ${path.join(work, 'a', 'photo.png')}): pass --overwrite to replace it, or choose another --out`);
+    expect(readFileSync(target, 'utf8')).toBe('the user edited this');
+    const third = await sinet('segment', path.join(work, 'a', 'photo.png'), '--model', model, '--out', out, '--overwrite');
+    expect(third.error).toBeUndefined();
+    expect(readFileSync(target).subarray(1, 4).toString()).toBe('PNG');
+    const file = path.join(work, 'a-file');
+    writeFileSync(file, 'x');
+    expect((await sinet('segment', path.join(work, 'a', 'photo.png'), '--model', model, '--out', file)).error?.message).toBe(`--out ${file}: is a file, not a folder`);
+  });
+});
+
+describe('sinet train', () => {
+  const quick = (out: string, ...more: string[]) => sinet('train', '--preset', 'quick', '--out', out, '--max-epochs', '1', '--workers', '0', ...more);
+
+  it('refuses to start over in a folder with an earlier run, leaving it as it was; --overwrite replaces it', async () => {
+    const out = path.join(freshDir('sinet-careless-train'), 'run');
+    expect((await quick(out)).error).toBeUndefined();
+    const log = readFileSync(path.join(out, 'log.jsonl'), 'utf8');
+    const state = readFileSync(path.join(out, 'checkpoint', 'state.json'), 'utf8');
+    const again = await quick(out);
+    expect(again.error?.message).toMatch(new RegExp(`^${out} holds an earlier run \\(checkpoint, .*log.jsonl.*\\): continue it with --resume, start over with --overwrite, or choose another --out$`));
+    expect(readFileSync(path.join(out, 'log.jsonl'), 'utf8')).toBe(log);
+    expect(readFileSync(path.join(out, 'checkpoint', 'state.json'), 'utf8')).toBe(state);
+    // One "epoch 1" in the log after starting over, not two.
+    expect((await quick(out, '--overwrite')).error).toBeUndefined();
+    expect(readFileSync(path.join(out, 'log.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1);
+    expect((await quick(out, '--overwrite', '--resume')).error?.message).toBe('give --resume or --overwrite, not both');
+  }, 120_000);
+});
