@@ -84,4 +84,22 @@ describe('sinet train', () => {
     expect(readFileSync(path.join(out, 'log.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1);
     expect((await quick(out, '--overwrite', '--resume')).error?.message).toBe('give --resume or --overwrite, not both');
   }, 120_000);
+
+  it('--resume names a damaged state.json or a truncated optimizer.bin, one line, nothing changed', async () => {
+    const out = path.join(freshDir('sinet-careless-resume'), 'run');
+    expect((await quick(out)).error).toBeUndefined();
+    const stateFile = path.join(out, 'checkpoint', 'state.json');
+    const optimizerFile = path.join(out, 'checkpoint', 'optimizer.bin');
+    const [state, optimizer] = [readFileSync(stateFile), readFileSync(optimizerFile)];
+    writeFileSync(stateFile, state.subarray(0, 40));
+    const torn = await sinet('train', '--preset', 'quick', '--out', out, '--resume', '--workers', '0');
+    expect(torn.error?.message).toMatch(new RegExp(`^${stateFile}: not valid JSON \\(.*\\); the checkpoint is damaged$`));
+    writeFileSync(stateFile, JSON.stringify({ ...JSON.parse(state.toString()), epoch: -3 }));
+    expect((await sinet('train', '--preset', 'quick', '--out', out, '--resume', '--workers', '0')).error?.message).toBe(`${stateFile}: 'epoch' is missing or wrong; the checkpoint is damaged`);
+    writeFileSync(stateFile, state);
+    writeFileSync(optimizerFile, optimizer.subarray(0, 1000));
+    const truncated = await sinet('train', '--preset', 'quick', '--out', out, '--resume', '--workers', '0');
+    expect(truncated.error?.message).toBe(`${optimizerFile}: 1000 bytes, the state needs ${optimizer.length} (truncated or damaged)`);
+    expect(readFileSync(stateFile)).toEqual(state);
+  }, 120_000);
 });

@@ -176,13 +176,47 @@ async function readCheckpoint(out: string): Promise<{ dir: string; state: Traine
     const dir = path.join(out, name);
     const file = path.join(dir, 'state.json');
     if (!existsSync(file)) continue;
-    return { dir, state: JSON.parse(await fs.readFile(file, 'utf8')) as TrainerState };
+    return { dir, state: checkState(await fs.readFile(file, 'utf8'), file) };
   }
   return null;
 }
 
-async function restoreOptimizer(optimizer: AdamW, dir: string, meta: NonNullable<TrainerState['optimizer']>): Promise<void> {
-  const bytes = await fs.readFile(path.join(dir, 'optimizer.bin'));
+/** A checkpoint's state.json, parsed and checked field by field (a corrupt one is named, not a crash later). */
+function checkState(text: string, file: string): TrainerState {
+  let state: TrainerState;
+  try {
+    state = JSON.parse(text) as TrainerState;
+  } catch (e) {
+    throw new TrainingError(`${file}: not valid JSON (${(e as Error).message.slice(0, 120)}); the checkpoint is damaged`);
+  }
+  const bad = (field: string) => new TrainingError(`${file}: '${field}' is missing or wrong; the checkpoint is damaged`);
+  if (!state || typeof state !== 'object') throw bad('(root)');
+  if (state.version !== 1) throw new TrainingError(`${file}: checkpoint format version ${JSON.stringify(state.version)} is not one this trainer reads (1)`);
+  const count = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+  if (!count(state.stage)) throw bad('stage');
+  if (!count(state.epoch)) throw bad('epoch');
+  if (!Array.isArray(state.rng)) throw bad('rng');
+  if (typeof state.bestMiou !== 'number') throw bad('bestMiou');
+  if (!Array.isArray(state.history)) throw bad('history');
+  const o = state.optimizer;
+  if (o !== null && (typeof o !== 'object' || !Array.isArray(o.names) || !Array.isArray(o.shapes) || o.names.length !== o.shapes.length || o.shapes.some((sh) => !Array.isArray(sh) || sh.some((d) => !count(d))))) throw bad('optimizer');
+  const p = state.partial;
+  if (p !== undefined && (typeof p !== 'object' || !count(p.step) || !Array.isArray(p.order) || !Array.isArray(p.seeds))) throw bad('partial');
+  return state;
+}
+
+async function restoreOptimizer(optimizer: AdamW, dir: string, meta: NonNullable<TrainerState['optimizer']>, variables: tf.Variable[]): Promise<void> {
+  const file = path.join(dir, 'optimizer.bin');
+  const sizes = meta.shapes.map((shape) => shape.reduce((a, b) => a * b, 1));
+  // 'iter', then a first and a second moment per trained variable, in order.
+  const moments = meta.shapes.slice(1);
+  const fits = moments.length === 2 * variables.length && moments.every((shape, i) => shape.join('x') === variables[i % variables.length].shape.join('x'));
+  if (!fits) throw new TrainingError(`${path.join(dir, 'state.json')}: its optimizer state does not fit this model's ${variables.length} trained weights; was the config changed?`);
+  const expected = 4 * sizes.reduce((a, b) => a + b, 0);
+  const bytes = await fs.readFile(file).catch((e: NodeJS.ErrnoException) => {
+    throw new TrainingError(`${file}: ${e.code === 'ENOENT' ? 'missing' : e.message}; the checkpoint is damaged`);
+  });
+  if (bytes.byteLength !== expected) throw new TrainingError(`${file}: ${bytes.byteLength} bytes, the state needs ${expected} (truncated or damaged)`);
   const flat = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   let at = 0;
   const weights = meta.names.map((name, i) => {
@@ -314,7 +348,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
           log(`data-parallel: ${parallel.replicas} replicas (this thread + ${trainWorkers} worker${trainWorkers === 1 ? '' : 's'}), batch ${stage.batchSize} split between them`);
         }
         // Moments are restored once, into the stage the checkpoint stopped in.
-        if (resumedFrom && state.optimizer) await restoreOptimizer(optimizer, resumedFrom, state.optimizer);
+        if (resumedFrom && state.optimizer) await restoreOptimizer(optimizer, resumedFrom, state.optimizer, variables);
         resumedFrom = null;
         const loss = sinetLoss({ preset: stage.loss });
         const startEpoch = s === state.stage ? state.epoch : 0;
