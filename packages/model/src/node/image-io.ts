@@ -36,7 +36,7 @@ export interface DecodedImage extends PixelData {
 
 const describe = (source: string | Uint8Array) => (typeof source === 'string' ? source : `<buffer of ${source.length} bytes>`);
 
-async function decode(source: string | Uint8Array, channels: 1 | 3): Promise<DecodedImage> {
+async function decode(source: string | Uint8Array, channels: 1 | 3 | 'all'): Promise<DecodedImage> {
   const sharp = await loadSharp();
   const name = describe(source);
   if (typeof source === 'string') {
@@ -63,6 +63,40 @@ export function readImage(source: string | Uint8Array): Promise<DecodedImage> {
 /** Decodes a mask (grayscale or palette PNG; the first channel of colour images) to one byte per pixel. */
 export async function readMask(source: string | Uint8Array): Promise<DecodedImage> {
   return decode(source, 1);
+}
+
+/** How a mask file marks the person: 0/255 (most datasets, EG1800) or 0/1 (PP-HumanSeg, Supervisely exports, numpy pipelines). */
+export type MaskConvention = '0/255' | '0/1';
+
+/** A person mask: data 1 where the person is, 0 elsewhere, and the convention the file used. */
+export interface PersonMask {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  convention: MaskConvention;
+}
+
+/**
+ * Reads a person mask in either convention: values all 0 or 1 read as 0/1; otherwise 0/255,
+ * person above 127. Refused, naming the file: colour masks whose channels differ (a person
+ * only in the green channel), and values that fit neither (largest value 2 to 127, e.g. class
+ * indices of a multi-class map).
+ */
+export async function readPersonMask(source: string | Uint8Array): Promise<PersonMask> {
+  const decoded = await decode(source, 'all');
+  const { width, height, channels, data } = decoded;
+  const pixels = width * height;
+  for (let i = 0; i < pixels && channels > 1; i++) {
+    for (let c = 1; c < channels; c++) {
+      if (data[i * channels + c] !== data[i * channels]) throw new ImageFileError(describe(source), `a colour mask whose channels differ (pixel ${i % width}, ${Math.floor(i / width)}); give one channel, 0/255 or 0/1`);
+    }
+  }
+  let top = 0;
+  for (let i = 0; i < pixels; i++) top = Math.max(top, data[i * channels]);
+  if (top > 1 && top < 128) throw new ImageFileError(describe(source), `values up to ${top}: neither a 0/255 nor a 0/1 person mask`);
+  const convention: MaskConvention = top <= 1 ? '0/1' : '0/255';
+  const person = Uint8Array.from({ length: pixels }, (_, i) => (convention === '0/1' ? data[i * channels] : data[i * channels] > 127 ? 1 : 0));
+  return { data: person, width, height, convention };
 }
 
 /** Encodes pixels to a file whose format follows its extension (.png, .jpg/.jpeg, .webp); written atomically. */

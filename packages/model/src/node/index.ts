@@ -8,7 +8,7 @@ import { loadModel } from './model-io.js';
 import { loadModelFromUrl } from '../model-files.js';
 
 export { BACKEND_CHOICES, BackendError, initBackend, type BackendChoice, type BackendInfo, type InitBackendOptions } from './backend.js';
-export { ImageFileError, readImage, readMask, writeImage, type DecodedImage } from './image-io.js';
+export { ImageFileError, readImage, readMask, readPersonMask, writeImage, type DecodedImage, type MaskConvention, type PersonMask } from './image-io.js';
 export { fileModelHandler, loadModel, ModelFileError, readModelFolder, resolveModelJson, saveModel, type LoadModelOptions } from './model-io.js';
 export { writeFileAtomic } from './atomic.js';
 

@@ -1,8 +1,8 @@
 /** `sinet` never loses data: colliding outputs, existing outputs and earlier runs are refused, not overwritten. */
 import { freshDir } from '@sinet/test-utils';
 import { createSINet, DEFAULT_CLASS_NAMES, OFFICIAL_PREPROCESSING, resolveSINetConfig, setSINetMetadata } from '@sinet/model';
-import { initBackend, saveModel, writeImage } from '@sinet/model/node';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { initBackend, readMask, saveModel, writeImage } from '@sinet/model/node';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from './main.js';
@@ -101,5 +101,33 @@ describe('sinet train', () => {
     const truncated = await sinet('train', '--preset', 'quick', '--out', out, '--resume', '--workers', '0');
     expect(truncated.error?.message).toBe(`${optimizerFile}: 1000 bytes, the state needs ${optimizer.length} (truncated or damaged)`);
     expect(readFileSync(stateFile)).toEqual(state);
+  }, 120_000);
+});
+
+describe('masks in the 0/1 convention', () => {
+  it('sinet eval scores 0/1 masks as their 0/255 originals and says which it read; an all-background set is an error', async () => {
+    const data = path.join(freshDir('sinet-masks-01'), 'synth');
+    expect((await sinet('synth', '--out', data, '--count', '6', '--input-size', '64x64', '--val', '0.5')).error).toBeUndefined();
+    const ones = `${data}-01`;
+    const empty = `${data}-empty`;
+    cpSync(data, ones, { recursive: true });
+    cpSync(data, empty, { recursive: true });
+    for (const f of readdirSync(path.join(data, 'masks'))) {
+      const m = await readMask(path.join(data, 'masks', f));
+      await writeImage(path.join(ones, 'masks', f), { ...m, data: m.data.map((v) => (v > 127 ? 1 : 0)), channels: 1 });
+      await writeImage(path.join(empty, 'masks', f), { ...m, data: new Uint8Array(m.data.length), channels: 1 });
+    }
+    const scores = async (dir: string) => {
+      const r = await sinet('eval', '--model', model, '--data', dir, '--json');
+      expect(r.error).toBeUndefined();
+      return JSON.parse(r.out[0]);
+    };
+    const [a, b] = [await scores(data), await scores(ones)];
+    expect(a.maskConventions).toEqual({ '0/255': 6, '0/1': 0 });
+    expect(b.maskConventions).toEqual({ '0/255': 0, '0/1': 6 });
+    for (const key of ['miou', 'personIou', 'boundaryF', 'miouFull', 'personIouFull']) expect(b[key]).toBe(a[key]);
+    expect((await sinet('eval', '--model', model, '--data', empty)).error?.message).toBe('every mask of the 6 images is all background: nothing to score (are the masks in another convention than 0/255 or 0/1?)');
+    const train = await sinet('train', '--preset', 'quick', '--data', empty, '--out', path.join(empty, 'run'), '--workers', '0', '--max-epochs', '1');
+    expect(train.error?.message).toBe(`every train mask in ${empty} is all background: nothing to learn from (masks must mark the person as 255 on 0, or 1 on 0)`);
   }, 120_000);
 });

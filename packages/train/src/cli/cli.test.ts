@@ -177,9 +177,10 @@ describe.runIf(haveShared('CLI tests with the official weights', OFFICIAL_WEIGHT
     expect(r.out).toHaveLength(1);
     const report = JSON.parse(r.out[0]);
     expect(Object.keys(report).sort()).toEqual(
-      ['backend', 'backgroundIou', 'backgroundIouFull', 'boundaryF', 'boundaryFFull', 'boundaryIou', 'boundaryIouFull', 'images', 'miou', 'miouFull', 'msPerImage', 'personIou', 'personIouFull'].sort(),
+      ['backend', 'backgroundIou', 'backgroundIouFull', 'boundaryF', 'boundaryFFull', 'boundaryIou', 'boundaryIouFull', 'images', 'maskConventions', 'miou', 'miouFull', 'msPerImage', 'personIou', 'personIouFull'].sort(),
     );
     expect(report.images).toBe(4);
+    expect(report.maskConventions).toEqual({ '0/255': 4, '0/1': 0 });
     for (const k of ['miou', 'personIou', 'backgroundIou', 'miouFull', 'personIouFull', 'backgroundIouFull', 'boundaryF', 'boundaryFFull', 'boundaryIou', 'boundaryIouFull']) {
       expect(report[k], k).toBeGreaterThan(0.5);
       expect(report[k]).toBeLessThanOrEqual(1);

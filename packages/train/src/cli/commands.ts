@@ -78,7 +78,8 @@ export async function evalCommand(io: Io, options: { model: string; data: string
       return;
     }
     const pct = (v: number) => (100 * v).toFixed(2);
-    io.out(`images ${report.images}, ${report.msPerImage.toFixed(1)} ms/image on ${report.backend}`);
+    const masks = Object.entries(report.maskConventions).filter(([, n]) => n > 0).map(([c, n]) => `${n} ${c}`).join(', ');
+    io.out(`images ${report.images} (masks: ${masks}), ${report.msPerImage.toFixed(1)} ms/image on ${report.backend}`);
     io.out(`at ${segmenter.inputSize.join('x')}:     mIoU ${pct(report.miou)}  person IoU ${pct(report.personIou)}  background IoU ${pct(report.backgroundIou)}  boundary F ${pct(report.boundaryF)}  boundary IoU ${pct(report.boundaryIou)}`);
     io.out(`at mask size:  mIoU ${pct(report.miouFull)}  person IoU ${pct(report.personIouFull)}  background IoU ${pct(report.backgroundIouFull)}  boundary F ${pct(report.boundaryFFull)}  boundary IoU ${pct(report.boundaryIouFull)}`);
   } finally {

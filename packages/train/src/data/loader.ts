@@ -5,7 +5,7 @@
  * run does not decode the JPEGs again.
  */
 import { Resize, type ImageU8, type LabelMap } from '@sinet/augment';
-import { ImageFileError, readImage, readMask, writeFileAtomic } from '@sinet/model/node';
+import { ImageFileError, readImage, readPersonMask, writeFileAtomic } from '@sinet/model/node';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -43,7 +43,8 @@ export interface LoadResult {
   cacheHits: number;
 }
 
-const CACHE_VERSION = 1;
+// 2: masks in the 0/1 convention are read as such (they were all background).
+const CACHE_VERSION = 2;
 
 async function cacheKey(entry: DatasetEntry, size: [number, number], evalTruth: boolean): Promise<string> {
   const hash = createHash('sha256').update(`v${CACHE_VERSION}:${size.join('x')}:${evalTruth ? 'truth:' : ''}`);
@@ -64,11 +65,11 @@ export function resizeNearestFloor(map: LabelMap, width: number, height: number)
 }
 
 async function decodePair(entry: DatasetEntry, size: [number, number], evalTruth: boolean): Promise<LoadedSample> {
-  const [image, mask] = await Promise.all([readImage(entry.image), readMask(entry.mask)]);
+  const [image, mask] = await Promise.all([readImage(entry.image), readPersonMask(entry.mask)]);
   if (image.width !== mask.width || image.height !== mask.height) {
     throw new ImageFileError(entry.mask, `mask is ${mask.width} x ${mask.height} but its image is ${image.width} x ${image.height}`);
   }
-  const binary: LabelMap = { data: Uint8Array.from(mask.data, (v) => (v > 127 ? 1 : 0)), width: mask.width, height: mask.height };
+  const binary: LabelMap = { data: mask.data, width: mask.width, height: mask.height };
   const resized = new Resize({ size: [size[1], size[0]] }).augmentSample({ image: { data: image.data, width: image.width, height: image.height, channels: 3 }, mask: binary });
   const sample: LoadedSample = { id: entry.id, image: resized.image, mask: resized.mask! };
   if (evalTruth) sample.truth = resizeNearestFloor(binary, size[1], size[0]);

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InputError, type Segmenter } from '@sinet/model';
-import { ImageFileError, readImage, readMask } from '@sinet/model/node';
+import { ImageFileError, readImage, readPersonMask, type MaskConvention } from '@sinet/model/node';
 import { DatasetError, type DatasetEntry } from '../data/folder-dataset.js';
 import { resizeNearestFloor } from '../data/loader.js';
 import { SegmentationScores } from './scores.js';
@@ -30,6 +30,8 @@ export interface EvalReport {
   /** Mean time per image of preprocessing, network and reading the prediction (decoding and scoring excluded). */
   msPerImage: number;
   backend: string;
+  /** How many masks used each convention (0/255 or 0/1). */
+  maskConventions: Record<MaskConvention, number>;
 }
 
 export interface EvalOptions {
@@ -45,14 +47,18 @@ export async function evaluate(segmenter: Segmenter, entries: DatasetEntry[], op
   const atFull = new SegmentationScores();
   const [mh, mw] = segmenter.inputSize;
   let busyMs = 0;
+  const conventions = { '0/255': 0, '0/1': 0 };
+  // Images whose truth has some person / some background: a set without either scores nothing.
+  let persons = 0;
+  let backgrounds = 0;
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i];
-    const [image, mask] = await Promise.all([readImage(entry.image), readMask(entry.mask)]);
+    const [image, mask] = await Promise.all([readImage(entry.image), readPersonMask(entry.mask)]);
     if (image.width !== mask.width || image.height !== mask.height) {
       throw new ImageFileError(entry.mask, `mask is ${mask.width} x ${mask.height} but its image ${entry.image} is ${image.width} x ${image.height}`);
     }
     const start = performance.now();
-    // Maps of 0 (background) / 1 (person): truth is mask > 127, resized as the trainer's validation resizes it.
+    // Maps of 0 (background) / 1 (person), the truth resized as the trainer's validation resizes it.
     const maps = tf.tidy(() => {
       const rgb = tf.expandDims(tf.tensor3d(image.data, [image.height, image.width, 3], 'float32'), 0) as tf.Tensor4D;
       const logits = segmenter.predictLogits(rgb);
@@ -62,14 +68,19 @@ export async function evaluate(segmenter: Segmenter, entries: DatasetEntry[], op
     const [predSmall, predFull] = (await Promise.all(maps.map((t) => t.data()))) as Int32Array[];
     tf.dispose(maps);
     busyMs += performance.now() - start;
-    const truthFull = { data: Uint8Array.from(mask.data, (v) => (v > 127 ? 1 : 0)), width: mask.width, height: mask.height };
+    const truthFull = { data: mask.data, width: mask.width, height: mask.height };
+    conventions[mask.convention]++;
+    persons += truthFull.data.some((v) => v === 1) ? 1 : 0;
+    backgrounds += truthFull.data.some((v) => v === 0) ? 1 : 0;
     atModel.add(resizeNearestFloor(truthFull, mw, mh).data, predSmall, mw, mh);
     atFull.add(truthFull.data, predFull, mask.width, mask.height);
     options.onImage?.(i + 1, entries.length, entry);
   }
+  if (persons === 0 || backgrounds === 0) throw new DatasetError(`every mask of the ${entries.length} images is all ${persons === 0 ? 'background' : 'person'}: nothing to score (are the masks in another convention than 0/255 or 0/1?)`);
   const small = atModel.report();
   const full = atFull.report();
   return {
+    maskConventions: conventions,
     ...small,
     miouFull: full.miou,
     personIouFull: full.personIou,

@@ -123,7 +123,13 @@ async function loadData(config: TrainConfig, options: TrainOptions): Promise<{ t
     for (const s of result.skipped) options.log?.(`skipped ${what} ${s.id}: ${s.reason}`);
     return result.samples;
   };
-  return { train: await load(trainEntries, 'train'), val: await load(valEntries, 'val') };
+  const loaded = { train: await load(trainEntries, 'train'), val: await load(valEntries, 'val') };
+  for (const [what, samples] of Object.entries(loaded)) {
+    // A set whose masks are all one class trains (or validates) on nothing: an error, not a result.
+    const some = (v: number) => samples.some((s) => s.mask.data.includes(v));
+    if (samples.length > 0 && (!some(1) || !some(0))) throw new TrainingError(`every ${what} mask in ${d.dir} is all ${some(1) ? 'person' : 'background'}: nothing to learn from (masks must mark the person as 255 on 0, or 1 on 0)`);
+  }
+  return loaded;
 }
 
 /**
