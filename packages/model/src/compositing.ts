@@ -197,8 +197,12 @@ export function parseColour(colour: Colour): [number, number, number] {
     if (colour.length !== 3 || colour.some((c) => !(c >= 0 && c <= 255))) throw new InputError(`colour must be three values in 0..255, got ${JSON.stringify(colour)}`);
     return colour;
   }
-  const m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(colour.trim());
-  if (!m) throw new InputError(`colour must look like #rrggbb, got '${colour}'`);
+  const text = colour.trim();
+  const short = /^#?([0-9a-f])([0-9a-f])([0-9a-f])$/i.exec(text);
+  // #rgb is #rrggbb with each digit doubled, as in CSS.
+  if (short) return [short[1], short[2], short[3]].map((d) => Number.parseInt(d + d, 16)) as [number, number, number];
+  const m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(text);
+  if (!m) throw new InputError(`colour must look like #rrggbb or #rgb, got '${colour}'`);
   return [Number.parseInt(m[1], 16), Number.parseInt(m[2], 16), Number.parseInt(m[3], 16)];
 }
 

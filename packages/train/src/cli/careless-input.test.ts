@@ -131,3 +131,37 @@ describe('masks in the 0/1 convention', () => {
     expect(train.error?.message).toBe(`every train mask in ${empty} is all background: nothing to learn from (masks must mark the person as 255 on 0, or 1 on 0)`);
   }, 120_000);
 });
+
+describe('smaller mistakes', () => {
+  const photoFile = () => path.join(work, 'a', 'photo.png');
+
+  it('--background: #rgb and #rrggbb are colours, other # strings are refused as colours (not looked up as files); it applies to replace only', async () => {
+    const out = path.join(freshDir('sinet-careless-bg'), 'o');
+    expect((await sinet('segment', photoFile(), '--model', model, '--out', out, '--mode', 'replace', '--background', '#zzzzzz')).error?.message).toBe("--background: colour must look like #rrggbb or #rgb, got '#zzzzzz'");
+    expect((await sinet('segment', photoFile(), '--model', model, '--out', out, '--mode', 'mask', '--background', '#00b140')).error?.message).toBe('--background applies to --mode replace, not --mode mask');
+    expect(existsSync(out)).toBe(false);
+    expect((await sinet('segment', photoFile(), '--model', model, '--out', out, '--mode', 'replace', '--background', '#0b4')).error).toBeUndefined();
+  });
+
+  it('an unreadable image is named once, not twice', async () => {
+    const bad = path.join(freshDir('sinet-careless-bad'), 'x.jpg');
+    writeFileSync(bad, 'not a jpeg');
+    const r = await sinet('segment', bad, '--model', model, '--out', path.join(path.dirname(bad), 'o'));
+    expect(r.err.filter((l) => l.includes('x.jpg'))).toEqual([expect.stringMatching(new RegExp(`^${bad}: not a readable image`))]);
+  });
+
+  it('a config whose stages all have 0 epochs is refused; a batch larger than the data set is said', async () => {
+    const dir = freshDir('sinet-careless-config');
+    const config = (stages: unknown[]) => {
+      const file = path.join(dir, `c${stages.length}.json`);
+      writeFileSync(file, JSON.stringify({ name: 'c', inputSize: [64, 64], seed: 1, data: { source: 'synthetic', train: 4, val: 2 }, stages, optimizer: { weightDecay: 0, schedule: 'poly' } }));
+      return file;
+    };
+    const zero = await sinet('train', '--config', config([{ kind: 'full', epochs: 0, batchSize: 2, lr: 1e-3, loss: 'official-decoder', augment: 'none' }]), '--out', path.join(dir, 'run0'));
+    expect(zero.error?.message).toMatch(/stages: every stage has 0 epochs: nothing would be trained/);
+    expect(existsSync(path.join(dir, 'run0'))).toBe(false);
+    const big = await sinet('train', '--config', config([{ kind: 'encoder', epochs: 0, batchSize: 8, lr: 1e-3, loss: 'official-encoder', augment: 'none' }, { kind: 'full', epochs: 1, batchSize: 8, lr: 1e-3, loss: 'official-decoder', augment: 'none' }]), '--out', path.join(dir, 'run1'), '--workers', '0');
+    expect(big.error).toBeUndefined();
+    expect(big.err).toContain("warning: stage 2's batch of 8 is larger than the 4 training images: every step trains on all of them (one step an epoch)");
+  }, 60_000);
+});

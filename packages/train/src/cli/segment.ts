@@ -1,5 +1,5 @@
 /** `sinet segment`: masks, cut-outs and backgrounds for image files, on every core. */
-import { blurBackground, cutout, replaceBackground, toBinaryMask, type PixelData, type RgbaImage, type Segmenter } from '@sinet/model';
+import { blurBackground, cutout, parseColour, replaceBackground, toBinaryMask, type PixelData, type RgbaImage, type Segmenter } from '@sinet/model';
 import { loadSegmenter, readImage, writeImage } from '@sinet/model/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { promises as fs } from 'node:fs';
@@ -28,6 +28,11 @@ export interface SegmentJob {
   options: SegmentFilesOptions;
   /** tfjs backend name of the parent, so that every thread gives the same pixels. */
   backend: string;
+}
+
+/** A --background that means a colour: anything starting with '#' (checked by parseColour), or six hex digits. */
+function isColourArgument(value: string): boolean {
+  return value.startsWith('#') || /^[0-9a-f]{6}$/i.test(value);
 }
 
 /** Where `sinet segment` writes the result for `file`: <out>/<name without extension>.<mode>.png. */
@@ -61,7 +66,7 @@ export async function checkSegmentOutputs(images: string[], out: string, mode: S
 /** Loads the model and the background once; then `run(file)` writes one result and returns its report line. */
 export async function fileSegmenter(options: SegmentFilesOptions): Promise<{ run: (file: string) => Promise<string>; dispose: () => void }> {
   let background: string | PixelData | undefined;
-  if (options.background) background = /^#?[0-9a-f]{6}$/i.test(options.background) ? options.background : await readImage(options.background);
+  if (options.background) background = isColourArgument(options.background) ? options.background : await readImage(options.background);
   const segmenter: Segmenter = await loadSegmenter(options.model, { inputSize: options.inputSize });
   const run = async (file: string): Promise<string> => {
     const image = await readImage(file);
@@ -108,6 +113,15 @@ export function defaultSegmentWorkers(images: number): number {
 export async function segmentCommand(io: Io, images: string[], options: SegmentFilesOptions & { workers?: number; overwrite?: boolean }): Promise<void> {
   if (images.length === 0) throw new UsageError('segment: give at least one image');
   if (options.mode === 'replace' && !options.background) throw new UsageError('segment --mode replace needs --background <image|#rrggbb>');
+  if (options.mode !== 'replace' && options.background) throw new UsageError(`--background applies to --mode replace, not --mode ${options.mode}`);
+  // A bad colour is named before any image is read.
+  if (options.background && isColourArgument(options.background)) {
+    try {
+      parseColour(options.background);
+    } catch (e) {
+      throw new UsageError(`--background: ${(e as Error).message}`);
+    }
+  }
   const workers = options.workers ?? defaultSegmentWorkers(images.length);
   if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a whole number >= 1, got ${workers}`);
   await checkSegmentOutputs(images, options.out, options.mode, options.overwrite ?? false);
@@ -119,7 +133,8 @@ export async function segmentCommand(io: Io, images: string[], options: SegmentF
     for (; reported < images.length && results[reported]; reported++) {
       const r = results[reported]!;
       if ('line' in r) io.out(r.line);
-      else io.err(`${images[reported]}: ${r.error}`);
+      // Errors about a file already start with its name.
+      else io.err(r.error.startsWith(`${images[reported]}: `) ? r.error : `${images[reported]}: ${r.error}`);
     }
   };
   if (workers === 1) {

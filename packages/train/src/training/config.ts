@@ -33,7 +33,7 @@ export const trainConfigSchema = z
     /** Start from this model folder's weights (fine-tuning, e.g. the converted official weights) instead of random ones. */
     init: z.string().min(1).optional(),
     data,
-    stages: z.array(stage).min(1),
+    stages: z.array(stage).min(1).refine((stages) => stages.some((st) => st.epochs > 0), 'every stage has 0 epochs: nothing would be trained'),
     optimizer: z
       .object({
         /** Decoupled (AdamW-style) decay of convolution and dense kernels, per step: w -= lr * weightDecay * w. */

@@ -307,6 +307,9 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   await writeFileAtomic(path.join(options.out, 'config.json'), JSON.stringify(config, null, 2));
   const data = await loadData(config, options);
   log(`data: ${data.train.length} train, ${data.val.length} val at ${size[1]}x${size[0]}`);
+  config.stages.forEach((st, i) => {
+    if (st.epochs > 0 && st.batchSize > data.train.length) log(`warning: stage ${i + 1}'s batch of ${st.batchSize} is larger than the ${data.train.length} training images: every step trains on all of them (one step an epoch)`);
+  });
   const workers = options.augmentWorkers ?? spareCores();
   const trainWorkers = options.trainWorkers ?? state.trainWorkers ?? spareCores();
   if (!Number.isInteger(trainWorkers) || trainWorkers < 0) throw new TrainingError(`trainWorkers must be an integer >= 0, got ${trainWorkers}`);
