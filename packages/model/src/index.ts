@@ -22,7 +22,7 @@ export { convertOfficialCheckpoint, type ConvertOptions } from './official/conve
 export { loadOfficialWeights, WeightMappingError, type LoadReport } from './official/official-weights.js';
 export { PickleError } from './official/pickle.js';
 export { readLegacyTorchStateDict, TorchCheckpointError, type TorchDType, type TorchTensor } from './official/torch-checkpoint.js';
-export { imageToRgbTensor, InputError, isPixelData, preprocess, type ImageInput, type PixelData, type RgbaImage } from './pixels.js';
+export { imageToRgbTensor, InputError, isPixelData, MAX_IMAGE_PIXELS, preprocess, type ImageInput, type PixelData, type RgbaImage } from './pixels.js';
 export { loadSegmenter, Segmenter, type Segmentation, type SegmenterOptions, type SegmentOptions } from './segmenter.js';
 export { VideoSegmenter, type FrameSegmentation, type VideoSegmenterOptions } from './video.js';
 export { countMacs, summarizeModel } from './summary.js';

@@ -58,7 +58,27 @@ function toRgb3D(x: tf.Tensor3D, what: string): tf.Tensor3D {
 }
 
 /** One image -> float32 [height, width, 3] RGB, values 0..255. The caller disposes the result. */
+/**
+ * The largest image segmenting and compositing take at full resolution: 24 megapixels (e.g.
+ * 6000 x 4000). Beyond it the wasm backend's heap runs out in the middle of a blur, and that
+ * breaks every later image of the process; a larger image is refused before any tensor exists.
+ */
+export const MAX_IMAGE_PIXELS = 24_000_000;
+
+/** Width and height of an image input, where they can be known without reading its pixels. */
+function inputSize(input: ImageInput): [number, number] | null {
+  if (input instanceof tf.Tensor) return input.rank === 3 ? [input.shape[1], input.shape[0]] : null;
+  const sized = input as { width?: unknown; height?: unknown; videoWidth?: unknown; videoHeight?: unknown };
+  const w = Number(sized.videoWidth || sized.width);
+  const h = Number(sized.videoHeight || sized.height);
+  return Number.isFinite(w) && Number.isFinite(h) ? [w, h] : null;
+}
+
 export function imageToRgbTensor(input: ImageInput, what = 'image'): tf.Tensor3D {
+  const size = inputSize(input);
+  if (size && size[0] * size[1] > MAX_IMAGE_PIXELS) {
+    throw new InputError(`${what} of ${size[0]} x ${size[1]} (${((size[0] * size[1]) / 1e6).toFixed(1)} MP) is larger than the ${MAX_IMAGE_PIXELS / 1e6} MP segmenting and compositing take (e.g. 6000 x 4000); downscale it first`);
+  }
   if (input instanceof tf.Tensor) {
     if (input.rank !== 3) throw new InputError(`${what}: expected a [height, width, channels] tensor, got rank ${input.rank}; use segmentBatch for [batch, height, width, channels]`);
     return toRgb3D(input, what);

@@ -164,4 +164,16 @@ describe('smaller mistakes', () => {
     expect(big.error).toBeUndefined();
     expect(big.err).toContain("warning: stage 2's batch of 8 is larger than the 4 training images: every step trains on all of them (one step an epoch)");
   }, 60_000);
+
+  it('a photo over 24 MP is refused by name, and the photos after it are still written (exit 1)', async () => {
+    const dir = freshDir('sinet-careless-huge');
+    const huge = path.join(dir, 'huge.jpg');
+    await writeImage(huge, { data: new Uint8Array(8000 * 6000 * 3).fill(90), width: 8000, height: 6000, channels: 3 });
+    const out = path.join(dir, 'o');
+    const r = await sinet('segment', huge, photoFile(), '--model', model, '--out', out, '--mode', 'blur', '--workers', '1');
+    expect(r.err).toContain(`${huge}: image of 8000 x 6000 (48.0 MP) is larger than the 24 MP segmenting and compositing take (e.g. 6000 x 4000); downscale it first`);
+    expect(r.error?.message).toBe('1 of 2 images could not be segmented (see above)');
+    expect(existsSync(path.join(out, 'photo.blur.png'))).toBe(true);
+    expect(existsSync(path.join(out, 'huge.blur.png'))).toBe(false);
+  }, 60_000);
 });
