@@ -4,7 +4,7 @@ import '@sinet/layers';
 import { rebuildWithInputSize } from './architecture.js';
 import { getSINetMetadata, setSINetMetadata } from './metadata.js';
 import { loadModelFromUrl } from './model-files.js';
-import { imageToRgbTensor, InputError, preprocess, type ImageInput } from './pixels.js';
+import { imageToRgbTensor, InputError, isPixelData, preprocess, type ImageInput } from './pixels.js';
 import type { SINetMetadata } from './types.js';
 
 export interface SegmentOptions {
@@ -32,6 +32,11 @@ export interface SegmenterOptions {
 }
 
 /** A SINet model ready to segment images. Dispose it when done. */
+/** Pixels scaled to 0..1 are said once per process, not per frame. */
+let warnedUnitRange = false;
+
+const isFloatInput = (input: ImageInput) => (input instanceof tf.Tensor && input.dtype === 'float32') || (isPixelData(input) && input.data instanceof Float32Array);
+
 export class Segmenter {
   readonly model: tf.LayersModel;
   readonly metadata: SINetMetadata;
@@ -83,7 +88,7 @@ export class Segmenter {
     this.check();
     const rgb = tf.tidy(() => tf.expandDims(imageToRgbTensor(input), 0) as tf.Tensor4D);
     try {
-      return (await this.segmentRgb(rgb, options))[0];
+      return (await this.segmentRgb(rgb, options, isFloatInput(input)))[0];
     } finally {
       rgb.dispose();
     }
@@ -96,7 +101,7 @@ export class Segmenter {
       if (inputs.rank !== 4) throw new InputError(`segmentBatch: expected a [batch, height, width, channels] tensor, got rank ${inputs.rank}`);
       const rgb = tf.tidy(() => tf.stack(tf.unstack(inputs).map((x, i) => imageToRgbTensor(x as tf.Tensor3D, `image ${i}`))) as tf.Tensor4D);
       try {
-        return await this.segmentRgb(rgb, options);
+        return await this.segmentRgb(rgb, options, inputs.dtype === 'float32');
       } finally {
         rgb.dispose();
       }
@@ -106,7 +111,11 @@ export class Segmenter {
     return results;
   }
 
-  private async segmentRgb(rgb: tf.Tensor4D, options: SegmentOptions): Promise<Segmentation[]> {
+  /**
+   * `checkRange`: float input, where two common mistakes hide (NaN, and pixels scaled to 0..1);
+   * its largest value and NaN count are read with the logits, so it costs no extra sync read.
+   */
+  private async segmentRgb(rgb: tf.Tensor4D, options: SegmentOptions, checkRange = false): Promise<Segmentation[]> {
     const threshold = options.threshold ?? 0.5;
     if (!(threshold >= 0 && threshold <= 1)) throw new InputError(`threshold must be in [0, 1], got ${threshold}`);
     const person = this.metadata.personClass;
@@ -116,11 +125,18 @@ export class Segmenter {
       const small = this.predictLogits(input);
       return small.shape[1] === height && small.shape[2] === width ? small : tf.image.resizeBilinear(small, [height, width], false, true);
     });
+    const range = checkRange ? tf.tidy(() => tf.stack([tf.max(tf.where(tf.isNaN(rgb), tf.zerosLike(rgb), rgb)), tf.sum(tf.cast(tf.isNaN(rgb), 'float32'))])) : null;
     let values: Float32Array;
+    let stats: Float32Array | null = null;
     try {
-      values = (await logits.data()) as Float32Array;
+      [values, stats] = (await Promise.all([logits.data(), range?.data() ?? null])) as [Float32Array, Float32Array | null];
     } finally {
-      logits.dispose();
+      tf.dispose([logits, ...(range ? [range] : [])]);
+    }
+    if (stats && stats[1] > 0) throw new InputError(`image holds ${stats[1]} NaN values; pixels must be numbers from 0 to 255`);
+    if (stats && stats[0] <= 1 && !warnedUnitRange) {
+      warnedUnitRange = true;
+      console.warn(`@sinet/model: the image's pixels all lie within 0..1 (largest ${stats[0]}); SINet expects 0..255 (multiply by 255), so the mask will likely be empty. (Said once.)`);
     }
     // Softmax and argmax per pixel here: one read of the logits instead of softmax, slice,
     // argmax and cast kernels over the full-resolution tensor (~5x faster on wasm).
