@@ -127,7 +127,7 @@ export class Segmenter {
     });
     const range = checkRange ? tf.tidy(() => tf.stack([tf.max(tf.where(tf.isNaN(rgb), tf.zerosLike(rgb), rgb)), tf.sum(tf.cast(tf.isNaN(rgb), 'float32'))])) : null;
     let values: Float32Array;
-    let stats: Float32Array | null = null;
+    let stats: Float32Array | null;
     try {
       [values, stats] = (await Promise.all([logits.data(), range?.data() ?? null])) as [Float32Array, Float32Array | null];
     } finally {

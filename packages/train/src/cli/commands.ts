@@ -1,5 +1,6 @@
 import type { ProgressSink } from '../training/progress.js';
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { convertOfficialCheckpoint, createSINet, getSINetMetadata, summarizeModel } from '@sinet/model';
 import { loadModel, loadSegmenter, saveModel } from '@sinet/model/node';
 import { listFolderDataset } from '../data/folder-dataset.js';
@@ -13,7 +14,11 @@ export interface Io {
   progress?: ProgressSink;
 }
 
-export async function convertCommand(io: Io, checkpoint: string, outDir: string, inputSize?: [number, number]): Promise<void> {
+export async function convertCommand(io: Io, checkpoint: string, outDir: string, inputSize?: [number, number], overwrite = false): Promise<void> {
+  // Before the (long) conversion: an --out that is a file, or holds a model, is not replaced unasked.
+  const outStat = await fs.stat(outDir).catch(() => null);
+  if (outStat && !outStat.isDirectory()) throw new CliError(`--out ${outDir}: is a file, not a folder`);
+  if (!overwrite && outStat && (await fs.stat(path.join(outDir, 'model.json')).catch(() => null))) throw new CliError(`${outDir} holds a model already: pass --overwrite to replace it, or choose another --out`);
   const bytes = await fs.readFile(checkpoint).catch((e: NodeJS.ErrnoException) => {
     throw new CliError(`${checkpoint}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
   });

@@ -24,7 +24,7 @@ import path from 'node:path';
 const USAGE = `sinet: SINet portrait segmentation for TensorFlow.js
 
 usage:
-  sinet convert <SINet.pth> --out <dir> [--input-size HxW]
+  sinet convert <SINet.pth> --out <dir> [--input-size HxW] [--overwrite]
   sinet info [--model <dir>] [--input-size HxW] [--json]
   sinet segment <images...> --model <dir> --out <dir> [--mode mask|cutout|blur|replace] [--overwrite]
                 [--background <image|#rrggbb>] [--threshold 0.5] [--input-size HxW] [--workers N]
@@ -77,7 +77,7 @@ const OPTIONS = {
 } as const;
 
 const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
-  convert: ['out', 'input-size'],
+  convert: ['out', 'input-size', 'overwrite'],
   info: ['model', 'input-size', 'json'],
   segment: ['model', 'out', 'mode', 'background', 'threshold', 'input-size', 'workers', 'overwrite'],
   eval: ['model', 'data', 'list', 'json', 'limit', 'input-size'],
@@ -190,7 +190,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   switch (command) {
     case 'convert':
       if (rest.length !== 1) throw new UsageError('convert takes exactly one checkpoint: sinet convert <SINet.pth> --out <dir>');
-      await convertCommand(io, rest[0], require(v.out, 'out', 'convert'), inputSize);
+      await convertCommand(io, rest[0], require(v.out, 'out', 'convert'), inputSize, v.overwrite);
       return 0;
     case 'info':
       if (rest.length) throw new UsageError(`info takes no positional arguments, got ${rest.join(' ')}`);

@@ -119,7 +119,7 @@ export async function segmentCommand(io: Io, images: string[], options: SegmentF
     try {
       parseColour(options.background);
     } catch (e) {
-      throw new UsageError(`--background: ${(e as Error).message}`);
+      throw new CliError(`--background: ${(e as Error).message}`);
     }
   }
   const workers = options.workers ?? defaultSegmentWorkers(images.length);
