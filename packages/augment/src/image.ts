@@ -1,4 +1,5 @@
 /** Plain pixel containers: no DOM, no tf. */
+import { AugmentError } from './errors.js';
 
 /** An 8-bit image, interleaved channels, row-major (ImageData is one with 4 channels). */
 export interface ImageU8 {
@@ -29,10 +30,9 @@ export interface Batch {
   maps?: Record<string, LabelMap[]>;
 }
 
-export class AugmentInputError extends Error {
+export class AugmentInputError extends AugmentError {
   constructor(message: string) {
-    super(message);
-    this.name = 'AugmentInputError';
+    super(message, 'INPUT');
   }
 }
 

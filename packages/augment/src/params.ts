@@ -3,16 +3,16 @@
  * other array is a random choice among its values, and a function draws its own value.
  */
 import type { Rng } from './random.js';
+import { AugmentError } from './errors.js';
 
 export type Param = number | readonly [number, number] | readonly number[] | ((rng: Rng) => number);
 
 /** Per-channel sampling: true, false, or the probability of sampling per channel for an image. */
 export type PerChannel = boolean | number;
 
-export class ParamError extends Error {
+export class ParamError extends AugmentError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ParamError';
+    super(message, 'PARAM');
   }
 }
 

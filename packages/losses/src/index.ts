@@ -6,6 +6,7 @@
 export { boundaryBand, classBands, maxFilter, minFilter, type BandOptions } from './band.js';
 export { boundaryLoss, sinetLoss, SINET_LOSS_PRESETS, type BoundaryLossOptions, type LossFunction, type SINetLossConfig, type SINetLossOptions, type SINetLossPreset } from './boundary-loss.js';
 export { softmaxCrossEntropy, WEIGHTED_NLL_KERNEL, type CrossEntropyOptions } from './cross-entropy.js';
+export { LossesError, type LossesErrorCode } from './errors.js';
 export { DEFAULT_IGNORE_LABEL, LabelShapeError, prepareLabels, resizeLabels, type PreparedLabels } from './labels.js';
 export { lovaszHinge, lovaszSoftmax, type LovaszOptions, type LovaszSoftmaxOptions } from './lovasz.js';
 export { softDiceLoss, softIouLoss, type OverlapOptions } from './overlap.js';

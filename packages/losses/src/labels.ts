@@ -1,5 +1,6 @@
 /** Turning the label formats people have into one-hot targets and a validity mask. */
 import * as tf from '@tensorflow/tfjs-core';
+import { LossesError } from './errors.js';
 
 /** The label value that marks pixels to leave out (PyTorch's ignore_index convention). */
 export const DEFAULT_IGNORE_LABEL = 255;
@@ -13,10 +14,9 @@ export interface PreparedLabels {
   labelMap: tf.Tensor4D | null;
 }
 
-export class LabelShapeError extends Error {
+export class LabelShapeError extends LossesError {
   constructor(message: string) {
-    super(message);
-    this.name = 'LabelShapeError';
+    super(message, 'LABEL_SHAPE');
   }
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expectClose, randomTensor } from '@sinet/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { countParameters, createSINet, rebuildWithInputSize, resolveSINetConfig, sinetEncoder, sinetTaps } from './architecture.js';
+import { countParameters, createSINet, isEncoderWeight, isKernelWeight, rebuildWithInputSize, resolveSINetConfig, sinetEncoder, sinetTaps } from './architecture.js';
 import { DEFAULT_SINET_CONFIG, OFFICIAL_PARAMETER_COUNT } from './constants.js';
 import { getSINetMetadata } from './metadata.js';
 import { countMacs, summarizeModel } from './summary.js';
@@ -67,6 +67,18 @@ describe('shared encoder, taps and resizing', () => {
     model.getLayer('encoder.classifier').setWeights([tf.mul(kernel, 2)]);
     const after = (encoder.predict(x) as tf.Tensor).dataSync();
     expectClose(after, before.map((v) => 2 * v), 1e-4);
+    model.dispose();
+  });
+
+  it('the weight-name predicates pick the encoder\'s weights and the convolution and dense kernels', () => {
+    const model = createSINet();
+    const encoderNames = new Set(sinetEncoder(model).weights.map((w) => w.originalName));
+    for (const w of model.weights) expect([w.originalName, isEncoderWeight(w.originalName)]).toEqual([w.originalName, encoderNames.has(w.originalName)]);
+    // Kernels: every conv / depthwise / pointwise / dense kernel, and nothing of BatchNorm, PReLU or biases.
+    const kernels = model.weights.filter((w) => isKernelWeight(w.originalName));
+    expect(kernels.every((w) => (w.shape as number[]).length >= 2)).toBe(true);
+    expect(model.weights.filter((w) => !isKernelWeight(w.originalName) && (w.shape as number[]).length >= 2)).toEqual([]);
+    expect(kernels.length).toBeGreaterThan(50);
     model.dispose();
   });
 

@@ -115,6 +115,12 @@ export function sinetTaps(model: tf.LayersModel, taps: TapName[] = Object.keys(T
   return tf.model({ inputs: model.inputs, outputs, name: 'sinet_taps' });
 }
 
+/** Weights of the encoder (training stage 1; what `freezeEncoder` keeps fixed), by their saved names. */
+export const isEncoderWeight = (name: string): boolean => name.startsWith('encoder.');
+
+/** Convolution and dense kernels: what Glorot initialisation draws and weight decay shrinks (not BatchNorm, biases or PReLU). */
+export const isKernelWeight = (name: string): boolean => /kernel$/.test(name);
+
 /** Trainable parameters (the paper's count) and moving statistics. */
 export function countParameters(model: tf.LayersModel): { trainable: number; nonTrainable: number } {
   const size = (ws: tf.LayerVariable[]) => ws.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
@@ -148,7 +154,7 @@ export function initializeWeights(model: tf.LayersModel, seed: number): void {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   for (const w of model.weights) {
-    if (!/kernel$/.test(w.originalName)) continue;
+    if (!isKernelWeight(w.originalName)) continue;
     const shape = w.shape as number[];
     const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
     const fanIn = (shape.at(-2) ?? 1) * receptive;

@@ -1,4 +1,4 @@
-/** The main entry must bundle for browsers: nothing it reaches may import Node built-ins or sharp. */
+/** The browser entries must bundle for browsers: nothing they reach may import Node built-ins or sharp. */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,10 +13,10 @@ function reachable(file: string, seen = new Set<string>()): Set<string> {
   return seen;
 }
 
-describe('@sinet/model browser entry', () => {
-  it('reaches no node: module, sharp or the Node helpers', () => {
-    const files = [...reachable(path.join(dist, 'index.js'))];
-    expect(files.length).toBeGreaterThan(5);
+describe('@sinet/model browser entries', () => {
+  it.each(['index.js', 'convert.js', 'files.js'])('%s reaches no node: module, sharp or the Node helpers', (entry) => {
+    const files = [...reachable(path.join(dist, entry))];
+    expect(files.length).toBeGreaterThan(entry === 'index.js' ? 5 : 2);
     const offenders = files.filter((f) => f.includes(`${path.sep}node${path.sep}`) || /['"](node:[^'"]+|sharp|fs|path)['"]/.test(readFileSync(f, 'utf8')));
     expect(offenders).toEqual([]);
     expect(readdirSync(path.join(dist, 'node'))).toContain('index.js');

@@ -9,7 +9,10 @@ describe('pixel values a segmenter is given', () => {
     await tf.setBackend('cpu');
     segmenter = new Segmenter(untrainedModel({ inputSize: [64, 64] }));
   });
-  afterAll(() => segmenter.dispose());
+  afterAll(() => {
+    segmenter.dispose();
+    segmenter.model.dispose();
+  });
 
   it('refuses NaN pixels, warns once about 0..1 pixels, and says nothing about 8-bit pixels', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});

@@ -11,7 +11,10 @@ describe('images larger than MAX_IMAGE_PIXELS', () => {
     await initBackend('wasm', { log: null });
     segmenter = new Segmenter(untrainedModel());
   });
-  afterAll(() => segmenter.dispose());
+  afterAll(() => {
+    segmenter.dispose();
+    segmenter.model.dispose();
+  });
 
   it('are refused before any tensor exists, and the next image still works (the wasm heap is not poisoned)', async () => {
     const before = tf.memory().numTensors;

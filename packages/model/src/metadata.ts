@@ -3,13 +3,13 @@ import type * as tf from './tfjs.js';
 import { resolveSINetConfig } from './architecture.js';
 import { DEFAULT_CLASS_NAMES } from './constants.js';
 import type { Preprocessing, SINetMetadata } from './types.js';
+import { ModelError } from './errors.js';
 
 const KEY = 'sinet';
 
-export class ModelMetadataError extends Error {
+export class ModelMetadataError extends ModelError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ModelMetadataError';
+    super(message, 'MODEL_METADATA');
   }
 }
 

@@ -14,6 +14,7 @@
 import * as tf from './tfjs.js';
 import { createSINet } from './architecture.js';
 import { setSINetMetadata, validateSINetMetadata } from './metadata.js';
+import { ModelError } from './errors.js';
 
 export const MODEL_LIMITS = {
   /** model.json: topology and metadata of a SINet are ~100 KB. */
@@ -25,10 +26,9 @@ export const MODEL_LIMITS = {
   weightEntries: 100_000,
 } as const;
 
-export class ModelFileError extends Error {
+export class ModelFileError extends ModelError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ModelFileError';
+    super(message, 'MODEL_FILE');
   }
 }
 

@@ -1,6 +1,7 @@
 /** Turning the inputs users have (tensors, raw pixels, browser images) into RGB float tensors. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Preprocessing } from './types.js';
+import { ModelError } from './errors.js';
 
 /** Raw interleaved pixels, row-major; `ImageData` is one (4 channels). */
 export interface PixelData {
@@ -22,10 +23,9 @@ type BrowserPixels = Parameters<typeof tf.browser.fromPixels>[0];
 
 export type ImageInput = tf.Tensor3D | PixelData | BrowserPixels;
 
-export class InputError extends Error {
+export class InputError extends ModelError {
   constructor(message: string) {
-    super(message);
-    this.name = 'InputError';
+    super(message, 'INPUT');
   }
 }
 

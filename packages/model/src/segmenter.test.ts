@@ -19,7 +19,10 @@ describe('Segmenter API (untrained weights)', () => {
     await initBackend('wasm', { log: null });
     segmenter = await loadSegmenter(untrainedModel({ inputSize: [64, 64] }));
   });
-  afterAll(() => segmenter.dispose());
+  afterAll(() => {
+    segmenter.dispose();
+    segmenter.model.dispose();
+  });
 
   it('returns probabilities, mask and labels at the input resolution, consistent with each other', async () => {
     const image = pixels(50, 70, 4, 1); // ImageData-like RGBA
@@ -36,7 +39,7 @@ describe('Segmenter API (untrained weights)', () => {
     expect(s.classNames).toEqual(['background', 'person']);
   });
 
-  it('segment() gives the person channel and argmax of probabilities(), for 2 and 4 classes', async () => {
+  it('segment() gives the person channel and argmax of the softmax of the resized logits, for 2 and 4 classes', async () => {
     // Seeded weights: the default initialiser is unseeded and can give one label everywhere.
     const two = await loadSegmenter(seededWeights(untrainedModel({ inputSize: [64, 64] }), 11));
     const four = await loadSegmenter(seededWeights(untrainedModel({ inputSize: [64, 64], classes: 4 }), 12));
@@ -44,7 +47,8 @@ describe('Segmenter API (untrained weights)', () => {
       const image = pixels(45, 38, 3, 7);
       const s = await model.segment(image);
       const rgb = tf.tensor4d(Float32Array.from(image.data), [1, 38, 45, 3]);
-      const p = model.probabilities(rgb);
+      // The reference: logits resized bilinearly (align corners) to the image, then a softmax over classes.
+      const p = tf.tidy(() => tf.softmax(tf.image.resizeBilinear(model.predictLogits(rgb), [38, 45], false, true), -1));
       const person = tf.tidy(() => tf.squeeze(tf.slice(p, [0, 0, 0, 1], [-1, -1, -1, 1])).dataSync() as Float32Array);
       const labels = tf.tidy(() => tf.argMax(p, -1).dataSync());
       const all = p.dataSync();
@@ -57,8 +61,10 @@ describe('Segmenter API (untrained weights)', () => {
       expect(new Set(s.labels).size).toBe(classes);
       tf.dispose([rgb, p]);
     }
-    two.dispose();
-    four.dispose();
+    for (const s of [two, four]) {
+      s.dispose();
+      s.model.dispose();
+    }
   });
 
   it('RGBA pixels, RGB pixels and a tensor of the same image give the same result', async () => {
@@ -115,9 +121,33 @@ describe('Segmenter API (untrained weights)', () => {
   it('refuses a model without SINet metadata, and a disposed segmenter', async () => {
     const plain = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [1] })] });
     await expect(loadSegmenter(plain)).rejects.toThrow(/no SINet metadata/);
-    const s = await loadSegmenter(untrainedModel({ inputSize: [32, 32] }));
+    const model = untrainedModel({ inputSize: [32, 32] });
+    const s = await loadSegmenter(model);
     s.dispose();
     await expect(s.segment(pixels(4, 4, 3, 1))).rejects.toThrow(/disposed/);
+    model.dispose();
+  });
+
+  it('never takes the caller\'s model: disposing the segmenter frees only what it built or loaded', async () => {
+    const model = untrainedModel({ inputSize: [32, 32] });
+    const input = tf.zeros([1, 32, 32, 3]);
+    const baseline = tf.memory().numTensors;
+    for (const options of [{}, { inputSize: [64, 64] as [number, number] }]) {
+      const s = await loadSegmenter(model, options);
+      expect(s.inputSize).toEqual(options.inputSize ?? [32, 32]);
+      s.dispose();
+      // The caller's model still predicts, and nothing the segmenter built is left behind.
+      tf.dispose(model.predict(input) as tf.Tensor);
+      expect(tf.memory().numTensors).toBe(baseline);
+    }
+    // A model the segmenter loaded itself (here through an IOHandler) goes with it.
+    const artifacts = await new Promise<tf.io.ModelArtifacts>((resolve) => model.save(tf.io.withSaveHandler(async (a) => (resolve(a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }))));
+    const loaded = await loadSegmenter(tf.io.fromMemory(artifacts));
+    expect(tf.memory().numTensors).toBeGreaterThan(baseline);
+    loaded.dispose();
+    expect(tf.memory().numTensors).toBe(baseline);
+    tf.dispose(input);
+    model.dispose();
   });
 });
 
@@ -127,7 +157,8 @@ describe.runIf(haveShared('segmenting a real portrait', OFFICIAL_WEIGHTS, EG1800
   });
 
   it.each([[undefined], [[320, 256] as [number, number]]])('input size %j: the mask matches the hand-made one (IoU > 0.95)', async (inputSize) => {
-    const segmenter = await loadSegmenter(officialModel(), { inputSize });
+    const model = officialModel();
+    const segmenter = await loadSegmenter(model, { inputSize });
     const image = await readImage(sharedPath(...EG1800, 'images', '00030.jpg'));
     const truth = await readMask(sharedPath(...EG1800, 'masks', '00030.png'));
     const s = await segmenter.segment(image);
@@ -135,5 +166,6 @@ describe.runIf(haveShared('segmenting a real portrait', OFFICIAL_WEIGHTS, EG1800
     // 00030 scores 0.98 at 224 x 224 with the official weights; 0.95 leaves room for other sizes.
     expect(iou(s.mask, Array.from(truth.data, (v) => (v > 127 ? 1 : 0)))).toBeGreaterThan(0.95);
     segmenter.dispose();
+    model.dispose();
   });
 });

@@ -4,6 +4,7 @@ import '@sinet/layers';
 import { rebuildWithInputSize } from './architecture.js';
 import { getSINetMetadata, setSINetMetadata } from './metadata.js';
 import { loadModelFromUrl } from './model-files.js';
+import { decodeLogits } from './decode.js';
 import { imageToRgbTensor, InputError, isPixelData, preprocess, type ImageInput } from './pixels.js';
 import type { SINetMetadata } from './types.js';
 
@@ -29,31 +30,44 @@ export interface Segmentation {
 export interface SegmenterOptions {
   /** Run the model at this [height, width] (multiples of 32) instead of the size it was saved with. */
   inputSize?: [number, number];
+  /**
+   * Dispose the given model with the segmenter (loaders set it for the models they load).
+   * Default false: the caller's model stays the caller's, whatever `inputSize` does.
+   */
+  takeOwnership?: boolean;
 }
 
-/** A SINet model ready to segment images. Dispose it when done. */
 /** Pixels scaled to 0..1 are said once per process, not per frame. */
 let warnedUnitRange = false;
 
 const isFloatInput = (input: ImageInput) => (input instanceof tf.Tensor && input.dtype === 'float32') || (isPixelData(input) && input.data instanceof Float32Array);
 
+/**
+ * A SINet model ready to segment images. It runs the given model as it is, or a copy at
+ * `inputSize`; `dispose()` frees what the segmenter built (and the given model only with
+ * `takeOwnership`).
+ */
 export class Segmenter {
   readonly model: tf.LayersModel;
   readonly metadata: SINetMetadata;
+  private readonly ownsModel: boolean;
   private disposed = false;
 
   constructor(model: tf.LayersModel, options: SegmenterOptions = {}) {
     let metadata = getSINetMetadata(model);
+    let owns = options.takeOwnership ?? false;
     const size = options.inputSize;
     if (size && (size[0] !== metadata.config.inputSize[0] || size[1] !== metadata.config.inputSize[1])) {
       const resized = rebuildWithInputSize(model, metadata.config, size);
-      model.dispose();
+      if (owns) model.dispose();
       model = resized;
+      owns = true;
       metadata = { ...metadata, config: { ...metadata.config, inputSize: [size[0], size[1]] } };
       setSINetMetadata(model, metadata);
     }
     this.model = model;
     this.metadata = metadata;
+    this.ownsModel = owns;
   }
 
   get inputSize(): [number, number] {
@@ -68,19 +82,6 @@ export class Segmenter {
   predictLogits(rgb: tf.Tensor4D): tf.Tensor4D {
     this.check();
     return tf.tidy(() => this.model.predict(preprocess(rgb, this.metadata.preprocessing, this.inputSize)) as tf.Tensor4D);
-  }
-
-  /**
-   * Class probabilities [N, H, W, classes] at the images' own resolution; logits are
-   * resized bilinearly before the softmax. The caller disposes the result.
-   */
-  probabilities(rgb: tf.Tensor4D): tf.Tensor4D {
-    return tf.tidy(() => {
-      const [, h, w] = rgb.shape;
-      const logits = this.predictLogits(rgb);
-      const resized = logits.shape[1] === h && logits.shape[2] === w ? logits : tf.image.resizeBilinear(logits, [h, w], false, true);
-      return tf.softmax(resized, -1) as tf.Tensor4D;
-    });
   }
 
   /** Segments one image. Reads results asynchronously, so it never blocks a browser's main thread. */
@@ -138,43 +139,28 @@ export class Segmenter {
       warnedUnitRange = true;
       console.warn(`@sinet/model: the image's pixels all lie within 0..1 (largest ${stats[0]}); SINet expects 0..255 (multiply by 255), so the mask will likely be empty. (Said once.)`);
     }
-    // Softmax and argmax per pixel here: one read of the logits instead of softmax, slice,
-    // argmax and cast kernels over the full-resolution tensor (~5x faster on wasm).
-    const classes = logits.shape[3];
     const size = height * width;
-    const exps = new Float64Array(classes);
-    return Array.from({ length: n }, (_, i) => {
-      const probabilities = new Float32Array(size);
-      const mask = new Uint8Array(size);
-      const labels = new Uint8Array(size);
-      for (let j = 0, at = i * size * classes; j < size; j++, at += classes) {
-        let best = 0;
-        for (let c = 1; c < classes; c++) if (values[at + c] > values[at + best]) best = c;
-        let sum = 0;
-        for (let c = 0; c < classes; c++) sum += exps[c] = Math.exp(values[at + c] - values[at + best]);
-        const p = exps[person] / sum;
-        probabilities[j] = p;
-        mask[j] = probabilities[j] > threshold ? 1 : 0;
-        labels[j] = best;
-      }
-      return { width, height, probabilities, mask, labels, classNames: this.metadata.classNames };
-    });
+    return Array.from({ length: n }, (_, i) => ({
+      width, height, ...decodeLogits(values.subarray(i * size * logits.shape[3], (i + 1) * size * logits.shape[3]), logits.shape[3], person, threshold), classNames: this.metadata.classNames,
+    }));
   }
 
+  /** Frees the model the segmenter built or was given to own; a caller's model stays usable. */
   dispose(): void {
     if (!this.disposed) {
-      this.model.dispose();
+      if (this.ownsModel) this.model.dispose();
       this.disposed = true;
     }
   }
 }
 
 /**
- * Loads a segmenter from a LayersModel, a model.json URL (checked as untrusted input, see
+ * A segmenter for a LayersModel (which stays the caller's), or for a model it loads (and owns) from a model.json URL (checked as untrusted input, see
  * loadModelFromUrl) or any tf.io handler (trusted as it is).
  * In Node, `@sinet/model/node` also takes a model folder.
  */
-export async function loadSegmenter(source: tf.LayersModel | string | tf.io.IOHandler, options: SegmenterOptions = {}): Promise<Segmenter> {
-  const model = source instanceof tf.LayersModel ? source : typeof source === 'string' ? await loadModelFromUrl(source) : await tf.loadLayersModel(source);
-  return new Segmenter(model, options);
+export async function loadSegmenter(source: tf.LayersModel | string | tf.io.IOHandler, options: Omit<SegmenterOptions, 'takeOwnership'> = {}): Promise<Segmenter> {
+  if (source instanceof tf.LayersModel) return new Segmenter(source, options);
+  const model = typeof source === 'string' ? await loadModelFromUrl(source) : await tf.loadLayersModel(source);
+  return new Segmenter(model, { ...options, takeOwnership: true });
 }

@@ -27,7 +27,10 @@ describe('VideoSegmenter', () => {
     // Seeded weights: probabilities vary from frame to frame and pixel to pixel.
     segmenter = new Segmenter(seededWeights(untrainedModel({ inputSize: [64, 64] }), 21));
   });
-  afterAll(() => segmenter.dispose());
+  afterAll(() => {
+    segmenter.dispose();
+    segmenter.model.dispose();
+  });
 
   it('smooths person probabilities over frames by the moving average, with the weight set between frames', async () => {
     const frames = [frame(50, 70, 1), frame(80, 60, 2), frame(64, 64, 3), frame(50, 70, 4)];

@@ -1,10 +1,12 @@
 /**
  * Segmentation of video frames: person probabilities at the model's resolution, smoothed over
  * time by an exponential moving average against flicker (what users of every portrait
- * segmenter ask for), read back asynchronously (never a sync read on a browser's main thread).
+ * segmenter ask for), read back asynchronously (never a sync read on a browser's main thread);
+ * the history is a plain array, so frames keep no tensors between calls.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_FRAME_SMOOTHING } from './constants.js';
+import { decodeLogits } from './decode.js';
 import { imageToRgbTensor, InputError, type ImageInput } from './pixels.js';
 import type { Segmenter } from './segmenter.js';
 
@@ -31,7 +33,7 @@ function checkSmoothing(value: number): number {
 }
 
 export class VideoSegmenter {
-  private previous: tf.Tensor2D | null = null;
+  private previous: { probabilities: Float32Array; width: number; height: number } | null = null;
   private weight: number;
 
   constructor(
@@ -56,26 +58,27 @@ export class VideoSegmenter {
    */
   async segmentFrame(frame: ImageInput): Promise<FrameSegmentation> {
     const started = performance.now();
-    const person = this.segmenter.metadata.personClass;
+    const logits = tf.tidy(() => this.segmenter.predictLogits(tf.expandDims(imageToRgbTensor(frame, 'frame'), 0) as tf.Tensor4D));
+    const [, height, width, classes] = logits.shape;
+    let values: Float32Array;
+    try {
+      values = (await logits.data()) as Float32Array;
+    } finally {
+      logits.dispose();
+    }
+    const p = decodeLogits(values, classes, this.segmenter.metadata.personClass, 0.5).probabilities;
     const a = this.weight;
-    const current = tf.tidy(() => {
-      const rgb = tf.expandDims(imageToRgbTensor(frame, 'frame'), 0) as tf.Tensor4D;
-      const logits = this.segmenter.predictLogits(rgb);
-      const p = tf.squeeze(tf.slice(tf.softmax(logits, -1), [0, 0, 0, person], [1, -1, -1, 1]), [0, 3]) as tf.Tensor2D;
-      const previous = this.previous;
-      if (!previous || a >= 1 || previous.shape[0] !== p.shape[0] || previous.shape[1] !== p.shape[1]) return p;
-      return tf.add(tf.mul(p, a), tf.mul(previous, 1 - a)) as tf.Tensor2D;
-    });
-    this.previous?.dispose();
-    this.previous = current;
-    const [height, width] = current.shape;
-    const probabilities = (await current.data()) as Float32Array;
-    return { probabilities, width, height, latencyMs: performance.now() - started };
+    const previous = this.previous;
+    if (previous && a < 1 && previous.width === width && previous.height === height) {
+      const q = previous.probabilities;
+      for (let i = 0; i < p.length; i++) p[i] = a * p[i] + (1 - a) * q[i];
+    }
+    this.previous = { probabilities: p.slice(), width, height };
+    return { probabilities: p, width, height, latencyMs: performance.now() - started };
   }
 
   /** Forgets the history (after a cut or a camera switch). */
   reset(): void {
-    this.previous?.dispose();
     this.previous = null;
   }
 

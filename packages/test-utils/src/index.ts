@@ -4,3 +4,4 @@ export { checkGradient, expectClose, expectNoLeak, maxAbsDiff, randomArray, rand
 export * as reference from './reference.js';
 export { freshDir, freshProject, packageDir, packPackage, runNode, tarballFiles, typecheck } from './pack.js';
 export { useBackend } from './backend.js';
+export { maxWeightDifference, readSavedWeights } from './saved-weights.js';

@@ -6,7 +6,8 @@
  * memory so a backend switch can rebuild the model on the new backend.
  */
 import * as tf from '../tfjs';
-import { buildModel, fetchModelFiles, getSINetMetadata, readPickedModelFiles, rebuildWithInputSize, Segmenter, setSINetMetadata, sinetTaps, type ModelFiles } from '@sinet/model';
+import { Segmenter, sinetTaps, type ModelFiles } from '@sinet/model';
+import { buildModel, fetchModelFiles, readPickedModelFiles } from '@sinet/model/files';
 
 export class ModelSourceError extends Error {
   constructor(message: string) {
@@ -59,17 +60,15 @@ export interface SizedModel {
   size: number;
 }
 
-/** The network at size x size with `base`'s weights (`base` is left as it is). */
+/** The network at size x size with `base`'s weights (`base` stays the caller's: the segmenter never disposes it). */
 export function sizeModel(base: tf.LayersModel, size: number): SizedModel {
-  const metadata = getSINetMetadata(base);
-  const model = rebuildWithInputSize(base, metadata.config, [size, size]);
-  setSINetMetadata(model, { ...metadata, config: { ...metadata.config, inputSize: [size, size] } });
-  const segmenter = new Segmenter(model);
+  const segmenter = new Segmenter(base, { inputSize: [size, size] });
   const taps = sinetTaps(segmenter.model, ['encoder_logits', 'blocking_gate', 'logits']);
   return { segmenter, taps, size };
 }
 
 export function disposeSized(sized: SizedModel | null): void {
-  // The taps model shares every layer with the segmenter's: disposing the segmenter frees them.
+  // The taps model shares every layer with the segmenter's model: disposing the segmenter frees a
+  // resized copy; `base` is freed by its owner.
   sized?.segmenter.dispose();
 }

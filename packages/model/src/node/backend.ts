@@ -10,6 +10,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { loadSimdKernels, registerWasmTrainingKernels } from '@sinet/wasm-kernels';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { ModelError } from '../errors.js';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
@@ -28,10 +29,9 @@ export interface InitBackendOptions {
   log?: ((line: string) => void) | null;
 }
 
-export class BackendError extends Error {
+export class BackendError extends ModelError {
   constructor(message: string) {
-    super(message);
-    this.name = 'BackendError';
+    super(message, 'BACKEND');
   }
 }
 

@@ -3,14 +3,14 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { PixelData, RgbaImage } from '../pixels.js';
 import { writeFileAtomic } from './atomic.js';
+import { ModelError } from '../errors.js';
 
-export class ImageFileError extends Error {
+export class ImageFileError extends ModelError {
   constructor(
     readonly file: string,
     reason: string,
   ) {
-    super(`${file}: ${reason}`);
-    this.name = 'ImageFileError';
+    super(`${file}: ${reason}`, 'IMAGE_FILE');
   }
 }
 

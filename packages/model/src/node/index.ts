@@ -11,6 +11,7 @@ export { BACKEND_CHOICES, BackendError, initBackend, type BackendChoice, type Ba
 export { ImageFileError, readImage, readMask, readPersonMask, writeImage, type DecodedImage, type MaskConvention, type PersonMask } from './image-io.js';
 export { fileModelHandler, loadModel, ModelFileError, readModelFolder, resolveModelJson, saveModel, type LoadModelOptions } from './model-io.js';
 export { writeFileAtomic } from './atomic.js';
+export { compiledWorkerUrl } from './worker-url.js';
 
 /** In Node an image may also be a file path or the bytes of an encoded file (JPEG, PNG, WebP...). */
 export type NodeImageInput = ImageInput | string | Uint8Array;
@@ -38,12 +39,13 @@ export interface NodeSegmenterOptions extends SegmenterOptions {
 }
 
 /** Like the browser `loadSegmenter`, plus local model folders, model.json paths and a backend choice. */
-export async function loadSegmenter(source: string | tf.LayersModel | tf.io.IOHandler, options: NodeSegmenterOptions = {}): Promise<NodeSegmenter> {
+export async function loadSegmenter(source: string | tf.LayersModel | tf.io.IOHandler, options: Omit<NodeSegmenterOptions, 'takeOwnership'> = {}): Promise<NodeSegmenter> {
   if (options.backend) await initBackend(options.backend);
+  // A caller's model stays the caller's; a model loaded here belongs to the segmenter.
+  if (source instanceof tf.LayersModel) return new NodeSegmenter(source, options);
   let model: tf.LayersModel;
-  if (source instanceof tf.LayersModel) model = source;
-  else if (typeof source !== 'string') model = await tf.loadLayersModel(source);
+  if (typeof source !== 'string') model = await tf.loadLayersModel(source);
   else if (/^https?:\/\//i.test(source)) model = await loadModelFromUrl(source);
   else model = await loadModel(source.replace(/^file:\/\//i, ''), { requireSINet: true });
-  return new NodeSegmenter(model, options);
+  return new NodeSegmenter(model, { ...options, takeOwnership: true });
 }

@@ -129,6 +129,7 @@ describe('NodeSegmenter', () => {
     expectClose(fromBytes.probabilities, fromPixels.probabilities, 0);
     await expect(segmenter.segment(path.join(dir, 'nope.jpg'))).rejects.toThrow(/nope\.jpg: no such file/);
     segmenter.dispose();
+    segmenter.model.dispose();
     await initBackend('cpu', { log: null });
   });
 });

@@ -3,6 +3,7 @@ import * as tf from '../tfjs.js';
 import { TAP_LAYERS } from '../constants.js';
 import type { SINetConfig } from '../types.js';
 import type { TorchTensor } from './torch-checkpoint.js';
+import { ModelError } from '../errors.js';
 
 /** How a PyTorch tensor layout becomes ours. */
 type Transform = 'identity' | 'conv' | 'depthwise' | 'linear';
@@ -13,10 +14,9 @@ interface Mapping {
   transform: Transform;
 }
 
-export class WeightMappingError extends Error {
+export class WeightMappingError extends ModelError {
   constructor(message: string) {
-    super(message);
-    this.name = 'WeightMappingError';
+    super(message, 'WEIGHT_MAPPING');
   }
 }
 

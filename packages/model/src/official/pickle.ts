@@ -3,11 +3,11 @@
  * It never executes code: GLOBAL opcodes resolve only through the caller's `findClass`,
  * and anything unknown is an error naming the opcode and byte offset.
  */
+import { ModelError } from '../errors.js';
 
-export class PickleError extends Error {
+export class PickleError extends ModelError {
   constructor(message: string) {
-    super(message);
-    this.name = 'PickleError';
+    super(message, 'PICKLE');
   }
 }
 

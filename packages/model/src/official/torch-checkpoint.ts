@@ -4,6 +4,7 @@
  * raw little-endian data in the order of the storage-key list.
  */
 import { PickleError, unpickle } from './pickle.js';
+import { ModelError } from '../errors.js';
 
 export type TorchDType = 'float32' | 'float64' | 'float16' | 'int64' | 'int32' | 'uint8' | 'bool';
 
@@ -14,10 +15,9 @@ export interface TorchTensor {
   data: Float32Array | Float64Array | Uint16Array | BigInt64Array | Int32Array | Uint8Array;
 }
 
-export class TorchCheckpointError extends Error {
+export class TorchCheckpointError extends ModelError {
   constructor(message: string) {
-    super(message);
-    this.name = 'TorchCheckpointError';
+    super(message, 'TORCH_CHECKPOINT');
   }
 }
 

@@ -8,7 +8,7 @@
 import { PRESETS, type ImageU8, type LabelMap, type PresetName } from '@sinet/augment';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { compiledWorkerUrl } from '../worker-url.js';
+import { compiledWorkerUrl } from '@sinet/model/node';
 
 export type AugmentPresetName = PresetName | 'none';
 

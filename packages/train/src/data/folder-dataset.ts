@@ -4,11 +4,11 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { TrainError } from '../errors.js';
 
-export class DatasetError extends Error {
+export class DatasetError extends TrainError {
   constructor(message: string) {
-    super(message);
-    this.name = 'DatasetError';
+    super(message, 'DATASET');
   }
 }
 

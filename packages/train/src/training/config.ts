@@ -1,72 +1,186 @@
-/** Training configuration: a JSON file validated with zod; errors name the field. */
-import { z } from 'zod';
+/** Training configuration: a JSON value checked field by field; every problem names its field path. */
 import { DatasetError } from '../data/folder-dataset.js';
+import { TrainError } from '../errors.js';
 
-const size = z.tuple([z.number().int().min(32).multipleOf(32), z.number().int().min(32).multipleOf(32)]);
+export interface StageConfig {
+  /** 'encoder': the encoder alone against the mask at 1/8 (paper stage 1); 'full': the whole network. */
+  kind: 'encoder' | 'full';
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  loss: 'official-encoder' | 'official-decoder' | 'seed';
+  augment: 'sinetBlog' | 'sinetOfficial' | 'portraitNet' | 'none';
+  /** Full stage only: keep the encoder's weights fixed (the seed's recipe). Default false. */
+  freezeEncoder: boolean;
+}
 
-const stage = z
-  .object({
-    /** 'encoder': the encoder alone against the mask at 1/8 (paper stage 1); 'full': the whole network. */
-    kind: z.enum(['encoder', 'full']),
-    epochs: z.number().int().min(0),
-    batchSize: z.number().int().min(1),
-    lr: z.number().positive(),
-    loss: z.enum(['official-encoder', 'official-decoder', 'seed']),
-    augment: z.enum(['sinetBlog', 'sinetOfficial', 'portraitNet', 'none']),
-    /** Full stage only: keep the encoder's weights fixed (the seed's recipe). */
-    freezeEncoder: z.boolean().default(false),
-  })
-  .strict();
+export type DataConfig =
+  | { source: 'synthetic'; train: number; val: number; seed: number }
+  | { source: 'folder'; dir: string; trainList?: string; valList?: string; skipBad: boolean };
 
-const data = z.discriminatedUnion('source', [
-  z.object({ source: z.literal('synthetic'), train: z.number().int().min(1), val: z.number().int().min(1), seed: z.number().int().default(1) }).strict(),
-  z
-    .object({ source: z.literal('folder'), dir: z.string().min(1), trainList: z.string().optional(), valList: z.string().optional(), skipBad: z.boolean().default(false) })
-    .strict(),
-]);
+export interface OptimizerConfig {
+  /** Decoupled (AdamW-style) decay of convolution and dense kernels, per step: w -= lr * weightDecay * w. */
+  weightDecay: number;
+  schedule: 'poly' | 'multistep' | 'cosine';
+  /** poly: lr * (1 - t) ^ power. Default 1. */
+  power: number;
+  /** multistep: epochs (within the stage) where lr is multiplied by gamma. */
+  milestones: number[];
+  gamma: number;
+  /** Linear warm-up epochs at the start of each stage (cosine and poly). Default 0. */
+  warmupEpochs: number;
+}
 
-export const trainConfigSchema = z
-  .object({
-    name: z.string().regex(/^[\w.-]+$/, 'letters, digits, _ . - only'),
-    inputSize: size,
-    seed: z.number().int(),
-    /** Start from this model folder's weights (fine-tuning, e.g. the converted official weights) instead of random ones. */
-    init: z.string().min(1).optional(),
-    data,
-    stages: z.array(stage).min(1).refine((stages) => stages.some((st) => st.epochs > 0), 'every stage has 0 epochs: nothing would be trained'),
-    optimizer: z
-      .object({
-        /** Decoupled (AdamW-style) decay of convolution and dense kernels, per step: w -= lr * weightDecay * w. */
-        weightDecay: z.number().min(0),
-        schedule: z.enum(['poly', 'multistep', 'cosine']),
-        /** poly: lr * (1 - t) ^ power. */
-        power: z.number().positive().default(1),
-        /** multistep: epochs (within the stage) where lr is multiplied by gamma. */
-        milestones: z.array(z.number().int().min(1)).default([]),
-        gamma: z.number().positive().default(0.1),
-        /** Linear warm-up epochs at the start of each stage (cosine and poly). */
-        warmupEpochs: z.number().int().min(0).default(0),
-      })
-      .strict(),
-  })
-  .strict();
+export interface TrainConfig {
+  name: string;
+  /** [height, width], multiples of 32. */
+  inputSize: [number, number];
+  seed: number;
+  /** Start from this model folder's weights (fine-tuning, e.g. the converted official weights) instead of random ones. */
+  init?: string;
+  data: DataConfig;
+  stages: StageConfig[];
+  optimizer: OptimizerConfig;
+}
 
-export type TrainConfig = z.infer<typeof trainConfigSchema>;
-export type StageConfig = TrainConfig['stages'][number];
-
-export class ConfigError extends Error {
+export class ConfigError extends TrainError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
+    super(message, 'CONFIG');
   }
 }
 
-/** Validates a parsed config; one line per problem, each naming its field path. */
+type Json = Record<string, unknown>;
+
+/** Collects problems as `path: message` while reading a value; defaults fill absent optional fields. */
+class Checker {
+  readonly problems: string[] = [];
+
+  private fail(path: string, message: string): undefined {
+    this.problems.push(`  ${path || '(root)'}: ${message}`);
+    return undefined;
+  }
+
+  object(value: unknown, path: string, keys: string[]): Json | undefined {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return this.fail(path, `Expected object, received ${kindOf(value)}`);
+    const extra = Object.keys(value).filter((k) => !keys.includes(k));
+    if (extra.length) this.fail(path, `Unrecognized key(s) in object: ${extra.map((k) => `'${k}'`).join(', ')}`);
+    return value as Json;
+  }
+
+  number(o: Json, key: string, path: string, rules: { int?: boolean; min?: number; positive?: boolean; multipleOf?: number; default?: number } = {}): number {
+    const at = join(path, key);
+    const value = o[key] ?? rules.default;
+    if (value === undefined) return this.fail(at, 'Required') ?? NaN;
+    if (typeof value !== 'number' || !Number.isFinite(value)) return this.fail(at, `Expected number, received ${kindOf(value)}`) ?? NaN;
+    if (rules.int && !Number.isInteger(value)) this.fail(at, 'Expected integer, received float');
+    if (rules.min !== undefined && value < rules.min) this.fail(at, `Number must be greater than or equal to ${rules.min}`);
+    if (rules.positive && value <= 0) this.fail(at, 'Number must be greater than 0');
+    if (rules.multipleOf !== undefined && value % rules.multipleOf !== 0) this.fail(at, `Number must be a multiple of ${rules.multipleOf}`);
+    return value;
+  }
+
+  string(o: Json, key: string, path: string, rules: { optional?: boolean; pattern?: [RegExp, string] } = {}): string | undefined {
+    const at = join(path, key);
+    const value = o[key];
+    if (value === undefined) return rules.optional ? undefined : this.fail(at, 'Required');
+    if (typeof value !== 'string') return this.fail(at, `Expected string, received ${kindOf(value)}`);
+    if (value.length === 0) return this.fail(at, 'String must contain at least 1 character(s)');
+    if (rules.pattern && !rules.pattern[0].test(value)) return this.fail(at, rules.pattern[1]);
+    return value;
+  }
+
+  oneOf<T extends string>(o: Json, key: string, path: string, options: readonly T[]): T {
+    const value = o[key];
+    if (value === undefined) return this.fail(join(path, key), 'Required') as never;
+    if (!options.includes(value as T)) this.fail(join(path, key), `Invalid enum value. Expected ${options.map((v) => `'${v}'`).join(' | ')}, received ${JSON.stringify(value)}`);
+    return value as T;
+  }
+
+  boolean(o: Json, key: string, path: string, fallback: boolean): boolean {
+    const value = o[key] ?? fallback;
+    if (typeof value !== 'boolean') this.fail(join(path, key), `Expected boolean, received ${kindOf(value)}`);
+    return value as boolean;
+  }
+
+  array(o: Json, key: string, path: string): unknown[] | undefined {
+    const value = o[key];
+    if (value === undefined) return this.fail(join(path, key), 'Required');
+    if (!Array.isArray(value)) return this.fail(join(path, key), `Expected array, received ${kindOf(value)}`);
+    return value;
+  }
+
+  problem(path: string, message: string): void {
+    this.fail(path, message);
+  }
+}
+
+const join = (path: string, key: string | number) => (path ? `${path}.${key}` : String(key));
+const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+
+function readStage(c: Checker, value: unknown, path: string): StageConfig {
+  const o = c.object(value, path, ['kind', 'epochs', 'batchSize', 'lr', 'loss', 'augment', 'freezeEncoder']) ?? {};
+  return {
+    kind: c.oneOf(o, 'kind', path, ['encoder', 'full'] as const),
+    epochs: c.number(o, 'epochs', path, { int: true, min: 0 }),
+    batchSize: c.number(o, 'batchSize', path, { int: true, min: 1 }),
+    lr: c.number(o, 'lr', path, { positive: true }),
+    loss: c.oneOf(o, 'loss', path, ['official-encoder', 'official-decoder', 'seed'] as const),
+    augment: c.oneOf(o, 'augment', path, ['sinetBlog', 'sinetOfficial', 'portraitNet', 'none'] as const),
+    freezeEncoder: c.boolean(o, 'freezeEncoder', path, false),
+  };
+}
+
+function readData(c: Checker, value: unknown, path: string): DataConfig {
+  const source = typeof value === 'object' && value !== null ? (value as Json).source : undefined;
+  if (source === 'synthetic') {
+    const o = c.object(value, path, ['source', 'train', 'val', 'seed'])!;
+    return { source, train: c.number(o, 'train', path, { int: true, min: 1 }), val: c.number(o, 'val', path, { int: true, min: 1 }), seed: c.number(o, 'seed', path, { int: true, default: 1 }) };
+  }
+  if (source === 'folder') {
+    const o = c.object(value, path, ['source', 'dir', 'trainList', 'valList', 'skipBad'])!;
+    return {
+      source, dir: c.string(o, 'dir', path) ?? '', trainList: c.string(o, 'trainList', path, { optional: true }), valList: c.string(o, 'valList', path, { optional: true }),
+      skipBad: c.boolean(o, 'skipBad', path, false),
+    };
+  }
+  c.problem(join(path, 'source'), `Invalid discriminator value. Expected 'synthetic' | 'folder'`);
+  return { source: 'synthetic', train: 0, val: 0, seed: 0 };
+}
+
+function readOptimizer(c: Checker, value: unknown, path: string): OptimizerConfig {
+  const o = c.object(value, path, ['weightDecay', 'schedule', 'power', 'milestones', 'gamma', 'warmupEpochs']) ?? {};
+  const milestones = o.milestones === undefined ? [] : (c.array(o, 'milestones', path) ?? []);
+  milestones.forEach((m, i) => {
+    if (!Number.isInteger(m) || (m as number) < 1) c.problem(join(join(path, 'milestones'), i), 'Expected an integer >= 1');
+  });
+  return {
+    weightDecay: c.number(o, 'weightDecay', path, { min: 0 }),
+    schedule: c.oneOf(o, 'schedule', path, ['poly', 'multistep', 'cosine'] as const),
+    power: c.number(o, 'power', path, { positive: true, default: 1 }),
+    milestones: milestones as number[],
+    gamma: c.number(o, 'gamma', path, { positive: true, default: 0.1 }),
+    warmupEpochs: c.number(o, 'warmupEpochs', path, { int: true, min: 0, default: 0 }),
+  };
+}
+
+/** Validates a parsed config and fills its defaults; one line per problem, each naming its field path. */
 export function parseTrainConfig(value: unknown, where = 'config'): TrainConfig {
-  const result = trainConfigSchema.safeParse(value);
-  if (result.success) return result.data;
-  const lines = result.error.issues.map((i) => `  ${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
-  throw new ConfigError(`${where} is not a valid training config:\n${lines.join('\n')}`);
+  const c = new Checker();
+  const o = c.object(value, '', ['name', 'inputSize', 'seed', 'init', 'data', 'stages', 'optimizer']) ?? {};
+  const name = c.string(o, 'name', '', { pattern: [/^[\w.-]+$/, 'letters, digits, _ . - only'] }) ?? '';
+  const size = c.array(o, 'inputSize', '');
+  if (size && size.length !== 2) c.problem('inputSize', 'Expected [height, width]');
+  const inputSize = (size ?? []).slice(0, 2).map((_, i) => c.number(size as unknown as Json, String(i), 'inputSize', { int: true, min: 32, multipleOf: 32 })) as [number, number];
+  const seed = c.number(o, 'seed', '', { int: true });
+  const init = c.string(o, 'init', '', { optional: true });
+  const data = readData(c, o.data, 'data');
+  const stageValues = c.array(o, 'stages', '') ?? [];
+  if (o.stages !== undefined && stageValues.length === 0) c.problem('stages', 'Array must contain at least 1 element(s)');
+  const stages = stageValues.map((st, i) => readStage(c, st, join('stages', i)));
+  if (stageValues.length > 0 && stages.every((st) => st.epochs === 0)) c.problem('stages', 'every stage has 0 epochs: nothing would be trained');
+  const optimizer = readOptimizer(c, o.optimizer, 'optimizer');
+  if (c.problems.length) throw new ConfigError(`${where} is not a valid training config:\n${c.problems.join('\n')}`);
+  return { name, inputSize, seed, ...(init === undefined ? {} : { init }), data, stages, optimizer };
 }
 
 const base = (name: string, inputSize: [number, number]) => ({ name, inputSize, seed: 1 });

@@ -17,7 +17,7 @@
 import * as tf from '../tfjs.js';
 import type { ImageU8, LabelMap } from '@sinet/augment';
 import { Worker } from 'node:worker_threads';
-import { compiledWorkerUrl } from '../worker-url.js';
+import { compiledWorkerUrl } from '@sinet/model/node';
 import { batchTensors, type LossName, makeLoss } from './batch.js';
 
 export interface DataParallelOptions {

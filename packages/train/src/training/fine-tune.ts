@@ -6,7 +6,7 @@
 import * as tf from '../tfjs.js';
 import { PRESETS, resizeSample, Rng, type ImageU8, type LabelMap, type PresetName } from '@sinet/augment';
 import { ConfusionMatrix, sinetLoss, type SINetLossPreset } from '@sinet/losses';
-import { getSINetMetadata, preprocess } from '@sinet/model';
+import { getSINetMetadata, isEncoderWeight, preprocess } from '@sinet/model';
 
 export interface FineTuneSample {
   /** RGB or RGBA pixels of any size; resized to the model's input size. */
@@ -93,7 +93,7 @@ export async function fineTune(model: tf.LayersModel, samples: FineTuneSample[],
   const rng = new Rng(options.seed ?? 1);
   const batchSize = Math.min(options.batchSize ?? 4, items.length);
   const loss = sinetLoss({ preset: options.loss ?? 'official-decoder' });
-  const variables = model.trainableWeights.filter((w) => !(options.freezeEncoder && w.originalName.startsWith('encoder.'))).map((w) => w.read() as tf.Variable);
+  const variables = model.trainableWeights.filter((w) => !(options.freezeEncoder && isEncoderWeight(w.originalName))).map((w) => w.read() as tf.Variable);
   const optimizer = tf.train.adam(options.lr ?? 1e-3);
   const losses: number[] = [];
   let order: number[] = [];

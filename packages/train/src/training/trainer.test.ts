@@ -1,4 +1,4 @@
-import { EG1800, freshDir, haveShared, sharedPath } from '@sinet/test-utils';
+import { EG1800, freshDir, haveShared, maxWeightDifference, sharedPath } from '@sinet/test-utils';
 import { loadModel, loadSegmenter } from '@sinet/model/node';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseTrainConfig, TRAIN_PRESETS, type TrainConfig } from './config.js';
 import { learningRate } from './schedule.js';
 import { train } from './trainer.js';
-import { maxWeightDifference } from '../test-support.js';
+
 import { listFolderDataset } from '../data/folder-dataset.js';
 import { evaluate } from '../eval/evaluate.js';
 

@@ -9,7 +9,7 @@
 import * as tf from '../tfjs.js';
 import { Rng } from '@sinet/augment';
 import { sinetLoss } from '@sinet/losses';
-import { createSINet, DEFAULT_CLASS_NAMES, initializeWeights, OFFICIAL_PREPROCESSING, resolveSINetConfig, setSINetMetadata, sinetEncoder } from '@sinet/model';
+import { createSINet, DEFAULT_CLASS_NAMES, initializeWeights, isEncoderWeight, isKernelWeight, OFFICIAL_PREPROCESSING, resolveSINetConfig, setSINetMetadata, sinetEncoder } from '@sinet/model';
 import { initBackend, loadModel, saveModel, writeFileAtomic } from '@sinet/model/node';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -25,11 +25,11 @@ import { writeReport } from './report.js';
 import { ProgressReporter, ThroughputMeter, type ProgressSink, type ProgressState } from './progress.js';
 import { learningRate } from './schedule.js';
 import { AdamW } from './adamw.js';
+import { TrainError } from '../errors.js';
 
-export class TrainingError extends Error {
+export class TrainingError extends TrainError {
   constructor(message: string) {
-    super(message);
-    this.name = 'TrainingError';
+    super(message, 'TRAINING');
   }
 }
 
@@ -343,10 +343,10 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
     for (let s = state.stage; s < config.stages.length; s++) {
       const stage = config.stages[s];
       const trainModel = stage.kind === 'encoder' ? encoder : model;
-      const trainedIndices = trainModel.trainableWeights.flatMap((w, i) => (stage.kind === 'full' && stage.freezeEncoder && w.originalName.startsWith('encoder.') ? [] : [i]));
+      const trainedIndices = trainModel.trainableWeights.flatMap((w, i) => (stage.kind === 'full' && stage.freezeEncoder && isEncoderWeight(w.originalName) ? [] : [i]));
       const variables = trainedIndices.map((i) => trainModel.trainableWeights[i].read() as tf.Variable);
       // Decay only what this stage trains: a frozen encoder stays as stage 1 left it.
-      const decayed = trainedIndices.filter((i) => /kernel$/.test(trainModel.trainableWeights[i].originalName)).map((i) => trainModel.trainableWeights[i].read() as tf.Variable);
+      const decayed = trainedIndices.filter((i) => isKernelWeight(trainModel.trainableWeights[i].originalName)).map((i) => trainModel.trainableWeights[i].read() as tf.Variable);
       const decayedNames = new Set(decayed.map((v) => v.name));
       const optimizer = new AdamW({ learningRate: stage.lr, weightDecay: config.optimizer.weightDecay, decays: (name) => decayedNames.has(name) });
       const pool = new AugmentPool(packed, stage.augment, { workers, prefetch: options.prefetch });

@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic, writeImage } from '@sinet/model/node';
-import { syntheticPortrait } from '../data/synthetic.js';
+import { syntheticPortrait } from '@sinet/train';
 import type { Io } from './commands.js';
 import { UsageError } from './errors.js';
 

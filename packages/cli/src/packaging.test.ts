@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const PUBLISHED = ['augment', 'layers', 'losses', 'model', 'train', 'wasm-kernels'];
+const PUBLISHED = ['augment', 'cli', 'layers', 'losses', 'model', 'train', 'wasm-kernels'];
 
 describe('published packages', () => {
   const destination = freshDir('sinet-packs-');
@@ -12,12 +12,14 @@ describe('published packages', () => {
 
   it.each(PUBLISHED)('@sinet/%s holds only built files, README, LICENSE and package.json', (name) => {
     const files = tarballFiles(tarballs[`@sinet/${name}`]);
-    // wasm-kernels also ships its compiled SIMD module; train the PyTorch script of `sinet bench --compare-torch`.
-    const extra = name === 'wasm-kernels' ? ['build/simd.wasm'] : name === 'train' ? ['bench/torch_sinet.py'] : [];
+    // wasm-kernels also ships its compiled SIMD module; the CLI the PyTorch script of `sinet bench --compare-torch`.
+    const extra = name === 'wasm-kernels' ? ['build/simd.wasm'] : name === 'cli' ? ['bench/torch_sinet.py'] : [];
+    // The CLI is a program (its bin), the others libraries.
+    const entry = name === 'cli' ? ['dist/main.js'] : ['dist/index.js', 'dist/index.d.ts'];
     expect(files.filter((f) => !(f.startsWith('dist/') || ['README.md', 'LICENSE', 'package.json', ...extra].includes(f)))).toEqual([]);
     expect(files).toEqual(expect.arrayContaining(extra));
     expect(files.filter((f) => /\.test\.|test-support/.test(f))).toEqual([]);
-    expect(files).toEqual(expect.arrayContaining(['README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts']));
+    expect(files).toEqual(expect.arrayContaining(['README.md', 'LICENSE', ...entry]));
   });
 
   it('their entry points import, the sinet bin runs, and the types resolve in a clean project', () => {
@@ -34,6 +36,8 @@ import { augmentTensors } from '@sinet/augment/tf';
 import * as layers from '@sinet/layers';
 import * as losses from '@sinet/losses';
 import * as model from '@sinet/model';
+import { convertOfficialCheckpoint } from '@sinet/model/convert';
+import { checkModelJson } from '@sinet/model/files';
 import * as node from '@sinet/model/node';
 import * as train from '@sinet/train';
 import * as fineTune from '@sinet/train/fine-tune';
@@ -44,6 +48,7 @@ console.log(JSON.stringify({
   layers: layers.registeredClassNames.length,
   parameters: model.countParameters(sinet).trainable,
   node: typeof node.loadSegmenter,
+  subpaths: [typeof convertOfficialCheckpoint, typeof checkModelJson],
   train: typeof train.evaluate,
   augment: augment.sinetBlog({ seed: 1 }).augmentSample({ image: { data: new Uint8Array(12), width: 2, height: 2, channels: 3 } }).image.width,
   augmentTf: typeof augmentTensors,
@@ -56,7 +61,7 @@ console.log(JSON.stringify({
 `,
     );
     const result = JSON.parse(out.trim().split('\n').pop()!);
-    expect(result).toMatchObject({ layers: 11, parameters: 86910, node: 'function', train: 'function', augment: 2, augmentTf: 'function', fineTune: 'function', simd: true });
+    expect(result).toMatchObject({ layers: 11, parameters: 86910, node: 'function', subpaths: ['function', 'function'], train: 'function', augment: 2, augmentTf: 'function', fineTune: 'function', simd: true });
     expect(result.loss).toBeCloseTo(Math.log(2), 6);
     const info = JSON.parse(execFileSync(path.join(dir, 'node_modules', '.bin', 'sinet'), ['info', '--json', '--backend', 'wasm'], { encoding: 'utf8' }));
     expect(info).toMatchObject({ parameters: 86910, macs: expect.any(Number) });

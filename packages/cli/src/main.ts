@@ -3,14 +3,14 @@
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { initBackend, BACKEND_CHOICES } from '@sinet/model/node';
-import { benchInference } from '../bench/inference.js';
-import { benchLosses } from '../bench/losses.js';
-import { benchAugment } from '../bench/augment.js';
-import { benchSummary } from '../bench/summary.js';
-import { benchTraining, type TrainingBenchRow } from '../bench/training.js';
-import { benchTorch, findTorchPython, machineLine, torchRatios } from '../bench/torch.js';
-import type { BenchRow } from '../bench/inference.js';
-import { spareCores } from '../data/augment-pool.js';
+import { benchInference } from './bench/inference.js';
+import { benchLosses } from './bench/losses.js';
+import { benchAugment } from './bench/augment.js';
+import { benchSummary } from './bench/summary.js';
+import { benchTraining, type TrainingBenchRow } from './bench/training.js';
+import { benchTorch, findTorchPython, machineLine, torchRatios } from './bench/torch.js';
+import type { BenchRow } from './bench/inference.js';
+import { spareCores } from '@sinet/train';
 import { augmentPreviewCommand } from './augment-preview.js';
 import { synthCommand } from './synth.js';
 import { trainCommand } from './train.js';
@@ -102,7 +102,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   const { values: v, positionals } = parsed;
   if (v.version) {
-    io.out(createRequire(import.meta.url)('../../package.json').version);
+    io.out(createRequire(import.meta.url)('../package.json').version);
     return 0;
   }
   const [command, ...rest] = positionals;

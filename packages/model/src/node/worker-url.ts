@@ -7,5 +7,5 @@ export function compiledWorkerUrl(file: string, from: string): URL {
   if (existsSync(fileURLToPath(here))) return here;
   const built = new URL(here.href.replace(/\/src\/(.*)$/, '/dist/$1'));
   if (existsSync(fileURLToPath(built))) return built;
-  throw new Error(`worker script not found at ${fileURLToPath(here)}; build @sinet/train first (pnpm build)`);
+  throw new Error(`worker script not found at ${fileURLToPath(here)}; build the package first (pnpm build)`);
 }

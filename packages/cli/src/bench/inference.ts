@@ -42,7 +42,7 @@ export async function benchInference(backends: string[], runs: number, log: (lin
     const n = info.name === 'cpu' ? Math.max(3, Math.ceil(runs / 5)) : runs;
     const model = createSINet();
     setSINetMetadata(model, { format: 1, config: DEFAULT_SINET_CONFIG, classNames: ['background', 'person'], personClass: 1, preprocessing: OFFICIAL_PREPROCESSING });
-    const segmenter = new Segmenter(model);
+    const segmenter = new Segmenter(model, { takeOwnership: true });
     const input = tf.randomUniform([1, 224, 224, 3], -1, 1);
     const photo = tf.randomUniform([800, 600, 3], 0, 255, 'int32') as tf.Tensor3D;
     try {

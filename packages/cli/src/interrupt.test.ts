@@ -1,15 +1,14 @@
 /** The CLI's behaviour under Ctrl-C (SIGINT) and kill -9, in real child processes. */
-import { freshDir } from '@sinet/test-utils';
+import { freshDir, maxWeightDifference } from '@sinet/test-utils';
 import { spawn } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseTrainConfig } from '../training/config.js';
-import { train } from '../training/trainer.js';
-import { maxWeightDifference } from '../test-support.js';
+import { parseTrainConfig, train } from '@sinet/train';
 
-const cliPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli/main.js');
+
+const cliPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
 
 // 8 steps an epoch, so a signal lands inside one.
 const config = parseTrainConfig({

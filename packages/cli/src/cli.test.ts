@@ -25,7 +25,7 @@ async function sinet(...argv: string[]): Promise<Run> {
   }
 }
 
-const cliPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli/main.js');
+const cliPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
 
 describe('sinet without shared data', () => {
   it('prints usage, rejects unknown commands and options', async () => {
@@ -68,7 +68,7 @@ describe('sinet without shared data', () => {
     const dir = freshDir('sinet-cli-synth-');
     const r = await sinet('synth', '--out', dir, '--count', '6', '--input-size', '64x96', '--seed', '3', '--val', '0.5');
     expect(r.out[0]).toMatch(/6 synthetic portraits at 96x64 \(seed 3\): 3 train, 3 val/);
-    const { listFolderDataset, syntheticPortrait } = await import('../index.js');
+    const { listFolderDataset, syntheticPortrait } = await import('@sinet/train');
     const train = await listFolderDataset(dir, path.join(dir, 'train.txt'));
     const val = await listFolderDataset(dir, path.join(dir, 'val.txt'));
     expect(train.length + val.length).toBe(6);

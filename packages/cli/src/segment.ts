@@ -1,12 +1,11 @@
 /** `sinet segment`: masks, cut-outs and backgrounds for image files, on every core. */
 import { blurBackground, cutout, parseColour, replaceBackground, toBinaryMask, type PixelData, type RgbaImage, type Segmenter } from '@sinet/model';
-import { loadSegmenter, readImage, writeImage } from '@sinet/model/node';
+import { compiledWorkerUrl, loadSegmenter, readImage, writeImage } from '@sinet/model/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { compiledWorkerUrl } from '../worker-url.js';
 import type { Io } from './commands.js';
 import { CliError, UsageError } from './errors.js';
 

@@ -1,8 +1,7 @@
 /** `sinet train`: the two-stage trainer from a preset or a JSON config, with CLI overrides. */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { parseTrainConfig, TRAIN_PRESETS, type TrainConfig } from '../training/config.js';
-import { train } from '../training/trainer.js';
+import { parseTrainConfig, train, TRAIN_PRESETS, type TrainConfig } from '@sinet/train';
 import type { Io } from './commands.js';
 import { CliError, UsageError } from './errors.js';
 

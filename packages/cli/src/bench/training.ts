@@ -5,11 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageU8, LabelMap } from '@sinet/augment';
-import { createSINet, initializeWeights } from '@sinet/model';
+import { createSINet, initializeWeights, isKernelWeight } from '@sinet/model';
 import { initBackend } from '@sinet/model/node';
-import { batchTensors, makeLoss } from '../training/batch.js';
-import { DataParallel } from '../training/data-parallel.js';
-import { AdamW } from '../training/adamw.js';
+import { AdamW, batchTensors, DataParallel, makeLoss } from '@sinet/train';
 import { quantile } from './inference.js';
 
 export interface TrainingBenchRow {
@@ -43,7 +41,7 @@ export async function benchTraining(backends: string[], runs: number, batch: num
       const model = createSINet();
       initializeWeights(model, 1);
       // The trainer's optimizer: AdamW with decoupled decay on the kernels.
-      const optimizer = new AdamW({ learningRate: 1e-3, weightDecay: 2e-4, decays: (name) => /kernel$/.test(name) });
+      const optimizer = new AdamW({ learningRate: 1e-3, weightDecay: 2e-4, decays: isKernelWeight });
       const loss = makeLoss('official-decoder');
       const data = randomBatch(b, size, 7);
       const parallel = workers > 0 ? await DataParallel.start(model, model.trainableWeights.map((_, i) => i), { workers, backend: info.name, loss: 'official-decoder', size: [size, size] }) : null;

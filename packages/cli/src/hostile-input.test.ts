@@ -13,10 +13,9 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TRAIN_PRESETS } from '../training/config.js';
-import { train } from '../training/trainer.js';
+import { train, TRAIN_PRESETS } from '@sinet/train';
 
-const cliPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli/main.js');
+const cliPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
 let root: string;
 let model: string;
 let notSinet: string;

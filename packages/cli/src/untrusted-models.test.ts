@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-const cliPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli/main.js');
+const cliPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
 let escaping: string;
 
 beforeAll(async () => {

@@ -1,10 +1,10 @@
-import type { ProgressSink } from '../training/progress.js';
+import type { ProgressSink } from '@sinet/train';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { convertOfficialCheckpoint, createSINet, getSINetMetadata, summarizeModel } from '@sinet/model';
+import { createSINet, getSINetMetadata, summarizeModel } from '@sinet/model';
+import { convertOfficialCheckpoint } from '@sinet/model/convert';
 import { loadModel, loadSegmenter, saveModel } from '@sinet/model/node';
-import { listFolderDataset } from '../data/folder-dataset.js';
-import { evaluate } from '../eval/evaluate.js';
+import { evaluate, listFolderDataset } from '@sinet/train';
 import { CliError } from './errors.js';
 
 export interface Io {

@@ -1,0 +1,12 @@
+/** The one base class of @sinet/model's errors: bad input or state the caller can fix, never a bug. `code` tells them apart without string-matching names. */
+export type ModelErrorCode = 'INPUT' | 'MODEL_FILE' | 'MODEL_METADATA' | 'WEIGHT_MAPPING' | 'TORCH_CHECKPOINT' | 'PICKLE' | 'IMAGE_FILE' | 'BACKEND';
+
+export class ModelError extends Error {
+  constructor(
+    message: string,
+    readonly code: ModelErrorCode,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
