@@ -2,25 +2,17 @@
  * The SINet.js demo: live camera segmentation, photo cut-outs, the network's insides, the
  * augmentation playground and fine-tuning, all on the visitor's device.
  */
-import * as tf from './tfjs';
+import * as tf from '@sinet/layers/tfjs';
 import { AUGMENT_PRESET_NAMES, BACKENDS, BAND_KERNELS, BUNDLED_MODEL_URL, DEFAULT_INPUT_SIZE, INPUT_SIZES, type BackendName } from './constants';
 import { backendAvailable, describeBackend, useBackend, useBestBackend } from './engine/backends';
-import { disposeSized, fetchBundledModel, instantiate, readModelFiles, sizeModel, type ModelSource, type SizedModel } from './engine/model-source';
+import { disposeSized, fetchBundledModel, instantiate, readModelFiles, sizeModel } from './engine/model-source';
 import { byId, onFiles, setStatus, setUpTabs, showError } from './ui/dom';
 import { LiveView } from './ui/live';
 import { PhotoView } from './ui/photo';
 import { PlaygroundView } from './ui/playground';
 import { FineTuneView } from './ui/finetune';
+import type { AppState } from './state';
 import './styles.css';
-
-/** What every view reads: the model at the chosen size on the active backend. */
-export interface AppState {
-  source: ModelSource | null;
-  base: tf.LayersModel | null;
-  sized: SizedModel | null;
-  inputSize: number;
-  backend: BackendName | null;
-}
 
 const state: AppState = { source: null, base: null, sized: null, inputSize: DEFAULT_INPUT_SIZE, backend: null };
 const listeners: (() => void)[] = [];

@@ -1,5 +1,6 @@
 /** `sinet augment-preview`: a contact sheet of augmented samples with the mask outlined. */
 import { PRESETS, Resize, type ImageU8, type LabelMap, type PresetName } from '@sinet/augment';
+import { classBoundary } from '@sinet/losses';
 import { readImage, readMask, writeImage } from '@sinet/model/node';
 import type { Io } from './commands.js';
 import { UsageError } from './errors.js';
@@ -12,13 +13,12 @@ const GAP = 4;
 /** Draws the sample into the sheet at (x0, y0), with mask boundaries in magenta. */
 function paint(sheet: Uint8Array, sheetWidth: number, x0: number, y0: number, image: ImageU8, mask?: LabelMap): void {
   const { width: w, height: h, channels: c, data } = image;
+  const edge = mask ? classBoundary(mask.data, w, h, 1) : null;
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
       const to = ((y0 + y) * sheetWidth + x0 + x) * 3;
       const i = y * w + x;
-      const m = mask?.data[i];
-      const edge = mask !== undefined && ((x > 0 && mask.data[i - 1] !== m) || (x < w - 1 && mask.data[i + 1] !== m) || (y > 0 && mask.data[i - w] !== m) || (y < h - 1 && mask.data[i + w] !== m));
-      for (let k = 0; k < 3; k++) sheet[to + k] = edge ? OUTLINE[k] : data[i * c + (c >= 3 ? k : 0)];
+      for (let k = 0; k < 3; k++) sheet[to + k] = edge?.[i] ? OUTLINE[k] : data[i * c + (c >= 3 ? k : 0)];
     }
 }
 

@@ -73,11 +73,12 @@ export async function evalCommand(io: Io, options: { model: string; data: string
   if (options.limit) entries = entries.slice(0, options.limit);
   const segmenter = await loadSegmenter(options.model, { inputSize: options.inputSize });
   try {
-    const progress = !options.json && process.stderr.isTTY;
+    // A counter redrawn in place, on a terminal only (the io's progress sink).
+    const sink = !options.json && io.progress?.isTTY ? io.progress : null;
     const report = await evaluate(segmenter, entries, {
-      onImage: progress ? (done, total) => process.stderr.write(`\r  ${done}/${total}`) : undefined,
+      onImage: sink ? (done, total) => sink.write(`\r  ${done}/${total}`) : undefined,
     });
-    if (progress) process.stderr.write('\r');
+    sink?.write('\r');
     if (options.json) {
       io.out(JSON.stringify(report));
       return;

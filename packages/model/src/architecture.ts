@@ -1,5 +1,5 @@
 /** The SINet graph (Dnc_SINet of clovaai/ext_portrait_segmentation) built from @sinet/layers. */
-import * as tf from './tfjs.js';
+import * as tf from '@sinet/layers/tfjs';
 import {
   BilinearResize,
   BNPReLU,
@@ -7,14 +7,13 @@ import {
   InformationBlockingGate,
   S2Module,
   SESeparableConvBNPReLU,
+  DEFAULT_EPSILON,
+  DEFAULT_MOMENTUM,
   toS2BlockConfig,
   type S2BlockSpec,
 } from '@sinet/layers';
 import { DEFAULT_SINET_CONFIG, TAP_LAYERS, type TapName } from './constants.js';
 import type { SINetConfig } from './types.js';
-
-const BN_EPSILON = 1e-3;
-const BN_MOMENTUM = 0.9; // PyTorch momentum 0.1
 
 function fail(field: string, message: string): never {
   throw new Error(`SINet config: '${field}' ${message}`);
@@ -66,7 +65,7 @@ export function createSINet(config: Partial<SINetConfig> = {}): tf.LayersModel {
   const dim1 = 16;
   const dim2 = 48 + 4 * (c.chnn - 1);
   const dim3 = 96 + 4 * (c.chnn - 1);
-  const norm = { epsilon: BN_EPSILON, momentum: BN_MOMENTUM };
+  const norm = { epsilon: DEFAULT_EPSILON, momentum: DEFAULT_MOMENTUM };
   const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) => layer.apply(x) as tf.SymbolicTensor;
 
   const input = tf.input({ shape: [c.inputSize[0], c.inputSize[1], 3], name: 'image' });

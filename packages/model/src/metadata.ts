@@ -1,5 +1,5 @@
 /** A SINet model carries its config, class names and preprocessing in model.json's userDefinedMetadata. */
-import type * as tf from './tfjs.js';
+import type * as tf from '@sinet/layers/tfjs';
 import { resolveSINetConfig } from './architecture.js';
 import { DEFAULT_CLASS_NAMES } from './constants.js';
 import type { Preprocessing, SINetMetadata } from './types.js';

@@ -11,7 +11,7 @@
  *   the file's weights by name: its topology JSON is never deserialised, so it cannot ask
  *   for giant layers.
  */
-import * as tf from './tfjs.js';
+import * as tf from '@sinet/layers/tfjs';
 import { createSINet } from './architecture.js';
 import { setSINetMetadata, validateSINetMetadata } from './metadata.js';
 import { ModelError } from './errors.js';

@@ -1,5 +1,5 @@
 /** The inference API, in the spirit of tfjs-models body-segmentation. */
-import * as tf from './tfjs.js';
+import * as tf from '@sinet/layers/tfjs';
 import '@sinet/layers';
 import { rebuildWithInputSize } from './architecture.js';
 import { getSINetMetadata, setSINetMetadata } from './metadata.js';

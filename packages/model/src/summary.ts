@@ -1,5 +1,5 @@
 /** Parameter and multiply-accumulate counts of a SINet-style model. */
-import type * as tf from './tfjs.js';
+import type * as tf from '@sinet/layers/tfjs';
 import { countParameters } from './architecture.js';
 import { getSINetMetadata } from './metadata.js';
 import type { ModelSummary } from './types.js';

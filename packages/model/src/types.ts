@@ -1,4 +1,4 @@
-import type * as tf from './tfjs.js';
+import type * as tf from '@sinet/layers/tfjs';
 import type { S2BlockSpec } from '@sinet/layers';
 
 /** Architecture options of `createSINet`; every field has the official default. */

@@ -10,3 +10,10 @@ export class TrainError extends Error {
     this.name = new.target.name;
   }
 }
+
+/** A training run that cannot start or continue: a damaged checkpoint, a diverging loss, a bad `out`. */
+export class TrainingError extends TrainError {
+  constructor(message: string) {
+    super(message, 'TRAINING');
+  }
+}

@@ -5,7 +5,7 @@
  * own folder, exact byte counts, validated SINet metadata). The checked files are kept in
  * memory so a backend switch can rebuild the model on the new backend.
  */
-import * as tf from '../tfjs';
+import * as tf from '@sinet/layers/tfjs';
 import { Segmenter, sinetTaps, type ModelFiles } from '@sinet/model';
 import { buildModel, fetchModelFiles, readPickedModelFiles } from '@sinet/model/files';
 

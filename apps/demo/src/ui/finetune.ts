@@ -1,6 +1,6 @@
 /** Fine-tuning in the page with @sinet/train/fine-tune: a few photos with masks, a short run, IoU before and after. */
 import { fineTune, personIou, type FineTuneSample } from '@sinet/train/fine-tune';
-import type { AppState } from '../main';
+import type { AppState } from '../state';
 import { byId, pixelsOf, setStatus, showError } from './dom';
 import type { Exclusive, PhotoView } from './photo';
 

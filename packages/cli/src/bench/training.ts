@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageU8, LabelMap } from '@sinet/augment';
-import { createSINet, initializeWeights, isKernelWeight } from '@sinet/model';
+import { createSINet, initializeWeights, isKernelWeight, OFFICIAL_PREPROCESSING } from '@sinet/model';
 import { initBackend } from '@sinet/model/node';
 import { AdamW, batchTensors, DataParallel, makeLoss } from '@sinet/train';
 import { quantile } from './inference.js';
@@ -44,10 +44,10 @@ export async function benchTraining(backends: string[], runs: number, batch: num
       const optimizer = new AdamW({ learningRate: 1e-3, weightDecay: 2e-4, decays: isKernelWeight });
       const loss = makeLoss('official-decoder');
       const data = randomBatch(b, size, 7);
-      const parallel = workers > 0 ? await DataParallel.start(model, model.trainableWeights.map((_, i) => i), { workers, backend: info.name, loss: 'official-decoder', size: [size, size] }) : null;
+      const parallel = workers > 0 ? await DataParallel.start(model, model.trainableWeights.map((_, i) => i), { workers, backend: info.name, loss: 'official-decoder', preprocessing: OFFICIAL_PREPROCESSING, size: [size, size] }) : null;
       const step = async () => {
         if (parallel) return void (await parallel.step(data.images, data.masks, optimizer));
-        const { x, y } = batchTensors(data.images, data.masks, [size, size]);
+        const { x, y } = batchTensors(data.images, data.masks, [size, size], OFFICIAL_PREPROCESSING);
         const cost = optimizer.minimize(() => loss(y, model.apply(x, { training: true }) as tf.Tensor), true)!;
         await cost.data();
         tf.dispose([cost, x, y]);

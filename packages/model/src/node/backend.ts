@@ -1,13 +1,11 @@
 /**
  * The one place that picks the TensorFlow.js backend in Node, for every package and CLI:
  * tfjs-node where its native library loads, else wasm (SIMD, from the package's own files, with
- * the gradient kernels of @sinet/wasm-kernels so it can train), else the pure-JS cpu backend.
- * The choice is logged once.
+ * the kernels of @sinet/wasm-kernels so it can train fast), else the pure-JS cpu backend.
+ * The choice, and every kernel it adds or replaces, is logged once. Importing this module
+ * registers nothing: backends and kernels load when `initBackend` runs.
  */
 import * as tf from '@tensorflow/tfjs-core';
-// The last resort everywhere; the union package used to register it for us.
-import '@tensorflow/tfjs-backend-cpu';
-import { loadSimdKernels, registerWasmTrainingKernels } from '@sinet/wasm-kernels';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ModelError } from '../errors.js';
@@ -22,11 +20,20 @@ export interface BackendInfo {
   description: string;
   /** Why earlier candidates were skipped in 'auto' mode. */
   skipped: string[];
+  /** Kernels (and the Prelu gradient) @sinet/wasm-kernels added or replaced, process-wide, on wasm. */
+  kernels: string[];
 }
 
 export interface InitBackendOptions {
   /** Where the one-line notice goes; default stderr. Pass null to stay silent. */
   log?: ((line: string) => void) | null;
+  /**
+   * On wasm, register @sinet/wasm-kernels (`registerWasmTrainingKernels`): the gradient kernels
+   * tfjs-wasm lacks, and faster versions of seven of its kernels and of Prelu's gradient, for
+   * every model in the process. Default true (training needs them; inference gets faster);
+   * false keeps tfjs-wasm exactly as it ships (then models cannot train on wasm).
+   */
+  wasmKernels?: boolean;
 }
 
 export class BackendError extends ModelError {
@@ -36,7 +43,7 @@ export class BackendError extends ModelError {
 }
 
 const require = createRequire(import.meta.url);
-let current: { choice: BackendChoice; info: Promise<BackendInfo> } | null = null;
+let current: { choice: BackendChoice; withKernels: boolean; info: Promise<BackendInfo> } | null = null;
 let wasmPathsSet = false;
 
 async function tryTensorflow(): Promise<string> {
@@ -50,8 +57,18 @@ async function tryTensorflow(): Promise<string> {
   return 'tensorflow (libtensorflow via @tensorflow/tfjs-node)';
 }
 
-async function tryWasm(): Promise<string> {
-  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+/** An optional peer dependency, imported when needed; its absence is said in one line. */
+async function importPeer<T>(name: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') throw new Error(`${name} is not installed (npm install ${name})`, { cause: e });
+    throw e;
+  }
+}
+
+async function tryWasm(withKernels: boolean): Promise<{ description: string; kernels: string[] }> {
+  const wasm = await importPeer('@tensorflow/tfjs-backend-wasm', () => import('@tensorflow/tfjs-backend-wasm'));
   if (!wasmPathsSet) {
     // Node loads the .wasm files from the package folder itself: no network, no bundler.
     const dir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
@@ -59,14 +76,19 @@ async function tryWasm(): Promise<string> {
     wasmPathsSet = true;
   }
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
-  // tfjs-backend-wasm 4.22 lacks four gradient kernels that training needs (and runs a fifth slowly).
-  registerWasmTrainingKernels();
-  const simdKernels = await loadSimdKernels();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  return `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${wasm.getThreadsCount()} thread${wasm.getThreadsCount() === 1 ? '' : 's'}${simdKernels ? '' : ', gradient kernels without SIMD'})`;
+  const threads = `${wasm.getThreadsCount()} thread${wasm.getThreadsCount() === 1 ? '' : 's'}`;
+  if (!withKernels) return { description: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads}; tfjs-wasm's own kernels only: no training)`, kernels: [] };
+  // tfjs-backend-wasm 4.22 lacks the gradient kernels training needs and runs others slowly.
+  const { loadSimdKernels, registerWasmTrainingKernels } = await importPeer('@sinet/wasm-kernels', () => import('@sinet/wasm-kernels'));
+  const kernels = registerWasmTrainingKernels();
+  const simdKernels = await loadSimdKernels();
+  return { description: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads}${simdKernels ? '' : ', gradient kernels without SIMD'})`, kernels };
 }
 
 async function tryCpu(): Promise<string> {
+  // The last resort everywhere; registered only when chosen.
+  await importPeer('@tensorflow/tfjs-backend-cpu', () => import('@tensorflow/tfjs-backend-cpu'));
   if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend failed to initialise');
   // Our own notice already says cpu is slow; skip tfjs's multi-line "install tfjs-node" banner.
   const cpu = tf.backend() as unknown as { firstUse?: boolean };
@@ -74,7 +96,11 @@ async function tryCpu(): Promise<string> {
   return 'cpu (pure JavaScript, slow)';
 }
 
-const LOADERS: Record<Exclude<BackendChoice, 'auto'>, () => Promise<string>> = { tensorflow: tryTensorflow, wasm: tryWasm, cpu: tryCpu };
+const LOADERS: Record<Exclude<BackendChoice, 'auto'>, (withKernels: boolean) => Promise<{ description: string; kernels: string[] }>> = {
+  tensorflow: async () => ({ description: await tryTensorflow(), kernels: [] }),
+  wasm: tryWasm,
+  cpu: async () => ({ description: await tryCpu(), kernels: [] }),
+};
 
 function parseChoice(value: string | undefined): BackendChoice {
   const v = (value ?? 'auto').trim().toLowerCase();
@@ -85,15 +111,16 @@ function parseChoice(value: string | undefined): BackendChoice {
   return v as BackendChoice;
 }
 
-async function select(choice: BackendChoice, log: ((line: string) => void) | null): Promise<BackendInfo> {
+async function select(choice: BackendChoice, log: ((line: string) => void) | null, withKernels: boolean): Promise<BackendInfo> {
   const order: Exclude<BackendChoice, 'auto'>[] = choice === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [choice];
   const skipped: string[] = [];
   for (const name of order) {
     try {
-      const description = await LOADERS[name]();
+      const { description, kernels } = await LOADERS[name](withKernels);
       await tf.ready();
       log?.(`sinet: backend ${description}${choice === 'auto' && skipped.length ? ` [skipped: ${skipped.join('; ')}]` : ''}`);
-      return { name, description, skipped };
+      if (kernels.length) log?.(`sinet: @sinet/wasm-kernels registered for every model in this process: ${kernels.join(', ')} (initBackend(..., { wasmKernels: false }) keeps tfjs-wasm's own)`);
+      return { name, description, skipped, kernels };
     } catch (e) {
       const reason = (e as Error).message.split('\n')[0];
       if (choice !== 'auto') throw new BackendError(`backend '${name}' is not available here: ${reason}`);
@@ -106,6 +133,7 @@ async function select(choice: BackendChoice, log: ((line: string) => void) | nul
 /**
  * Selects the backend once per process. `choice` defaults to $SINET_BACKEND or 'auto'.
  * Calling again with the same choice returns the same result; another choice switches.
+ * On wasm it also registers @sinet/wasm-kernels unless `wasmKernels: false` (see there).
  */
 export function initBackend(choice?: BackendChoice | string, options: InitBackendOptions = {}): Promise<BackendInfo> {
   let resolved: BackendChoice;
@@ -114,10 +142,11 @@ export function initBackend(choice?: BackendChoice | string, options: InitBacken
   } catch (e) {
     return Promise.reject(e);
   }
-  if (current && current.choice === resolved) return current.info;
+  const withKernels = options.wasmKernels ?? true;
+  if (current && current.choice === resolved && current.withKernels === withKernels) return current.info;
   const log = options.log === undefined ? (line: string) => process.stderr.write(`${line}\n`) : options.log;
-  const info = select(resolved, log);
-  current = { choice: resolved, info };
+  const info = select(resolved, log, withKernels);
+  current = { choice: resolved, withKernels, info };
   info.catch(() => {
     if (current?.info === info) current = null;
   });

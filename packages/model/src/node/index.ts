@@ -1,5 +1,5 @@
 /** Node-only helpers of @sinet/model: backend selection, image files and model folders. */
-import * as tf from '../tfjs.js';
+import * as tf from '@sinet/layers/tfjs';
 import { type ImageInput } from '../pixels.js';
 import { Segmenter, type Segmentation, type SegmenterOptions, type SegmentOptions } from '../segmenter.js';
 import { initBackend, type BackendChoice } from './backend.js';

@@ -1,5 +1,5 @@
 /** Model folders (model.json + weights) on disk, without tfjs-node's file:// handler. */
-import * as tf from '../tfjs.js';
+import * as tf from '@sinet/layers/tfjs';
 import '@sinet/layers';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';

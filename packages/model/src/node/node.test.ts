@@ -18,7 +18,11 @@ describe('initBackend', () => {
     expect(tf.getBackend()).toBe('wasm');
     expect(wasm.description).toMatch(/SIMD/);
     await initBackend('wasm', { log: (l) => lines.push(l) });
-    expect(lines).toEqual(['sinet: backend wasm (SIMD, 1 thread)']);
+    // Said once, with every kernel @sinet/wasm-kernels put in place process-wide.
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toBe('sinet: backend wasm (SIMD, 1 thread)');
+    expect(lines[1]).toMatch(/^sinet: @sinet\/wasm-kernels registered for every model in this process: .*Conv2DBackpropFilter.*FusedBatchNorm.*Prelu gradient/);
+    expect(wasm.kernels).toEqual(expect.arrayContaining(['Conv2DBackpropFilter', 'Concat', 'Prelu gradient']));
     expect((await initBackend('cpu', { log: null })).name).toBe('cpu');
     expect(tf.getBackend()).toBe('cpu');
   });

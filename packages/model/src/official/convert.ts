@@ -1,4 +1,4 @@
-import type * as tf from '../tfjs.js';
+import type * as tf from '@sinet/layers/tfjs';
 import { createSINet, resolveSINetConfig } from '../architecture.js';
 import { DEFAULT_CLASS_NAMES, OFFICIAL_LICENSE, OFFICIAL_PREPROCESSING } from '../constants.js';
 import { setSINetMetadata } from '../metadata.js';

@@ -1,5 +1,5 @@
 /** Maps the official PyTorch SINet state dict onto the tfjs model built by `createSINet`. */
-import * as tf from '../tfjs.js';
+import * as tf from '@sinet/layers/tfjs';
 import { TAP_LAYERS } from '../constants.js';
 import type { SINetConfig } from '../types.js';
 import type { TorchTensor } from './torch-checkpoint.js';

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DatasetError, type DatasetEntry } from './folder-dataset.js';
+import { resizeNearestFloor } from '../eval/scores.js';
 
 export interface LoadedSample {
   id: string;
@@ -50,18 +51,6 @@ async function cacheKey(entry: DatasetEntry, size: [number, number], evalTruth: 
   const hash = createHash('sha256').update(`v${CACHE_VERSION}:${size.join('x')}:${evalTruth ? 'truth:' : ''}`);
   for (const file of [entry.image, entry.mask]) hash.update(await fs.readFile(file));
   return hash.digest('hex').slice(0, 32);
-}
-
-/** Nearest-neighbour resize with source index floor(x * in / out) (tf.image.resizeNearestNeighbor's default, cv2.INTER_NEAREST). */
-export function resizeNearestFloor(map: LabelMap, width: number, height: number): LabelMap {
-  const data = new Uint8Array(width * height);
-  const sx = map.width / width;
-  const sy = map.height / height;
-  for (let y = 0; y < height; y++) {
-    const row = Math.min(map.height - 1, Math.floor(y * sy)) * map.width;
-    for (let x = 0; x < width; x++) data[y * width + x] = map.data[row + Math.min(map.width - 1, Math.floor(x * sx))];
-  }
-  return { data, width, height };
 }
 
 async function decodePair(entry: DatasetEntry, size: [number, number], evalTruth: boolean): Promise<LoadedSample> {

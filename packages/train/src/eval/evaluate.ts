@@ -10,8 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InputError, type Segmenter } from '@sinet/model';
 import { ImageFileError, readImage, readPersonMask, type MaskConvention } from '@sinet/model/node';
 import { DatasetError, type DatasetEntry } from '../data/folder-dataset.js';
-import { resizeNearestFloor } from '../data/loader.js';
-import { SegmentationScores } from './scores.js';
+import { scoreBatch, SegmentationScores } from './scores.js';
 
 export interface EvalReport {
   miou: number;
@@ -45,7 +44,6 @@ export async function evaluate(segmenter: Segmenter, entries: DatasetEntry[], op
   const person = segmenter.metadata.personClass;
   const atModel = new SegmentationScores();
   const atFull = new SegmentationScores();
-  const [mh, mw] = segmenter.inputSize;
   let busyMs = 0;
   const conventions = { '0/255': 0, '0/1': 0 };
   // Images whose truth has some person / some background: a set without either scores nothing.
@@ -57,23 +55,14 @@ export async function evaluate(segmenter: Segmenter, entries: DatasetEntry[], op
     if (image.width !== mask.width || image.height !== mask.height) {
       throw new ImageFileError(entry.mask, `mask is ${mask.width} x ${mask.height} but its image ${entry.image} is ${image.width} x ${image.height}`);
     }
-    const start = performance.now();
-    // Maps of 0 (background) / 1 (person), the truth resized as the trainer's validation resizes it.
-    const maps = tf.tidy(() => {
-      const rgb = tf.expandDims(tf.tensor3d(image.data, [image.height, image.width, 3], 'float32'), 0) as tf.Tensor4D;
-      const logits = segmenter.predictLogits(rgb);
-      const isPerson = (l: tf.Tensor4D) => tf.cast(tf.equal(tf.argMax(l, -1), person), 'int32');
-      return [isPerson(logits), isPerson(tf.image.resizeBilinear(logits, [mask.height, mask.width], false, true))];
-    });
-    const [predSmall, predFull] = (await Promise.all(maps.map((t) => t.data()))) as Int32Array[];
-    tf.dispose(maps);
-    busyMs += performance.now() - start;
-    const truthFull = { data: mask.data, width: mask.width, height: mask.height };
+    const truth = { data: mask.data, width: mask.width, height: mask.height };
+    const rgb = tf.tidy(() => tf.expandDims(tf.tensor3d(image.data, [image.height, image.width, 3], 'float32'), 0) as tf.Tensor4D);
+    // At the model's size (the truth resized as the trainer's validation resizes it) and at the mask's.
+    busyMs += await scoreBatch((x) => segmenter.predictLogits(x), person, rgb, [truth], { atOutput: atModel, atTruth: atFull });
+    rgb.dispose();
     conventions[mask.convention]++;
-    persons += truthFull.data.some((v) => v === 1) ? 1 : 0;
-    backgrounds += truthFull.data.some((v) => v === 0) ? 1 : 0;
-    atModel.add(resizeNearestFloor(truthFull, mw, mh).data, predSmall, mw, mh);
-    atFull.add(truthFull.data, predFull, mask.width, mask.height);
+    persons += truth.data.some((v) => v === 1) ? 1 : 0;
+    backgrounds += truth.data.some((v) => v === 0) ? 1 : 0;
     options.onImage?.(i + 1, entries.length, entry);
   }
   if (persons === 0 || backgrounds === 0) throw new DatasetError(`every mask of the ${entries.length} images is all ${persons === 0 ? 'background' : 'person'}: nothing to score (are the masks in another convention than 0/255 or 0/1?)`);

@@ -1,3 +1,9 @@
+/**
+ * The one evaluation path (browser-safe): `sinet eval`, the trainer's validation and the
+ * fine-tuner's personIou all predict and score through `scoreBatch` into `SegmentationScores`.
+ */
+import * as tf from '@sinet/layers/tfjs';
+import type { LabelMap } from '@sinet/augment';
 import { boundaryFScore, boundaryIou, ConfusionMatrix } from '@sinet/losses';
 
 /**
@@ -30,4 +36,49 @@ export class SegmentationScores {
     const bandIou = this.band.map(([i, u]) => (u === 0 ? 1 : i / u));
     return { miou: (backgroundIou + personIou) / 2, personIou, backgroundIou, boundaryF: this.fSum / this.images, boundaryIou: (bandIou[0] + bandIou[1]) / 2 };
   }
+}
+
+/** Nearest-neighbour resize that samples floor(i * in / out), as PyTorch's 'nearest' and the official evaluation do. */
+export function resizeNearestFloor(map: LabelMap, width: number, height: number): LabelMap {
+  const data = new Uint8Array(width * height);
+  const sx = map.width / width;
+  const sy = map.height / height;
+  for (let y = 0; y < height; y++) {
+    const row = Math.min(map.height - 1, Math.floor(y * sy)) * map.width;
+    for (let x = 0; x < width; x++) data[y * width + x] = map.data[row + Math.min(map.width - 1, Math.floor(x * sx))];
+  }
+  return { data, width, height };
+}
+
+export interface ScoreTargets {
+  /** Scored at the logits' resolution, against the truth resized nearest (floor) to it. */
+  atOutput: SegmentationScores;
+  /** Also scored at each truth's own resolution, with the logits resized bilinearly (align corners). */
+  atTruth?: SegmentationScores;
+}
+
+/**
+ * Predicts a batch of RGB images of one size and scores it: the person map (argmax == person)
+ * against 0/1 truth maps of any resolution. `predictLogits` preprocesses as the model's metadata
+ * says (Segmenter.predictLogits does). Resolves with the milliseconds from the input to the
+ * maps on the CPU (scoring excluded).
+ */
+export async function scoreBatch(predictLogits: (rgb: tf.Tensor4D) => tf.Tensor4D, personClass: number, rgb: tf.Tensor4D, truths: LabelMap[], targets: ScoreTargets): Promise<number> {
+  const started = performance.now();
+  const maps = tf.tidy(() => {
+    const logits = predictLogits(rgb);
+    const isPerson = (l: tf.Tensor4D) => tf.cast(tf.equal(tf.argMax(l, -1), personClass), 'int32');
+    // Full resolution only for single images: a batch's truths may differ in size.
+    const full = targets.atTruth ? truths.map((t, i) => isPerson(tf.image.resizeBilinear(tf.slice(logits, [i, 0, 0, 0], [1, -1, -1, -1]), [t.height, t.width], false, true))) : [];
+    return [isPerson(logits), ...full];
+  });
+  const [small, ...full] = (await Promise.all(maps.map((t) => t.data()))) as Int32Array[];
+  const [, oh, ow] = maps[0].shape;
+  tf.dispose(maps);
+  const ms = performance.now() - started;
+  truths.forEach((truth, i) => {
+    targets.atOutput.add(resizeNearestFloor(truth, ow, oh).data, small.subarray(i * oh * ow, (i + 1) * oh * ow), ow, oh);
+    targets.atTruth?.add(truth.data, full[i], truth.width, truth.height);
+  });
+  return ms;
 }

@@ -1,8 +1,12 @@
-/** Batches as tensors and losses by name: shared by the trainer, its worker threads and fine-tuning. */
+/**
+ * Batches as tensors and losses by name: the one batch builder and the one loss factory of the
+ * trainer, its worker threads, the fine-tuner and the training benchmark. Preprocessing always
+ * comes from the model's metadata (`getSINetMetadata(model).preprocessing`).
+ */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageU8, LabelMap } from '@sinet/augment';
 import { sinetLoss, softmaxCrossEntropy, type SINetLossPreset } from '@sinet/losses';
-import { OFFICIAL_PREPROCESSING, preprocess } from '@sinet/model';
+import { preprocess, type Preprocessing } from '@sinet/model';
 
 /** SINet's presets, or plain pixel-mean cross-entropy. */
 export type LossName = SINetLossPreset | 'cross-entropy';
@@ -12,20 +16,20 @@ export function makeLoss(name: LossName): (labels: tf.Tensor, logits: tf.Tensor)
 }
 
 /** Images (RGB, at `size`) of a batch as the preprocessed network input. */
-export function imageBatch(images: ImageU8[], size: [number, number]): tf.Tensor4D {
+export function imageBatch(images: ImageU8[], size: [number, number], preprocessing: Preprocessing): tf.Tensor4D {
   const [h, w] = size;
   const pixels = new Float32Array(images.length * h * w * 3);
   images.forEach((im, i) => {
     if (im.width !== w || im.height !== h || im.channels !== 3) throw new Error(`internal: sample of ${im.width} x ${im.height} x ${im.channels}, expected ${w} x ${h} x 3`);
     pixels.set(im.data, i * h * w * 3);
   });
-  return tf.tidy(() => preprocess(tf.tensor4d(pixels, [images.length, h, w, 3]), OFFICIAL_PREPROCESSING, size));
+  return tf.tidy(() => preprocess(tf.tensor4d(pixels, [images.length, h, w, 3]), preprocessing, size));
 }
 
 /** Images (RGB, at `size`) and labels of a batch as tensors: preprocessed input and an int32 label map. */
-export function batchTensors(images: ImageU8[], masks: LabelMap[], size: [number, number]): { x: tf.Tensor4D; y: tf.Tensor3D } {
+export function batchTensors(images: ImageU8[], masks: LabelMap[], size: [number, number], preprocessing: Preprocessing): { x: tf.Tensor4D; y: tf.Tensor3D } {
   const [h, w] = size;
   const labels = new Int32Array(images.length * h * w);
   masks.forEach((m, i) => labels.set(m.data, i * h * w));
-  return { x: imageBatch(images, size), y: tf.tensor3d(labels, [images.length, h, w], 'int32') };
+  return { x: imageBatch(images, size, preprocessing), y: tf.tensor3d(labels, [images.length, h, w], 'int32') };
 }

@@ -1,3 +1,4 @@
+import { OFFICIAL_PREPROCESSING } from '@sinet/model';
 import { initBackend } from '@sinet/model/node';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -37,13 +38,13 @@ describe('DataParallel', () => {
     const optA = tf.train.momentum(0.5, 0.9);
     const optB = tf.train.momentum(0.5, 0.9);
     const trained = single.trainableWeights.map((_, i) => i);
-    const dp = await DataParallel.start(parallelModel, trained, { workers: 1, backend: 'wasm', loss: 'cross-entropy', size: [64, 64] });
+    const dp = await DataParallel.start(parallelModel, trained, { workers: 1, backend: 'wasm', loss: 'cross-entropy', size: [64, 64], preprocessing: OFFICIAL_PREPROCESSING });
     try {
       expect(dp.replicas).toBe(2);
       let tensorsAfterFirstStep = 0;
       let worstLoss = 0;
       for (let step = 0; step < 4; step++) {
-        const { x, y } = batchTensors(images, masks, [64, 64]);
+        const { x, y } = batchTensors(images, masks, [64, 64], OFFICIAL_PREPROCESSING);
         const cost = optA.minimize(() => loss(y, single.apply(x) as tf.Tensor), true)!;
         const expected = (await cost.data())[0];
         tf.dispose([cost, x, y]);
@@ -77,7 +78,7 @@ describe('DataParallel', () => {
 
   it('reports a failing worker instead of hanging', async () => {
     const model = plainNet();
-    const dp = await DataParallel.start(model, [0, 1, 2, 3], { workers: 1, backend: 'wasm', loss: 'official-decoder', size: [64, 64] });
+    const dp = await DataParallel.start(model, [0, 1, 2, 3], { workers: 1, backend: 'wasm', loss: 'official-decoder', size: [64, 64], preprocessing: OFFICIAL_PREPROCESSING });
     try {
       const odd = syntheticPortrait(1, { width: 32, height: 32 });
       await expect(dp.step([images[0], odd.image], [masks[0], odd.mask], tf.train.sgd(0.1))).rejects.toThrow(/gradient worker 1: .*32 x 32/);

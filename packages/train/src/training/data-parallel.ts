@@ -14,10 +14,11 @@
  * single-thread step on the whole batch up to float rounding; SINet's boundary term averages
  * over the band's pixels, so there the shares' band sizes make a small difference (as in DDP).
  */
-import * as tf from '../tfjs.js';
+import * as tf from '@sinet/layers/tfjs';
 import type { ImageU8, LabelMap } from '@sinet/augment';
 import { Worker } from 'node:worker_threads';
 import { compiledWorkerUrl } from '@sinet/model/node';
+import type { Preprocessing } from '@sinet/model';
 import { batchTensors, type LossName, makeLoss } from './batch.js';
 
 export interface DataParallelOptions {
@@ -28,6 +29,8 @@ export interface DataParallelOptions {
   loss: LossName;
   /** [height, width] of the batches. */
   size: [number, number];
+  /** The model's input preprocessing (its metadata's). */
+  preprocessing: Preprocessing;
 }
 
 interface WorkerReply {
@@ -77,7 +80,7 @@ export class DataParallel {
     const topology = JSON.stringify(model.toJSON(null, false));
     const url = compiledWorkerUrl('./gradient-worker.js', import.meta.url);
     for (let i = 0; i < options.workers; i++) {
-      const worker = new Worker(url, { workerData: { topology, trained, backend: options.backend, loss: options.loss, size: options.size, weights: dp.weights, grads: dp.grads[i] } });
+      const worker = new Worker(url, { workerData: { topology, trained, backend: options.backend, loss: options.loss, size: options.size, preprocessing: options.preprocessing, weights: dp.weights, grads: dp.grads[i] } });
       worker.on('message', (m: WorkerReply) => {
         const job = dp.pending.get(m.id);
         if (!job) return;
@@ -139,7 +142,7 @@ export class DataParallel {
       return this.ask(w, { kind: 'step', ...copy }, [...copy.images.map((im) => im.data.buffer as ArrayBuffer), ...copy.masks.map((m) => m.data.buffer as ArrayBuffer)]);
     });
     // The caller's share, while the workers compute theirs.
-    const { x, y } = batchTensors(images.slice(0, shares[0]), masks.slice(0, shares[0]), this.options.size);
+    const { x, y } = batchTensors(images.slice(0, shares[0]), masks.slice(0, shares[0]), this.options.size, this.options.preprocessing);
     const loss = makeLoss(this.options.loss);
     const trainedVariables = this.trained.map((i) => this.model.trainableWeights[i].read() as tf.Variable);
     const { value, grads } = tf.variableGrads(() => loss(y, this.model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, trainedVariables);

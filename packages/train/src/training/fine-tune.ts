@@ -3,10 +3,12 @@
  * Adam on the model as it is, for instance to adapt a model to one's own camera from masks
  * corrected by hand. The demo uses it in the page; `train()` is the full two-stage trainer.
  */
-import * as tf from '../tfjs.js';
+import * as tf from '@sinet/layers/tfjs';
 import { PRESETS, resizeSample, Rng, type ImageU8, type LabelMap, type PresetName } from '@sinet/augment';
-import { ConfusionMatrix, sinetLoss, type SINetLossPreset } from '@sinet/losses';
-import { getSINetMetadata, isEncoderWeight, preprocess } from '@sinet/model';
+import type { SINetLossPreset } from '@sinet/losses';
+import { getSINetMetadata, isEncoderWeight } from '@sinet/model';
+import { scoreBatch, SegmentationScores } from '../eval/scores.js';
+import { batchTensors, imageBatch, makeLoss } from './batch.js';
 
 export interface FineTuneSample {
   /** RGB or RGBA pixels of any size; resized to the model's input size. */
@@ -73,17 +75,7 @@ function prepare(model: tf.LayersModel, samples: FineTuneSample[]): { image: Ima
 
 function batch(model: tf.LayersModel, items: { image: ImageU8; mask: LabelMap }[]): { x: tf.Tensor4D; y: tf.Tensor3D } {
   const meta = getSINetMetadata(model);
-  const [h, w] = meta.config.inputSize;
-  const pixels = new Float32Array(items.length * h * w * 3);
-  const labels = new Int32Array(items.length * h * w);
-  items.forEach((s, i) => {
-    pixels.set(s.image.data, i * h * w * 3);
-    labels.set(s.mask.data, i * h * w);
-  });
-  return tf.tidy(() => ({
-    x: preprocess(tf.tensor4d(pixels, [items.length, h, w, 3]), meta.preprocessing, [h, w]),
-    y: tf.tensor3d(labels, [items.length, h, w], 'int32'),
-  }));
+  return batchTensors(items.map((s) => s.image), items.map((s) => s.mask), meta.config.inputSize, meta.preprocessing);
 }
 
 /** Trains `model` (in place) on the samples for `steps` steps. */
@@ -92,7 +84,7 @@ export async function fineTune(model: tf.LayersModel, samples: FineTuneSample[],
   const items = prepare(model, samples);
   const rng = new Rng(options.seed ?? 1);
   const batchSize = Math.min(options.batchSize ?? 4, items.length);
-  const loss = sinetLoss({ preset: options.loss ?? 'official-decoder' });
+  const loss = makeLoss(options.loss ?? 'official-decoder');
   const variables = model.trainableWeights.filter((w) => !(options.freezeEncoder && isEncoderWeight(w.originalName))).map((w) => w.read() as tf.Variable);
   const optimizer = tf.train.adam(options.lr ?? 1e-3);
   const losses: number[] = [];
@@ -123,16 +115,15 @@ export async function fineTune(model: tf.LayersModel, samples: FineTuneSample[],
   }
 }
 
-/** Person IoU of the model's argmax on the samples (at the model's input size), in [0, 1]. */
+/** Person IoU of the model's argmax on the samples (at the model's input size), in [0, 1], as `sinet eval` scores it. */
 export async function personIou(model: tf.LayersModel, samples: FineTuneSample[]): Promise<number> {
   const items = prepare(model, samples);
-  const person = getSINetMetadata(model).personClass;
-  const cm = new ConfusionMatrix(2);
+  const meta = getSINetMetadata(model);
+  const scores = new SegmentationScores();
   for (const item of items) {
-    const { x, y } = batch(model, [item]);
-    const pred = tf.tidy(() => tf.cast(tf.equal(tf.argMax(model.predict(x) as tf.Tensor4D, -1), person), 'int32'));
-    await cm.updateFromTensors(y, pred);
-    tf.dispose([x, y, pred]);
+    const x = imageBatch([item.image], meta.config.inputSize, meta.preprocessing);
+    await scoreBatch((input) => model.predict(input) as tf.Tensor4D, meta.personClass, x, [item.mask], { atOutput: scores });
+    x.dispose();
   }
-  return cm.perClassIou()[1];
+  return scores.report().personIou;
 }

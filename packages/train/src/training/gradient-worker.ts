@@ -1,17 +1,19 @@
 /** Worker side of DataParallel: a model replica that computes the gradients of its share of each batch. */
-import * as tf from '../tfjs.js';
+import * as tf from '@sinet/layers/tfjs';
 import type { ImageU8, LabelMap } from '@sinet/augment';
+import type { Preprocessing } from '@sinet/model';
 import '@sinet/model';
 import { initBackend } from '@sinet/model/node';
 import { parentPort, workerData } from 'node:worker_threads';
 import { batchTensors, makeLoss, type LossName } from './batch.js';
 
-const { topology, trained, backend, loss: lossName, size, weights, grads } = workerData as {
+const { topology, trained, backend, loss: lossName, size, preprocessing, weights, grads } = workerData as {
   topology: string;
   trained: number[];
   backend: string;
   loss: LossName;
   size: [number, number];
+  preprocessing: Preprocessing;
   weights: Float32Array;
   grads: Float32Array;
 };
@@ -36,7 +38,7 @@ parentPort!.on('message', async (message: { id: number; kind: 'ready' | 'step'; 
       });
       at += size;
     }
-    const { x, y } = batchTensors(message.images!, message.masks!, size);
+    const { x, y } = batchTensors(message.images!, message.masks!, size, preprocessing);
     const loss = makeLoss(lossName);
     const variables = trained.map((i) => model.trainableWeights[i].read() as tf.Variable);
     const { value, grads: g } = tf.variableGrads(() => loss(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, variables);

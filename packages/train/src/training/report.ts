@@ -3,12 +3,13 @@
  * IoU, boundary F, learning rate, per epoch) and `predictions.png`, validation images with the predicted
  * mask outlined in magenta and the true one in green. Rewritten after every epoch.
  */
-import * as tf from '../tfjs.js';
-import { OFFICIAL_PREPROCESSING, preprocess } from '@sinet/model';
+import * as tf from '@sinet/layers/tfjs';
+import { classBoundary } from '@sinet/losses';
+import { preprocess, type Preprocessing } from '@sinet/model';
 import { writeFileAtomic, writeImage } from '@sinet/model/node';
 import path from 'node:path';
 import type { LoadedSample } from '../data/loader.js';
-import type { EpochRecord } from './trainer.js';
+import type { EpochRecord } from './checkpoint.js';
 
 const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
@@ -35,12 +36,12 @@ export function lineChart(title: string, series: { label: string; colour: string
 }
 
 /** Draws validation samples with predicted (magenta) and true (green) mask outlines. */
-export async function predictionGrid(model: tf.LayersModel, samples: LoadedSample[], file: string): Promise<void> {
+export async function predictionGrid(model: tf.LayersModel, samples: LoadedSample[], file: string, preprocessing: Preprocessing): Promise<void> {
   if (samples.length === 0) return;
   const { width: w, height: h } = samples[0].image;
   const logits = tf.tidy(() => {
     const x = tf.tensor4d(Float32Array.from(samples.flatMap((s) => Array.from(s.image.data))), [samples.length, h, w, 3]);
-    const out = model.predict(preprocess(x, OFFICIAL_PREPROCESSING, [h, w])) as tf.Tensor4D;
+    const out = model.predict(preprocess(x, preprocessing, [h, w])) as tf.Tensor4D;
     return tf.argMax(out.shape[1] === h ? out : tf.image.resizeNearestNeighbor(out, [h, w]), -1);
   });
   const predicted = (await logits.data()) as Int32Array;
@@ -51,25 +52,25 @@ export async function predictionGrid(model: tf.LayersModel, samples: LoadedSampl
   const W = cols * w + (cols + 1) * gap;
   const H = rows * h + (rows + 1) * gap;
   const sheet = new Uint8Array(W * H * 3).fill(255);
-  const edge = (m: ArrayLike<number>, i: number, x: number, y: number) =>
-    (x > 0 && m[i - 1] !== m[i]) || (x < w - 1 && m[i + 1] !== m[i]) || (y > 0 && m[i - w] !== m[i]) || (y < h - 1 && m[i + w] !== m[i]);
   samples.forEach((s, k) => {
-    const pred = predicted.subarray(k * w * h, (k + 1) * w * h);
+    // The person's boundary pixels, as the boundary F-score sees them.
+    const pred = classBoundary(predicted.subarray(k * w * h, (k + 1) * w * h), w, h, 1);
+    const truth = classBoundary(s.mask.data, w, h, 1);
     const x0 = gap + (k % cols) * (w + gap);
     const y0 = gap + Math.floor(k / cols) * (h + gap);
     for (let y = 0; y < h; y++)
       for (let x = 0; x < w; x++) {
         const i = y * w + x;
         const to = ((y0 + y) * W + x0 + x) * 3;
-        const colour = edge(pred, i, x, y) ? [255, 0, 255] : edge(s.mask.data, i, x, y) ? [0, 200, 0] : [s.image.data[3 * i], s.image.data[3 * i + 1], s.image.data[3 * i + 2]];
+        const colour = pred[i] ? [255, 0, 255] : truth[i] ? [0, 200, 0] : [s.image.data[3 * i], s.image.data[3 * i + 1], s.image.data[3 * i + 2]];
         sheet.set(colour, to);
       }
   });
   await writeImage(file, { data: sheet, width: W, height: H, channels: 3 });
 }
 
-export async function writeReport(out: string, name: string, history: EpochRecord[], model: tf.LayersModel, val: LoadedSample[]): Promise<void> {
-  await predictionGrid(model, val.slice(0, 8), path.join(out, 'predictions.png'));
+export async function writeReport(out: string, name: string, history: EpochRecord[], model: tf.LayersModel, val: LoadedSample[], preprocessing: Preprocessing): Promise<void> {
+  await predictionGrid(model, val.slice(0, 8), path.join(out, 'predictions.png'), preprocessing);
   const pick = (f: (r: EpochRecord) => number) => history.map(f);
   const last = history.at(-1);
   const rows = history

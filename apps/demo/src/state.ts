@@ -1,0 +1,12 @@
+/** What every view reads: the model at the chosen size on the active backend. */
+import type * as tf from '@sinet/layers/tfjs';
+import type { BackendName } from './constants';
+import type { ModelSource, SizedModel } from './engine/model-source';
+
+export interface AppState {
+  source: ModelSource | null;
+  base: tf.LayersModel | null;
+  sized: SizedModel | null;
+  inputSize: number;
+  backend: BackendName | null;
+}

@@ -1,6 +1,0 @@
-/**
- * The TensorFlow.js this package uses: core and layers. Not the `@tensorflow/tfjs` union, whose
- * converter and data modules would add ~380 KB to every browser bundle that imports us.
- */
-export * from '@tensorflow/tfjs-core';
-export * from '@tensorflow/tfjs-layers';

@@ -1,0 +1,82 @@
+/**
+ * One optimisation step and one epoch of them. The step is the same on one thread and
+ * data-parallel (the replicas' averaged gradients go through the same optimizer); the epoch
+ * walks its batches in a fixed order with fixed augmentation seeds, so that a run stopped after
+ * any step continues bit for bit.
+ */
+import * as tf from '@sinet/layers/tfjs';
+import type { ImageU8, LabelMap } from '@sinet/augment';
+import type { Preprocessing } from '@sinet/model';
+import type { AugmentPool, BatchRequest } from '../data/augment-pool.js';
+import { TrainingError } from '../errors.js';
+import type { AdamW } from './adamw.js';
+import { batchTensors } from './batch.js';
+import type { DataParallel } from './data-parallel.js';
+
+export interface StepContext {
+  /** The model this stage trains (the encoder alone in stage 'encoder'). */
+  trainModel: tf.LayersModel;
+  /** Its trained variables (all, or the decoder's with a frozen encoder). */
+  variables: tf.Variable[];
+  optimizer: AdamW;
+  /** The stage's loss (see makeLoss), made once. */
+  loss: (labels: tf.Tensor, logits: tf.Tensor) => tf.Scalar;
+  size: [number, number];
+  preprocessing: Preprocessing;
+  /** Replicas in worker threads, when the step is data-parallel. */
+  parallel: DataParallel | null;
+}
+
+/** One step on a batch; resolves with its loss. */
+export async function trainStep(ctx: StepContext, images: ImageU8[], masks: LabelMap[]): Promise<number> {
+  if (ctx.parallel) return ctx.parallel.step(images, masks, ctx.optimizer);
+  const { x, y } = batchTensors(images, masks, ctx.size, ctx.preprocessing);
+  const cost = ctx.optimizer.minimize(() => ctx.loss(y, ctx.trainModel.apply(x, { training: true }) as tf.Tensor), true, ctx.variables)!;
+  const value = (await cost.data())[0];
+  tf.dispose([cost, x, y]);
+  return value;
+}
+
+/** Where an epoch is: enough to continue it after a stop (see TrainerState.partial). */
+export interface EpochPosition {
+  step: number;
+  lossSum: number;
+  /** Seconds spent in the epoch so far. */
+  seconds: number;
+}
+
+export interface EpochPlan {
+  /** Batches of the epoch from `start.step` on, in order. */
+  requests: BatchRequest[];
+  /** Steps in the whole epoch. */
+  steps: number;
+  start: EpochPosition;
+  /** Learning rate for a step (the schedule at that point of the epoch). */
+  learningRate: (step: number) => number;
+  /** Called after every step with the position and the images it took. */
+  onStep: (position: EpochPosition, images: number) => void | Promise<void>;
+  /** Stop after the current step (a signal arrived). */
+  stopRequested: () => boolean;
+  /** For the message of a diverging loss. */
+  where: (step: number) => string;
+}
+
+/** Runs the steps of one epoch; stops early (with the position reached) when asked. */
+export async function runEpoch(ctx: StepContext, pool: AugmentPool, plan: EpochPlan): Promise<EpochPosition & { lr: number; complete: boolean }> {
+  let { step, lossSum } = plan.start;
+  const started = performance.now() - plan.start.seconds * 1000;
+  let lr = plan.learningRate(step);
+  for await (const batch of pool.batches(plan.requests)) {
+    lr = plan.learningRate(step);
+    ctx.optimizer.learningRate = lr;
+    const value = await trainStep(ctx, batch.images, batch.masks);
+    if (!Number.isFinite(value) || value > 1e4) throw new TrainingError(`loss became ${value} at ${plan.where(step)}`);
+    lossSum += value;
+    step++;
+    await plan.onStep({ step, lossSum, seconds: (performance.now() - started) / 1000 }, batch.images.length);
+    // Give the event loop a turn: signals and worker messages are only handled there.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (plan.stopRequested() && step < plan.steps) break;
+  }
+  return { step, lossSum, seconds: (performance.now() - started) / 1000, lr, complete: step >= plan.steps };
+}
