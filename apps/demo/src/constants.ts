@@ -1,5 +1,4 @@
 /** Defaults of the demo, in one place. */
-export const BUNDLED_MODEL_URL = './models/sinet-eg1800/model.json';
 export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 /** Tried in this order when the visitor has not chosen: the fastest that initialises. */

@@ -3,7 +3,7 @@
  * augmentation playground and fine-tuning, all on the visitor's device.
  */
 import * as tf from '@sinet/layers/tfjs';
-import { AUGMENT_PRESET_NAMES, BACKENDS, BAND_KERNELS, BUNDLED_MODEL_URL, DEFAULT_INPUT_SIZE, INPUT_SIZES, type BackendName } from './constants';
+import { AUGMENT_PRESET_NAMES, BACKENDS, BAND_KERNELS, DEFAULT_INPUT_SIZE, INPUT_SIZES, type BackendName } from './constants';
 import { backendAvailable, describeBackend, useBackend, useBestBackend } from './engine/backends';
 import { disposeSized, fetchBundledModel, instantiate, readModelFiles, sizeModel } from './engine/model-source';
 import { byId, onFiles, setStatus, setUpTabs, showError } from './ui/dom';
@@ -12,6 +12,7 @@ import { PhotoView } from './ui/photo';
 import { PlaygroundView } from './ui/playground';
 import { FineTuneView } from './ui/finetune';
 import type { AppState } from './state';
+import { loadSegmenter } from '@sinet/model';
 import './styles.css';
 
 const state: AppState = { source: null, base: null, sized: null, inputSize: DEFAULT_INPUT_SIZE, backend: null };
@@ -140,7 +141,7 @@ async function start(): Promise<void> {
   await engineTask(async () => {
     setStatus('loading the model…');
     try {
-      state.source = await fetchBundledModel(BUNDLED_MODEL_URL);
+      state.source = await fetchBundledModel();
     } catch (e) {
       showError(`${(e as Error).message}. Load a converted model folder (model.json and its .bin files) above.`);
     }
@@ -153,9 +154,11 @@ async function start(): Promise<void> {
 window.addEventListener('error', (e) => showError(`unexpected error: ${e.message}`));
 window.addEventListener('unhandledrejection', (e) => showError(`unexpected error: ${(e.reason as Error)?.message ?? String(e.reason)}`));
 
-// For tests and the curious: the engine, its tensor count, and what the views produced.
+// For tests and the curious: the engine, its tensor count, what the views produced, and the
+// library's loadSegmenter (no argument: the default model of @sinet/pretrained).
 (window as unknown as { sinetDemo: unknown }).sinetDemo = {
   tf,
+  loadSegmenter,
   state,
   live,
   photo,

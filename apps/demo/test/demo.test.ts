@@ -3,7 +3,7 @@
  * Chromium's fake camera fed with real portraits, the backend switch, error paths, the
  * augmentation playground and fine-tuning, and that no request leaves the page's origin.
  */
-import { EG1800, freshDir, haveShared, sharedPath } from '@sinet/test-utils';
+import { EG1800, freshDir, haveShared, repoRoot, sharedPath } from '@sinet/test-utils';
 import { existsSync, mkdirSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,7 @@ interface DemoWindow {
     live: { frames: number; fps: number; latencies: number[] };
     finetune: { samples: unknown[]; lastReport: { before: number; after: number; steps: number; losses: number[] } | null };
     whenIdle(): Promise<void>;
+    loadSegmenter(): Promise<{ inputSize: [number, number]; metadata: { classNames: string[] }; segment(image: unknown): Promise<{ width: number; height: number; mask: Uint8Array }>; dispose(): void }>;
   };
 }
 
@@ -92,6 +93,14 @@ describe.runIf(run)('demo in Chromium', () => {
     await openDemo(page, server.url);
     expect(await page.textContent('#backend-active')).toMatch(/active: wasm \(SIMD/);
     expect(await page.textContent('#model-name')).toMatch(/bundled SINet/);
+    // The library's loadSegmenter() with no argument: the default shipped model, from this origin.
+    const fromLibrary = await page.evaluate(async () => {
+      const segmenter = await (window as unknown as DemoWindow).sinetDemo.loadSegmenter();
+      const r = await segmenter.segment({ data: new Uint8ClampedArray(48 * 40 * 4).fill(200), width: 48, height: 40 });
+      segmenter.dispose();
+      return { inputSize: segmenter.inputSize, classes: segmenter.metadata.classNames, size: [r.width, r.height] };
+    });
+    expect(fromLibrary).toEqual({ inputSize: [224, 224], classes: ['background', 'person'], size: [48, 40] });
     expect(seen.foreign).toEqual([]);
     expect(seen.errors).toEqual([]);
     await page.close();
@@ -115,8 +124,8 @@ describe.runIf(run)('demo in Chromium', () => {
     await expect.poll(() => page.textContent('#error')).toMatch(/pick one model\.json and its \.bin weight files \(got 0 \.json files among weights\.bin\)/);
     // The bundled model is still in place after the failed pick.
     expect(await page.textContent('#model-name')).toMatch(/bundled SINet/);
-    // A model folder picked by the visitor (here the bundled one's files) replaces it.
-    const folder = path.join(dist, 'models', 'sinet-eg1800');
+    // A model folder picked by the visitor (here a shipped model's files) replaces it.
+    const folder = path.join(repoRoot, 'packages', 'pretrained', 'models', 'official');
     await page.setInputFiles('#model-files', (await fs.readdir(folder)).map((f) => path.join(folder, f)));
     await expect.poll(() => page.textContent('#model-name')).toBe('model.json');
     expect(await page.textContent('#status')).toBe('loaded model.json');

@@ -4,6 +4,7 @@
  * counts all derive from this table, so they cannot drift apart.
  */
 import { BACKEND_CHOICES } from '@sinet/model/node';
+import { DEFAULT_PRETRAINED, PRETRAINED_MODELS } from '@sinet/pretrained';
 import { UsageError } from './errors.js';
 
 export interface OptionSpec {
@@ -46,6 +47,9 @@ export function parseArgsOptions(commands: Record<string, CommandSpec<unknown>>)
   return all;
 }
 
+const MODEL_NAMES = Object.keys(PRETRAINED_MODELS).join(', ');
+const DEFAULT_MODEL = DEFAULT_PRETRAINED;
+
 /** One usage line per command, wrapped at ~110 columns. */
 export function usage(commands: Record<string, CommandSpec<unknown>>): string {
   const lines = Object.entries(commands).map(([name, c]) => {
@@ -72,6 +76,8 @@ export function usage(commands: Record<string, CommandSpec<unknown>>): string {
 usage:
 ${lines.join('\n')}
 
+--model takes a model folder, a model.json path or URL, or a shipped model's name (${MODEL_NAMES});
+without it, segment and eval use ${DEFAULT_MODEL}, the shipped model with the best EG1800 val person IoU.
 every command takes --backend ${COMMON_OPTIONS.backend.value} (default: $SINET_BACKEND or auto:
 tfjs-node where it loads, else wasm, else cpu)`;
 }

@@ -1,7 +1,7 @@
 import type { ProgressSink } from '@sinet/train';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { createSINet, getSINetMetadata, summarizeModel } from '@sinet/model';
+import { createSINet, getSINetMetadata, rebuildWithInputSize, setSINetMetadata, summarizeModel } from '@sinet/model';
 import { convertOfficialCheckpoint } from '@sinet/model/convert';
 import { loadModel, loadSegmenter, saveModel } from '@sinet/model/node';
 import { evaluate, listFolderDataset } from '@sinet/train';
@@ -14,26 +14,46 @@ export interface Io {
   progress?: ProgressSink;
 }
 
-export async function convertCommand(io: Io, checkpoint: string, outDir: string, inputSize?: [number, number], overwrite = false): Promise<void> {
+/**
+ * `sinet convert`: the official PyTorch checkpoint (`SINet.pth`) or a model folder to a model
+ * folder, optionally at another input size and with float16 weights (half the download).
+ */
+export async function convertCommand(io: Io, source: string, outDir: string, options: { inputSize?: [number, number]; overwrite?: boolean; float16?: boolean } = {}): Promise<void> {
   // Before the (long) conversion: an --out that is a file, or holds a model, is not replaced unasked.
   const outStat = await fs.stat(outDir).catch(() => null);
   if (outStat && !outStat.isDirectory()) throw new CliError(`--out ${outDir}: is a file, not a folder`);
-  if (!overwrite && outStat && (await fs.stat(path.join(outDir, 'model.json')).catch(() => null))) throw new CliError(`${outDir} holds a model already: pass --overwrite to replace it, or choose another --out`);
-  const bytes = await fs.readFile(checkpoint).catch((e: NodeJS.ErrnoException) => {
-    throw new CliError(`${checkpoint}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+  if (!options.overwrite && outStat && (await fs.stat(path.join(outDir, 'model.json')).catch(() => null))) throw new CliError(`${outDir} holds a model already: pass --overwrite to replace it, or choose another --out`);
+  const sourceStat = await fs.stat(source).catch((e: NodeJS.ErrnoException) => {
+    throw new CliError(`${source}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
   });
-  let converted;
-  try {
-    converted = convertOfficialCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), { inputSize });
-  } catch (e) {
-    throw new CliError(`${checkpoint}: ${(e as Error).message}`);
+  let model;
+  let from: string;
+  if (sourceStat.isDirectory() || path.basename(source) === 'model.json') {
+    const loaded = await loadModel(source, { requireSINet: true });
+    const size = options.inputSize;
+    const metadata = getSINetMetadata(loaded);
+    model = size && (size[0] !== metadata.config.inputSize[0] || size[1] !== metadata.config.inputSize[1]) ? rebuildWithInputSize(loaded, metadata.config, size) : loaded;
+    if (model !== loaded) {
+      setSINetMetadata(model, { ...metadata, config: { ...metadata.config, inputSize: size! } });
+      loaded.dispose();
+    }
+    from = `model ${source}`;
+  } else {
+    const bytes = await fs.readFile(source);
+    let converted;
+    try {
+      converted = convertOfficialCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), { inputSize: options.inputSize });
+    } catch (e) {
+      throw new CliError(`${source}: ${(e as Error).message}`);
+    }
+    model = converted.model;
+    from = `${source}: ${converted.report.loaded} tensors (${converted.report.ignored.length} BatchNorm counters skipped)`;
   }
-  const { model, report } = converted;
   try {
-    const saved = await saveModel(model, outDir);
+    const saved = await saveModel(model, outDir, { float16: options.float16 });
     const s = summarizeModel(model);
-    io.out(`converted ${checkpoint}: ${report.loaded} tensors (${report.ignored.length} BatchNorm counters skipped), ${s.parameters.toLocaleString('en-US')} parameters`);
-    io.out(`saved ${saved.modelJson} (${(saved.bytes / 1024).toFixed(1)} KiB of weights), input ${s.inputSize[0]}x${s.inputSize[1]}, licence MIT (see model.json metadata)`);
+    io.out(`converted ${from}, ${s.parameters.toLocaleString('en-US')} parameters`);
+    io.out(`saved ${saved.modelJson} (${(saved.bytes / 1024).toFixed(1)} KiB of ${options.float16 ? 'float16' : 'float32'} weights), input ${s.inputSize[0]}x${s.inputSize[1]}, licence ${getSINetMetadata(model).license?.name ?? 'see model.json metadata'}`);
   } finally {
     model.dispose();
   }
@@ -68,7 +88,7 @@ export async function infoCommand(io: Io, modelDir: string | undefined, inputSiz
   }
 }
 
-export async function evalCommand(io: Io, options: { model: string; data: string; list?: string; json: boolean; inputSize?: [number, number]; limit?: number }): Promise<void> {
+export async function evalCommand(io: Io, options: { model?: string; data: string; list?: string; json: boolean; inputSize?: [number, number]; limit?: number; flipTest?: boolean }): Promise<void> {
   let entries = await listFolderDataset(options.data, options.list);
   if (options.limit) entries = entries.slice(0, options.limit);
   const segmenter = await loadSegmenter(options.model, { inputSize: options.inputSize });
@@ -76,6 +96,7 @@ export async function evalCommand(io: Io, options: { model: string; data: string
     // A counter redrawn in place, on a terminal only (the io's progress sink).
     const sink = !options.json && io.progress?.isTTY ? io.progress : null;
     const report = await evaluate(segmenter, entries, {
+      flipTest: options.flipTest,
       onImage: sink ? (done, total) => sink.write(`\r  ${done}/${total}`) : undefined,
     });
     sink?.write('\r');

@@ -36,11 +36,11 @@ const overwrite = { type: 'boolean' } as const;
 /** Every command: usage, options and validation derive from this table. */
 const COMMANDS: Record<string, CommandSpec<Run> & { needsBackend?: boolean }> = {
   convert: {
-    args: '<SINet.pth>',
-    positionals: { min: 1, max: 1, message: 'convert takes exactly one checkpoint: sinet convert <SINet.pth> --out <dir>' },
-    options: { out: { type: 'string', value: '<dir>', required: true }, 'input-size': inputSize, overwrite },
+    args: '<SINet.pth|model-dir>',
+    positionals: { min: 1, max: 1, message: 'convert takes exactly one checkpoint or model: sinet convert <SINet.pth|model-dir> --out <dir>' },
+    options: { out: { type: 'string', value: '<dir>', required: true }, 'input-size': inputSize, float16: { type: 'boolean' }, overwrite },
     needsBackend: true,
-    run: async ({ io, v, rest, inputSize }) => (await convertCommand(io, rest[0], req(v, 'out'), inputSize, v.overwrite), 0),
+    run: async ({ io, v, rest, inputSize }) => (await convertCommand(io, rest[0], req(v, 'out'), { inputSize, overwrite: v.overwrite, float16: v.float16 === true }), 0),
   },
   info: {
     options: { model: { type: 'string', value: '<dir>' }, 'input-size': inputSize, json },
@@ -51,14 +51,15 @@ const COMMANDS: Record<string, CommandSpec<Run> & { needsBackend?: boolean }> = 
     args: '<images...>',
     positionals: { min: 1, max: Infinity, message: 'segment: give at least one image' },
     options: {
-      model: { type: 'string', value: '<dir>', required: true },
-      out: { type: 'string', value: '<dir>', required: true },
+      model: { type: 'string', value: '<dir|name>' },
+      out: { type: 'string', value: '<dir>' },
       mode: { type: 'string', value: SEGMENT_MODES.join('|') },
       overwrite,
       background: { type: 'string', value: '<image|#rrggbb>' },
       threshold: { type: 'string', value: '0.5' },
       'input-size': inputSize,
       workers: { type: 'string', value: 'N' },
+      'flip-test': { type: 'boolean' },
     },
     needsBackend: true,
     run: async ({ io, v, rest, inputSize }) => {
@@ -67,24 +68,25 @@ const COMMANDS: Record<string, CommandSpec<Run> & { needsBackend?: boolean }> = 
       const threshold = str(v, 'threshold');
       const workers = str(v, 'workers');
       await segmentCommand(io, rest, {
-        model: req(v, 'model'),
-        out: req(v, 'out'),
+        model: str(v, 'model'),
+        out: str(v, 'out') ?? '.',
         mode,
         background: str(v, 'background'),
         threshold: threshold ? parseFraction(threshold, '--threshold') : undefined,
         inputSize,
         workers: workers !== undefined ? parsePositiveInt(workers, '--workers') : undefined,
         overwrite: v.overwrite,
+        flipTest: v['flip-test'] === true,
       });
       return 0;
     },
   },
   eval: {
-    options: { model: { type: 'string', value: '<dir>', required: true }, data: { type: 'string', value: '<dir>', required: true }, list: { type: 'string', value: '<ids.txt>' }, json, limit: { type: 'string', value: 'N' }, 'input-size': inputSize },
+    options: { model: { type: 'string', value: '<dir|name>' }, data: { type: 'string', value: '<dir>', required: true }, list: { type: 'string', value: '<ids.txt>' }, json, limit: { type: 'string', value: 'N' }, 'input-size': inputSize, 'flip-test': { type: 'boolean' } },
     needsBackend: true,
     run: async ({ io, v, inputSize }) => {
       const limit = str(v, 'limit');
-      await evalCommand(io, { model: req(v, 'model'), data: req(v, 'data'), list: str(v, 'list'), json: v.json, inputSize, limit: limit ? parsePositiveInt(limit, '--limit') : undefined });
+      await evalCommand(io, { model: str(v, 'model'), data: req(v, 'data'), list: str(v, 'list'), json: v.json, inputSize, limit: limit ? parsePositiveInt(limit, '--limit') : undefined, flipTest: v['flip-test'] === true });
       return 0;
     },
   },

@@ -1,10 +1,11 @@
 /** Every published package, packed and installed from its tarball alone, works in a fresh project. */
-import { freshDir, freshProject, packageDir, packPackage, runNode, tarballFiles, typecheck } from '@sinet/test-utils';
+import { EG1800, freshDir, freshProject, haveShared, packageDir, packPackage, runNode, sharedPath, tarballFiles, typecheck } from '@sinet/test-utils';
+import { DEFAULT_PRETRAINED, PRETRAINED_MODELS } from '@sinet/pretrained';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const PUBLISHED = ['augment', 'cli', 'layers', 'losses', 'model', 'train', 'wasm-kernels'];
+const PUBLISHED = ['augment', 'cli', 'layers', 'losses', 'model', 'pretrained', 'train', 'wasm-kernels'];
 
 describe('published packages', () => {
   const destination = freshDir('sinet-packs-');
@@ -13,20 +14,23 @@ describe('published packages', () => {
   it.each(PUBLISHED)('@sinet/%s holds only built files, README, LICENSE and package.json', (name) => {
     const files = tarballFiles(tarballs[`@sinet/${name}`]);
     // wasm-kernels also ships its compiled SIMD module; the CLI the PyTorch script of `sinet bench --compare-torch`.
-    const extra = name === 'wasm-kernels' ? ['build/simd.wasm'] : name === 'cli' ? ['bench/torch_sinet.py'] : [];
+    const extra = name === 'wasm-kernels' ? ['build/simd.wasm'] : name === 'cli' ? ['bench/torch_sinet.py'] : name === 'pretrained' ? ['models/official/model.json', 'models/official/MODEL_CARD.md', 'models/official/LICENSE'] : [];
     // The CLI is a program (its bin), the others libraries.
     const entry = name === 'cli' ? ['dist/main.js'] : ['dist/index.js', 'dist/index.d.ts'];
-    expect(files.filter((f) => !(f.startsWith('dist/') || ['README.md', 'LICENSE', 'package.json', ...extra].includes(f)))).toEqual([]);
+    // The pretrained package also ships its model folders (model.json, weights, card, licence).
+    const shipped = (f: string) => f.startsWith('dist/') || (name === 'pretrained' && /^models\/[\w-]+\/(model\.json|weights-[0-9a-f]+\.bin|MODEL_CARD\.md|LICENSE)$/.test(f));
+    expect(files.filter((f) => !(shipped(f) || ['README.md', 'LICENSE', 'package.json', ...extra].includes(f)))).toEqual([]);
     expect(files).toEqual(expect.arrayContaining(extra));
     expect(files.filter((f) => /\.test\.|test-support/.test(f))).toEqual([]);
     expect(files).toEqual(expect.arrayContaining(['README.md', 'LICENSE', ...entry]));
   });
 
+  let dir = '';
   it('their entry points import, the sinet bin runs, and the types resolve in a clean project', () => {
     const files = Object.fromEntries(Object.entries(tarballs).map(([name, file]) => [name, `file:${file}`]));
     // pnpm pack turned workspace:* into versions; overrides point those at the tarballs.
     // tfjs core and layers only: nothing of ours needs the union package.
-    const dir = freshProject({ ...files, '@tensorflow/tfjs-core': '4.22.0', '@tensorflow/tfjs-layers': '4.22.0' }, files);
+    dir = freshProject({ ...files, '@tensorflow/tfjs-core': '4.22.0', '@tensorflow/tfjs-layers': '4.22.0' }, files);
     const out = runNode(
       dir,
       'check.mjs',
@@ -75,5 +79,33 @@ export const model = createSINet({ inputSize: [256, 320] });
 export type Results = [Segmentation, EvalReport, typeof load, typeof loadSegmenter, typeof readImage, typeof evaluate];
 `,
     );
+  });
+
+  it.runIf(haveShared('scoring the shipped models', EG1800))('every shipped model loads from the installed tarball (no argument: the default) and scores its card\'s val person IoU within 0.2 points', () => {
+    expect(dir).not.toBe('');
+    const out = runNode(
+      dir,
+      'pretrained.mjs',
+      `import { DEFAULT_PRETRAINED, PRETRAINED_MODELS } from '@sinet/pretrained';
+import { initBackend, loadSegmenter } from '@sinet/model/node';
+import { evaluate, listFolderDataset } from '@sinet/train';
+await initBackend('wasm', { log: null });
+const entries = await listFolderDataset(${JSON.stringify(sharedPath(...EG1800))}, ${JSON.stringify(sharedPath(...EG1800, 'val.txt'))});
+const fallback = await loadSegmenter();
+const scores = { defaultSize: fallback.inputSize, defaultName: DEFAULT_PRETRAINED };
+fallback.dispose();
+for (const name of Object.keys(PRETRAINED_MODELS)) {
+  const segmenter = await loadSegmenter(name);
+  scores[name] = (await evaluate(segmenter, entries)).personIou;
+  segmenter.dispose();
+}
+console.log(JSON.stringify(scores));
+`,
+    );
+    const scores = JSON.parse(out.trim().split('\n').pop()!);
+    for (const [name, m] of Object.entries(PRETRAINED_MODELS)) expect([name, scores[name]]).toEqual([name, expect.closeTo(m.val.personIou, 3)]);
+    for (const [name, m] of Object.entries(PRETRAINED_MODELS)) expect(scores[name]).toBeGreaterThan(m.val.personIou - 0.002);
+    expect(scores.defaultName).toBe(DEFAULT_PRETRAINED);
+    expect(scores.defaultSize).toEqual([224, 224]);
   });
 });

@@ -50,7 +50,7 @@ export async function quickstartCommand(io: Io, options: QuickstartOptions): Pro
     const modelDir = path.join(out, 'sinet-official');
     io.out(`1/3 converting the official weights ${weights}`);
     // The quickstart's own output folder: regenerated on every run.
-    await convertCommand(io, weights, modelDir, undefined, true);
+    await convertCommand(io, weights, modelDir, { overwrite: true });
     const hasData = existsSync(path.join(data, 'images'));
     const photos = hasData ? [path.join(data, 'images', '00017.jpg')].filter(existsSync) : [];
     io.out(`2/3 segmenting ${photos.length ? photos.join(', ') : samplePath}`);

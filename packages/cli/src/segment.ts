@@ -13,13 +13,16 @@ export type SegmentMode = 'mask' | 'cutout' | 'blur' | 'replace';
 export const SEGMENT_MODES: SegmentMode[] = ['mask', 'cutout', 'blur', 'replace'];
 
 export interface SegmentFilesOptions {
-  model: string;
+  /** A model folder, model.json, URL or shipped model name; absent: the default shipped model. */
+  model?: string;
   out: string;
   mode: SegmentMode;
   /** An image file or '#rrggbb' (mode 'replace'). */
   background?: string;
   threshold?: number;
   inputSize?: [number, number];
+  /** Average with the mirrored image's logits (twice the time). */
+  flipTest?: boolean;
 }
 
 /** What a worker (or the main thread) needs to segment files on its own. */
@@ -70,7 +73,7 @@ export async function fileSegmenter(options: SegmentFilesOptions): Promise<{ run
   const run = async (file: string): Promise<string> => {
     const image = await readImage(file);
     const start = performance.now();
-    const seg = await segmenter.segment(image, { threshold: options.threshold });
+    const seg = await segmenter.segment(image, { threshold: options.threshold, flipTest: options.flipTest });
     let picture: RgbaImage;
     switch (options.mode) {
       case 'mask':

@@ -15,3 +15,4 @@ export { loadSegmenter, Segmenter, type Segmentation, type SegmenterOptions, typ
 export { VideoSegmenter, type FrameSegmentation, type VideoSegmenterOptions } from './video.js';
 export { summarizeModel } from './summary.js';
 export type { ModelSummary, Preprocessing, SINetConfig, SINetMetadata } from './types.js';
+export type { PretrainedName } from '@sinet/pretrained';

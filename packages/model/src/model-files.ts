@@ -221,6 +221,12 @@ export interface UrlModelOptions {
   allowCrossOriginWeights?: boolean;
   /** Accept a tfjs layers model without SINet metadata (default false). */
   allowNonSINet?: boolean;
+  /**
+   * Where each weights path of the manifest is, when a bundler placed the files apart (e.g.
+   * `new URL('./weights.bin', import.meta.url)` beside `new URL('./model.json', import.meta.url)`).
+   * These URLs come from the caller's code, not from the file, so they are fetched as given.
+   */
+  weightsUrls?: Record<string, string | URL>;
 }
 
 /**
@@ -246,9 +252,11 @@ export async function fetchModelFiles(url: string | URL, options: UrlModelOption
   let remaining = checked.bytes;
   for (const group of checked.groups) {
     for (const p of group.paths) {
-      const weightsUrl = new URL(p, folder);
+      const given = options.weightsUrls && Object.hasOwn(options.weightsUrls, p) ? options.weightsUrls[p] : undefined;
+      if (options.weightsUrls && given === undefined) throw new ModelFileError(`${where}: weights path '${p}' is not among the weights URLs given`);
+      const weightsUrl = new URL(String(given ?? p), given ? base : folder);
       const inside = weightsUrl.origin === folder.origin && weightsUrl.pathname.startsWith(folder.pathname);
-      if (!inside && !(options.allowCrossOriginWeights && weightsUrl.pathname.startsWith(folder.pathname))) throw new ModelFileError(`${where}: weights path '${p}' leaves the model's folder`);
+      if (!given && !inside && !(options.allowCrossOriginWeights && weightsUrl.pathname.startsWith(folder.pathname))) throw new ModelFileError(`${where}: weights path '${p}' leaves the model's folder`);
       const r = await get(weightsUrl.href);
       if (!r.ok) throw new ModelFileError(`${where}: weights file '${p}': HTTP ${r.status}`);
       const bytes = await readCapped(r, remaining, `${where}: weights file '${p}' (the manifest needs ${checked.bytes} bytes in all)`);

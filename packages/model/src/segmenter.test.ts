@@ -67,6 +67,28 @@ describe('Segmenter API (untrained weights)', () => {
     }
   });
 
+  it('flipTest averages the logits of the image and its mirror: the result mirrors exactly with the image', async () => {
+    const seeded = await loadSegmenter(seededWeights(untrainedModel({ inputSize: [64, 64] }), 13));
+    const image = pixels(45, 38, 3, 9);
+    const mirror = { ...image, data: new Uint8ClampedArray(image.data.length) };
+    for (let y = 0; y < 38; y++) for (let x = 0; x < 45; x++) for (let c = 0; c < 3; c++) mirror.data[(y * 45 + x) * 3 + c] = image.data[(y * 45 + 44 - x) * 3 + c];
+    const [plain, flipped, ofMirror] = [await seeded.segment(image), await seeded.segment(image, { flipTest: true }), await seeded.segment(mirror, { flipTest: true })];
+    // By hand: (logits(x) + mirror(logits(mirror(x)))) / 2, resized, softmax.
+    const rgb = tf.tensor4d(Float32Array.from(image.data), [1, 38, 45, 3]);
+    const expected = tf.tidy(() => {
+      const both = tf.mul(tf.add(seeded.predictLogits(rgb), tf.reverse(seeded.predictLogits(tf.reverse(rgb, 2)), 2)), 0.5) as tf.Tensor4D;
+      return tf.slice(tf.softmax(tf.image.resizeBilinear(both, [38, 45], false, true), -1), [0, 0, 0, 1], [1, -1, -1, 1]).dataSync() as Float32Array;
+    });
+    rgb.dispose();
+    expectClose(flipped.probabilities, expected, 1e-5);
+    const mirroredBack = Float32Array.from(ofMirror.probabilities, (_, i) => ofMirror.probabilities[Math.floor(i / 45) * 45 + 44 - (i % 45)]);
+    expectClose(mirroredBack, flipped.probabilities, 1e-5);
+    // Without the flip the model is not mirror-symmetric (seeded weights): the option does something.
+    expect(Math.max(...plain.probabilities.map((p, i) => Math.abs(p - flipped.probabilities[i])))).toBeGreaterThan(1e-3);
+    seeded.dispose();
+    seeded.model.dispose();
+  });
+
   it('RGBA pixels, RGB pixels and a tensor of the same image give the same result', async () => {
     const rgba = pixels(40, 30, 4, 2);
     const rgb = { data: new Uint8Array(40 * 30 * 3), width: 40, height: 30 };

@@ -4,6 +4,7 @@ import '@sinet/layers';
 import { rebuildWithInputSize } from './architecture.js';
 import { getSINetMetadata, setSINetMetadata } from './metadata.js';
 import { loadModelFromUrl } from './model-files.js';
+import { DEFAULT_PRETRAINED, isPretrainedName, PRETRAINED_MODELS, type PretrainedName } from '@sinet/pretrained';
 import { decodeLogits } from './decode.js';
 import { imageToRgbTensor, InputError, isPixelData, preprocess, type ImageInput } from './pixels.js';
 import type { SINetMetadata } from './types.js';
@@ -13,6 +14,11 @@ export interface SegmentOptions {
   threshold?: number;
   /** Mirror the input first (selfie cameras). The result is mirrored too. */
   flipHorizontal?: boolean;
+  /**
+   * Test-time augmentation: also run the mirrored image and average the two logits (twice the
+   * time; see the README for what it gains). Default false.
+   */
+  flipTest?: boolean;
 }
 
 export interface Segmentation {
@@ -78,10 +84,19 @@ export class Segmenter {
     if (this.disposed) throw new Error('this Segmenter was disposed');
   }
 
-  /** Logits at the model's resolution for a batch of RGB 0..255 images [N, H, W, 3] of any size. */
-  predictLogits(rgb: tf.Tensor4D): tf.Tensor4D {
+  /**
+   * Logits at the model's resolution for a batch of RGB 0..255 images [N, H, W, 3] of any size;
+   * with `flipTest`, the mean of the image's and its mirror's (mirrored back).
+   */
+  predictLogits(rgb: tf.Tensor4D, options: { flipTest?: boolean } = {}): tf.Tensor4D {
     this.check();
-    return tf.tidy(() => this.model.predict(preprocess(rgb, this.metadata.preprocessing, this.inputSize)) as tf.Tensor4D);
+    return tf.tidy(() => {
+      const x = preprocess(rgb, this.metadata.preprocessing, this.inputSize);
+      const logits = this.model.predict(x) as tf.Tensor4D;
+      if (!options.flipTest) return logits;
+      const mirrored = tf.reverse(this.model.predict(tf.reverse(x, 2)) as tf.Tensor4D, 2);
+      return tf.mul(tf.add(logits, mirrored), 0.5) as tf.Tensor4D;
+    });
   }
 
   /** Segments one image. Reads results asynchronously, so it never blocks a browser's main thread. */
@@ -123,7 +138,7 @@ export class Segmenter {
     const [n, height, width] = rgb.shape;
     const logits = tf.tidy(() => {
       const input = options.flipHorizontal ? tf.reverse(rgb, 2) : rgb;
-      const small = this.predictLogits(input);
+      const small = this.predictLogits(input, { flipTest: options.flipTest });
       return small.shape[1] === height && small.shape[2] === width ? small : tf.image.resizeBilinear(small, [height, width], false, true);
     });
     const range = checkRange ? tf.tidy(() => tf.stack([tf.max(tf.where(tf.isNaN(rgb), tf.zerosLike(rgb), rgb)), tf.sum(tf.cast(tf.isNaN(rgb), 'float32'))])) : null;
@@ -155,12 +170,18 @@ export class Segmenter {
 }
 
 /**
- * A segmenter for a LayersModel (which stays the caller's), or for a model it loads (and owns) from a model.json URL (checked as untrusted input, see
- * loadModelFromUrl) or any tf.io handler (trusted as it is).
- * In Node, `@sinet/model/node` also takes a model folder.
+ * A segmenter for a shipped model by name ('official', 'eg1800', ... of `@sinet/pretrained`;
+ * none: the best of them by EG1800 validation person IoU), a LayersModel (which stays the
+ * caller's), or a model it loads and owns from a model.json URL (checked as untrusted input, see
+ * loadModelFromUrl) or any tf.io handler (trusted as it is). In Node, `@sinet/model/node` also
+ * takes a model folder.
  */
-export async function loadSegmenter(source: tf.LayersModel | string | tf.io.IOHandler, options: Omit<SegmenterOptions, 'takeOwnership'> = {}): Promise<Segmenter> {
+export async function loadSegmenter(source: PretrainedName | tf.LayersModel | string | tf.io.IOHandler = DEFAULT_PRETRAINED, options: Omit<SegmenterOptions, 'takeOwnership'> = {}): Promise<Segmenter> {
   if (source instanceof tf.LayersModel) return new Segmenter(source, options);
-  const model = typeof source === 'string' ? await loadModelFromUrl(source) : await tf.loadLayersModel(source);
+  let model: tf.LayersModel;
+  if (isPretrainedName(source)) {
+    const entry = PRETRAINED_MODELS[source];
+    model = await loadModelFromUrl(entry.modelUrl, { weightsUrls: entry.weightsUrls });
+  } else model = typeof source === 'string' ? await loadModelFromUrl(source) : await tf.loadLayersModel(source);
   return new Segmenter(model, { ...options, takeOwnership: true });
 }

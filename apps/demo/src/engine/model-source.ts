@@ -1,5 +1,5 @@
 /**
- * Where the model comes from: the one bundled with the site, or a model folder the visitor picks
+ * Where the model comes from: the default of @sinet/pretrained, bundled with the site, or a model folder the visitor picks
  * (model.json + weight files), read locally: nothing is uploaded. Both go through
  * @sinet/model's checks for untrusted model files (size limits, weights only from the model's
  * own folder, exact byte counts, validated SINet metadata). The checked files are kept in
@@ -8,6 +8,7 @@
 import * as tf from '@sinet/layers/tfjs';
 import { Segmenter, sinetTaps, type ModelFiles } from '@sinet/model';
 import { buildModel, fetchModelFiles, readPickedModelFiles } from '@sinet/model/files';
+import { DEFAULT_PRETRAINED, PRETRAINED_MODELS } from '@sinet/pretrained';
 
 export class ModelSourceError extends Error {
   constructor(message: string) {
@@ -21,11 +22,13 @@ export interface ModelSource {
   files: ModelFiles;
 }
 
-export async function fetchBundledModel(url: string): Promise<ModelSource> {
+/** The default model of @sinet/pretrained (the best shipped one by EG1800 val person IoU); the bundler copies its files. */
+export async function fetchBundledModel(): Promise<ModelSource> {
+  const entry = PRETRAINED_MODELS[DEFAULT_PRETRAINED];
   try {
-    return { name: 'bundled SINet (trained on EG1800 by SINet.js)', files: await fetchModelFiles(url) };
+    return { name: `bundled SINet: ${entry.name}, ${entry.summary}`, files: await fetchModelFiles(entry.modelUrl, { weightsUrls: entry.weightsUrls }) };
   } catch (e) {
-    throw new ModelSourceError(`the bundled model (${url}) did not load: ${(e as Error).message}`);
+    throw new ModelSourceError(`the bundled model (${entry.modelUrl.href}) did not load: ${(e as Error).message}`);
   }
 }
 

@@ -67,7 +67,7 @@ async function importPeer<T>(name: string, load: () => Promise<T>): Promise<T> {
   }
 }
 
-async function tryWasm(withKernels: boolean): Promise<{ description: string; kernels: string[] }> {
+async function tryWasm(withKernels: boolean): Promise<{ description: string; kernels: string[]; replaced?: string[] }> {
   const wasm = await importPeer('@tensorflow/tfjs-backend-wasm', () => import('@tensorflow/tfjs-backend-wasm'));
   if (!wasmPathsSet) {
     // Node loads the .wasm files from the package folder itself: no network, no bundler.
@@ -81,9 +81,10 @@ async function tryWasm(withKernels: boolean): Promise<{ description: string; ker
   if (!withKernels) return { description: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads}; tfjs-wasm's own kernels only: no training)`, kernels: [] };
   // tfjs-backend-wasm 4.22 lacks the gradient kernels training needs and runs others slowly.
   const { loadSimdKernels, registerWasmTrainingKernels } = await importPeer('@sinet/wasm-kernels', () => import('@sinet/wasm-kernels'));
+  const builtIn = new Set(tf.getKernelsForBackend('wasm').map((k) => k.kernelName));
   const kernels = registerWasmTrainingKernels();
   const simdKernels = await loadSimdKernels();
-  return { description: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads}${simdKernels ? '' : ', gradient kernels without SIMD'})`, kernels };
+  return { description: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads}${simdKernels ? '' : ', gradient kernels without SIMD'})`, kernels, replaced: kernels.filter((k) => builtIn.has(k)) };
 }
 
 async function tryCpu(): Promise<string> {
@@ -96,7 +97,7 @@ async function tryCpu(): Promise<string> {
   return 'cpu (pure JavaScript, slow)';
 }
 
-const LOADERS: Record<Exclude<BackendChoice, 'auto'>, (withKernels: boolean) => Promise<{ description: string; kernels: string[] }>> = {
+const LOADERS: Record<Exclude<BackendChoice, 'auto'>, (withKernels: boolean) => Promise<{ description: string; kernels: string[]; replaced?: string[] }>> = {
   tensorflow: async () => ({ description: await tryTensorflow(), kernels: [] }),
   wasm: tryWasm,
   cpu: async () => ({ description: await tryCpu(), kernels: [] }),
@@ -116,10 +117,13 @@ async function select(choice: BackendChoice, log: ((line: string) => void) | nul
   const skipped: string[] = [];
   for (const name of order) {
     try {
-      const { description, kernels } = await LOADERS[name](withKernels);
+      const { description, kernels, replaced = [] } = await LOADERS[name](withKernels);
       await tf.ready();
       log?.(`sinet: backend ${description}${choice === 'auto' && skipped.length ? ` [skipped: ${skipped.join('; ')}]` : ''}`);
-      if (kernels.length) log?.(`sinet: @sinet/wasm-kernels registered for every model in this process: ${kernels.join(', ')} (initBackend(..., { wasmKernels: false }) keeps tfjs-wasm's own)`);
+      if (kernels.length) {
+        const added = kernels.filter((k) => !replaced.includes(k) && k !== 'Prelu gradient').length;
+        log?.(`sinet: @sinet/wasm-kernels for every model in this process: ${added} kernels added, tfjs-wasm's ${replaced.join(', ')} replaced${kernels.includes('Prelu gradient') ? ', Prelu gradient fused' : ''} (wasmKernels: false keeps tfjs-wasm as it ships)`);
+      }
       return { name, description, skipped, kernels };
     } catch (e) {
       const reason = (e as Error).message.split('\n')[0];

@@ -6,10 +6,11 @@ import { initBackend, type BackendChoice } from './backend.js';
 import { readImage } from './image-io.js';
 import { loadModel } from './model-io.js';
 import { loadModelFromUrl } from '../model-files.js';
+import { DEFAULT_PRETRAINED, type PretrainedName } from '@sinet/pretrained';
 
 export { BACKEND_CHOICES, BackendError, initBackend, type BackendChoice, type BackendInfo, type InitBackendOptions } from './backend.js';
 export { ImageFileError, readImage, readMask, readPersonMask, writeImage, type DecodedImage, type MaskConvention, type PersonMask } from './image-io.js';
-export { fileModelHandler, loadModel, ModelFileError, readModelFolder, resolveModelJson, saveModel, type LoadModelOptions } from './model-io.js';
+export { fileModelHandler, loadModel, ModelFileError, readModelFolder, resolveModelJson, saveModel, type LoadModelOptions, type SaveModelOptions } from './model-io.js';
 export { writeFileAtomic } from './atomic.js';
 export { compiledWorkerUrl } from './worker-url.js';
 
@@ -38,8 +39,12 @@ export interface NodeSegmenterOptions extends SegmenterOptions {
   backend?: BackendChoice;
 }
 
-/** Like the browser `loadSegmenter`, plus local model folders, model.json paths and a backend choice. */
-export async function loadSegmenter(source: string | tf.LayersModel | tf.io.IOHandler, options: Omit<NodeSegmenterOptions, 'takeOwnership'> = {}): Promise<NodeSegmenter> {
+/**
+ * Like the browser `loadSegmenter` (a shipped model by name, none for the default, a LayersModel,
+ * a URL or a handler), plus local model folders and model.json paths, and a backend choice. A
+ * name wins over a folder of the same name: write './eg1800' for the folder.
+ */
+export async function loadSegmenter(source: PretrainedName | string | tf.LayersModel | tf.io.IOHandler = DEFAULT_PRETRAINED, options: Omit<NodeSegmenterOptions, 'takeOwnership'> = {}): Promise<NodeSegmenter> {
   if (options.backend) await initBackend(options.backend);
   // A caller's model stays the caller's; a model loaded here belongs to the segmenter.
   if (source instanceof tf.LayersModel) return new NodeSegmenter(source, options);

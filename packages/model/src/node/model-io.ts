@@ -5,6 +5,9 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic.js';
+import { isPretrainedName, PRETRAINED_MODELS } from '@sinet/pretrained';
+import { fileURLToPath } from 'node:url';
+import { toFloat16 } from '../float16.js';
 import { buildModel, checkModelJson, MODEL_LIMITS, ModelFileError, type ModelFiles } from '../model-files.js';
 
 export { ModelFileError };
@@ -12,11 +15,36 @@ export { ModelFileError };
 const toBytes = (data: tf.io.WeightData | undefined): Uint8Array =>
   data == null ? new Uint8Array(0) : new Uint8Array(Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data);
 
+export interface SaveModelOptions {
+  /** Store float32 weights as float16 (half the bytes; tfjs expands them to float32 when loading). Default false. */
+  float16?: boolean;
+}
+
+/** float32 weights as float16 with the manifest entries that say so; other dtypes as they are. */
+function halve(specs: tf.io.WeightsManifestEntry[], data: Uint8Array): { specs: tf.io.WeightsManifestEntry[]; data: Uint8Array } {
+  const parts: Uint8Array[] = [];
+  let at = 0;
+  const out = specs.map((spec) => {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    const bytes = size * (spec.dtype === 'bool' ? 1 : 4);
+    const slice = data.slice(at, at + bytes);
+    at += bytes;
+    if (spec.dtype !== 'float32' || spec.quantization) {
+      parts.push(slice);
+      return spec;
+    }
+    parts.push(new Uint8Array(toFloat16(new Float32Array(slice.buffer)).buffer));
+    return { ...spec, quantization: { dtype: 'float16' as const, original_dtype: 'float32' as const } };
+  });
+  return { specs: out, data: new Uint8Array(tf.io.concatenateArrayBuffers(parts.map((p) => p.buffer as ArrayBuffer))) };
+}
+
 /**
- * Saves `model` to `dir` as model.json + weights-<hash>.bin. The weights file is written
- * first and model.json is replaced atomically last, so the folder always holds a complete model.
+ * Saves `model` to `dir` as model.json + weights-<hash>.bin (float16 with `float16`). The weights
+ * file is written first and model.json is replaced atomically last, so the folder always holds a
+ * complete model.
  */
-export async function saveModel(model: tf.LayersModel, dir: string): Promise<{ modelJson: string; weightsFile: string; bytes: number }> {
+export async function saveModel(model: tf.LayersModel, dir: string, options: SaveModelOptions = {}): Promise<{ modelJson: string; weightsFile: string; bytes: number }> {
   await fs.mkdir(dir, { recursive: true });
   let artifacts: tf.io.ModelArtifacts | null = null;
   await model.save(
@@ -26,14 +54,15 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<{ m
     }),
   );
   const a = artifacts as unknown as tf.io.ModelArtifacts;
-  const weights = toBytes(a.weightData);
+  const stored = options.float16 ? halve(a.weightSpecs ?? [], toBytes(a.weightData)) : { specs: a.weightSpecs ?? [], data: toBytes(a.weightData) };
+  const weights = stored.data;
   const weightsFile = `weights-${createHash('sha256').update(weights).digest('hex').slice(0, 12)}.bin`;
   const json = {
     format: 'layers-model',
     generatedBy: a.generatedBy,
     convertedBy: a.convertedBy ?? '@sinet/model',
     modelTopology: a.modelTopology,
-    weightsManifest: [{ paths: [weightsFile], weights: a.weightSpecs ?? [] }],
+    weightsManifest: [{ paths: [weightsFile], weights: stored.specs }],
     userDefinedMetadata: a.userDefinedMetadata,
   };
   await writeFileAtomic(path.join(dir, weightsFile), weights);
@@ -129,10 +158,12 @@ export interface LoadModelOptions {
 }
 
 /**
- * Loads a model from a folder or a model.json path on disk (see readModelFolder for the
- * checks). A SINet is rebuilt from its validated metadata; another tfjs layers model is
- * deserialised by tfjs.
+ * Loads a model from a folder or a model.json path on disk, or a shipped model by name
+ * (`@sinet/pretrained`; a name wins over a folder of that name: write './official' for the
+ * folder). See readModelFolder for the checks. A SINet is rebuilt from its validated metadata;
+ * another tfjs layers model is deserialised by tfjs.
  */
 export async function loadModel(source: string, options: LoadModelOptions = {}): Promise<tf.LayersModel> {
-  return buildModel(await readModelFolder(source), options);
+  const folder = isPretrainedName(source) ? fileURLToPath(PRETRAINED_MODELS[source].modelUrl) : source;
+  return buildModel(await readModelFolder(folder), options);
 }

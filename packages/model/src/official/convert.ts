@@ -32,7 +32,7 @@ export function convertOfficialCheckpoint(bytes: Uint8Array, options: ConvertOpt
       preprocessing: OFFICIAL_PREPROCESSING,
       source: 'clovaai/ext_portrait_segmentation result/SINet/SINet.pth',
       license: OFFICIAL_LICENSE,
-      createdAt: new Date().toISOString(),
+      // No timestamp: the same checkpoint converts to the same bytes (the shipped files are checked that way).
     });
     return { model, report };
   } catch (e) {

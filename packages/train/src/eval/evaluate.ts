@@ -36,6 +36,8 @@ export interface EvalReport {
 export interface EvalOptions {
   /** Called after each image, e.g. for a progress line. */
   onImage?: (done: number, total: number, entry: DatasetEntry) => void;
+  /** Average each image's logits with its mirror's (Segmenter's flipTest). Default false. */
+  flipTest?: boolean;
 }
 
 export async function evaluate(segmenter: Segmenter, entries: DatasetEntry[], options: EvalOptions = {}): Promise<EvalReport> {
@@ -58,7 +60,7 @@ export async function evaluate(segmenter: Segmenter, entries: DatasetEntry[], op
     const truth = { data: mask.data, width: mask.width, height: mask.height };
     const rgb = tf.tidy(() => tf.expandDims(tf.tensor3d(image.data, [image.height, image.width, 3], 'float32'), 0) as tf.Tensor4D);
     // At the model's size (the truth resized as the trainer's validation resizes it) and at the mask's.
-    busyMs += await scoreBatch((x) => segmenter.predictLogits(x), person, rgb, [truth], { atOutput: atModel, atTruth: atFull });
+    busyMs += await scoreBatch((x) => segmenter.predictLogits(x, { flipTest: options.flipTest }), person, rgb, [truth], { atOutput: atModel, atTruth: atFull });
     rgb.dispose();
     conventions[mask.convention]++;
     persons += truth.data.some((v) => v === 1) ? 1 : 0;

@@ -1,0 +1,53 @@
+/** @sinet/pretrained: what ships is what the script makes, and the cards tell the truth. */
+import { haveShared, OFFICIAL_WEIGHTS, repoRoot, sharedPath } from '@sinet/test-utils';
+import { DEFAULT_PRETRAINED, PRETRAINED_MODELS } from '@sinet/pretrained';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { freshDir } from '@sinet/test-utils';
+import { main } from './main.js';
+
+const modelsDir = path.join(repoRoot, 'packages', 'pretrained', 'models');
+const io = { out: () => undefined, err: () => undefined };
+const filesOf = (dir: string) => Object.fromEntries(readdirSync(dir).filter((f) => f === 'model.json' || f.endsWith('.bin')).map((f) => [f, readFileSync(path.join(dir, f))]));
+
+describe('the shipped models', () => {
+  it('the catalogue lists every model folder, its files and the figures of its card; the default is the best by val person IoU', () => {
+    const names = readdirSync(modelsDir).sort();
+    expect(Object.keys(PRETRAINED_MODELS).sort()).toEqual(names);
+    for (const m of Object.values(PRETRAINED_MODELS)) {
+      const dir = path.dirname(fileURLToPath(m.modelUrl));
+      expect(dir).toBe(path.join(modelsDir, m.name));
+      const manifest = JSON.parse(readFileSync(fileURLToPath(m.modelUrl), 'utf8')).weightsManifest.flatMap((g: { paths: string[] }) => g.paths);
+      expect(Object.keys(m.weightsUrls)).toEqual(manifest);
+      expect(Object.values(m.weightsUrls).reduce((n, u) => n + readFileSync(fileURLToPath(u)).length, 0)).toBe(m.bytes);
+      const card = readFileSync(fileURLToPath(m.cardUrl), 'utf8');
+      // The card's table quotes the catalogue's figures (both come from the same sinet eval run).
+      expect(card).toContain(`| person IoU | ${(100 * m.val.personIou).toFixed(2)} |`);
+      expect(card).toContain(`| mIoU | ${(100 * m.val.miou).toFixed(2)} |`);
+      expect(card).toMatch(/## Licence/);
+    }
+    const best = Object.values(PRETRAINED_MODELS).reduce((a, m) => (m.val.personIou > a.val.personIou ? m : a));
+    expect(DEFAULT_PRETRAINED).toBe(best.name);
+    // float16 variants are half the download and within 0.1 person IoU of their float32 model.
+    for (const m of Object.values(PRETRAINED_MODELS).filter((x) => x.precision === 'float16')) {
+      const full = PRETRAINED_MODELS[m.name.replace(/-f16$/, '') as keyof typeof PRETRAINED_MODELS];
+      expect(m.bytes).toBe(full.bytes / 2);
+      expect(full.val.personIou - m.val.personIou).toBeLessThan(0.001);
+    }
+  });
+
+  it.runIf(haveShared('converting the official weights', OFFICIAL_WEIGHTS))('official and official-f16 are exactly what sinet convert makes of SINet.pth today', async () => {
+    const out = freshDir('sinet-pretrained-');
+    expect(await main(['convert', sharedPath(...OFFICIAL_WEIGHTS), '--out', path.join(out, 'official'), '--backend', 'cpu'], io)).toBe(0);
+    expect(await main(['convert', path.join(out, 'official'), '--out', path.join(out, 'official-f16'), '--float16', '--backend', 'cpu'], io)).toBe(0);
+    for (const name of ['official', 'official-f16']) {
+      if (!(name in PRETRAINED_MODELS)) continue;
+      const [shipped, fresh] = [filesOf(path.join(modelsDir, name)), filesOf(path.join(out, name))];
+      expect(Object.keys(shipped).sort()).toEqual(Object.keys(fresh).sort());
+      for (const f of Object.keys(fresh)) expect([name, f, Buffer.compare(shipped[f], fresh[f])]).toEqual([name, f, 0]);
+      expect(readFileSync(path.join(modelsDir, name, 'LICENSE'), 'utf8')).toMatch(/NAVER Corp\.[\s\S]*Permission is hereby granted/);
+    }
+  });
+});

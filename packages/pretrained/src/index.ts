@@ -1,0 +1,30 @@
+/**
+ * @sinet/pretrained: SINet weights that ship with SINet.js, as tfjs layers model folders with a
+ * model card each. No code of its own beyond where the files are: `@sinet/model`'s
+ * `loadSegmenter()` loads them by name (or the default, the best by validation person IoU).
+ */
+import { PRETRAINED_MODELS, type PretrainedName } from './catalogue.js';
+
+export { DEFAULT_PRETRAINED, PRETRAINED_MODELS, type PretrainedName } from './catalogue.js';
+
+export interface PretrainedModel {
+  name: string;
+  /** model.json; `new URL(..., import.meta.url)`, so bundlers copy it and Node reads it from disk. */
+  modelUrl: URL;
+  /** Every weights file by its path in model.json's manifest (a bundler may rename and move them). */
+  weightsUrls: Record<string, URL>;
+  /** The model card (MODEL_CARD.md) beside model.json. */
+  cardUrl: URL;
+  precision: 'float32' | 'float16';
+  /** Bytes of weights to download. */
+  bytes: number;
+  /** EG1800 validation figures of `sinet eval` at 224 x 224, from the model card. */
+  val: { personIou: number; miou: number; boundaryF: number; boundaryIou: number };
+  licence: string;
+  summary: string;
+}
+
+/** Whether `value` names a shipped model ('official', 'eg1800', ...). */
+export function isPretrainedName(value: unknown): value is PretrainedName {
+  return typeof value === 'string' && Object.hasOwn(PRETRAINED_MODELS, value);
+}
