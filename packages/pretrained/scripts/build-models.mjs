@@ -152,8 +152,8 @@ pnpm sinet train --config ${configFile} --out runs/${path.basename(runDir)} --wo
 ${JSON.stringify(config, null, 2)}
 \`\`\`
 
-${log.length} epochs (${planned} planned), ${hours.toFixed(2)} hours of training (validation included)
-on the machines of the run; the last epoch at ${log.at(-1).imagesPerSecond.toFixed(1)} img/s.
+${log.length} epochs (${planned} planned), ${hours.toFixed(2)} hours of training (validation included),
+the last epoch at ${log.at(-1).imagesPerSecond.toFixed(1)} img/s. Machines the trainer recorded: ${state.machines?.length ? state.machines.join('; ') : 'none (checkpoint from before it kept them)'}.
 
 ## Learning curve (EG1800 val during training, at the training size; encoder stage at 1/8)
 

@@ -11,5 +11,6 @@ export { DatasetError, listFolderDataset, readIdList, resolveIdList, type Datase
 export { loadSamples, type LoadedSample, type LoadOptions, type LoadResult } from './data/loader.js';
 export { syntheticPortrait, type SyntheticPortraitOptions } from './data/synthetic.js';
 export { spareCores } from './data/augment-pool.js';
+export { machineLine } from './machine.js';
 export { evaluate, type EvalOptions, type EvalReport } from './eval/evaluate.js';
 export { SegmentationScores } from './eval/scores.js';

@@ -7,7 +7,8 @@ import { benchAugment } from './augment.js';
 import { benchInference, type BenchRow } from './inference.js';
 import { benchLosses } from './losses.js';
 import { benchSummary } from './summary.js';
-import { benchTorch, findTorchPython, machineLine, torchRatios } from './torch.js';
+import { machineLine } from '@sinet/train';
+import { benchTorch, findTorchPython, torchRatios } from './torch.js';
 import { benchTraining, type TrainingBenchRow } from './training.js';
 
 export interface BenchOptions {

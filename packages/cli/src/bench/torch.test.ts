@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { benchTorch, findTorchPython, machineLine, torchRatios, type TorchBench } from './torch.js';
+import { machineLine } from '@sinet/train';
+import { benchTorch, findTorchPython, torchRatios, type TorchBench } from './torch.js';
 
 const torch: TorchBench = {
   python: 'python3',

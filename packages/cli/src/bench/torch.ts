@@ -4,7 +4,6 @@
  * CPUs differ by 2-3x between machines; only ratios from one run compare.
  */
 import { execFile } from 'node:child_process';
-import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { BenchRow } from './inference.js';
@@ -31,11 +30,6 @@ export interface TorchRatios {
 }
 
 /** This machine in one line: what every figure depends on. */
-export function machineLine(): string {
-  const cpus = os.cpus();
-  const model = cpus[0]?.model.trim() ?? 'unknown CPU';
-  return `${model}, ${cpus.length} core${cpus.length === 1 ? '' : 's'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()}-${os.arch()}`;
-}
 
 /** The first of $SINET_PYTHON, python3 and /usr/bin/python3 that imports torch. */
 export async function findTorchPython(): Promise<string | null> {

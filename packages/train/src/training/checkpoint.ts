@@ -41,6 +41,8 @@ export interface TrainerState {
   optimizer: { names: string[]; shapes: number[][]; accBeta?: [number, number] } | null;
   /** Replicas in worker threads the run trains with (kept across resumes: results depend on it). */
   trainWorkers?: number;
+  /** The machines the run trained on (machineLine), each once, in order; absent in checkpoints written before it was kept. */
+  machines?: string[];
   /** Set when a run stopped inside an epoch (Ctrl-C): where it continues, bit for bit. */
   partial?: { step: number; order: number[]; seeds: number[]; lossSum: number; seconds: number };
 }
@@ -98,6 +100,7 @@ function checkState(text: string, file: string): TrainerState {
   if (!Array.isArray(state.history)) throw bad('history');
   const o = state.optimizer;
   if (o !== null && (typeof o !== 'object' || !Array.isArray(o.names) || !Array.isArray(o.shapes) || o.names.length !== o.shapes.length || o.shapes.some((sh) => !Array.isArray(sh) || sh.some((d) => !count(d))))) throw bad('optimizer');
+  if (state.machines !== undefined && (!Array.isArray(state.machines) || state.machines.some((m) => typeof m !== 'string'))) throw bad('machines');
   const p = state.partial;
   if (p !== undefined && (typeof p !== 'object' || !count(p.step) || !Array.isArray(p.order) || !Array.isArray(p.seeds))) throw bad('partial');
   return state;

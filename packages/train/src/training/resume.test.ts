@@ -1,10 +1,11 @@
 /** Checkpoints written by earlier commits keep resuming (a run outlives the code that started it). */
 import { freshDir } from '@sinet/test-utils';
-import { cpSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { TRAIN_PRESETS } from './config.js';
+import { machineLine } from '../machine.js';
 import { train } from './trainer.js';
 
 const FIXTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-fixtures/quick-checkpoint-2026-11-27');
@@ -23,5 +24,8 @@ describe('resuming a checkpoint of an earlier commit', () => {
     // Training goes on from where it was (moments restored), not from scratch: the loss keeps falling.
     for (const r of after) expect(r.loss).toBeLessThan(before.loss);
     expect(Math.max(...after.map((r) => r.valMiou))).toBeGreaterThan(0.5);
+    // The checkpoint kept no machines; from this resume on, the run records the one it trains on.
+    expect(JSON.parse(readFileSync(path.join(FIXTURE, 'checkpoint', 'state.json'), 'utf8')).machines).toBeUndefined();
+    expect(JSON.parse(readFileSync(path.join(out, 'checkpoint', 'state.json'), 'utf8')).machines).toEqual([machineLine()]);
   }, 120_000);
 });

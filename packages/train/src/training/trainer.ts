@@ -15,6 +15,7 @@ import path from 'node:path';
 import { AugmentPool, spareCores, packSamples } from '../data/augment-pool.js';
 import type { LoadedSample } from '../data/loader.js';
 import { loadRunData } from '../data/run-data.js';
+import { machineLine } from '../machine.js';
 import { TrainingError } from '../errors.js';
 import { scoreBatch, SegmentationScores } from '../eval/scores.js';
 import { AdamW } from './adamw.js';
@@ -188,6 +189,8 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
     if (!Number.isInteger(trainWorkers) || trainWorkers < 0) throw new TrainingError(`trainWorkers must be an integer >= 0, got ${trainWorkers}`);
     if (state.trainWorkers !== undefined && state.trainWorkers !== trainWorkers) log(`note: this run trained with ${state.trainWorkers} worker replicas, now ${trainWorkers}: the rest will not match a straight run bit for bit`);
     state.trainWorkers = trainWorkers;
+    const machine = machineLine();
+    if (!state.machines?.includes(machine)) state.machines = [...(state.machines ?? []), machine];
     const callbacks: TrainingCallback[] = [progressCallback(progress, log), logFileCallback(options.out), reportCallback(options.out, config.name, data.val, preprocessing), ...(options.callbacks ?? [])];
     const backendName = tf.getBackend();
     const packed = packSamples(data.train, workers > 0);
