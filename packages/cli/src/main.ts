@@ -82,11 +82,11 @@ const COMMANDS: Record<string, CommandSpec<Run> & { needsBackend?: boolean }> = 
     },
   },
   eval: {
-    options: { model: { type: 'string', value: '<dir|name>' }, data: { type: 'string', value: '<dir>', required: true }, list: { type: 'string', value: '<ids.txt>' }, json, limit: { type: 'string', value: 'N' }, 'input-size': inputSize, 'flip-test': { type: 'boolean' } },
+    options: { model: { type: 'string', value: '<dir|name>' }, data: { type: 'string', value: '<dir>', required: true }, list: { type: 'string', value: '<ids.txt>' }, json, limit: { type: 'string', value: 'N' }, 'input-size': inputSize, 'flip-test': { type: 'boolean' }, refine: { type: 'boolean' } },
     needsBackend: true,
     run: async ({ io, v, inputSize }) => {
       const limit = str(v, 'limit');
-      await evalCommand(io, { model: str(v, 'model'), data: req(v, 'data'), list: str(v, 'list'), json: v.json, inputSize, limit: limit ? parsePositiveInt(limit, '--limit') : undefined, flipTest: v['flip-test'] === true });
+      await evalCommand(io, { model: str(v, 'model'), data: req(v, 'data'), list: str(v, 'list'), json: v.json, inputSize, limit: limit ? parsePositiveInt(limit, '--limit') : undefined, flipTest: v['flip-test'] === true, refine: v.refine === true });
       return 0;
     },
   },

@@ -126,10 +126,44 @@ describe('compositing (hand-computed)', () => {
     const input = tf.tensor3d(Float32Array.from(photo.data), [h, w, 3]);
     for (const [exact, blur] of [[false, fastGaussianBlur], [true, gaussianBlur]] as const) {
       const out = await blurBackground(photo, background, { sigma: 8, exact });
-      const expected = tf.tidy(() => tf.clipByValue(tf.round(blur(input, 8)), 0, 255).dataSync());
-      expect(Array.from(out.data.filter((_, i) => i % 4 !== 3))).toEqual(Array.from(expected));
+      // All background: the normalised blur is the plain blur (to the rounding of a level).
+      const expected = tf.tidy(() => tf.clipByValue(blur(input, 8), 0, 255).dataSync());
+      const got = out.data.filter((_, i) => i % 4 !== 3);
+      expect(Math.max(...Array.from(got, (v, i) => Math.abs(v - expected[i])))).toBeLessThanOrEqual(1);
     }
     input.dispose();
+  });
+
+  it('blurBackground keeps the person out of the blurred background: no halo around them', async () => {
+    // A white square (the person, alpha 1) on black: a plain blur of the photo would spread the
+    // white over the black around it (up to ~half the white at the edge).
+    const [h, w] = [30, 30];
+    const inside = (i: number) => Math.floor(i / w) >= 10 && Math.floor(i / w) < 20 && i % w >= 10 && i % w < 20;
+    const photo = { data: Uint8Array.from({ length: h * w * 3 }, (_, i) => (inside(Math.floor(i / 3)) ? 255 : 0)), width: w, height: h };
+    const person = Float32Array.from({ length: h * w }, (_, i) => (inside(i) ? 1 : 0));
+    const s: Segmentation = { width: w, height: h, probabilities: person, mask: Uint8Array.from(person), labels: Uint8Array.from(person), classNames: ['background', 'person'] };
+    for (const exact of [true, false]) {
+      const out = await expectNoLeak(() => blurBackground(photo, s, { sigma: 6, exact }));
+      const background = Array.from({ length: h * w }, (_, i) => i).filter((i) => !inside(i)).map((i) => out.data[4 * i]);
+      expect(Math.max(...background)).toBe(0);
+      expect(out.data[4 * (15 * w + 15)]).toBe(255);
+    }
+    const plain = tf.tidy(() => gaussianBlur(tf.tensor3d(Float32Array.from(photo.data), [h, w, 3]), 6).dataSync());
+    expect(plain[3 * (15 * w + 9)]).toBeGreaterThan(50); // what the old blur put beside the square
+  });
+
+  it('threshold and feather shape the alpha: hard at a chosen probability, then softened by a Gaussian of feather pixels', async () => {
+    const hard = await cutout(image, seg, { threshold: 0.4, feather: 0 });
+    expect(Array.from(hard.data.filter((_, i) => i % 4 === 3))).toEqual([255, 0, 255, 0]);
+    const [h, w] = [12, 12];
+    const probabilities = Float32Array.from({ length: h * w }, (_, i) => (i % w) / (w - 1));
+    const big: Segmentation = { width: w, height: h, probabilities, mask: Uint8Array.from(probabilities, (p) => (p > 0.5 ? 1 : 0)), labels: new Uint8Array(h * w), classNames: ['background', 'person'] };
+    const photo = { data: new Uint8Array(h * w * 3).fill(9), width: w, height: h };
+    const feathered = await expectNoLeak(() => cutout(photo, big, { threshold: 0.3, feather: 1.5 }));
+    const expected = tf.tidy(() => gaussianBlur(tf.tensor3d(Float32Array.from(probabilities, (p) => (p > 0.3 ? 1 : 0)), [h, w, 1]), 1.5).dataSync());
+    expect(Array.from(feathered.data.filter((_, i) => i % 4 === 3))).toEqual(Array.from(expected, (a) => Math.round(a * 255)));
+    await expect(cutout(image, seg, { feather: -1 })).rejects.toThrow(/feather must be/);
+    await expect(cutout(image, seg, { threshold: 2, feather: 0 })).rejects.toThrow(/threshold must be/);
   });
 
   it('blurBackground leaves certain-person pixels untouched', async () => {

@@ -29,16 +29,29 @@ export function toBinaryMask(
 }
 
 export interface CompositeOptions {
-  /** Use the probability as alpha (smooth edges) instead of the binary mask. Default true. */
+  /**
+   * Alpha from the person probability (soft edges, the default) or from the mask (hard: every
+   * pixel either person or not). Ignored when `feather` is given.
+   */
   soft?: boolean;
+  /** Person probability above which a pixel is person, for hard and feathered edges. Default: the segmentation's own mask (0.5). */
+  threshold?: number;
+  /** Edge softness in pixels: the thresholded mask blurred by this Gaussian sigma (0: hard). */
+  feather?: number;
 }
 
-function alphaValues(segmentation: Segmentation, soft: boolean): Float32Array {
-  return soft ? segmentation.probabilities : Float32Array.from(segmentation.mask);
+function alphaValues(segmentation: Segmentation, options: CompositeOptions): Float32Array {
+  const { threshold, feather } = options;
+  if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) throw new InputError(`threshold must be in [0, 1], got ${threshold}`);
+  if (feather !== undefined && !(feather >= 0)) throw new InputError(`feather must be a number of pixels >= 0, got ${feather}`);
+  const hard = () => (threshold === undefined ? Float32Array.from(segmentation.mask) : Float32Array.from(segmentation.probabilities, (p) => (p > threshold ? 1 : 0)));
+  if (feather === undefined) return (options.soft ?? true) ? segmentation.probabilities : hard();
+  if (feather === 0) return hard();
+  return tf.tidy(() => gaussianBlur(tf.tensor3d(hard(), [segmentation.height, segmentation.width, 1]), feather).dataSync() as Float32Array);
 }
 
-function alphaTensor(segmentation: Segmentation, soft: boolean): tf.Tensor3D {
-  return tf.tensor3d(alphaValues(segmentation, soft), [segmentation.height, segmentation.width, 1]);
+function alphaTensor(segmentation: Segmentation, options: CompositeOptions): tf.Tensor3D {
+  return tf.tensor3d(alphaValues(segmentation, options), [segmentation.height, segmentation.width, 1]);
 }
 
 function checkSameSize(image: tf.Tensor3D, segmentation: Segmentation): void {
@@ -68,7 +81,7 @@ export async function cutout(image: ImageInput, segmentation: Segmentation, opti
   const rgb = imageToRgbTensor(image);
   try {
     checkSameSize(rgb, segmentation);
-    return await toRgba(rgb, alphaValues(segmentation, options.soft ?? true));
+    return await toRgba(rgb, alphaValues(segmentation, options));
   } finally {
     rgb.dispose();
   }
@@ -156,14 +169,14 @@ export function fastGaussianBlur(rgb: tf.Tensor3D, sigma: number): tf.Tensor3D {
   });
 }
 
-/** The photo over `background(rgb)` where the segmentation says background; alpha = probability (soft) or mask. */
-async function overBackground(image: ImageInput, segmentation: Segmentation, soft: boolean, background: (rgb: tf.Tensor3D) => tf.Tensor3D): Promise<RgbaImage> {
+/** The photo over `background(rgb, alpha)` where the segmentation says background (alpha: see CompositeOptions). */
+async function overBackground(image: ImageInput, segmentation: Segmentation, options: CompositeOptions, background: (rgb: tf.Tensor3D, alpha: tf.Tensor3D) => tf.Tensor3D): Promise<RgbaImage> {
   const rgb = imageToRgbTensor(image);
   try {
     checkSameSize(rgb, segmentation);
     const blended = tf.tidy(() => {
-      const alpha = alphaTensor(segmentation, soft);
-      return tf.add(tf.mul(rgb, alpha), tf.mul(background(rgb), tf.sub(1, alpha))) as tf.Tensor3D;
+      const alpha = alphaTensor(segmentation, options);
+      return tf.add(tf.mul(rgb, alpha), tf.mul(background(rgb, alpha), tf.sub(1, alpha))) as tf.Tensor3D;
     });
     try {
       return await toRgba(blended, null);
@@ -182,11 +195,20 @@ export interface BlurOptions extends CompositeOptions {
   exact?: boolean;
 }
 
-/** Bokeh: the background blurred, the person sharp. */
+/**
+ * Bokeh: the background blurred, the person sharp. The blur sees the background only (a
+ * normalised convolution: blur(photo x (1 - alpha)) / blur(1 - alpha)), so the person's colours
+ * do not bleed into it as a bright halo around them.
+ */
 export function blurBackground(image: ImageInput, segmentation: Segmentation, options: BlurOptions = {}): Promise<RgbaImage> {
   const sigma = options.sigma ?? Math.max(2, 0.01 * Math.hypot(segmentation.width, segmentation.height));
   const blur = options.exact ? gaussianBlur : fastGaussianBlur;
-  return overBackground(image, segmentation, options.soft ?? true, (rgb) => blur(rgb, sigma));
+  return overBackground(image, segmentation, options, (rgb, alpha) => {
+    const weight = tf.sub(1, alpha) as tf.Tensor3D;
+    // Where no background is within reach (inside the person) the photo stands in: alpha hides it there.
+    const eps = 1e-3;
+    return tf.div(tf.add(blur(tf.mul(rgb, weight) as tf.Tensor3D, sigma), tf.mul(rgb, eps)), tf.add(blur(weight, sigma), eps)) as tf.Tensor3D;
+  });
 }
 
 /** A colour as [r, g, b] (0..255) or '#rrggbb'. */
@@ -209,7 +231,7 @@ export function parseColour(colour: Colour): [number, number, number] {
 /** The person over a new background: a colour, or an image (stretched to the photo's size). */
 export async function replaceBackground(image: ImageInput, segmentation: Segmentation, background: Colour | ImageInput, options: CompositeOptions = {}): Promise<RgbaImage> {
   const colour = Array.isArray(background) || typeof background === 'string' ? parseColour(background as Colour) : null;
-  return overBackground(image, segmentation, options.soft ?? true, (rgb) => {
+  return overBackground(image, segmentation, options, (rgb) => {
     const [h, w] = rgb.shape;
     if (colour) return tf.broadcastTo(tf.tensor1d(colour), [h, w, 3]) as tf.Tensor3D;
     const b = imageToRgbTensor(background as ImageInput, 'background');

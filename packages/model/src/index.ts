@@ -4,7 +4,8 @@
  * `@sinet/model/node` (backends, image files, model folders).
  */
 export { countParameters, createSINet, initializeWeights, isEncoderWeight, isKernelWeight, rebuildWithInputSize, resolveSINetConfig, sinetEncoder, sinetTaps } from './architecture.js';
-export { DEFAULT_CLASS_NAMES, DEFAULT_SINET_CONFIG, OFFICIAL_PREPROCESSING, TAP_LAYERS, type TapName } from './constants.js';
+export { DEFAULT_CLASS_NAMES, DEFAULT_SINET_CONFIG, OFFICIAL_PREPROCESSING, type TapName } from './constants.js';
+export { refineSegmentation, type RefineOptions } from './refine.js';
 export { blurBackground, cutout, parseColour, replaceBackground, toBinaryMask } from './compositing.js';
 export type { BlurOptions, Colour, CompositeOptions, Rgba } from './compositing.js';
 export { ModelError, type ModelErrorCode } from './errors.js';

@@ -7,7 +7,7 @@
  * d = 2% of the diagonal) sums each class's band intersection and union over the data set.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { InputError, type Segmenter } from '@sinet/model';
+import { InputError, refineSegmentation, type RefineOptions, type Segmenter } from '@sinet/model';
 import { ImageFileError, readImage, readPersonMask, type MaskConvention } from '@sinet/model/node';
 import { DatasetError, type DatasetEntry } from '../data/folder-dataset.js';
 import { scoreBatch, SegmentationScores } from './scores.js';
@@ -38,6 +38,8 @@ export interface EvalOptions {
   onImage?: (done: number, total: number, entry: DatasetEntry) => void;
   /** Average each image's logits with its mirror's (Segmenter's flipTest). Default false. */
   flipTest?: boolean;
+  /** Refine the person probability against the photo's edges before the figures at mask size (refineSegmentation). */
+  refine?: RefineOptions;
 }
 
 export async function evaluate(segmenter: Segmenter, entries: DatasetEntry[], options: EvalOptions = {}): Promise<EvalReport> {
@@ -60,7 +62,11 @@ export async function evaluate(segmenter: Segmenter, entries: DatasetEntry[], op
     const truth = { data: mask.data, width: mask.width, height: mask.height };
     const rgb = tf.tidy(() => tf.expandDims(tf.tensor3d(image.data, [image.height, image.width, 3], 'float32'), 0) as tf.Tensor4D);
     // At the model's size (the truth resized as the trainer's validation resizes it) and at the mask's.
-    busyMs += await scoreBatch((x) => segmenter.predictLogits(x, { flipTest: options.flipTest }), person, rgb, [truth], { atOutput: atModel, atTruth: atFull });
+    const refineAtTruth = options.refine
+      ? async (image: tf.Tensor3D, probabilities: Float32Array, width: number, height: number) =>
+          (await refineSegmentation(image, { width, height, probabilities, mask: new Uint8Array(0), labels: new Uint8Array(0), classNames: segmenter.metadata.classNames }, options.refine)).mask
+      : undefined;
+    busyMs += await scoreBatch((x) => segmenter.predictLogits(x, { flipTest: options.flipTest }), person, rgb, [truth], { atOutput: atModel, atTruth: atFull, refineAtTruth });
     rgb.dispose();
     conventions[mask.convention]++;
     persons += truth.data.some((v) => v === 1) ? 1 : 0;

@@ -55,6 +55,11 @@ export interface ScoreTargets {
   atOutput: SegmentationScores;
   /** Also scored at each truth's own resolution, with the logits resized bilinearly (align corners). */
   atTruth?: SegmentationScores;
+  /**
+   * At the truth's resolution, the person map from this instead of the argmax: given the image
+   * (RGB 0..255, [h, w, 3]) and its person probability there, 1 for person, 0 elsewhere.
+   */
+  refineAtTruth?: (rgb: tf.Tensor3D, probabilities: Float32Array, width: number, height: number) => Promise<ArrayLike<number>>;
 }
 
 /**
@@ -69,16 +74,29 @@ export async function scoreBatch(predictLogits: (rgb: tf.Tensor4D) => tf.Tensor4
     const logits = predictLogits(rgb);
     const isPerson = (l: tf.Tensor4D) => tf.cast(tf.equal(tf.argMax(l, -1), personClass), 'int32');
     // Full resolution only for single images: a batch's truths may differ in size.
-    const full = targets.atTruth ? truths.map((t, i) => isPerson(tf.image.resizeBilinear(tf.slice(logits, [i, 0, 0, 0], [1, -1, -1, -1]), [t.height, t.width], false, true))) : [];
+    const full = targets.atTruth
+      ? truths.map((t, i) => {
+          const resized = tf.image.resizeBilinear(tf.slice(logits, [i, 0, 0, 0], [1, -1, -1, -1]), [t.height, t.width], false, true);
+          // For refinement, the person probability; else the argmax map.
+          return targets.refineAtTruth ? tf.slice(tf.softmax(resized, -1), [0, 0, 0, personClass], [1, -1, -1, 1]) : isPerson(resized);
+        })
+      : [];
     return [isPerson(logits), ...full];
   });
-  const [small, ...full] = (await Promise.all(maps.map((t) => t.data()))) as Int32Array[];
+  const [small, ...full] = (await Promise.all(maps.map((t) => t.data()))) as (Int32Array | Float32Array)[];
   const [, oh, ow] = maps[0].shape;
   tf.dispose(maps);
   const ms = performance.now() - started;
-  truths.forEach((truth, i) => {
+  for (const [i, truth] of truths.entries()) {
     targets.atOutput.add(resizeNearestFloor(truth, ow, oh).data, small.subarray(i * oh * ow, (i + 1) * oh * ow), ow, oh);
-    targets.atTruth?.add(truth.data, full[i], truth.width, truth.height);
-  });
+    if (!targets.atTruth) continue;
+    let prediction: ArrayLike<number> = full[i];
+    if (targets.refineAtTruth) {
+      const image = tf.tidy(() => tf.squeeze(tf.slice(rgb, [i, 0, 0, 0], [1, -1, -1, -1]), [0]) as tf.Tensor3D);
+      prediction = await targets.refineAtTruth(image, full[i] as Float32Array, truth.width, truth.height);
+      image.dispose();
+    }
+    targets.atTruth.add(truth.data, prediction, truth.width, truth.height);
+  }
   return ms;
 }
