@@ -37,7 +37,8 @@ describe('VideoSegmenter', () => {
     const p = frames.map(single);
     expect(Math.max(...p[1].map((v, i) => Math.abs(v - p[0][i])))).toBeGreaterThan(0.05);
     await expectNoLeak(async () => {
-      const video = new VideoSegmenter(segmenter, { smoothing: 0.3 });
+      // Frames of independent noise look like a new scene each time: cuts off for this arithmetic.
+      const video = new VideoSegmenter(segmenter, { smoothing: 0.3, sceneCutLevels: Infinity });
       const out = [];
       for (const [i, f] of frames.entries()) {
         if (i === 2) video.smoothing = 0.8;
@@ -58,6 +59,37 @@ describe('VideoSegmenter', () => {
       expectClose((await video.segmentFrame(frames[2])).probabilities, p[2], 1e-5);
       video.dispose();
     });
+  });
+
+  it('returns the frame it segmented, and drops the history at a scene cut (a camera whose colour changes every frame)', async () => {
+    const uniform = (rgb: [number, number, number], seed: number) => {
+      const noise = frame(40, 30, seed);
+      // A flat colour with +-3 levels of noise: the same scene from frame to frame.
+      return { ...noise, data: Uint8ClampedArray.from(noise.data, (v, i) => rgb[i % 3] + ((v % 7) - 3)) };
+    };
+    const red = [uniform([220, 40, 40], 1), uniform([220, 40, 40], 2)];
+    const blue = [uniform([30, 60, 210], 3), uniform([30, 60, 210], 4)];
+    const video = new VideoSegmenter(segmenter, { smoothing: 0.5 });
+    const order = [red[0], blue[0], red[1], blue[1]];
+    const out: Awaited<ReturnType<typeof video.segmentFrame>>[] = [];
+    for (const f of order) out.push(await video.segmentFrame(f));
+    // Every frame is a new scene: no smoothing, each stands alone, and each result carries its own frame.
+    expect(out.map((o) => o.sceneCut)).toEqual([true, true, true, true]);
+    out.forEach((o, i) => {
+      expect(o.frame).toBe(order[i]);
+      expectClose(o.probabilities, single(order[i]), 1e-5);
+    });
+    // The same scene again (noise only): smoothed with the previous frame.
+    const again = await video.segmentFrame(uniform([30, 60, 210], 5));
+    expect(again.sceneCut).toBe(false);
+    expectClose(again.probabilities, single(uniform([30, 60, 210], 5)).map((v, i) => 0.5 * v + 0.5 * out[3].probabilities[i]), 1e-5);
+    // With cuts turned off the colour flip is smoothed like any other frame.
+    const never = new VideoSegmenter(segmenter, { smoothing: 0.5, sceneCutLevels: Infinity });
+    const first = await never.segmentFrame(red[0]);
+    const second = await never.segmentFrame(blue[0]);
+    expect([first.sceneCut, second.sceneCut]).toEqual([true, false]);
+    expectClose(second.probabilities, single(blue[0]).map((v, i) => 0.5 * v + 0.5 * first.probabilities[i]), 1e-5);
+    expect(() => new VideoSegmenter(segmenter, { sceneCutLevels: 0 })).toThrow(/sceneCutLevels: must be > 0/);
   });
 
   it('takes tensors as frames and names a bad smoothing weight or frame', async () => {

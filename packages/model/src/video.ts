@@ -16,15 +16,36 @@ export interface VideoSegmenterOptions {
    * values smooth more (and lag more). Default DEFAULT_FRAME_SMOOTHING.
    */
   smoothing?: number;
+  /**
+   * A scene cut: the mean absolute change of a 16 x 16 thumbnail's colours between two frames,
+   * in levels of 0..255, above which the history is dropped (the previous scene's mask must not
+   * linger on the new one). Default 24; Infinity never cuts.
+   */
+  sceneCutLevels?: number;
 }
 
-export interface FrameSegmentation {
+export interface FrameSegmentation<Frame = ImageInput> {
   /** Smoothed person probability at the model's resolution, row-major. */
   probabilities: Float32Array;
   width: number;
   height: number;
+  /**
+   * The frame that was segmented: composite this one, not the video's current frame, which may
+   * already be newer. A video or canvas element is copied to an ImageBitmap first (close it when
+   * done); other inputs are returned as given.
+   */
+  frame: Frame | ImageBitmap;
+  /** The smoothing history was dropped at this frame (the first frame, a reset, or a scene cut). */
+  sceneCut: boolean;
   /** Milliseconds from the call to the probabilities on the CPU. */
   latencyMs: number;
+}
+
+const THUMBNAIL = 16;
+
+/** Elements whose pixels change under us while the model runs: copied to an ImageBitmap first. */
+function isLiveElement(frame: unknown): boolean {
+  return (typeof HTMLVideoElement !== 'undefined' && frame instanceof HTMLVideoElement) || (typeof HTMLCanvasElement !== 'undefined' && frame instanceof HTMLCanvasElement) || (typeof OffscreenCanvas !== 'undefined' && frame instanceof OffscreenCanvas);
 }
 
 function checkSmoothing(value: number): number {
@@ -34,13 +55,17 @@ function checkSmoothing(value: number): number {
 
 export class VideoSegmenter {
   private previous: { probabilities: Float32Array; width: number; height: number } | null = null;
+  private thumbnail: Float32Array | null = null;
   private weight: number;
+  private readonly cutLevels: number;
 
   constructor(
     readonly segmenter: Segmenter,
     options: VideoSegmenterOptions = {},
   ) {
     this.weight = checkSmoothing(options.smoothing ?? DEFAULT_FRAME_SMOOTHING);
+    this.cutLevels = options.sceneCutLevels ?? 24;
+    if (!(this.cutLevels > 0)) throw new InputError(`sceneCutLevels: must be > 0 (Infinity never cuts), got ${options.sceneCutLevels}`);
   }
 
   /** The newest frame's weight; can change between frames (e.g. from a slider). */
@@ -54,32 +79,45 @@ export class VideoSegmenter {
 
   /**
    * Segments the next frame: p = smoothing * p_frame + (1 - smoothing) * p_previous, per pixel.
-   * The history restarts after `reset()` or when the model's input size changes.
+   * The history restarts after `reset()`, at a scene cut, or when the model's input size changes.
+   * Returns the frame it segmented with the probabilities (see FrameSegmentation.frame).
    */
-  async segmentFrame(frame: ImageInput): Promise<FrameSegmentation> {
+  async segmentFrame<Frame extends ImageInput>(input: Frame): Promise<FrameSegmentation<Frame>> {
     const started = performance.now();
-    const logits = tf.tidy(() => this.segmenter.predictLogits(tf.expandDims(imageToRgbTensor(frame, 'frame'), 0) as tf.Tensor4D));
+    const frame = isLiveElement(input) && typeof createImageBitmap === 'function' ? await createImageBitmap(input as ImageBitmapSource) : input;
+    const [logits, thumb] = tf.tidy(() => {
+      const rgb = tf.expandDims(imageToRgbTensor(frame as ImageInput, 'frame'), 0) as tf.Tensor4D;
+      // Colour per cell of a 16 x 16 grid (each the mean of 4 x 4 samples): a change of light or hue, not of noise.
+      const cells = tf.avgPool(tf.image.resizeBilinear(rgb, [4 * THUMBNAIL, 4 * THUMBNAIL], false, true), 4, 4, 'valid');
+      return [this.segmenter.predictLogits(rgb), cells];
+    });
     const [, height, width, classes] = logits.shape;
     let values: Float32Array;
+    let thumbnail: Float32Array;
     try {
-      values = (await logits.data()) as Float32Array;
+      [values, thumbnail] = (await Promise.all([logits.data(), thumb.data()])) as [Float32Array, Float32Array];
     } finally {
-      logits.dispose();
+      tf.dispose([logits, thumb]);
     }
     const p = decodeLogits(values, classes, this.segmenter.metadata.personClass, 0.5).probabilities;
-    const a = this.weight;
+    const last = this.thumbnail;
+    const change = last ? thumbnail.reduce((sum, v, i) => sum + Math.abs(v - last[i]), 0) / thumbnail.length : Infinity;
+    this.thumbnail = thumbnail;
     const previous = this.previous;
-    if (previous && a < 1 && previous.width === width && previous.height === height) {
-      const q = previous.probabilities;
+    const sceneCut = !previous || change > this.cutLevels || previous.width !== width || previous.height !== height;
+    const a = this.weight;
+    if (!sceneCut && a < 1) {
+      const q = previous!.probabilities;
       for (let i = 0; i < p.length; i++) p[i] = a * p[i] + (1 - a) * q[i];
     }
     this.previous = { probabilities: p.slice(), width, height };
-    return { probabilities: p, width, height, latencyMs: performance.now() - started };
+    return { probabilities: p, width, height, frame, sceneCut, latencyMs: performance.now() - started };
   }
 
   /** Forgets the history (after a cut or a camera switch). */
   reset(): void {
     this.previous = null;
+    this.thumbnail = null;
   }
 
   /** Frees the history; the Segmenter stays the caller's. */

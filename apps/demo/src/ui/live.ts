@@ -169,14 +169,18 @@ export class LiveView {
       this.pipelineFor = sized;
     }
     const result = await this.pipeline!.segmentFrame(this.video);
+    // Composite the frame that was segmented (a copy taken before inference), not the video's
+    // current one: on a slow backend the video has moved on, and the mask belongs to this frame.
+    const segmented = result.frame as CanvasImageSource;
     const effect = byId<HTMLSelectElement>('live-effect').value as Effect;
     this.compositor.setMask(result.probabilities, result.width, result.height, effect === 'overlay' ? [60, 220, 120] : [255, 255, 255]);
-    this.compositor.render(this.output, this.video, this.video.videoWidth, this.video.videoHeight, {
+    this.compositor.render(this.output, segmented, this.video.videoWidth, this.video.videoHeight, {
       effect,
       blurPx: Number(byId<HTMLInputElement>('blur').value),
       colour: byId<HTMLInputElement>('colour').value || DEFAULT_BACKGROUND_COLOUR,
       background: this.background,
     });
+    if (segmented instanceof ImageBitmap) segmented.close();
     this.frames++;
     this.lastLatencyMs = result.latencyMs;
     this.latencies.push(result.latencyMs);
