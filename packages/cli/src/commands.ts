@@ -88,7 +88,7 @@ export async function infoCommand(io: Io, modelDir: string | undefined, inputSiz
   }
 }
 
-export async function evalCommand(io: Io, options: { model?: string; data: string; list?: string; json: boolean; inputSize?: [number, number]; limit?: number; flipTest?: boolean; refine?: boolean }): Promise<void> {
+export async function evalCommand(io: Io, options: { model?: string; data: string; list?: string; json: boolean; inputSize?: [number, number]; limit?: number; flipTest?: boolean; refine?: boolean; fit?: 'stretch' | 'letterbox' }): Promise<void> {
   let entries = await listFolderDataset(options.data, options.list);
   if (options.limit) entries = entries.slice(0, options.limit);
   const segmenter = await loadSegmenter(options.model, { inputSize: options.inputSize });
@@ -97,6 +97,7 @@ export async function evalCommand(io: Io, options: { model?: string; data: strin
     const sink = !options.json && io.progress?.isTTY ? io.progress : null;
     const report = await evaluate(segmenter, entries, {
       flipTest: options.flipTest,
+      fit: options.fit,
       refine: options.refine ? {} : undefined,
       onImage: sink ? (done, total) => sink.write(`\r  ${done}/${total}`) : undefined,
     });

@@ -60,6 +60,7 @@ const COMMANDS: Record<string, CommandSpec<Run> & { needsBackend?: boolean }> = 
       'input-size': inputSize,
       workers: { type: 'string', value: 'N' },
       'flip-test': { type: 'boolean' },
+      letterbox: { type: 'boolean' },
     },
     needsBackend: true,
     run: async ({ io, v, rest, inputSize }) => {
@@ -77,16 +78,17 @@ const COMMANDS: Record<string, CommandSpec<Run> & { needsBackend?: boolean }> = 
         workers: workers !== undefined ? parsePositiveInt(workers, '--workers') : undefined,
         overwrite: v.overwrite,
         flipTest: v['flip-test'] === true,
+        fit: v.letterbox ? 'letterbox' : 'stretch',
       });
       return 0;
     },
   },
   eval: {
-    options: { model: { type: 'string', value: '<dir|name>' }, data: { type: 'string', value: '<dir>', required: true }, list: { type: 'string', value: '<ids.txt>' }, json, limit: { type: 'string', value: 'N' }, 'input-size': inputSize, 'flip-test': { type: 'boolean' }, refine: { type: 'boolean' } },
+    options: { model: { type: 'string', value: '<dir|name>' }, data: { type: 'string', value: '<dir>', required: true }, list: { type: 'string', value: '<ids.txt>' }, json, limit: { type: 'string', value: 'N' }, 'input-size': inputSize, 'flip-test': { type: 'boolean' }, refine: { type: 'boolean' }, letterbox: { type: 'boolean' } },
     needsBackend: true,
     run: async ({ io, v, inputSize }) => {
       const limit = str(v, 'limit');
-      await evalCommand(io, { model: str(v, 'model'), data: req(v, 'data'), list: str(v, 'list'), json: v.json, inputSize, limit: limit ? parsePositiveInt(limit, '--limit') : undefined, flipTest: v['flip-test'] === true, refine: v.refine === true });
+      await evalCommand(io, { model: str(v, 'model'), data: req(v, 'data'), list: str(v, 'list'), json: v.json, inputSize, limit: limit ? parsePositiveInt(limit, '--limit') : undefined, flipTest: v['flip-test'] === true, refine: v.refine === true, fit: v.letterbox ? 'letterbox' : 'stretch' });
       return 0;
     },
   },

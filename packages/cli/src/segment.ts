@@ -23,6 +23,8 @@ export interface SegmentFilesOptions {
   inputSize?: [number, number];
   /** Average with the mirrored image's logits (twice the time). */
   flipTest?: boolean;
+  /** Pad to the model's aspect instead of stretching. */
+  fit?: 'stretch' | 'letterbox';
 }
 
 /** What a worker (or the main thread) needs to segment files on its own. */
@@ -73,7 +75,7 @@ export async function fileSegmenter(options: SegmentFilesOptions): Promise<{ run
   const run = async (file: string): Promise<string> => {
     const image = await readImage(file);
     const start = performance.now();
-    const seg = await segmenter.segment(image, { threshold: options.threshold, flipTest: options.flipTest });
+    const seg = await segmenter.segment(image, { threshold: options.threshold, flipTest: options.flipTest, fit: options.fit });
     let picture: RgbaImage;
     switch (options.mode) {
       case 'mask':

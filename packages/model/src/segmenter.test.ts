@@ -89,6 +89,29 @@ describe('Segmenter API (untrained weights)', () => {
     seeded.model.dispose();
   });
 
+  it('fit: letterbox pads to the input\'s aspect with the mean colour and keeps only the logits over the image', async () => {
+    const seeded = await loadSegmenter(seededWeights(untrainedModel({ inputSize: [64, 64] }), 17));
+    // 40 wide, 30 tall into a square input: 5 rows of padding above and below (40 x 40), 1/8 of the height each.
+    const rgb = tf.tensor4d(Float32Array.from(pixels(40, 30, 3, 4).data), [1, 30, 40, 3]);
+    const boxed = seeded.predictLogits(rgb, { fit: 'letterbox' });
+    expect(boxed.shape).toEqual([1, 48, 64, 2]);
+    const mean = [...seeded.metadata.preprocessing.mean].reverse(); // BGR means, in RGB order
+    const expected = tf.tidy(() => {
+      const padded = tf.add(tf.pad(tf.sub(rgb, tf.tensor1d(mean)), [[0, 0], [5, 5], [0, 0], [0, 0]]), tf.tensor1d(mean)) as tf.Tensor4D;
+      return tf.slice(seeded.predictLogits(padded), [0, 8, 0, 0], [-1, 48, -1, -1]);
+    });
+    expectClose(boxed.dataSync(), expected.dataSync(), 1e-5);
+    // An image of the input's aspect needs no padding: letterbox is stretch.
+    const square = tf.tensor4d(Float32Array.from(pixels(32, 32, 3, 5).data), [1, 32, 32, 3]);
+    expectClose(tf.tidy(() => seeded.predictLogits(square, { fit: 'letterbox' }).dataSync()), tf.tidy(() => seeded.predictLogits(square).dataSync()), 0);
+    // segment() takes it too and answers at the image's size.
+    const s = await seeded.segment(pixels(40, 30, 3, 4), { fit: 'letterbox' });
+    expect([s.width, s.height]).toEqual([40, 30]);
+    tf.dispose([rgb, boxed, expected, square]);
+    seeded.dispose();
+    seeded.model.dispose();
+  });
+
   it('RGBA pixels, RGB pixels and a tensor of the same image give the same result', async () => {
     const rgba = pixels(40, 30, 4, 2);
     const rgb = { data: new Uint8Array(40 * 30 * 3), width: 40, height: 30 };

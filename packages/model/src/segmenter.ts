@@ -19,7 +19,16 @@ export interface SegmentOptions {
    * time; see the README for what it gains). Default false.
    */
   flipTest?: boolean;
+  /**
+   * How an image of another aspect than the model's input meets it: 'stretch' (resize to the
+   * input size) or 'letterbox' (pad to the input's aspect with the preprocessing's mean colour,
+   * then crop the logits back). Default 'stretch'; see the README for landscape webcam frames.
+   */
+  fit?: 'stretch' | 'letterbox';
 }
+
+/** What predictLogits takes beside the images. */
+export type PredictOptions = Pick<SegmentOptions, 'flipTest' | 'fit'>;
 
 export interface Segmentation {
   width: number;
@@ -86,16 +95,43 @@ export class Segmenter {
 
   /**
    * Logits at the model's resolution for a batch of RGB 0..255 images [N, H, W, 3] of any size;
-   * with `flipTest`, the mean of the image's and its mirror's (mirrored back).
+   * with `flipTest`, the mean of the image's and its mirror's (mirrored back); with `fit:
+   * 'letterbox'`, only the logits over the image (not the padding).
    */
-  predictLogits(rgb: tf.Tensor4D, options: { flipTest?: boolean } = {}): tf.Tensor4D {
+  predictLogits(rgb: tf.Tensor4D, options: PredictOptions = {}): tf.Tensor4D {
     this.check();
+    if (options.fit === 'letterbox') return this.letterboxed(rgb, options.flipTest ?? false);
     return tf.tidy(() => {
       const x = preprocess(rgb, this.metadata.preprocessing, this.inputSize);
       const logits = this.model.predict(x) as tf.Tensor4D;
       if (!options.flipTest) return logits;
       const mirrored = tf.reverse(this.model.predict(tf.reverse(x, 2)) as tf.Tensor4D, 2);
       return tf.mul(tf.add(logits, mirrored), 0.5) as tf.Tensor4D;
+    });
+  }
+
+  /** The image padded to the input's aspect (mean colour), predicted, and the logits over the image cut out. */
+  private letterboxed(rgb: tf.Tensor4D, flipTest: boolean): tf.Tensor4D {
+    return tf.tidy(() => {
+      const [, h, w] = rgb.shape;
+      const [mh, mw] = this.inputSize;
+      // Padded size: the image inside a frame of the input's aspect.
+      const ph = Math.max(h, Math.round((w * mh) / mw));
+      const pw = Math.max(w, Math.round((h * mw) / mh));
+      const top = Math.floor((ph - h) / 2);
+      const left = Math.floor((pw - w) / 2);
+      const p = this.metadata.preprocessing;
+      const mean = p.channelOrder === 'BGR' ? [p.mean[2], p.mean[1], p.mean[0]] : p.mean;
+      // Pad with the mean colour: zero after normalisation, the least informative input.
+      const shifted = tf.sub(rgb, tf.tensor1d(mean));
+      const padded = tf.add(tf.pad(shifted, [[0, 0], [top, ph - h - top], [left, pw - w - left], [0, 0]]), tf.tensor1d(mean)) as tf.Tensor4D;
+      const logits = this.predictLogits(padded, { flipTest });
+      const [, oh, ow] = logits.shape;
+      const y0 = Math.round((top * oh) / ph);
+      const x0 = Math.round((left * ow) / pw);
+      const y1 = Math.max(y0 + 1, Math.round(((top + h) * oh) / ph));
+      const x1 = Math.max(x0 + 1, Math.round(((left + w) * ow) / pw));
+      return tf.slice(logits, [0, y0, x0, 0], [-1, y1 - y0, x1 - x0, -1]) as tf.Tensor4D;
     });
   }
 
@@ -138,7 +174,7 @@ export class Segmenter {
     const [n, height, width] = rgb.shape;
     const logits = tf.tidy(() => {
       const input = options.flipHorizontal ? tf.reverse(rgb, 2) : rgb;
-      const small = this.predictLogits(input, { flipTest: options.flipTest });
+      const small = this.predictLogits(input, { flipTest: options.flipTest, fit: options.fit });
       return small.shape[1] === height && small.shape[2] === width ? small : tf.image.resizeBilinear(small, [height, width], false, true);
     });
     const range = checkRange ? tf.tidy(() => tf.stack([tf.max(tf.where(tf.isNaN(rgb), tf.zerosLike(rgb), rgb)), tf.sum(tf.cast(tf.isNaN(rgb), 'float32'))])) : null;

@@ -38,6 +38,8 @@ export interface EvalOptions {
   onImage?: (done: number, total: number, entry: DatasetEntry) => void;
   /** Average each image's logits with its mirror's (Segmenter's flipTest). Default false. */
   flipTest?: boolean;
+  /** How images of another aspect meet the model's input (Segmenter's fit). Default 'stretch'. */
+  fit?: 'stretch' | 'letterbox';
   /** Refine the person probability against the photo's edges before the figures at mask size (refineSegmentation). */
   refine?: RefineOptions;
 }
@@ -66,7 +68,7 @@ export async function evaluate(segmenter: Segmenter, entries: DatasetEntry[], op
       ? async (image: tf.Tensor3D, probabilities: Float32Array, width: number, height: number) =>
           (await refineSegmentation(image, { width, height, probabilities, mask: new Uint8Array(0), labels: new Uint8Array(0), classNames: segmenter.metadata.classNames }, options.refine)).mask
       : undefined;
-    busyMs += await scoreBatch((x) => segmenter.predictLogits(x, { flipTest: options.flipTest }), person, rgb, [truth], { atOutput: atModel, atTruth: atFull, refineAtTruth });
+    busyMs += await scoreBatch((x) => segmenter.predictLogits(x, { flipTest: options.flipTest, fit: options.fit }), person, rgb, [truth], { atOutput: atModel, atTruth: atFull, refineAtTruth });
     rgb.dispose();
     conventions[mask.convention]++;
     persons += truth.data.some((v) => v === 1) ? 1 : 0;
