@@ -205,9 +205,12 @@ export function blurBackground(image: ImageInput, segmentation: Segmentation, op
   const blur = options.exact ? gaussianBlur : fastGaussianBlur;
   return overBackground(image, segmentation, options, (rgb, alpha) => {
     const weight = tf.sub(1, alpha) as tf.Tensor3D;
+    // One blur of four channels: the weighted photo and the weight.
+    const both = blur(tf.concat([tf.mul(rgb, weight), weight], -1) as tf.Tensor3D, sigma);
+    const [num, den] = tf.split(both, [3, 1], -1) as [tf.Tensor3D, tf.Tensor3D];
     // Where no background is within reach (inside the person) the photo stands in: alpha hides it there.
     const eps = 1e-3;
-    return tf.div(tf.add(blur(tf.mul(rgb, weight) as tf.Tensor3D, sigma), tf.mul(rgb, eps)), tf.add(blur(weight, sigma), eps)) as tf.Tensor3D;
+    return tf.div(tf.add(num, tf.mul(rgb, eps)), tf.add(den, eps)) as tf.Tensor3D;
   });
 }
 
