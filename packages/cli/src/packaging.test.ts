@@ -1,5 +1,5 @@
 /** Every published package, packed and installed from its tarball alone, works in a fresh project. */
-import { EG1800, freshDir, freshProject, haveShared, packageDir, packPackage, runNode, sharedPath, tarballFiles, typecheck } from '@sinet/test-utils';
+import { EG1800, freshDir, freshProject, haveShared, packageDir, packPackage, runNode, runNodeAsync, sharedPath, tarballFiles, typecheck } from '@sinet/test-utils';
 import { DEFAULT_PRETRAINED, PRETRAINED_MODELS } from '@sinet/pretrained';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -81,9 +81,9 @@ export type Results = [Segmentation, EvalReport, typeof load, typeof loadSegment
     );
   });
 
-  it.runIf(haveShared('scoring the shipped models', EG1800))('every shipped model loads from the installed tarball (no argument: the default) and scores its card\'s val person IoU within 0.2 points', () => {
+  it.runIf(haveShared('scoring the shipped models', EG1800))('every shipped model loads from the installed tarball (no argument: the default) and scores its card\'s val person IoU within 0.2 points', async () => {
     expect(dir).not.toBe('');
-    const out = runNode(
+    const out = await runNodeAsync(
       dir,
       'pretrained.mjs',
       `import { DEFAULT_PRETRAINED, PRETRAINED_MODELS } from '@sinet/pretrained';

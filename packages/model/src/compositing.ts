@@ -202,16 +202,29 @@ export interface BlurOptions extends CompositeOptions {
  */
 export function blurBackground(image: ImageInput, segmentation: Segmentation, options: BlurOptions = {}): Promise<RgbaImage> {
   const sigma = options.sigma ?? Math.max(2, 0.01 * Math.hypot(segmentation.width, segmentation.height));
-  const blur = options.exact ? gaussianBlur : fastGaussianBlur;
-  return overBackground(image, segmentation, options, (rgb, alpha) => {
-    const weight = tf.sub(1, alpha) as tf.Tensor3D;
-    // One blur of four channels: the weighted photo and the weight.
-    const both = blur(tf.concat([tf.mul(rgb, weight), weight], -1) as tf.Tensor3D, sigma);
-    const [num, den] = tf.split(both, [3, 1], -1) as [tf.Tensor3D, tf.Tensor3D];
-    // Where no background is within reach (inside the person) the photo stands in: alpha hides it there.
-    const eps = 1e-3;
-    return tf.div(tf.add(num, tf.mul(rgb, eps)), tf.add(den, eps)) as tf.Tensor3D;
-  });
+  return overBackground(image, segmentation, options, (rgb, alpha) => backgroundBlur(rgb, tf.sub(1, alpha) as tf.Tensor3D, sigma, options.exact ?? false));
+}
+
+/**
+ * blur(rgb x weight) / blur(weight), falling back to the photo where no weight is within reach.
+ * Large sigmas divide at the fast blur's block resolution and upsample the ratio once, so the
+ * full-resolution work (and memory, at 24 MP) stays that of one blur.
+ */
+function backgroundBlur(rgb: tf.Tensor3D, weight: tf.Tensor3D, sigma: number, exact: boolean): tf.Tensor3D {
+  const eps = 1e-3;
+  const f = Math.floor(sigma / 3);
+  if (exact || f < 2) return tf.div(tf.add(gaussianBlur(tf.mul(rgb, weight) as tf.Tensor3D, sigma), tf.mul(rgb, eps)), tf.add(gaussianBlur(weight, sigma), eps)) as tf.Tensor3D;
+  const [h, w] = rgb.shape;
+  const paddedH = Math.ceil(h / f) * f;
+  const paddedW = Math.ceil(w / f) * f;
+  const pad = (x: tf.Tensor3D) => (paddedH === h && paddedW === w ? x : tf.pad(x, [[0, paddedH - h], [0, paddedW - w], [0, 0]]));
+  // Block averages of the weighted photo, the weight and the photo; full-resolution temporaries go at once.
+  const [num, den, photo] = tf.tidy(() => [tf.avgPool(pad(tf.mul(rgb, weight) as tf.Tensor3D), f, f, 'valid'), tf.avgPool(pad(weight), f, f, 'valid'), tf.avgPool(pad(rgb), f, f, 'valid')]);
+  const taps = gaussianTaps(sigma / f);
+  const blurred = (x: tf.Tensor3D) => tf.squeeze(separableBlur(tf.expandDims(x, 0) as tf.Tensor4D, taps), [0]) as tf.Tensor3D;
+  const ratio = tf.div(tf.add(blurred(num), tf.mul(photo, eps)), tf.add(blurred(den), eps)) as tf.Tensor3D;
+  const up = tf.image.resizeBilinear(ratio, [paddedH, paddedW], false, true);
+  return paddedH === h && paddedW === w ? up : (tf.slice(up, [0, 0, 0], [h, w, -1]) as tf.Tensor3D);
 }
 
 /** A colour as [r, g, b] (0..255) or '#rrggbb'. */

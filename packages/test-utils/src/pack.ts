@@ -2,7 +2,8 @@
  * Publishing checks: `pnpm pack` a workspace package, list what the tarball holds, and install
  * tarballs into a fresh project outside the workspace, as a user of the registry would.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,6 +40,16 @@ export function freshProject(dependencies: Record<string, string>, overrides: Re
   writeFileSync(path.join(dir, '.npmrc'), 'auto-install-peers=false\n');
   execFileSync('pnpm', ['install', '--prefer-offline', '--ignore-workspace', '--reporter=silent'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return dir;
+}
+
+/**
+ * Like runNode, without blocking the test worker's event loop (vitest's RPC times out when a
+ * synchronous child runs for minutes).
+ */
+export async function runNodeAsync(dir: string, file: string, source: string): Promise<string> {
+  writeFileSync(path.join(dir, file), source);
+  const { stdout } = await promisify(execFile)(process.execPath, [file], { cwd: dir, encoding: 'utf8', maxBuffer: 16 * 2 ** 20 });
+  return stdout;
 }
 
 /** Runs a script file in the project with node and returns its stdout. */
