@@ -157,16 +157,30 @@ export function fastGaussianBlur(rgb: tf.Tensor3D, sigma: number): tf.Tensor3D {
   if (f < 2) return gaussianBlur(rgb, sigma);
   return tf.tidy(() => {
     const [h, w] = rgb.shape;
-    const paddedH = Math.ceil(h / f) * f;
-    const paddedW = Math.ceil(w / f) * f;
     const taps = gaussianTaps(sigma / f);
-    const padded = paddedH === h && paddedW === w ? rgb : tf.pad(rgb, [[0, paddedH - h], [0, paddedW - w], [0, 0]]);
-    const small = tf.avgPool(padded, f, f, 'valid');
-    const blurred = separableBlur(tf.expandDims(small, 0) as tf.Tensor4D, taps);
-    const up = tf.image.resizeBilinear(tf.squeeze(blurred, [0]) as tf.Tensor3D, [paddedH, paddedW], false, true);
-    const cropped = paddedH === h && paddedW === w ? up : tf.slice(up, [0, 0, 0], [h, w, -1]);
-    return tf.div(cropped, coverageMap(h, w, taps, f)) as tf.Tensor3D;
+    return tf.div(upsampleBlocks(blurBlocks(blockAverage(rgb, f), taps), h, w, f), coverageMap(h, w, taps, f)) as tf.Tensor3D;
   });
+}
+
+/** Means over f x f blocks (the image zero-padded to whole blocks): the fast blur's first step. */
+function blockAverage(x: tf.Tensor3D, f: number): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [h, w] = x.shape;
+    const [paddedH, paddedW] = [Math.ceil(h / f) * f, Math.ceil(w / f) * f];
+    const padded = paddedH === h && paddedW === w ? x : tf.pad(x, [[0, paddedH - h], [0, paddedW - w], [0, 0]]);
+    return tf.avgPool(padded, f, f, 'valid');
+  });
+}
+
+function blurBlocks(x: tf.Tensor3D, taps: number[]): tf.Tensor3D {
+  return tf.squeeze(separableBlur(tf.expandDims(x, 0) as tf.Tensor4D, taps), [0]) as tf.Tensor3D;
+}
+
+/** Block values back to h x w: bilinear with half-pixel centres, then the padding cut off. */
+function upsampleBlocks(x: tf.Tensor3D, h: number, w: number, f: number): tf.Tensor3D {
+  const [paddedH, paddedW] = [Math.ceil(h / f) * f, Math.ceil(w / f) * f];
+  const up = tf.image.resizeBilinear(x, [paddedH, paddedW], false, true);
+  return paddedH === h && paddedW === w ? up : (tf.slice(up, [0, 0, 0], [h, w, -1]) as tf.Tensor3D);
 }
 
 /** The photo over `background(rgb, alpha)` where the segmentation says background (alpha: see CompositeOptions). */
@@ -215,16 +229,11 @@ function backgroundBlur(rgb: tf.Tensor3D, weight: tf.Tensor3D, sigma: number, ex
   const f = Math.floor(sigma / 3);
   if (exact || f < 2) return tf.div(tf.add(gaussianBlur(tf.mul(rgb, weight) as tf.Tensor3D, sigma), tf.mul(rgb, eps)), tf.add(gaussianBlur(weight, sigma), eps)) as tf.Tensor3D;
   const [h, w] = rgb.shape;
-  const paddedH = Math.ceil(h / f) * f;
-  const paddedW = Math.ceil(w / f) * f;
-  const pad = (x: tf.Tensor3D) => (paddedH === h && paddedW === w ? x : tf.pad(x, [[0, paddedH - h], [0, paddedW - w], [0, 0]]));
-  // Block averages of the weighted photo, the weight and the photo; full-resolution temporaries go at once.
-  const [num, den, photo] = tf.tidy(() => [tf.avgPool(pad(tf.mul(rgb, weight) as tf.Tensor3D), f, f, 'valid'), tf.avgPool(pad(weight), f, f, 'valid'), tf.avgPool(pad(rgb), f, f, 'valid')]);
+  // Block averages of the weighted photo, the weight and the photo (full-resolution temporaries go at once).
+  const [num, den, photo] = tf.tidy(() => [blockAverage(tf.mul(rgb, weight) as tf.Tensor3D, f), blockAverage(weight, f), blockAverage(rgb, f)]);
   const taps = gaussianTaps(sigma / f);
-  const blurred = (x: tf.Tensor3D) => tf.squeeze(separableBlur(tf.expandDims(x, 0) as tf.Tensor4D, taps), [0]) as tf.Tensor3D;
-  const ratio = tf.div(tf.add(blurred(num), tf.mul(photo, eps)), tf.add(blurred(den), eps)) as tf.Tensor3D;
-  const up = tf.image.resizeBilinear(ratio, [paddedH, paddedW], false, true);
-  return paddedH === h && paddedW === w ? up : (tf.slice(up, [0, 0, 0], [h, w, -1]) as tf.Tensor3D);
+  const ratio = tf.div(tf.add(blurBlocks(num, taps), tf.mul(photo, eps)), tf.add(blurBlocks(den, taps), eps)) as tf.Tensor3D;
+  return upsampleBlocks(ratio, h, w, f);
 }
 
 /** A colour as [r, g, b] (0..255) or '#rrggbb'. */
