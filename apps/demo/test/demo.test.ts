@@ -238,6 +238,21 @@ describe.runIf(run)('demo in Chromium', () => {
       expect(mean).toBeGreaterThan(0.85);
       scores.forEach((s, i) => expect(s).toBeGreaterThan(personShares[i] + 0.1));
       expect(await page.getAttribute('#download-cutout', 'href')).toMatch(/^blob:/);
+      // The mask as a PNG: white person on black, the same pixels as the mask the page shows.
+      expect(await page.getAttribute('#download-mask', 'href')).toMatch(/^blob:/);
+      const maskPng = await page.evaluate(async () => {
+        const blob = await (await fetch((document.getElementById('download-mask') as HTMLAnchorElement).href)).blob();
+        const bitmap = await createImageBitmap(blob);
+        const c = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d')!;
+        c.drawImage(bitmap, 0, 0);
+        const d = c.getImageData(0, 0, bitmap.width, bitmap.height).data;
+        return { width: bitmap.width, height: bitmap.height, person: Array.from({ length: d.length / 4 }, (_, i) => (d[4 * i] > 127 ? 1 : 0)) };
+      });
+      const shown = await page.evaluate(() => {
+        const r = (window as unknown as DemoWindow).sinetDemo.photo.result!;
+        return { width: r.width, height: r.height, person: Array.from(r.mask) };
+      });
+      expect(maskPng).toEqual(shown);
       expect(await page.getAttribute('#download-result', 'aria-disabled')).toBe('false');
       // The cut-out is transparent where the mask is background.
       const transparentShare = await page.evaluate(() => {

@@ -109,21 +109,22 @@ export class PhotoView {
     this.compositor.render(resultCanvas, canvas, seg.width, seg.height, { ...options, effect });
     this.compositor.setMask(seg.probabilities, seg.width, seg.height);
     this.compositor.render(cutoutCanvas, canvas, seg.width, seg.height, { ...options, effect: 'cutout' });
-    await this.offerDownloads(resultCanvas, cutoutCanvas, name);
+    await this.offerDownloads(resultCanvas, cutoutCanvas, byId<HTMLCanvasElement>('photo-mask'), name);
     renderInside(byId('photo-inside'), await lookInside(sized, canvas));
     setStatus(`segmented ${name}`);
     document.body.dataset.photo = 'done';
     this.changeListeners.forEach((fn) => fn());
   }
 
-  private async offerDownloads(result: HTMLCanvasElement, cutout: HTMLCanvasElement, name: string): Promise<void> {
+  private async offerDownloads(result: HTMLCanvasElement, cutout: HTMLCanvasElement, mask: HTMLCanvasElement, name: string): Promise<void> {
     this.urls.forEach((u) => URL.revokeObjectURL(u));
     const stem = name.replace(/\.[^.]+$/, '');
-    const [resultPng, cutoutPng] = await Promise.all([canvasToPng(result), canvasToPng(cutout)]);
-    this.urls = [URL.createObjectURL(resultPng), URL.createObjectURL(cutoutPng)];
+    const pngs = await Promise.all([canvasToPng(result), canvasToPng(cutout), canvasToPng(mask)]);
+    this.urls = pngs.map((png) => URL.createObjectURL(png));
     const links: [string, string, string][] = [
       ['download-result', this.urls[0], `${stem}-result.png`],
       ['download-cutout', this.urls[1], `${stem}-cutout.png`],
+      ['download-mask', this.urls[2], `${stem}-mask.png`],
     ];
     for (const [id, href, file] of links) {
       const a = byId<HTMLAnchorElement>(id);
