@@ -40,18 +40,18 @@ export interface CompositeOptions {
   feather?: number;
 }
 
-function alphaValues(segmentation: Segmentation, options: CompositeOptions): Float32Array {
+/** The alpha [h, w, 1] the options ask for; feathering stays on the backend (no synchronous read). */
+function alphaTensor(segmentation: Segmentation, options: CompositeOptions): tf.Tensor3D {
   const { threshold, feather } = options;
   if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) throw new InputError(`threshold must be in [0, 1], got ${threshold}`);
   if (feather !== undefined && !(feather >= 0)) throw new InputError(`feather must be a number of pixels >= 0, got ${feather}`);
-  const hard = () => (threshold === undefined ? Float32Array.from(segmentation.mask) : Float32Array.from(segmentation.probabilities, (p) => (p > threshold ? 1 : 0)));
-  if (feather === undefined) return (options.soft ?? true) ? segmentation.probabilities : hard();
-  if (feather === 0) return hard();
-  return tf.tidy(() => gaussianBlur(tf.tensor3d(hard(), [segmentation.height, segmentation.width, 1]), feather).dataSync() as Float32Array);
-}
-
-function alphaTensor(segmentation: Segmentation, options: CompositeOptions): tf.Tensor3D {
-  return tf.tensor3d(alphaValues(segmentation, options), [segmentation.height, segmentation.width, 1]);
+  const shape: [number, number, number] = [segmentation.height, segmentation.width, 1];
+  if (feather === undefined && (options.soft ?? true)) return tf.tensor3d(segmentation.probabilities, shape);
+  const hard = tf.tensor3d(threshold === undefined ? Float32Array.from(segmentation.mask) : Float32Array.from(segmentation.probabilities, (p) => (p > threshold ? 1 : 0)), shape);
+  if (!feather) return hard;
+  const feathered = gaussianBlur(hard, feather);
+  hard.dispose();
+  return feathered;
 }
 
 function checkSameSize(image: tf.Tensor3D, segmentation: Segmentation): void {
@@ -81,7 +81,12 @@ export async function cutout(image: ImageInput, segmentation: Segmentation, opti
   const rgb = imageToRgbTensor(image);
   try {
     checkSameSize(rgb, segmentation);
-    return await toRgba(rgb, alphaValues(segmentation, options));
+    const alpha = alphaTensor(segmentation, options);
+    try {
+      return await toRgba(rgb, (await alpha.data()) as Float32Array);
+    } finally {
+      alpha.dispose();
+    }
   } finally {
     rgb.dispose();
   }
