@@ -8,6 +8,7 @@ import { DEFAULT_PRETRAINED, isPretrainedName, PRETRAINED_MODELS, type Pretraine
 import { decodeLogits } from './decode.js';
 import { imageToRgbTensor, InputError, isPixelData, preprocess, type ImageInput } from './pixels.js';
 import type { SINetMetadata } from './types.js';
+import type { ModelRunner, OnnxRuntimeModule } from './onnx/runtime.js';
 
 export interface SegmentOptions {
   /** Person probability above which a pixel is in the mask. Default 0.5. */
@@ -50,6 +51,22 @@ export interface SegmenterOptions {
    * Default false: the caller's model stays the caller's, whatever `inputSize` does.
    */
   takeOwnership?: boolean;
+  /**
+   * Run the network elsewhere than tfjs: loadSegmenter's `runtime: 'onnx'` passes an onnxruntime
+   * runner (createOnnxRunner of `@sinet/model/onnx`) made from the same model. The segmenter
+   * releases it on dispose. Pre- and post-processing stay in tfjs.
+   */
+  runner?: ModelRunner;
+}
+
+/** Options of loadSegmenter: the Segmenter's, and which runtime runs the network. */
+export interface LoadSegmenterOptions extends Omit<SegmenterOptions, 'takeOwnership' | 'runner'> {
+  /** 'tfjs' (default; any tfjs backend) or 'onnx' (onnxruntime: onnxruntime-node in Node, onnxruntime-web in browsers). */
+  runtime?: 'tfjs' | 'onnx';
+  /** The onnxruntime module to use (e.g. `import * as ort from 'onnxruntime-web'`, configured); default: imported by name. */
+  onnxruntime?: OnnxRuntimeModule;
+  /** Passed to onnxruntime's `InferenceSession.create`. */
+  onnxSessionOptions?: Record<string, unknown>;
 }
 
 /** Pixels scaled to 0..1 are said once per process, not per frame. */
@@ -66,6 +83,7 @@ export class Segmenter {
   readonly model: tf.LayersModel;
   readonly metadata: SINetMetadata;
   private readonly ownsModel: boolean;
+  private readonly runner: ModelRunner | null;
   private disposed = false;
 
   constructor(model: tf.LayersModel, options: SegmenterOptions = {}) {
@@ -83,6 +101,7 @@ export class Segmenter {
     this.model = model;
     this.metadata = metadata;
     this.ownsModel = owns;
+    this.runner = options.runner ?? null;
   }
 
   get inputSize(): [number, number] {
@@ -93,46 +112,84 @@ export class Segmenter {
     if (this.disposed) throw new Error('this Segmenter was disposed');
   }
 
+  /** Which runtime runs the network: tfjs (the model itself) or onnxruntime (loadSegmenter's `runtime: 'onnx'`). */
+  get runtime(): 'tfjs' | 'onnx' {
+    return this.runner?.runtime ?? 'tfjs';
+  }
+
   /**
    * Logits at the model's resolution for a batch of RGB 0..255 images [N, H, W, 3] of any size;
    * with `flipTest`, the mean of the image's and its mirror's (mirrored back); with `fit:
-   * 'letterbox'`, only the logits over the image (not the padding).
+   * 'letterbox'`, only the logits over the image (not the padding). Synchronous, so tfjs only:
+   * a segmenter on onnxruntime answers `predictLogitsAsync`.
    */
   predictLogits(rgb: tf.Tensor4D, options: PredictOptions = {}): tf.Tensor4D {
     this.check();
-    if (options.fit === 'letterbox') return this.letterboxed(rgb, options.flipTest ?? false);
-    return tf.tidy(() => {
-      const x = preprocess(rgb, this.metadata.preprocessing, this.inputSize);
-      const logits = this.model.predict(x) as tf.Tensor4D;
-      if (!options.flipTest) return logits;
-      const mirrored = tf.reverse(this.model.predict(tf.reverse(x, 2)) as tf.Tensor4D, 2);
-      return tf.mul(tf.add(logits, mirrored), 0.5) as tf.Tensor4D;
-    });
+    if (this.runner) throw new InputError(`predictLogits runs tfjs synchronously; this segmenter runs on ${this.runner.runtime}: use await predictLogitsAsync(...)`);
+    const frame = options.fit === 'letterbox' ? this.letterbox(rgb) : null;
+    try {
+      return tf.tidy(() => {
+        const x = preprocess(frame?.padded ?? rgb, this.metadata.preprocessing, this.inputSize);
+        let logits = this.model.predict(x) as tf.Tensor4D;
+        if (options.flipTest) logits = tf.mul(tf.add(logits, tf.reverse(this.model.predict(tf.reverse(x, 2)) as tf.Tensor4D, 2)), 0.5) as tf.Tensor4D;
+        return frame ? frame.crop(logits) : logits;
+      });
+    } finally {
+      frame?.padded.dispose();
+    }
   }
 
-  /** The image padded to the input's aspect (mean colour), predicted, and the logits over the image cut out. */
-  private letterboxed(rgb: tf.Tensor4D, flipTest: boolean): tf.Tensor4D {
-    return tf.tidy(() => {
-      const [, h, w] = rgb.shape;
-      const [mh, mw] = this.inputSize;
-      // Padded size: the image inside a frame of the input's aspect.
-      const ph = Math.max(h, Math.round((w * mh) / mw));
-      const pw = Math.max(w, Math.round((h * mw) / mh));
-      const top = Math.floor((ph - h) / 2);
-      const left = Math.floor((pw - w) / 2);
-      const p = this.metadata.preprocessing;
-      const mean = p.channelOrder === 'BGR' ? [p.mean[2], p.mean[1], p.mean[0]] : p.mean;
-      // Pad with the mean colour: zero after normalisation, the least informative input.
-      const shifted = tf.sub(rgb, tf.tensor1d(mean));
-      const padded = tf.add(tf.pad(shifted, [[0, 0], [top, ph - h - top], [left, pw - w - left], [0, 0]]), tf.tensor1d(mean)) as tf.Tensor4D;
-      const logits = this.predictLogits(padded, { flipTest });
+  /** predictLogits on whichever runtime the segmenter has; with `flipTest`, onnxruntime runs both images as one batch. */
+  async predictLogitsAsync(rgb: tf.Tensor4D, options: PredictOptions = {}): Promise<tf.Tensor4D> {
+    this.check();
+    if (!this.runner) return this.predictLogits(rgb, options);
+    const flip = options.flipTest ?? false;
+    const frame = options.fit === 'letterbox' ? this.letterbox(rgb) : null;
+    const x = tf.tidy(() => {
+      const p = preprocess(frame?.padded ?? rgb, this.metadata.preprocessing, this.inputSize);
+      return flip ? tf.concat([p, tf.reverse(p, 2)]) : p;
+    });
+    frame?.padded.dispose();
+    let out: tf.Tensor4D;
+    try {
+      out = await this.runner.run(x);
+    } finally {
+      x.dispose();
+    }
+    const logits = tf.tidy(() => {
+      let l = out;
+      if (flip) {
+        const [plain, mirrored] = tf.split(out, 2);
+        l = tf.mul(tf.add(plain, tf.reverse(mirrored, 2)), 0.5) as tf.Tensor4D;
+      }
+      return frame ? frame.crop(l) : l;
+    });
+    if (logits !== out) out.dispose();
+    return logits;
+  }
+
+  /** The image padded to the input's aspect with the mean colour, and how to cut the logits over the image back out. */
+  private letterbox(rgb: tf.Tensor4D): { padded: tf.Tensor4D; crop: (logits: tf.Tensor4D) => tf.Tensor4D } {
+    const [, h, w] = rgb.shape;
+    const [mh, mw] = this.inputSize;
+    // Padded size: the image inside a frame of the input's aspect.
+    const ph = Math.max(h, Math.round((w * mh) / mw));
+    const pw = Math.max(w, Math.round((h * mw) / mh));
+    const top = Math.floor((ph - h) / 2);
+    const left = Math.floor((pw - w) / 2);
+    const p = this.metadata.preprocessing;
+    const mean = p.channelOrder === 'BGR' ? [p.mean[2], p.mean[1], p.mean[0]] : p.mean;
+    // Pad with the mean colour: zero after normalisation, the least informative input.
+    const padded = tf.tidy(() => tf.add(tf.pad(tf.sub(rgb, tf.tensor1d(mean)), [[0, 0], [top, ph - h - top], [left, pw - w - left], [0, 0]]), tf.tensor1d(mean)) as tf.Tensor4D);
+    const crop = (logits: tf.Tensor4D) => {
       const [, oh, ow] = logits.shape;
       const y0 = Math.round((top * oh) / ph);
       const x0 = Math.round((left * ow) / pw);
       const y1 = Math.max(y0 + 1, Math.round(((top + h) * oh) / ph));
       const x1 = Math.max(x0 + 1, Math.round(((left + w) * ow) / pw));
       return tf.slice(logits, [0, y0, x0, 0], [-1, y1 - y0, x1 - x0, -1]) as tf.Tensor4D;
-    });
+    };
+    return { padded, crop };
   }
 
   /** Segments one image. Reads results asynchronously, so it never blocks a browser's main thread. */
@@ -172,11 +229,15 @@ export class Segmenter {
     if (!(threshold >= 0 && threshold <= 1)) throw new InputError(`threshold must be in [0, 1], got ${threshold}`);
     const person = this.metadata.personClass;
     const [n, height, width] = rgb.shape;
-    const logits = tf.tidy(() => {
-      const input = options.flipHorizontal ? tf.reverse(rgb, 2) : rgb;
-      const small = this.predictLogits(input, { flipTest: options.flipTest, fit: options.fit });
-      return small.shape[1] === height && small.shape[2] === width ? small : tf.image.resizeBilinear(small, [height, width], false, true);
-    });
+    const input = options.flipHorizontal ? tf.reverse(rgb, 2) : rgb;
+    let small: tf.Tensor4D;
+    try {
+      small = await this.predictLogitsAsync(input, { flipTest: options.flipTest, fit: options.fit });
+    } finally {
+      if (input !== rgb) input.dispose();
+    }
+    const logits = small.shape[1] === height && small.shape[2] === width ? small : tf.tidy(() => tf.image.resizeBilinear(small, [height, width], false, true));
+    if (logits !== small) small.dispose();
     const range = checkRange ? tf.tidy(() => tf.stack([tf.max(tf.where(tf.isNaN(rgb), tf.zerosLike(rgb), rgb)), tf.sum(tf.cast(tf.isNaN(rgb), 'float32'))])) : null;
     let values: Float32Array;
     let stats: Float32Array | null;
@@ -196,10 +257,12 @@ export class Segmenter {
     }));
   }
 
-  /** Frees the model the segmenter built or was given to own; a caller's model stays usable. */
+  /** Frees the model the segmenter built or was given to own, and its onnxruntime session; a caller's model stays usable. */
   dispose(): void {
     if (!this.disposed) {
       if (this.ownsModel) this.model.dispose();
+      // Releasing a session is asynchronous; nothing can use it after this point.
+      this.runner?.dispose().catch(() => undefined);
       this.disposed = true;
     }
   }
@@ -212,12 +275,35 @@ export class Segmenter {
  * loadModelFromUrl) or any tf.io handler (trusted as it is). In Node, `@sinet/model/node` also
  * takes a model folder.
  */
-export async function loadSegmenter(source: PretrainedName | tf.LayersModel | string | tf.io.IOHandler = DEFAULT_PRETRAINED, options: Omit<SegmenterOptions, 'takeOwnership'> = {}): Promise<Segmenter> {
-  if (source instanceof tf.LayersModel) return new Segmenter(source, options);
+export async function loadSegmenter(source: PretrainedName | tf.LayersModel | string | tf.io.IOHandler = DEFAULT_PRETRAINED, options: LoadSegmenterOptions = {}): Promise<Segmenter> {
+  const owned = !(source instanceof tf.LayersModel);
   let model: tf.LayersModel;
-  if (isPretrainedName(source)) {
+  if (source instanceof tf.LayersModel) model = source;
+  else if (isPretrainedName(source)) {
     const entry = PRETRAINED_MODELS[source];
     model = await loadModelFromUrl(entry.modelUrl, { weightsUrls: entry.weightsUrls });
   } else model = typeof source === 'string' ? await loadModelFromUrl(source) : await tf.loadLayersModel(source);
-  return new Segmenter(model, { ...options, takeOwnership: true });
+  return segmenterOn(model, owned, options, 'onnxruntime-web', (m, o) => new Segmenter(m, o));
+}
+
+/**
+ * A segmenter of `model` on the runtime the options ask for (the onnxruntime module imported by
+ * `onnxModule` unless given). Shared by the browser and Node loaders.
+ */
+export async function segmenterOn<S extends Segmenter>(model: tf.LayersModel, owned: boolean, options: LoadSegmenterOptions, onnxModule: string, make: (model: tf.LayersModel, options: SegmenterOptions) => S): Promise<S> {
+  const { runtime = 'tfjs', onnxruntime, onnxSessionOptions, ...segmenterOptions } = options;
+  let runner: ModelRunner | undefined;
+  try {
+    if (runtime !== 'tfjs' && runtime !== 'onnx') throw new InputError(`runtime must be 'tfjs' or 'onnx', got ${JSON.stringify(runtime)?.slice(0, 40)}`);
+    if (runtime === 'onnx') {
+      const { createOnnxRunner, importOnnxRuntime } = await import('./onnx/runtime.js');
+      // The exported graph takes any multiple of 32, so one file serves every inputSize.
+      runner = await createOnnxRunner(model, await importOnnxRuntime(onnxModule, onnxruntime), { sessionOptions: onnxSessionOptions });
+    }
+    return make(model, { ...segmenterOptions, takeOwnership: owned, runner });
+  } catch (e) {
+    await runner?.dispose();
+    if (owned) model.dispose();
+    throw e;
+  }
 }

@@ -85,12 +85,18 @@ export class VideoSegmenter {
   async segmentFrame<Frame extends ImageInput>(input: Frame): Promise<FrameSegmentation<Frame>> {
     const started = performance.now();
     const frame = isLiveElement(input) && typeof createImageBitmap === 'function' ? await createImageBitmap(input as ImageBitmapSource) : input;
-    const [logits, thumb] = tf.tidy(() => {
-      const rgb = tf.expandDims(imageToRgbTensor(frame as ImageInput, 'frame'), 0) as tf.Tensor4D;
-      // Colour per cell of a 16 x 16 grid (each the mean of 4 x 4 samples): a change of light or hue, not of noise.
-      const cells = tf.avgPool(tf.image.resizeBilinear(rgb, [4 * THUMBNAIL, 4 * THUMBNAIL], false, true), 4, 4, 'valid');
-      return [this.segmenter.predictLogits(rgb), cells];
-    });
+    const rgb = tf.tidy(() => tf.expandDims(imageToRgbTensor(frame as ImageInput, 'frame'), 0) as tf.Tensor4D);
+    // Colour per cell of a 16 x 16 grid (each the mean of 4 x 4 samples): a change of light or hue, not of noise.
+    const thumb = tf.tidy(() => tf.avgPool(tf.image.resizeBilinear(rgb, [4 * THUMBNAIL, 4 * THUMBNAIL], false, true), 4, 4, 'valid'));
+    let logits: tf.Tensor4D;
+    try {
+      logits = await this.segmenter.predictLogitsAsync(rgb);
+    } catch (e) {
+      thumb.dispose();
+      throw e;
+    } finally {
+      rgb.dispose();
+    }
     const [, height, width, classes] = logits.shape;
     let values: Float32Array;
     let thumbnail: Float32Array;

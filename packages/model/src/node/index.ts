@@ -1,7 +1,7 @@
 /** Node-only helpers of @sinet/model: backend selection, image files and model folders. */
 import * as tf from '@sinet/layers/tfjs';
 import { type ImageInput } from '../pixels.js';
-import { Segmenter, type Segmentation, type SegmenterOptions, type SegmentOptions } from '../segmenter.js';
+import { Segmenter, segmenterOn, type LoadSegmenterOptions, type Segmentation, type SegmentOptions } from '../segmenter.js';
 import { initBackend, type BackendChoice } from './backend.js';
 import { readImage } from './image-io.js';
 import { loadModel } from './model-io.js';
@@ -34,7 +34,7 @@ export class NodeSegmenter extends Segmenter {
   }
 }
 
-export interface NodeSegmenterOptions extends SegmenterOptions {
+export interface NodeSegmenterOptions extends LoadSegmenterOptions {
   /** Backend to select first (see initBackend); default: keep the current one, or auto if none was chosen. */
   backend?: BackendChoice;
 }
@@ -44,13 +44,14 @@ export interface NodeSegmenterOptions extends SegmenterOptions {
  * a URL or a handler), plus local model folders and model.json paths, and a backend choice. A
  * name wins over a folder of the same name: write './eg1800' for the folder.
  */
-export async function loadSegmenter(source: PretrainedName | string | tf.LayersModel | tf.io.IOHandler = DEFAULT_PRETRAINED, options: Omit<NodeSegmenterOptions, 'takeOwnership'> = {}): Promise<NodeSegmenter> {
-  if (options.backend) await initBackend(options.backend);
+export async function loadSegmenter(source: PretrainedName | string | tf.LayersModel | tf.io.IOHandler = DEFAULT_PRETRAINED, options: NodeSegmenterOptions = {}): Promise<NodeSegmenter> {
+  const { backend, ...rest } = options;
+  if (backend) await initBackend(backend);
   // A caller's model stays the caller's; a model loaded here belongs to the segmenter.
-  if (source instanceof tf.LayersModel) return new NodeSegmenter(source, options);
   let model: tf.LayersModel;
-  if (typeof source !== 'string') model = await tf.loadLayersModel(source);
+  if (source instanceof tf.LayersModel) model = source;
+  else if (typeof source !== 'string') model = await tf.loadLayersModel(source);
   else if (/^https?:\/\//i.test(source)) model = await loadModelFromUrl(source);
   else model = await loadModel(source.replace(/^file:\/\//i, ''), { requireSINet: true });
-  return new NodeSegmenter(model, { ...options, takeOwnership: true });
+  return segmenterOn(model, !(source instanceof tf.LayersModel), rest, 'onnxruntime-node', (m, o) => new NodeSegmenter(m, o));
 }

@@ -68,10 +68,10 @@ export interface ScoreTargets {
  * says (Segmenter.predictLogits does). Resolves with the milliseconds from the input to the
  * maps on the CPU (scoring excluded).
  */
-export async function scoreBatch(predictLogits: (rgb: tf.Tensor4D) => tf.Tensor4D, personClass: number, rgb: tf.Tensor4D, truths: LabelMap[], targets: ScoreTargets): Promise<number> {
+export async function scoreBatch(predictLogits: (rgb: tf.Tensor4D) => tf.Tensor4D | Promise<tf.Tensor4D>, personClass: number, rgb: tf.Tensor4D, truths: LabelMap[], targets: ScoreTargets): Promise<number> {
   const started = performance.now();
+  const logits = await predictLogits(rgb);
   const maps = tf.tidy(() => {
-    const logits = predictLogits(rgb);
     const isPerson = (l: tf.Tensor4D) => tf.cast(tf.equal(tf.argMax(l, -1), personClass), 'int32');
     // Full resolution only for single images: a batch's truths may differ in size.
     const full = targets.atTruth
@@ -83,6 +83,7 @@ export async function scoreBatch(predictLogits: (rgb: tf.Tensor4D) => tf.Tensor4
       : [];
     return [isPerson(logits), ...full];
   });
+  logits.dispose();
   const [small, ...full] = (await Promise.all(maps.map((t) => t.data()))) as (Int32Array | Float32Array)[];
   const [, oh, ow] = maps[0].shape;
   tf.dispose(maps);
