@@ -27,3 +27,13 @@ export function parseNonNegativeInt(value: string, option: string): number {
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`${option}: expected an integer >= 0, got '${value}'`);
   return n;
 }
+
+export type Runtime = 'tfjs' | 'onnx';
+export const RUNTIMES: Runtime[] = ['tfjs', 'onnx'];
+
+/** --runtime: tfjs (default) or onnx (onnxruntime-node). */
+export function parseRuntime(value: string | undefined): Runtime {
+  if (value === undefined) return 'tfjs';
+  if (!(RUNTIMES as string[]).includes(value)) throw new UsageError(`--runtime must be ${RUNTIMES.join(' or ')}, got '${value}'`);
+  return value as Runtime;
+}

@@ -24,6 +24,8 @@ export interface CommandSpec<Run> {
   options: Record<string, OptionSpec>;
   /** Extra usage text after the options (alternatives, groups). */
   note?: string;
+  /** Checks option values that need no backend (throws UsageError), before one starts. */
+  check?: (values: Record<string, unknown>) => void;
   run: Run;
 }
 
@@ -91,4 +93,5 @@ export function checkCommand(name: string, spec: CommandSpec<unknown>, values: R
   for (const [key, o] of Object.entries(spec.options)) if (o.required && (values[key] === undefined || values[key] === '')) throw new UsageError(`${name} needs --${key}`);
   const { min, max, message } = spec.positionals ?? { min: 0, max: 0, message: `${name} takes no positional arguments, got ${positionals.join(' ')}` };
   if (positionals.length < min || positionals.length > max) throw new UsageError(message);
+  spec.check?.(values);
 }

@@ -88,10 +88,10 @@ export async function infoCommand(io: Io, modelDir: string | undefined, inputSiz
   }
 }
 
-export async function evalCommand(io: Io, options: { model?: string; data: string; list?: string; json: boolean; inputSize?: [number, number]; limit?: number; flipTest?: boolean; refine?: boolean; fit?: 'stretch' | 'letterbox' }): Promise<void> {
+export async function evalCommand(io: Io, options: { model?: string; data: string; list?: string; json: boolean; inputSize?: [number, number]; limit?: number; flipTest?: boolean; refine?: boolean; fit?: 'stretch' | 'letterbox'; runtime?: 'tfjs' | 'onnx' }): Promise<void> {
   let entries = await listFolderDataset(options.data, options.list);
   if (options.limit) entries = entries.slice(0, options.limit);
-  const segmenter = await loadSegmenter(options.model, { inputSize: options.inputSize });
+  const segmenter = await loadSegmenter(options.model, { inputSize: options.inputSize, runtime: options.runtime });
   try {
     // A counter redrawn in place, on a terminal only (the io's progress sink).
     const sink = !options.json && io.progress?.isTTY ? io.progress : null;
@@ -108,7 +108,7 @@ export async function evalCommand(io: Io, options: { model?: string; data: strin
     }
     const pct = (v: number) => (100 * v).toFixed(2);
     const masks = Object.entries(report.maskConventions).filter(([, n]) => n > 0).map(([c, n]) => `${n} ${c}`).join(', ');
-    io.out(`images ${report.images} (masks: ${masks}), ${report.msPerImage.toFixed(1)} ms/image on ${report.backend}`);
+    io.out(`images ${report.images} (masks: ${masks}), ${report.msPerImage.toFixed(1)} ms/image on ${segmenter.runtime === 'onnx' ? 'onnxruntime-node' : report.backend}`);
     io.out(`at ${segmenter.inputSize.join('x')}:     mIoU ${pct(report.miou)}  person IoU ${pct(report.personIou)}  background IoU ${pct(report.backgroundIou)}  boundary F ${pct(report.boundaryF)}  boundary IoU ${pct(report.boundaryIou)}`);
     io.out(`at mask size:  mIoU ${pct(report.miouFull)}  person IoU ${pct(report.personIouFull)}  background IoU ${pct(report.backgroundIouFull)}  boundary F ${pct(report.boundaryFFull)}  boundary IoU ${pct(report.boundaryIouFull)}`);
   } finally {

@@ -4,12 +4,13 @@ import { initBackend } from '@sinet/model/node';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseFraction, parseNonNegativeInt, parsePositiveInt, parseSize } from './args.js';
+import { parseFraction, parseNonNegativeInt, parsePositiveInt, parseRuntime, parseSize, RUNTIMES } from './args.js';
 import { augmentPreviewCommand } from './augment-preview.js';
 import { benchCommand } from './bench/run.js';
 import { checkCommand, parseArgsOptions, usage, type CommandSpec } from './command-table.js';
 import { convertCommand, evalCommand, infoCommand, type Io } from './commands.js';
 import { CliError, isExpectedError, UsageError } from './errors.js';
+import { checkExportOptions, exportCommand } from './export.js';
 import { quickstartCommand } from './quickstart.js';
 import { segmentCommand, SEGMENT_MODES, type SegmentMode } from './segment.js';
 import { synthCommand } from './synth.js';
@@ -32,6 +33,8 @@ const req = (v: Invocation['v'], key: string) => v[key] as string;
 const inputSize = { type: 'string', value: 'HxW' } as const;
 const json = { type: 'boolean' } as const;
 const overwrite = { type: 'boolean' } as const;
+const runtime = { type: 'string', value: RUNTIMES.join('|') } as const;
+const checkRuntime = (values: Record<string, unknown>) => void parseRuntime(values.runtime as string | undefined);
 
 /** Every command: usage, options and validation derive from this table. */
 const COMMANDS: Record<string, CommandSpec<Run> & { needsBackend?: boolean }> = {
@@ -61,8 +64,10 @@ const COMMANDS: Record<string, CommandSpec<Run> & { needsBackend?: boolean }> = 
       workers: { type: 'string', value: 'N' },
       'flip-test': { type: 'boolean' },
       letterbox: { type: 'boolean' },
+      runtime,
     },
     needsBackend: true,
+    check: checkRuntime,
     run: async ({ io, v, rest, inputSize }) => {
       const mode = (str(v, 'mode') ?? 'mask') as SegmentMode;
       if (!SEGMENT_MODES.includes(mode)) throw new UsageError(`--mode must be one of ${SEGMENT_MODES.join(', ')}, got '${str(v, 'mode')}'`);
@@ -79,16 +84,18 @@ const COMMANDS: Record<string, CommandSpec<Run> & { needsBackend?: boolean }> = 
         overwrite: v.overwrite,
         flipTest: v['flip-test'] === true,
         fit: v.letterbox ? 'letterbox' : 'stretch',
+        runtime: parseRuntime(str(v, 'runtime')),
       });
       return 0;
     },
   },
   eval: {
-    options: { model: { type: 'string', value: '<dir|name>' }, data: { type: 'string', value: '<dir>', required: true }, list: { type: 'string', value: '<ids.txt>' }, json, limit: { type: 'string', value: 'N' }, 'input-size': inputSize, 'flip-test': { type: 'boolean' }, refine: { type: 'boolean' }, letterbox: { type: 'boolean' } },
+    options: { model: { type: 'string', value: '<dir|name>' }, data: { type: 'string', value: '<dir>', required: true }, list: { type: 'string', value: '<ids.txt>' }, json, limit: { type: 'string', value: 'N' }, 'input-size': inputSize, 'flip-test': { type: 'boolean' }, refine: { type: 'boolean' }, letterbox: { type: 'boolean' }, runtime },
     needsBackend: true,
+    check: checkRuntime,
     run: async ({ io, v, inputSize }) => {
       const limit = str(v, 'limit');
-      await evalCommand(io, { model: str(v, 'model'), data: req(v, 'data'), list: str(v, 'list'), json: v.json, inputSize, limit: limit ? parsePositiveInt(limit, '--limit') : undefined, flipTest: v['flip-test'] === true, refine: v.refine === true, fit: v.letterbox ? 'letterbox' : 'stretch' });
+      await evalCommand(io, { model: str(v, 'model'), data: req(v, 'data'), list: str(v, 'list'), json: v.json, inputSize, limit: limit ? parsePositiveInt(limit, '--limit') : undefined, flipTest: v['flip-test'] === true, refine: v.refine === true, fit: v.letterbox ? 'letterbox' : 'stretch', runtime: parseRuntime(str(v, 'runtime')) });
       return 0;
     },
   },
@@ -101,9 +108,31 @@ const COMMANDS: Record<string, CommandSpec<Run> & { needsBackend?: boolean }> = 
       'step-batch': { type: 'string', value: 'N' },
       workers: { type: 'string', value: 'N' },
       'compare-torch': { type: 'boolean' },
+      runtime,
       json,
     },
-    run: ({ io, v }) => benchCommand(io, { suite: str(v, 'suite'), runs: str(v, 'runs'), backends: str(v, 'backends'), backend: str(v, 'backend'), batch: str(v, 'batch'), 'step-batch': str(v, 'step-batch'), workers: str(v, 'workers'), json: v.json, 'compare-torch': v['compare-torch'] }),
+    check: checkRuntime,
+    run: ({ io, v }) => benchCommand(io, { suite: str(v, 'suite'), runs: str(v, 'runs'), backends: str(v, 'backends'), backend: str(v, 'backend'), batch: str(v, 'batch'), 'step-batch': str(v, 'step-batch'), workers: str(v, 'workers'), json: v.json, 'compare-torch': v['compare-torch'], runtime: parseRuntime(str(v, 'runtime')) }),
+  },
+  export: {
+    options: {
+      model: { type: 'string', value: '<dir|name>' },
+      format: { type: 'string', value: 'onnx' },
+      out: { type: 'string', value: '<file.onnx>' },
+      triton: { type: 'string', value: '<dir>' },
+      'triton-name': { type: 'string', value: 'sinet' },
+      softmax: { type: 'boolean' },
+      'fixed-size': { type: 'boolean' },
+      'input-size': inputSize,
+      overwrite,
+    },
+    note: '(--out, --triton or both)',
+    needsBackend: true,
+    check: checkExportOptions,
+    run: async ({ io, v, inputSize }) => {
+      await exportCommand(io, { model: str(v, 'model'), format: str(v, 'format'), out: str(v, 'out'), triton: str(v, 'triton'), tritonName: str(v, 'triton-name'), softmax: v.softmax === true, fixedSize: v['fixed-size'] === true, inputSize, overwrite: v.overwrite });
+      return 0;
+    },
   },
   quickstart: {
     options: { weights: { type: 'string', value: '<SINet.pth>' }, data: { type: 'string', value: '<dir>' }, out: { type: 'string', value: 'runs/quickstart' } },

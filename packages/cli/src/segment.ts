@@ -25,6 +25,8 @@ export interface SegmentFilesOptions {
   flipTest?: boolean;
   /** Pad to the model's aspect instead of stretching. */
   fit?: 'stretch' | 'letterbox';
+  /** Run the network in onnxruntime-node instead of tfjs. */
+  runtime?: 'tfjs' | 'onnx';
 }
 
 /** What a worker (or the main thread) needs to segment files on its own. */
@@ -71,7 +73,7 @@ export async function checkSegmentOutputs(images: string[], out: string, mode: S
 export async function fileSegmenter(options: SegmentFilesOptions): Promise<{ run: (file: string) => Promise<string>; dispose: () => void }> {
   let background: string | PixelData | undefined;
   if (options.background) background = isColourArgument(options.background) ? options.background : await readImage(options.background);
-  const segmenter: Segmenter = await loadSegmenter(options.model, { inputSize: options.inputSize });
+  const segmenter: Segmenter = await loadSegmenter(options.model, { inputSize: options.inputSize, runtime: options.runtime });
   const run = async (file: string): Promise<string> => {
     const image = await readImage(file);
     const start = performance.now();
@@ -126,7 +128,8 @@ export async function segmentCommand(io: Io, images: string[], options: SegmentF
       throw new CliError(`--background: ${(e as Error).message}`);
     }
   }
-  const workers = options.workers ?? defaultSegmentWorkers(images.length);
+  // onnxruntime spreads one image over the cores itself: one thread feeds it.
+  const workers = options.workers ?? (options.runtime === 'onnx' ? 1 : defaultSegmentWorkers(images.length));
   if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a whole number >= 1, got ${workers}`);
   await checkSegmentOutputs(images, options.out, options.mode, options.overwrite ?? false);
   await fs.mkdir(options.out, { recursive: true });

@@ -22,7 +22,7 @@ export function quantile(sorted: number[], q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
 }
 
-async function time(runs: number, warmup: number, fn: () => Promise<void>): Promise<{ median: number; p10: number; p90: number }> {
+export async function time(runs: number, warmup: number, fn: () => Promise<void>): Promise<{ median: number; p10: number; p90: number }> {
   for (let i = 0; i < warmup; i++) await fn();
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -34,7 +34,8 @@ async function time(runs: number, warmup: number, fn: () => Promise<void>): Prom
   return { median: quantile(samples, 0.5), p10: quantile(samples, 0.1), p90: quantile(samples, 0.9) };
 }
 
-export async function benchInference(backends: string[], runs: number, log: (line: string) => void): Promise<BenchRow[]> {
+/** `batches`: forward passes timed at these batch sizes (1 always; 8 too when compared with onnxruntime). */
+export async function benchInference(backends: string[], runs: number, log: (line: string) => void, batches: number[] = [1]): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const backend of backends) {
     const info = await initBackend(backend, { log: null });
@@ -52,6 +53,16 @@ export async function benchInference(backends: string[], runs: number, log: (lin
         y.dispose();
       });
       rows.push({ backend: info.name, case: 'forward 1x224x224', runs: n, medianMs: forward.median, p10Ms: forward.p10, p90Ms: forward.p90 });
+      for (const batch of batches.filter((b) => b > 1)) {
+        const many = tf.randomUniform([batch, 224, 224, 3], -1, 1);
+        const t = await time(Math.max(3, Math.ceil(n / 2)), 1, async () => {
+          const y = model.predict(many) as tf.Tensor;
+          await y.data();
+          y.dispose();
+        });
+        many.dispose();
+        rows.push({ backend: info.name, case: `forward ${batch}x224x224`, runs: Math.max(3, Math.ceil(n / 2)), medianMs: t.median, p10Ms: t.p10, p90Ms: t.p90 });
+      }
       const segment = await time(n, 1, async () => {
         await segmenter.segment(photo);
       });

@@ -6,6 +6,7 @@ import { CliError, UsageError } from '../errors.js';
 import { benchAugment } from './augment.js';
 import { benchInference, type BenchRow } from './inference.js';
 import { benchLosses } from './losses.js';
+import { benchOnnxInference } from './onnx.js';
 import { benchSummary } from './summary.js';
 import { machineLine } from '@sinet/train';
 import { benchTorch, findTorchPython, torchRatios } from './torch.js';
@@ -21,6 +22,8 @@ export interface BenchOptions {
   workers?: string;
   json: boolean;
   'compare-torch': boolean;
+  /** 'onnx': onnxruntime-node's inference next to tfjs's, batch 1 and 8. */
+  runtime?: 'tfjs' | 'onnx';
 }
 
 export async function benchCommand(io: Io, v: BenchOptions): Promise<number> {
@@ -32,10 +35,16 @@ export async function benchCommand(io: Io, v: BenchOptions): Promise<number> {
   // Found before anything is timed: asking for a comparison that cannot run is an error, not a footnote.
   const torchPython = v['compare-torch'] ? await findTorchPython() : null;
   if (v['compare-torch'] && !torchPython) throw new CliError('--compare-torch needs python3 with torch (Debian: apt-get install python3-torch, or set SINET_PYTHON)');
+  if (v.runtime === 'onnx' && suite !== 'inference' && suite !== 'all') throw new UsageError('--runtime onnx compares inference: use it with --suite inference (or all)');
   if (suite === 'inference' || suite === 'all') {
     const backends = (v.backends ?? 'wasm,cpu').split(',').map((b) => b.trim()).filter(Boolean);
     io.err('sinet bench: inference medians (random weights)');
-    const rows = await benchInference(backends, runs, io.err);
+    const batches = v.runtime === 'onnx' ? [1, 8] : [1];
+    const rows = await benchInference(backends, runs, io.err, batches);
+    if (v.runtime === 'onnx') {
+      io.err('sinet bench: the same network exported to ONNX, in onnxruntime-node');
+      rows.push(...(await benchOnnxInference(runs, batches, io.err)));
+    }
     const withRatio = rows.map((r) => ({ ...r, ratioToFirst: r.medianMs / rows.find((b) => b.case === r.case)!.medianMs }));
     results.inference = withRatio;
     if (!v.json) for (const r of withRatio) io.out(`${r.backend.padEnd(10)} ${r.case.padEnd(29)} median ${r.medianMs.toFixed(1).padStart(8)} ms  p10 ${r.p10Ms.toFixed(1)}  p90 ${r.p90Ms.toFixed(1)}  x${r.ratioToFirst.toFixed(2)} vs ${rows[0].backend}`);
