@@ -96,6 +96,7 @@ export async function benchCommand(io: Io, v: BenchOptions): Promise<number> {
       show('training, one thread (img/s)', ratios.trainingOneThread);
       show('training, all cores (img/s)', ratios.trainingAllCores);
       show('inference, batch 1, one thread (1 / ms)', ratios.inferenceOneThread);
+      if (v.runtime === 'onnx') show('onnxruntime-node, batch 1, one thread (1 / ms)', ratios.onnxInferenceOneThread);
     }
   }
   if (v.json) io.out(JSON.stringify({ ...benchSummary(results), details: results }));

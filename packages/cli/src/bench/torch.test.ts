@@ -26,9 +26,13 @@ describe('torch comparison', () => {
       { backend: 'wasm', case: 'forward 1x224x224', runs: 9, medianMs: 24, p10Ms: 23, p90Ms: 26 },
       { backend: 'wasm', case: 'segment 600x800 photo', runs: 9, medianMs: 2, p10Ms: 2, p90Ms: 2 },
       { backend: 'cpu', case: 'forward 1x224x224', runs: 3, medianMs: 400, p10Ms: 390, p90Ms: 410 },
+      { backend: 'wasm', case: 'forward 8x224x224', runs: 3, medianMs: 20, p10Ms: 20, p90Ms: 20 },
     ];
-    expect(torchRatios(torch, training, inference)).toEqual({ trainingOneThread: 0.5, trainingAllCores: 0.8, inferenceOneThread: 1.25 });
-    expect(torchRatios(torch, undefined, undefined)).toEqual({ trainingOneThread: null, trainingAllCores: null, inferenceOneThread: null });
+    expect(torchRatios(torch, training, inference)).toEqual({ trainingOneThread: 0.5, trainingAllCores: 0.8, inferenceOneThread: 1.25, onnxInferenceOneThread: null });
+    // onnxruntime's rows have their own ratio (its 2-thread session is not "one thread").
+    const withOnnx = [...inference, { backend: 'onnx 2t', case: 'forward 1x224x224', runs: 9, medianMs: 5, p10Ms: 5, p90Ms: 5 }, { backend: 'onnx 1t', case: 'forward 1x224x224', runs: 9, medianMs: 7.5, p10Ms: 7, p90Ms: 8 }];
+    expect(torchRatios(torch, training, withOnnx)).toEqual({ trainingOneThread: 0.5, trainingAllCores: 0.8, inferenceOneThread: 1.25, onnxInferenceOneThread: 4 });
+    expect(torchRatios(torch, undefined, undefined)).toEqual({ trainingOneThread: null, trainingAllCores: null, inferenceOneThread: null, onnxInferenceOneThread: null });
   });
 
   it('names the CPU, cores and Node version', () => {

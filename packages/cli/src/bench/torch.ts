@@ -25,8 +25,10 @@ export interface TorchRatios {
   trainingOneThread: number | null;
   /** Our best data-parallel img/s over PyTorch's on all cores. */
   trainingAllCores: number | null;
-  /** PyTorch's batch-1 latency on one thread over ours (> 1: we are faster). */
+  /** PyTorch's batch-1 latency on one thread over tfjs's (> 1: we are faster). */
   inferenceOneThread: number | null;
+  /** The same for onnxruntime-node on one thread (`--runtime onnx`); null when not measured. */
+  onnxInferenceOneThread: number | null;
 }
 
 /** This machine in one line: what every figure depends on. */
@@ -56,12 +58,15 @@ export function torchRatios(torch: TorchBench, training: TrainingBenchRow[] | un
   const torchTrain = (threads: number) => torch.training.find((t) => t.threads === threads)?.imagesPerSecond;
   const oneThread = training?.filter((r) => r.workers === 0).sort((a, b) => b.imagesPerSecond - a.imagesPerSecond)[0];
   const allCores = [...(training ?? [])].sort((a, b) => b.imagesPerSecond - a.imagesPerSecond)[0];
-  const forward = inference?.filter((r) => r.case.startsWith('forward') && r.backend !== 'tensorflow').sort((a, b) => a.medianMs - b.medianMs)[0];
+  // One thread, batch 1: tfjs-wasm and cpu (tfjs-node uses every core), and onnxruntime's 1-thread session apart.
+  const forward = inference?.filter((r) => r.case === 'forward 1x224x224' && r.backend !== 'tensorflow' && !r.backend.startsWith('onnx')).sort((a, b) => a.medianMs - b.medianMs)[0];
+  const onnxForward = inference?.find((r) => r.case === 'forward 1x224x224' && r.backend === 'onnx 1t');
   const torchForward = torch.inference.find((t) => t.threads === 1)?.medianMs;
   const ratio = (a: number | undefined, b: number | undefined) => (a && b ? a / b : null);
   return {
     trainingOneThread: ratio(oneThread?.imagesPerSecond, torchTrain(1)),
     trainingAllCores: ratio(allCores?.imagesPerSecond, torchTrain(cores)),
     inferenceOneThread: ratio(torchForward, forward?.medianMs),
+    onnxInferenceOneThread: ratio(torchForward, onnxForward?.medianMs),
   };
 }
