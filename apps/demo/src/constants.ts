@@ -1,6 +1,10 @@
 /** Defaults of the demo, in one place. */
 export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
+/** What the backend menu offers: the tfjs backends, and onnxruntime-web for the network (tfjs wasm around it). */
+export const ENGINES = [...BACKENDS, 'onnx'] as const;
+export type EngineName = (typeof ENGINES)[number];
+export const ENGINE_LABELS: Record<EngineName, string> = { webgpu: 'webgpu', webgl: 'webgl', wasm: 'wasm', cpu: 'cpu', onnx: 'onnxruntime-web (wasm)' };
 /** Tried in this order when the visitor has not chosen: the fastest that initialises. */
 export const AUTO_BACKEND_ORDER: BackendName[] = ['webgl', 'wasm', 'cpu'];
 export const INPUT_SIZES = [160, 224, 320] as const;

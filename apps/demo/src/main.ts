@@ -3,9 +3,10 @@
  * augmentation playground and fine-tuning, all on the visitor's device.
  */
 import * as tf from '@sinet/layers/tfjs';
-import { AUGMENT_PRESET_NAMES, BACKENDS, BAND_KERNELS, DEFAULT_INPUT_SIZE, INPUT_SIZES, type BackendName } from './constants';
+import { AUGMENT_PRESET_NAMES, BAND_KERNELS, DEFAULT_INPUT_SIZE, ENGINE_LABELS, ENGINES, INPUT_SIZES, type EngineName } from './constants';
 import { backendAvailable, describeBackend, useBackend, useBestBackend } from './engine/backends';
 import { disposeSized, fetchBundledModel, instantiate, readModelFiles, sizeModel } from './engine/model-source';
+import { onnxRuntimeThreads } from './engine/onnx';
 import { byId, onFiles, setStatus, setUpTabs, showError } from './ui/dom';
 import { LiveView } from './ui/live';
 import { PhotoView } from './ui/photo';
@@ -15,7 +16,7 @@ import type { AppState } from './state';
 import { loadSegmenter } from '@sinet/model';
 import './styles.css';
 
-const state: AppState = { source: null, base: null, sized: null, inputSize: DEFAULT_INPUT_SIZE, backend: null };
+const state: AppState = { source: null, base: null, sized: null, inputSize: DEFAULT_INPUT_SIZE, backend: null, runtime: 'tfjs' };
 const listeners: (() => void)[] = [];
 const onModelChange = (fn: () => void) => listeners.push(fn);
 
@@ -48,7 +49,7 @@ async function rebuildSized(): Promise<void> {
   await live.idle();
   disposeSized(state.sized);
   state.sized = null;
-  if (state.base) state.sized = sizeModel(state.base, state.inputSize);
+  if (state.base) state.sized = await sizeModel(state.base, state.inputSize, state.runtime);
   listeners.forEach((fn) => fn());
   live.resume();
 }
@@ -66,7 +67,7 @@ async function reloadModel(): Promise<void> {
   byId('model-name').textContent = state.source?.name ?? 'no model';
 }
 
-async function switchBackend(name: BackendName | 'auto'): Promise<void> {
+async function switchBackend(name: EngineName | 'auto'): Promise<void> {
   live.pause();
   await live.idle();
   // Tensors belong to a backend: free them all before the switch, rebuild after.
@@ -76,23 +77,26 @@ async function switchBackend(name: BackendName | 'auto'): Promise<void> {
   state.base?.dispose();
   state.base = null;
   const skipped: string[] = [];
+  // onnxruntime-web runs the network; tfjs on wasm does the rest (preprocessing, heat maps, compositing, fine-tuning).
+  state.runtime = name === 'onnx' ? 'onnx' : 'tfjs';
   try {
-    state.backend = name === 'auto' ? await useBestBackend(undefined, (n, why) => skipped.push(`${n}: ${why}`)) : await useBackend(name);
+    state.backend = name === 'auto' ? await useBestBackend(undefined, (n, why) => skipped.push(`${n}: ${why}`)) : await useBackend(name === 'onnx' ? 'wasm' : name);
   } catch (e) {
     showError(`${(e as Error).message}; falling back to wasm`);
     state.backend = await useBestBackend(['wasm', 'cpu']);
   }
-  backendSelect.value = state.backend;
-  byId('backend-active').textContent = `active: ${await describeBackend()}`;
+  backendSelect.value = state.runtime === 'onnx' ? 'onnx' : state.backend;
+  byId('backend-active').textContent = `active: ${state.runtime === 'onnx' ? `onnxruntime-web (wasm, ${onnxRuntimeThreads()} thread${onnxRuntimeThreads() === 1 ? '' : 's'}) for the network, tfjs ` : ''}${await describeBackend()}`;
   // Say why the page runs slower than it could (no WebGL: wasm on the CPU instead of the GPU).
   if (skipped.length) setStatus(`not available here (${skipped.join('; ')}); using ${state.backend}`);
   await reloadModel();
 }
 
 function fillSelects(): void {
-  for (const name of BACKENDS) {
-    const option = new Option(name + (backendAvailable(name) ? '' : ' (unavailable)'), name);
-    option.disabled = !backendAvailable(name);
+  for (const name of ENGINES) {
+    const available = name === 'onnx' ? backendAvailable('wasm') : backendAvailable(name);
+    const option = new Option(ENGINE_LABELS[name] + (available ? '' : ' (unavailable)'), name);
+    option.disabled = !available;
     backendSelect.add(option);
   }
   for (const size of INPUT_SIZES) sizeSelect.add(new Option(`${size} × ${size}`, String(size), size === DEFAULT_INPUT_SIZE, size === DEFAULT_INPUT_SIZE));
@@ -109,7 +113,7 @@ async function start(): Promise<void> {
     else live.resume();
     if (panel === 'panel-playground') void playground.render();
   });
-  backendSelect.addEventListener('change', () => void engineTask(() => switchBackend(backendSelect.value as BackendName)));
+  backendSelect.addEventListener('change', () => void engineTask(() => switchBackend(backendSelect.value as EngineName)));
   sizeSelect.addEventListener('change', () =>
     void engineTask(async () => {
       state.inputSize = Number(sizeSelect.value);
@@ -132,7 +136,7 @@ async function start(): Promise<void> {
   onModelChange(() => void photo.refresh());
 
   const params = new URLSearchParams(location.search);
-  const wanted = (params.get('backend') as BackendName | null) ?? 'auto';
+  const wanted = (params.get('backend') as EngineName | null) ?? 'auto';
   const size = Number(params.get('size'));
   if ((INPUT_SIZES as readonly number[]).includes(size)) {
     state.inputSize = size;
@@ -145,7 +149,7 @@ async function start(): Promise<void> {
     } catch (e) {
       showError(`${(e as Error).message}. Load a converted model folder (model.json and its .bin files) above.`);
     }
-    await switchBackend(wanted === 'auto' || BACKENDS.includes(wanted) ? wanted : 'auto');
+    await switchBackend(wanted === 'auto' || ENGINES.includes(wanted) ? wanted : 'auto');
     if (!byId('status').textContent?.startsWith('not available')) setStatus(state.sized ? 'ready: start the camera or choose a photo' : 'no model loaded');
   });
   document.body.dataset.ready = 'true';

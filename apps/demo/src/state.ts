@@ -9,4 +9,6 @@ export interface AppState {
   sized: SizedModel | null;
   inputSize: number;
   backend: BackendName | null;
+  /** Which runtime runs the network: tfjs on `backend`, or onnxruntime-web (with tfjs wasm for the rest). */
+  runtime: 'tfjs' | 'onnx';
 }

@@ -27,6 +27,7 @@ interface DemoWindow {
     live: { frames: number; fps: number; latencies: number[] };
     finetune: { samples: unknown[]; lastReport: { before: number; after: number; steps: number; losses: number[] } | null };
     whenIdle(): Promise<void>;
+    state: { runtime: string; sized: { segmenter: { runtime: string; segment(image: unknown): Promise<{ width: number; height: number; probabilities: Float32Array }> } } | null };
     loadSegmenter(): Promise<{ inputSize: [number, number]; metadata: { classNames: string[] }; segment(image: unknown): Promise<{ width: number; height: number; mask: Uint8Array }>; dispose(): void }>;
   };
 }
@@ -101,6 +102,32 @@ describe.runIf(run)('demo in Chromium', () => {
       return { inputSize: segmenter.inputSize, classes: segmenter.metadata.classNames, size: [r.width, r.height] };
     });
     expect(fromLibrary).toEqual({ inputSize: [224, 224], classes: ['background', 'person'], size: [48, 40] });
+    expect(seen.foreign).toEqual([]);
+    expect(seen.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('runs the network on onnxruntime-web when asked (?backend=onnx), from this origin, as tfjs does', async () => {
+    const page = await browser.newPage();
+    const seen = watch(page, new URL(server.url).origin);
+    const image = { data: Array.from({ length: 64 * 48 * 4 }, (_, i) => (i % 4 === 3 ? 255 : (i * 37) % 256)), width: 64, height: 48 };
+    const person = async () =>
+      page.evaluate(async (img) => {
+        const demo = (window as unknown as DemoWindow).sinetDemo;
+        await demo.whenIdle();
+        const r = await demo.state.sized!.segmenter.segment({ data: Uint8ClampedArray.from(img.data), width: img.width, height: img.height });
+        return { runtime: demo.state.sized!.segmenter.runtime, probabilities: Array.from(r.probabilities) };
+      }, image);
+    await openDemo(page, server.url, 'backend=onnx');
+    expect(await page.textContent('#backend-active')).toMatch(/^active: onnxruntime-web \(wasm, 1 thread\) for the network, tfjs wasm/);
+    const onnx = await person();
+    await page.selectOption('#backend', 'wasm');
+    await expect.poll(() => page.textContent('#backend-active'), { timeout: 60_000 }).toMatch(/^active: wasm/);
+    const tfjs = await person();
+    expect([onnx.runtime, tfjs.runtime]).toEqual(['onnx', 'tfjs']);
+    let worst = 0;
+    onnx.probabilities.forEach((p, i) => (worst = Math.max(worst, Math.abs(p - tfjs.probabilities[i]))));
+    expect(worst).toBeLessThan(1e-4);
     expect(seen.foreign).toEqual([]);
     expect(seen.errors).toEqual([]);
     await page.close();
@@ -285,6 +312,16 @@ describe.runIf(run)('demo in Chromium', () => {
       });
       expect(cpuResult.backend).toBe('cpu');
       expect(iou(cpuResult.mask, wasmMask)).toBeGreaterThan(0.995);
+      // onnxruntime-web for the network (tfjs wasm around it): the same mask, binaries from this origin.
+      await page.evaluate(() => delete document.body.dataset.photo);
+      await page.selectOption('#backend', 'onnx');
+      await expect.poll(() => page.textContent('#backend-active'), { timeout: 60_000 }).toMatch(/^active: onnxruntime-web \(wasm, 1 thread\) for the network, tfjs wasm/);
+      await page.waitForSelector('body[data-photo="done"]', { timeout: 120_000 });
+      await page.evaluate(() => (window as unknown as DemoWindow).sinetDemo.whenIdle());
+      const onnxResult = await page.evaluate(() => ({ runtime: (window as unknown as DemoWindow).sinetDemo.state.sized!.segmenter.runtime, mask: Array.from((window as unknown as DemoWindow).sinetDemo.photo.result!.mask) }));
+      expect(onnxResult.runtime).toBe('onnx');
+      expect(iou(onnxResult.mask, wasmMask)).toBeGreaterThan(0.995);
+      expect(seen.foreign).toEqual([]);
       const webglEnabled = await page.evaluate(() => !(document.querySelector('#backend option[value="webgl"]') as HTMLOptionElement).disabled);
       console.log(`webgl in this headless Chromium: ${webglEnabled ? 'offered' : 'unavailable (the option is disabled)'}`);
       await page.selectOption('#backend', 'wasm');

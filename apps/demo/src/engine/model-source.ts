@@ -9,6 +9,7 @@ import * as tf from '@sinet/layers/tfjs';
 import { Segmenter, sinetTaps, type ModelFiles } from '@sinet/model';
 import { buildModel, fetchModelFiles, readPickedModelFiles } from '@sinet/model/files';
 import { DEFAULT_PRETRAINED, PRETRAINED_MODELS } from '@sinet/pretrained';
+import { onnxRuntimeWeb } from './onnx';
 
 export class ModelSourceError extends Error {
   constructor(message: string) {
@@ -63,9 +64,14 @@ export interface SizedModel {
   size: number;
 }
 
-/** The network at size x size with `base`'s weights (`base` stays the caller's: the segmenter never disposes it). */
-export function sizeModel(base: tf.LayersModel, size: number): SizedModel {
-  const segmenter = new Segmenter(base, { inputSize: [size, size] });
+/**
+ * The network at size x size with `base`'s weights (`base` stays the caller's: the segmenter never
+ * disposes it); with runtime 'onnx' the segmenter runs it in onnxruntime-web (its own session).
+ */
+export async function sizeModel(base: tf.LayersModel, size: number, runtime: 'tfjs' | 'onnx' = 'tfjs'): Promise<SizedModel> {
+  // The exporter (and protobufjs) load only when onnxruntime is chosen.
+  const runner = runtime === 'onnx' ? await (await import('@sinet/model/onnx')).createOnnxRunner(base, await onnxRuntimeWeb()) : undefined;
+  const segmenter = new Segmenter(base, { inputSize: [size, size], runner });
   const taps = sinetTaps(segmenter.model, ['encoder_logits', 'blocking_gate', 'logits']);
   return { segmenter, taps, size };
 }
