@@ -7,6 +7,8 @@ export type EngineName = (typeof ENGINES)[number];
 export const ENGINE_LABELS: Record<EngineName, string> = { webgpu: 'webgpu', webgl: 'webgl', wasm: 'wasm', cpu: 'cpu', onnx: 'onnxruntime-web (wasm)' };
 /** Tried in this order when the visitor has not chosen: the fastest that initialises. */
 export const AUTO_BACKEND_ORDER: BackendName[] = ['webgl', 'wasm', 'cpu'];
+/** How often the live FPS and latency readouts are redrawn. */
+export const READOUT_INTERVAL_MS = 500;
 export const INPUT_SIZES = [160, 224, 320] as const;
 export const DEFAULT_INPUT_SIZE = 224;
 export const DEFAULT_BLUR_PX = 12;

@@ -4,7 +4,7 @@
  */
 import * as tf from '@sinet/layers/tfjs';
 import { AUGMENT_PRESET_NAMES, BAND_KERNELS, DEFAULT_INPUT_SIZE, ENGINE_LABELS, ENGINES, INPUT_SIZES, type EngineName } from './constants';
-import { backendAvailable, describeBackend, useBackend, useBestBackend } from './engine/backends';
+import { backendAvailable, describeBackend, probeWebgpu, useBackend, useBestBackend } from './engine/backends';
 import { disposeSized, fetchBundledModel, instantiate, readModelFiles, sizeModel } from './engine/model-source';
 import { onnxRuntimeThreads } from './engine/onnx';
 import { byId, onFiles, setStatus, setUpTabs, showError } from './ui/dom';
@@ -49,7 +49,13 @@ async function rebuildSized(): Promise<void> {
   await live.idle();
   disposeSized(state.sized);
   state.sized = null;
-  if (state.base) state.sized = await sizeModel(state.base, state.inputSize, state.runtime);
+  if (state.base) {
+    state.sized = await sizeModel(state.base, state.inputSize, state.runtime);
+    // The first inference compiles kernels (seconds on some backends): done now, visibly, not on the first camera frame.
+    setStatus(`preparing the model on ${state.runtime === 'onnx' ? 'onnxruntime-web' : state.backend}…`);
+    await state.sized.segmenter.segment({ data: new Uint8ClampedArray(32 * 32 * 4), width: 32, height: 32 });
+    setStatus('ready: start the camera or choose a photo');
+  }
   listeners.forEach((fn) => fn());
   live.resume();
 }
@@ -63,6 +69,8 @@ async function reloadModel(): Promise<void> {
   state.base?.dispose();
   state.base = null;
   if (state.source) state.base = await instantiate(state.source);
+  finetune.forget();
+  finetune.describeEngine(state.backend);
   await rebuildSized();
   byId('model-name').textContent = state.source?.name ?? 'no model';
 }
@@ -87,15 +95,15 @@ async function switchBackend(name: EngineName | 'auto'): Promise<void> {
   }
   backendSelect.value = state.runtime === 'onnx' ? 'onnx' : state.backend;
   byId('backend-active').textContent = `active: ${state.runtime === 'onnx' ? `onnxruntime-web (wasm, ${onnxRuntimeThreads()} thread${onnxRuntimeThreads() === 1 ? '' : 's'}) for the network, tfjs ` : ''}${await describeBackend()}`;
-  // Say why the page runs slower than it could (no WebGL: wasm on the CPU instead of the GPU).
-  if (skipped.length) setStatus(`not available here (${skipped.join('; ')}); using ${state.backend}`);
   await reloadModel();
+  // Say why the page runs on what it does (no WebGL, or only a software one: wasm on the CPU).
+  if (skipped.length) setStatus(`not used here (${skipped.join('; ')}); using ${state.backend}`);
 }
 
 function fillSelects(): void {
   for (const name of ENGINES) {
     const available = name === 'onnx' ? backendAvailable('wasm') : backendAvailable(name);
-    const option = new Option(ENGINE_LABELS[name] + (available ? '' : ' (unavailable)'), name);
+    const option = new Option(ENGINE_LABELS[name] + (available ? '' : name === 'webgpu' ? ' (no adapter)' : ' (unavailable)'), name);
     option.disabled = !available;
     backendSelect.add(option);
   }
@@ -107,6 +115,7 @@ function fillSelects(): void {
 }
 
 async function start(): Promise<void> {
+  await probeWebgpu();
   fillSelects();
   setUpTabs((panel) => {
     if (panel !== 'panel-live') live.pause();
@@ -150,7 +159,7 @@ async function start(): Promise<void> {
       showError(`${(e as Error).message}. Load a converted model folder (model.json and its .bin files) above.`);
     }
     await switchBackend(wanted === 'auto' || ENGINES.includes(wanted) ? wanted : 'auto');
-    if (!byId('status').textContent?.startsWith('not available')) setStatus(state.sized ? 'ready: start the camera or choose a photo' : 'no model loaded');
+    if (!state.sized) setStatus('no model loaded');
   });
   document.body.dataset.ready = 'true';
 }

@@ -1,11 +1,11 @@
-/** Frames per second over a sliding window of completed frames. */
+/** Frames per second over a sliding window of time (the last two frames at least, so that below 1 FPS it still says how slow). */
 export class FpsMeter {
   private readonly times: number[] = [];
   constructor(private readonly windowMs = 1000) {}
 
   tick(now = performance.now()): void {
     this.times.push(now);
-    while (this.times.length > 1 && now - this.times[0] > this.windowMs) this.times.shift();
+    while (this.times.length > 2 && now - this.times[0] > this.windowMs) this.times.shift();
   }
 
   get fps(): number {

@@ -86,3 +86,14 @@ export function onFiles(input: HTMLInputElement, handler: (files: File[]) => voi
     if (files.length) handler(files);
   });
 }
+
+/**
+ * Disables `off` and enables `on`; where `off` had the keyboard focus, it moves to `on`
+ * instead of dropping to the page body (Start -> Stop, Stop -> Start).
+ */
+export function swapFocus(off: HTMLButtonElement, on: HTMLButtonElement): void {
+  const hadFocus = document.activeElement === off;
+  on.disabled = false;
+  off.disabled = true;
+  if (hadFocus) on.focus();
+}

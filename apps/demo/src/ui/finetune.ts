@@ -1,7 +1,8 @@
 /** Fine-tuning in the page with @sinet/train/fine-tune: a few photos with masks, a short run, IoU before and after. */
+import * as tf from '@sinet/layers/tfjs';
 import { fineTune, personIou, type FineTuneSample } from '@sinet/train/fine-tune';
 import type { AppState } from '../state';
-import { byId, pixelsOf, setStatus, showError } from './dom';
+import { byId, pixelsOf, setStatus, showError, swapFocus } from './dom';
 import type { Exclusive, PhotoView } from './photo';
 
 export class FineTuneView {
@@ -18,6 +19,60 @@ export class FineTuneView {
     byId('ft-add').addEventListener('click', () => this.add());
     byId('ft-run').addEventListener('click', () => void this.run());
     byId('ft-stop').addEventListener('click', () => this.stop?.abort());
+    byId('ft-reset').addEventListener('click', () => void this.exclusive(() => this.reset()));
+    byId('ft-download').addEventListener('click', () => void this.download());
+  }
+
+  /** The weights as loaded, kept from the first tuning on, for Reset; null while untuned. */
+  private original: tf.Tensor[] | null = null;
+
+  /** Says which engine trains (the active tfjs backend: onnxruntime only runs inference). */
+  describeEngine(backend: string | null): void {
+    byId('ft-engine').textContent = backend ? `the ${backend} backend (tfjs; training is tfjs's whatever runs inference)` : 'the active backend';
+  }
+
+  /** A new model was loaded: there is nothing to reset to any more. */
+  forget(): void {
+    tf.dispose(this.original ?? []);
+    this.original = null;
+    byId<HTMLButtonElement>('ft-reset').disabled = true;
+    byId<HTMLButtonElement>('ft-download').disabled = true;
+  }
+
+  private async reset(): Promise<void> {
+    const { base } = this.state();
+    if (!base || !this.original) return;
+    base.setWeights(this.original);
+    this.forget();
+    byId('ft-result').textContent = 'reset to the loaded model';
+    await this.rebuild();
+  }
+
+  private async download(): Promise<void> {
+    const { base } = this.state();
+    if (!base) return;
+    // model.json (with the SINet metadata) and its weights, as two files; loadable with "Load a model".
+    await base.save('downloads://sinet-finetuned');
+  }
+
+  private drawLosses(losses: number[], steps: number): void {
+    const canvas = byId<HTMLCanvasElement>('ft-chart');
+    const c = canvas.getContext('2d')!;
+    c.clearRect(0, 0, canvas.width, canvas.height);
+    if (losses.length === 0) return;
+    const max = Math.max(...losses);
+    const min = Math.min(...losses);
+    const span = max - min || 1;
+    c.strokeStyle = getComputedStyle(canvas).color || '#36c';
+    c.lineWidth = 2;
+    c.beginPath();
+    losses.forEach((l, i) => {
+      const x = (i / Math.max(1, steps - 1)) * (canvas.width - 8) + 4;
+      const y = canvas.height - 4 - ((l - min) / span) * (canvas.height - 8);
+      if (i === 0) c.moveTo(x, y);
+      else c.lineTo(x, y);
+    });
+    c.stroke();
   }
 
   add(): void {
@@ -46,16 +101,23 @@ export class FineTuneView {
     const model = sized.segmenter.model;
     const progress = byId<HTMLProgressElement>('ft-progress');
     this.stop = new AbortController();
-    byId<HTMLButtonElement>('ft-run').disabled = true;
-    byId<HTMLButtonElement>('ft-stop').disabled = false;
+    swapFocus(byId<HTMLButtonElement>('ft-run'), byId<HTMLButtonElement>('ft-stop'));
+    const losses: number[] = [];
+    this.drawLosses(losses, steps);
     try {
+      this.original ??= base.getWeights().map((w) => tf.keep(w.clone()));
       const before = await personIou(model, this.samples);
+      const started = performance.now();
       const result = await fineTune(model, this.samples, {
         steps,
         lr,
         signal: this.stop.signal,
         onStep: (step, loss) => {
           progress.value = step / steps;
+          losses.push(loss);
+          this.drawLosses(losses, steps);
+          const eta = ((performance.now() - started) / step) * (steps - step);
+          byId('ft-eta').textContent = step < steps ? `about ${Math.ceil(eta / 1000)} s left` : '';
           setStatus(`fine-tuning: step ${step}/${steps}, loss ${loss.toFixed(4)}`);
         },
       });
@@ -63,15 +125,17 @@ export class FineTuneView {
       // Keep the tuned weights when the input size changes.
       base.setWeights(model.getWeights());
       this.lastReport = { before, after, steps: result.losses.length, losses: result.losses };
-      byId('ft-result').textContent = `person IoU on these ${this.samples.length} photos: ${(100 * before).toFixed(1)} → ${(100 * after).toFixed(1)} after ${result.losses.length} steps${result.stopped ? ' (stopped)' : ''}`;
+      byId('ft-result').textContent = `person IoU on the ${this.samples.length} photo${this.samples.length === 1 ? '' : 's'} it trained on (not a measure on new photos): ${(100 * before).toFixed(1)} → ${(100 * after).toFixed(1)} after ${result.losses.length} steps${result.stopped ? ' (stopped)' : ''}`;
+      byId('ft-eta').textContent = '';
+      byId<HTMLButtonElement>('ft-reset').disabled = false;
+      byId<HTMLButtonElement>('ft-download').disabled = false;
       // Rebuilding announces a new model, which re-segments the photo once this task ends.
       await this.rebuild();
     } catch (e) {
       showError(`fine-tuning failed: ${(e as Error).message}`);
     } finally {
       this.stop = null;
-      byId<HTMLButtonElement>('ft-run').disabled = false;
-      byId<HTMLButtonElement>('ft-stop').disabled = true;
+      swapFocus(byId<HTMLButtonElement>('ft-stop'), byId<HTMLButtonElement>('ft-run'));
     }
   }
 }

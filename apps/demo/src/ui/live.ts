@@ -1,12 +1,12 @@
 /** Live camera: one frame in flight at a time, effects, FPS and latency, optional heat maps. */
 import { VideoSegmenter } from '@sinet/model';
-import { CAMERA_CONSTRAINTS, DEFAULT_BACKGROUND_COLOUR } from '../constants';
+import { CAMERA_CONSTRAINTS, DEFAULT_BACKGROUND_COLOUR, READOUT_INTERVAL_MS } from '../constants';
 import { Compositor, type Effect } from '../engine/compositor';
 import { drawHeatmap } from '../engine/heatmap';
 import { lookInside, type InsideView } from '../engine/inside';
 import { FpsMeter } from '../engine/fps-meter';
 import type { SizedModel } from '../engine/model-source';
-import { byId, decodeImageFile, onFiles, setStatus, showError } from './dom';
+import { byId, decodeImageFile, onFiles, setStatus, showError, swapFocus } from './dom';
 
 /** Camera failures in words a visitor can act on. */
 export function cameraErrorMessage(error: unknown): string {
@@ -57,6 +57,7 @@ export class LiveView {
   private paused = false;
   private inFlight: Promise<void> = Promise.resolve();
   private background: ImageBitmap | undefined;
+  private shownAt = 0;
   frames = 0;
   lastLatencyMs = 0;
   /** Latencies of the last frames, for the FPS report. */
@@ -105,8 +106,7 @@ export class LiveView {
     }
     this.video.srcObject = this.stream;
     await this.video.play();
-    byId<HTMLButtonElement>('camera-start').disabled = true;
-    byId<HTMLButtonElement>('camera-stop').disabled = false;
+    swapFocus(byId<HTMLButtonElement>('camera-start'), byId<HTMLButtonElement>('camera-stop'));
     this.running = true;
     setStatus('camera running');
     this.schedule();
@@ -118,8 +118,7 @@ export class LiveView {
     this.stream = null;
     this.video.srcObject = null;
     this.resetPipeline();
-    byId<HTMLButtonElement>('camera-start').disabled = false;
-    byId<HTMLButtonElement>('camera-stop').disabled = true;
+    swapFocus(byId<HTMLButtonElement>('camera-stop'), byId<HTMLButtonElement>('camera-start'));
     setStatus('camera stopped');
   }
 
@@ -186,8 +185,11 @@ export class LiveView {
     this.latencies.push(result.latencyMs);
     if (this.latencies.length > 300) this.latencies.shift();
     this.fpsMeter.tick();
-    if (this.frames % 10 === 0) {
-      byId('fps').textContent = this.fps.toFixed(1);
+    // Redrawn by time, not every n frames: at 0.5 FPS a readout every 10 frames would take 20 s.
+    const now = performance.now();
+    if (this.frames === 1 || now - this.shownAt >= READOUT_INTERVAL_MS) {
+      this.shownAt = now;
+      byId('fps').textContent = this.fps < 1 ? this.fps.toFixed(2) : this.fps.toFixed(1);
       byId('latency').textContent = result.latencyMs.toFixed(1);
       byId('frames').textContent = String(this.frames);
     }
