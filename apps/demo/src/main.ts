@@ -3,9 +3,10 @@
  * augmentation playground and fine-tuning, all on the visitor's device.
  */
 import * as tf from '@sinet/layers/tfjs';
-import { AUGMENT_PRESET_NAMES, BAND_KERNELS, DEFAULT_INPUT_SIZE, ENGINE_LABELS, ENGINES, INPUT_SIZES, type EngineName } from './constants';
+import { AUGMENT_PRESET_NAMES, AUTO_SQUARE_SIZE, BAND_KERNELS, DEFAULT_INPUT_SIZE, ENGINE_LABELS, ENGINES, INPUT_SIZES, LANDSCAPE_INPUT, type EngineName, type InputSizeChoice } from './constants';
 import { backendAvailable, describeBackend, probeWebgpu, useBackend, useBestBackend } from './engine/backends';
 import { disposeSized, fetchBundledModel, instantiate, readModelFiles, sizeModel } from './engine/model-source';
+import { drawHeatmap } from './engine/heatmap';
 import { onnxRuntimeThreads } from './engine/onnx';
 import { byId, onFiles, setStatus, setUpTabs, showError } from './ui/dom';
 import { LiveView } from './ui/live';
@@ -16,7 +17,7 @@ import type { AppState } from './state';
 import { loadSegmenter } from '@sinet/model';
 import './styles.css';
 
-const state: AppState = { source: null, base: null, sized: null, inputSize: DEFAULT_INPUT_SIZE, backend: null, runtime: 'tfjs' };
+const state: AppState = { source: null, base: null, sized: null, liveSized: null, inputSize: DEFAULT_INPUT_SIZE, backend: null, runtime: 'tfjs' };
 const listeners: (() => void)[] = [];
 const onModelChange = (fn: () => void) => listeners.push(fn);
 
@@ -30,7 +31,7 @@ function engineTask(task: () => Promise<void>): Promise<void> {
   return engineBusy;
 }
 
-const live = new LiveView(() => state.sized);
+const live = new LiveView((landscape) => (landscape ? state.liveSized : state.sized));
 const photo = new PhotoView(() => state.sized, live, engineTask);
 const playground = new PlaygroundView(photo);
 const finetune = new FineTuneView(() => state, photo, () => rebuildSized(), engineTask);
@@ -44,16 +45,24 @@ async function whenIdle(): Promise<void> {
   } while (seen !== engineBusy);
 }
 
+function disposeAllSized(): void {
+  if (state.liveSized !== state.sized) disposeSized(state.liveSized);
+  disposeSized(state.sized);
+  state.sized = null;
+  state.liveSized = null;
+}
+
 async function rebuildSized(): Promise<void> {
   live.pause();
   await live.idle();
-  disposeSized(state.sized);
-  state.sized = null;
+  disposeAllSized();
   if (state.base) {
-    state.sized = await sizeModel(state.base, state.inputSize, state.runtime);
+    const square = state.inputSize === 'auto' ? AUTO_SQUARE_SIZE : state.inputSize;
+    state.sized = await sizeModel(state.base, [square, square], state.runtime);
+    state.liveSized = state.inputSize === 'auto' ? await sizeModel(state.base, LANDSCAPE_INPUT, state.runtime) : state.sized;
     // The first inference compiles kernels (seconds on some backends): done now, visibly, not on the first camera frame.
     setStatus(`preparing the model on ${state.runtime === 'onnx' ? 'onnxruntime-web' : state.backend}…`);
-    await state.sized.segmenter.segment({ data: new Uint8ClampedArray(32 * 32 * 4), width: 32, height: 32 });
+    for (const sized of new Set([state.sized, state.liveSized])) await sized.segmenter.segment({ data: new Uint8ClampedArray(32 * 32 * 4), width: 32, height: 32 });
     setStatus('ready: start the camera or choose a photo');
   }
   listeners.forEach((fn) => fn());
@@ -64,8 +73,7 @@ async function rebuildSized(): Promise<void> {
 async function reloadModel(): Promise<void> {
   live.pause();
   await live.idle();
-  disposeSized(state.sized);
-  state.sized = null;
+  disposeAllSized();
   state.base?.dispose();
   state.base = null;
   if (state.source) state.base = await instantiate(state.source);
@@ -80,8 +88,7 @@ async function switchBackend(name: EngineName | 'auto'): Promise<void> {
   await live.idle();
   // Tensors belong to a backend: free them all before the switch, rebuild after.
   live.resetPipeline();
-  disposeSized(state.sized);
-  state.sized = null;
+  disposeAllSized();
   state.base?.dispose();
   state.base = null;
   const skipped: string[] = [];
@@ -100,6 +107,12 @@ async function switchBackend(name: EngineName | 'auto'): Promise<void> {
   if (skipped.length) setStatus(`not used here (${skipped.join('; ')}); using ${state.backend}`);
 }
 
+function parseSizeChoice(value: string | null): InputSizeChoice | null {
+  if (value === 'auto') return 'auto';
+  const n = Number(value);
+  return (INPUT_SIZES as readonly number[]).includes(n) ? (n as InputSizeChoice) : null;
+}
+
 function fillSelects(): void {
   for (const name of ENGINES) {
     const available = name === 'onnx' ? backendAvailable('wasm') : backendAvailable(name);
@@ -107,7 +120,8 @@ function fillSelects(): void {
     option.disabled = !available;
     backendSelect.add(option);
   }
-  for (const size of INPUT_SIZES) sizeSelect.add(new Option(`${size} × ${size}`, String(size), size === DEFAULT_INPUT_SIZE, size === DEFAULT_INPUT_SIZE));
+  const choices: [InputSizeChoice, string][] = [['auto', `auto (photos ${AUTO_SQUARE_SIZE} × ${AUTO_SQUARE_SIZE}, landscape camera ${LANDSCAPE_INPUT[0]} × ${LANDSCAPE_INPUT[1]})`], ...INPUT_SIZES.map((n): [InputSizeChoice, string] => [n, `${n} × ${n}`])];
+  for (const [value, label] of choices) sizeSelect.add(new Option(label, String(value), value === DEFAULT_INPUT_SIZE, value === DEFAULT_INPUT_SIZE));
   const presets = byId<HTMLSelectElement>('augment-preset');
   for (const name of AUGMENT_PRESET_NAMES) presets.add(new Option(name, name));
   const kernels = byId<HTMLSelectElement>('band-kernel');
@@ -117,6 +131,8 @@ function fillSelects(): void {
 async function start(): Promise<void> {
   await probeWebgpu();
   fillSelects();
+  // The heat maps' colour scale, from 0 to 1.
+  drawHeatmap(byId<HTMLCanvasElement>('heat-legend'), Float32Array.from({ length: 256 }, (_, i) => i / 255), 256, 1);
   setUpTabs((panel) => {
     if (panel !== 'panel-live') live.pause();
     else live.resume();
@@ -125,9 +141,9 @@ async function start(): Promise<void> {
   backendSelect.addEventListener('change', () => void engineTask(() => switchBackend(backendSelect.value as EngineName)));
   sizeSelect.addEventListener('change', () =>
     void engineTask(async () => {
-      state.inputSize = Number(sizeSelect.value);
+      state.inputSize = parseSizeChoice(sizeSelect.value) ?? DEFAULT_INPUT_SIZE;
       await rebuildSized();
-      setStatus(`input size ${state.inputSize} × ${state.inputSize}`);
+      setStatus(`input size ${state.inputSize === 'auto' ? 'auto' : `${state.inputSize} × ${state.inputSize}`}`);
     }),
   );
   onFiles(
@@ -146,8 +162,8 @@ async function start(): Promise<void> {
 
   const params = new URLSearchParams(location.search);
   const wanted = (params.get('backend') as EngineName | null) ?? 'auto';
-  const size = Number(params.get('size'));
-  if ((INPUT_SIZES as readonly number[]).includes(size)) {
+  const size = parseSizeChoice(params.get('size'));
+  if (size !== null) {
     state.inputSize = size;
     sizeSelect.value = String(size);
   }

@@ -61,17 +61,18 @@ export interface SizedModel {
   segmenter: Segmenter;
   /** Outputs: encoder logits (1/8), the information-blocking gate, the final logits. */
   taps: tf.LayersModel;
-  size: number;
+  /** [height, width] */
+  size: [number, number];
 }
 
 /**
  * The network at size x size with `base`'s weights (`base` stays the caller's: the segmenter never
  * disposes it); with runtime 'onnx' the segmenter runs it in onnxruntime-web (its own session).
  */
-export async function sizeModel(base: tf.LayersModel, size: number, runtime: 'tfjs' | 'onnx' = 'tfjs'): Promise<SizedModel> {
+export async function sizeModel(base: tf.LayersModel, size: [number, number], runtime: 'tfjs' | 'onnx' = 'tfjs'): Promise<SizedModel> {
   // The exporter (and protobufjs) load only when onnxruntime is chosen.
   const runner = runtime === 'onnx' ? await (await import('@sinet/model/onnx')).createOnnxRunner(base, await onnxRuntimeWeb()) : undefined;
-  const segmenter = new Segmenter(base, { inputSize: [size, size], runner });
+  const segmenter = new Segmenter(base, { inputSize: size, runner });
   const taps = sinetTaps(segmenter.model, ['encoder_logits', 'blocking_gate', 'logits']);
   return { segmenter, taps, size };
 }

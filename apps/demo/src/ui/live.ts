@@ -1,7 +1,7 @@
 /** Live camera: one frame in flight at a time, effects, FPS and latency, optional heat maps. */
 import { VideoSegmenter } from '@sinet/model';
 import { CAMERA_CONSTRAINTS, DEFAULT_BACKGROUND_COLOUR, READOUT_INTERVAL_MS } from '../constants';
-import { Compositor, type Effect } from '../engine/compositor';
+import { canvasToPng, Compositor, type Effect } from '../engine/compositor';
 import { drawHeatmap } from '../engine/heatmap';
 import { lookInside, type InsideView } from '../engine/inside';
 import { FpsMeter } from '../engine/fps-meter';
@@ -17,7 +17,8 @@ export function cameraErrorMessage(error: unknown): string {
   return `The camera could not start: ${(error as Error)?.message ?? String(error)}`;
 }
 
-export function renderInside(container: HTMLElement, view: InsideView): void {
+/** Draws the three heat maps; `aspect` (width / height) shows them at the frame's shape rather than the model's. */
+export function renderInside(container: HTMLElement, view: InsideView, aspect?: number): void {
   const panels: [keyof InsideView, string][] = [
     ['encoder', 'Encoder output (1/8): person probability'],
     ['gate', 'Information-blocking gate: 1 − confidence'],
@@ -41,6 +42,7 @@ export function renderInside(container: HTMLElement, view: InsideView): void {
     const map = view[key];
     const canvas = container.querySelector<HTMLCanvasElement>(`canvas[data-map="${key}"]`)!;
     drawHeatmap(canvas, map.values, map.width, map.height);
+    if (aspect) canvas.style.aspectRatio = String(aspect);
     canvas.nextElementSibling!.setAttribute('data-size', `${map.width}x${map.height}`);
   }
 }
@@ -63,7 +65,11 @@ export class LiveView {
   /** Latencies of the last frames, for the FPS report. */
   readonly latencies: number[] = [];
 
-  constructor(private readonly sized: () => SizedModel | null) {
+  /** The [height, width] the last frame was segmented at. */
+  inputSize: [number, number] | null = null;
+
+  /** `sized(landscape)`: the model for the camera's orientation. */
+  constructor(private readonly sized: (landscape: boolean) => SizedModel | null) {
     byId('camera-start').addEventListener('click', () => void this.start());
     byId('camera-stop').addEventListener('click', () => this.stop());
     onFiles(byId<HTMLInputElement>('background-file'), async ([file]) => {
@@ -77,6 +83,52 @@ export class LiveView {
     byId<HTMLInputElement>('smoothing').addEventListener('input', () => {
       if (this.pipeline) this.pipeline.smoothing = this.smoothing();
     });
+    byId<HTMLSelectElement>('live-effect').addEventListener('change', () => this.showEffectControls());
+    this.showEffectControls();
+    byId<HTMLSelectElement>('camera-device').addEventListener('change', () => void this.switchCamera());
+    byId('snapshot').addEventListener('click', () => void this.snapshot());
+  }
+
+  /** Only the controls of the chosen effect are shown. */
+  private showEffectControls(): void {
+    const effect = byId<HTMLSelectElement>('live-effect').value;
+    for (const label of document.querySelectorAll<HTMLElement>('#panel-live [data-effects]')) label.hidden = !label.dataset.effects!.split(' ').includes(effect);
+  }
+
+  /** Lists the cameras (their names are only known once one was allowed), for front / back choice. */
+  private async listCameras(): Promise<void> {
+    const select = byId<HTMLSelectElement>('camera-device');
+    const cameras = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput');
+    const current = this.stream?.getVideoTracks()[0]?.getSettings().deviceId;
+    select.replaceChildren(...cameras.map((c, i) => new Option(c.label || `Camera ${i + 1}`, c.deviceId, false, c.deviceId === current)));
+    byId('camera-choice').hidden = cameras.length === 0;
+  }
+
+  private async switchCamera(): Promise<void> {
+    if (!this.running) return;
+    const deviceId = byId<HTMLSelectElement>('camera-device').value;
+    this.stream?.getTracks().forEach((t) => t.stop());
+    try {
+      this.stream = await navigator.mediaDevices.getUserMedia({ video: { deviceId: { exact: deviceId }, width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
+    } catch (e) {
+      showError(cameraErrorMessage(e));
+      this.stop();
+      return;
+    }
+    this.video.srcObject = this.stream;
+    await this.video.play();
+    // A new camera is a new scene: no smoothing across the switch.
+    this.pipeline?.reset();
+  }
+
+  /** The current result as a PNG download. */
+  private async snapshot(): Promise<void> {
+    const png = await canvasToPng(this.output);
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(png);
+    a.download = `sinet-snapshot-${new Date().toISOString().replace(/[:.]/g, '-')}.png`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
   }
 
   get backgroundImage(): ImageBitmap | undefined {
@@ -107,7 +159,9 @@ export class LiveView {
     this.video.srcObject = this.stream;
     await this.video.play();
     swapFocus(byId<HTMLButtonElement>('camera-start'), byId<HTMLButtonElement>('camera-stop'));
+    byId<HTMLButtonElement>('snapshot').disabled = false;
     this.running = true;
+    await this.listCameras().catch(() => undefined);
     setStatus('camera running');
     this.schedule();
   }
@@ -119,6 +173,7 @@ export class LiveView {
     this.video.srcObject = null;
     this.resetPipeline();
     swapFocus(byId<HTMLButtonElement>('camera-stop'), byId<HTMLButtonElement>('camera-start'));
+    byId<HTMLButtonElement>('snapshot').disabled = true;
     setStatus('camera stopped');
   }
 
@@ -160,8 +215,9 @@ export class LiveView {
   }
 
   private async frame(): Promise<void> {
-    const sized = this.sized();
+    const sized = this.sized(this.video.videoWidth > this.video.videoHeight);
     if (!sized || this.video.readyState < 2 || this.video.videoWidth === 0) return;
+    this.inputSize = sized.size;
     if (this.pipelineFor !== sized) {
       this.resetPipeline();
       this.pipeline = new VideoSegmenter(sized.segmenter, { smoothing: this.smoothing() });
@@ -197,7 +253,7 @@ export class LiveView {
     if (byId<HTMLInputElement>('show-inside').checked && this.frames % 15 === 0) {
       const container = byId('live-inside');
       container.hidden = false;
-      renderInside(container, await lookInside(sized, this.video));
+      renderInside(container, await lookInside(sized, this.video), this.video.videoWidth / this.video.videoHeight);
     } else if (!byId<HTMLInputElement>('show-inside').checked) byId('live-inside').hidden = true;
   }
 }

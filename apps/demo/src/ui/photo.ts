@@ -1,7 +1,7 @@
 /** Photo mode: the mask of an uploaded photo, the cut-out PNG and the blurred or replaced result. */
-import type { Segmentation } from '@sinet/model';
+import { blurBackground, cutout, refineSegmentation, replaceBackground, type CompositeOptions, type RgbaImage, type Segmentation } from '@sinet/model';
 import { getBackend } from '@tensorflow/tfjs-core';
-import { DEFAULT_BACKGROUND_COLOUR, DEFAULT_BLUR_PX } from '../constants';
+import { DEFAULT_BACKGROUND_COLOUR } from '../constants';
 import { canvasToPng, Compositor, type Effect } from '../engine/compositor';
 import { lookInside } from '../engine/inside';
 import type { SizedModel } from '../engine/model-source';
@@ -38,7 +38,13 @@ export class PhotoView {
     private readonly exclusive: Exclusive,
   ) {
     onFiles(byId<HTMLInputElement>('photo-file'), ([file]) => void this.load(file), byId('photo-drop'));
+    // The first screen's photo drop zone opens the Photo tab with it.
+    onFiles(byId<HTMLInputElement>('quick-photo-file'), ([file]) => {
+      byId('tab-photo').click();
+      void this.load(file);
+    }, byId('quick-photo-drop'));
     byId<HTMLSelectElement>('photo-effect').addEventListener('change', () => void this.refresh());
+    for (const id of ['photo-refine', 'photo-edges', 'photo-threshold', 'photo-feather']) byId(id).addEventListener('change', () => void this.refresh());
   }
 
   onChange(fn: () => void): void {
@@ -85,7 +91,10 @@ export class PhotoView {
     if (!this.photo || !sized) return;
     const { canvas, name } = this.photo;
     const started = performance.now();
-    const seg: Segmentation = await sized.segmenter.segment(canvas);
+    const threshold = Number(byId<HTMLInputElement>('photo-threshold').value) / 100;
+    let seg: Segmentation = await sized.segmenter.segment(canvas, { threshold });
+    // Edges that follow the photo's own (a guided filter at its resolution; see @sinet/model's README for what it gains).
+    if (byId<HTMLInputElement>('photo-refine').checked) seg = await refineSegmentation(canvas, seg, { threshold });
     const ms = performance.now() - started;
     this.result = { name, width: seg.width, height: seg.height, mask: seg.mask, probabilities: seg.probabilities, backend: getBackend() };
     const person = seg.mask.reduce((n, v) => n + v, 0) / seg.mask.length;
@@ -104,13 +113,24 @@ export class PhotoView {
     const effect = byId<HTMLSelectElement>('photo-effect').value as Effect;
     const resultCanvas = byId<HTMLCanvasElement>('photo-result');
     const cutoutCanvas = byId<HTMLCanvasElement>('photo-cutout');
-    const options = { blurPx: Math.max(DEFAULT_BLUR_PX, Math.round(seg.width / 60)), colour: byId<HTMLInputElement>('colour').value || DEFAULT_BACKGROUND_COLOUR, background: this.live.backgroundImage };
-    if (effect === 'overlay') this.compositor.setMask(seg.probabilities, seg.width, seg.height, [60, 220, 120]);
-    this.compositor.render(resultCanvas, canvas, seg.width, seg.height, { ...options, effect });
-    this.compositor.setMask(seg.probabilities, seg.width, seg.height);
-    this.compositor.render(cutoutCanvas, canvas, seg.width, seg.height, { ...options, effect: 'cutout' });
+    // The library's compositors, as an app built on @sinet/model would use them.
+    const hard = byId<HTMLSelectElement>('photo-edges').value === 'hard';
+    const feather = Number(byId<HTMLInputElement>('photo-feather').value);
+    const edges: CompositeOptions = hard ? { threshold, feather } : { soft: true };
+    const colour = byId<HTMLInputElement>('colour').value || DEFAULT_BACKGROUND_COLOUR;
+    const background = this.live.backgroundImage;
+    let composed: RgbaImage | null = null;
+    if (effect === 'blur') composed = await blurBackground(canvas, seg, edges);
+    else if (effect === 'colour' || (effect === 'image' && !background)) composed = await replaceBackground(canvas, seg, colour, edges);
+    else if (effect === 'image') composed = await replaceBackground(canvas, seg, background!, edges);
+    if (composed) drawRgba(resultCanvas, composed);
+    else {
+      this.compositor.setMask(seg.probabilities, seg.width, seg.height, [60, 220, 120]);
+      this.compositor.render(resultCanvas, canvas, seg.width, seg.height, { effect, blurPx: 0, colour });
+    }
+    drawRgba(cutoutCanvas, await cutout(canvas, seg, edges));
     await this.offerDownloads(resultCanvas, cutoutCanvas, byId<HTMLCanvasElement>('photo-mask'), name);
-    renderInside(byId('photo-inside'), await lookInside(sized, canvas));
+    renderInside(byId('photo-inside'), await lookInside(sized, canvas), canvas.width / canvas.height);
     setStatus(`segmented ${name}`);
     document.body.dataset.photo = 'done';
     this.changeListeners.forEach((fn) => fn());
@@ -133,4 +153,11 @@ export class PhotoView {
       a.setAttribute('aria-disabled', 'false');
     }
   }
+}
+
+/** Puts an RGBA image from the library on a canvas of its size. */
+function drawRgba(canvas: HTMLCanvasElement, image: RgbaImage): void {
+  canvas.width = image.width;
+  canvas.height = image.height;
+  canvas.getContext('2d')!.putImageData(new ImageData(Uint8ClampedArray.from(image.data), image.width, image.height), 0, 0);
 }

@@ -1,0 +1,108 @@
+/**
+ * `pnpm --filter demo bench`: the demo's live FPS and latency per engine, and MediaPipe's selfie
+ * segmenter (its npm package ships its model and wasm; benchmark only, never shipped) in the same
+ * Chromium on the same fake-camera frames (EG1800 val portraits, 640 x 480 at 30 FPS). Medians,
+ * with the CPU named; results in bench-results/live-fps.json.
+ */
+import { EG1800, freshDir, haveShared, sharedPath } from '@sinet/test-utils';
+import { cpSync, existsSync, mkdirSync, promises as fs } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { haveChromium, launchChromium } from '../test/browser';
+import { serveStatic, type StaticServer } from '../test/static-server';
+import { photosToY4m } from '../test/y4m';
+
+const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(appDir, 'dist');
+const MEASURE_MS = Number(process.env.SINET_BENCH_MS ?? 8000);
+const WARM_FRAMES = 10;
+
+interface Row {
+  engine: string;
+  fps: number;
+  medianLatencyMs: number;
+  frames: number;
+  inputSize: string;
+}
+
+/** Frames and latencies over MEASURE_MS after WARM_FRAMES, read from the page by `read`. */
+async function measure(page: Page, read: () => Promise<{ frames: number; latencies: number[] }>): Promise<{ fps: number; medianLatencyMs: number; frames: number }> {
+  const deadline = Date.now() + 120_000;
+  while ((await read()).frames < WARM_FRAMES) {
+    if (Date.now() > deadline) throw new Error('no frames within 2 minutes');
+    await page.waitForTimeout(200);
+  }
+  const start = { ...(await read()), time: Date.now() };
+  await page.waitForTimeout(MEASURE_MS);
+  const end = { ...(await read()), time: Date.now() };
+  const latencies = end.latencies.slice(-(end.frames - start.frames)).sort((a, b) => a - b);
+  return { fps: ((end.frames - start.frames) * 1000) / (end.time - start.time), medianLatencyMs: latencies[Math.floor(latencies.length / 2)] ?? NaN, frames: end.frames - start.frames };
+}
+
+const run = haveChromium() && existsSync(path.join(dist, 'index.html')) && haveShared('the live benchmark (EG1800 portraits as camera frames)', EG1800);
+
+describe.runIf(run)('live FPS per engine, and MediaPipe selfie segmentation', () => {
+  let site: StaticServer;
+  let benchSite: StaticServer;
+  let browser: Browser;
+  const rows: Row[] = [];
+  beforeAll(async () => {
+    const ids = (await fs.readFile(sharedPath(...EG1800, 'val.txt'), 'utf8')).trim().split('\n').slice(0, 6);
+    const video = path.join(freshDir('sinet-bench-y4m-'), 'portraits.y4m');
+    await photosToY4m(ids.map((id) => sharedPath(...EG1800, 'images', `${id}.jpg`)), video, { width: 640, height: 480, framesEach: 30, fps: 30 });
+    site = await serveStatic(dist);
+    // MediaPipe's files beside its page, from the installed package (never from the network).
+    const root = freshDir('sinet-bench-mp-');
+    cpSync(path.join(appDir, 'bench'), root, { recursive: true });
+    const mp = path.dirname(createRequire(import.meta.url).resolve('@mediapipe/selfie_segmentation/selfie_segmentation.js'));
+    mkdirSync(path.join(root, 'mp'));
+    cpSync(mp, path.join(root, 'mp'), { recursive: true });
+    benchSite = await serveStatic(root, '/bench/');
+    browser = await launchChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    await benchSite?.close();
+    if (!rows.length) return;
+    const cpu = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores`;
+    const lines = [`live FPS in headless Chromium (${cpu}; software WebGL), camera 640 x 480 at 30 FPS, ${MEASURE_MS / 1000} s each:`, ...rows.map((r) => `  ${r.engine.padEnd(36)} ${r.fps.toFixed(1).padStart(5)} FPS  median latency ${r.medianLatencyMs.toFixed(1).padStart(6)} ms  (${r.frames} frames, input ${r.inputSize})`)];
+    console.log(lines.join('\n'));
+    const out = path.join(appDir, 'bench-results');
+    mkdirSync(out, { recursive: true });
+    await fs.writeFile(path.join(out, 'live-fps.json'), JSON.stringify({ cpu, measureMs: MEASURE_MS, rows }, null, 2));
+  });
+
+  it.each(['wasm', 'onnx', 'webgl', 'cpu'])('demo on %s', async (engine) => {
+    const page = await browser.newPage();
+    await page.goto(`${site.url}?backend=${engine}`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
+    const active = (await page.textContent('#backend-active')) ?? engine;
+    await page.click('#camera-start');
+    const read = () => page.evaluate(() => {
+      const live = (window as unknown as { sinetDemo: { live: { frames: number; latencies: number[] } } }).sinetDemo.live;
+      return { frames: live.frames, latencies: [...live.latencies] };
+    });
+    const result = await measure(page, read);
+    const inputSize = await page.evaluate(() => String((window as unknown as { sinetDemo: { live: { inputSize: number[] } } }).sinetDemo.live.inputSize.join(' x ')));
+    rows.push({ engine: `SINet.js demo, ${active.replace(/^active: /, '')}`, inputSize, ...result });
+    await page.close();
+  });
+
+  it('MediaPipe selfie segmentation (landscape model)', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${benchSite.url}mediapipe.html`);
+    const read = () => page.evaluate(() => {
+      const b = (window as unknown as { bench: { frames: number; latencies: number[]; error: string | null } }).bench;
+      if (b.error) throw new Error(`MediaPipe: ${b.error}`);
+      return { frames: b.frames, latencies: [...b.latencies] };
+    });
+    const result = await measure(page, read);
+    rows.push({ engine: 'MediaPipe selfie segmentation (wasm)', inputSize: '144 x 256', ...result });
+    await page.close();
+  });
+});
