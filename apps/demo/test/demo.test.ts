@@ -24,7 +24,7 @@ interface DemoWindow {
   sinetDemo: {
     tf: { memory(): { numTensors: number }; getBackend(): string };
     photo: { result: { width: number; height: number; mask: Uint8Array; backend: string } | null };
-    live: { frames: number; fps: number; latencies: number[]; inputSize: [number, number] | null };
+    live: { frames: number; fps: number; latencies: number[]; inputSize: [number, number] | null; trace: { segmented: number[]; current: number[]; output: number[] }[] | null };
     finetune: { samples: unknown[]; lastReport: { before: number; after: number; steps: number; losses: number[] } | null };
     whenIdle(): Promise<void>;
     state: { runtime: string; sized: { segmenter: { runtime: string; segment(image: unknown): Promise<{ width: number; height: number; probabilities: Float32Array }> } } | null };
@@ -144,6 +144,40 @@ describe.runIf(run)('demo in Chromium', () => {
     expect(worst).toBeLessThan(1e-4);
     expect(seen.foreign).toEqual([]);
     expect(seen.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('composites the frame it segmented, not the newer one the camera shows by then (a camera whose colour changes every frame)', async () => {
+    const page = await browser.newPage();
+    await page.addInitScript(() => {
+      // A camera of flat frames, each a different colour, 30 a second.
+      const palette = [[230, 40, 40], [40, 200, 60], [40, 80, 230], [230, 220, 40], [200, 40, 220], [40, 220, 220]];
+      const canvas = document.createElement('canvas');
+      canvas.width = 320;
+      canvas.height = 240;
+      const c = canvas.getContext('2d')!;
+      let n = 0;
+      const paint = () => {
+        const [r, g, b] = palette[n++ % palette.length];
+        c.fillStyle = `rgb(${r}, ${g}, ${b})`;
+        c.fillRect(0, 0, canvas.width, canvas.height);
+      };
+      paint();
+      setInterval(paint, 33);
+      navigator.mediaDevices.getUserMedia = async () => canvas.captureStream(30);
+    });
+    // WebGL (software here) runs off the main thread for ~300 ms a frame: the camera moves on
+    // meanwhile (wasm and cpu block the main thread, so the video element could not advance).
+    await openDemo(page, server.url, 'backend=webgl&size=160');
+    await page.evaluate(() => ((window as unknown as DemoWindow).sinetDemo.live.trace = []));
+    await page.click('#camera-start');
+    await expect.poll(() => page.evaluate(() => (window as unknown as DemoWindow).sinetDemo.live.trace!.length), { timeout: 60_000 }).toBeGreaterThanOrEqual(6);
+    const trace = await page.evaluate(() => (window as unknown as DemoWindow).sinetDemo.live.trace!);
+    await page.click('#camera-stop');
+    const distance = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+    for (const t of trace) expect(distance(t.output, t.segmented)).toBeLessThan(24);
+    // The camera had moved on in most frames: compositing its current frame would have shown another colour.
+    expect(trace.filter((t) => distance(t.current, t.segmented) > 60).length).toBeGreaterThanOrEqual(trace.length / 2);
     await page.close();
   });
 

@@ -65,6 +65,12 @@ export class LiveView {
   /** Latencies of the last frames, for the FPS report. */
   readonly latencies: number[] = [];
 
+  /**
+   * Set to [] by tests: per frame, the colour at the centre of the frame that was segmented, of
+   * the video when the result is drawn, and of the result (which must be the first).
+   */
+  trace: { segmented: number[]; current: number[]; output: number[] }[] | null = null;
+
   /** The [height, width] the last frame was segmented at. */
   inputSize: [number, number] | null = null;
 
@@ -235,6 +241,7 @@ export class LiveView {
       colour: byId<HTMLInputElement>('colour').value || DEFAULT_BACKGROUND_COLOUR,
       background: this.background,
     });
+    if (this.trace) this.trace.push({ segmented: centreColour(segmented), current: centreColour(this.video), output: centreColour(this.output) });
     if (segmented instanceof ImageBitmap) segmented.close();
     this.frames++;
     this.lastLatencyMs = result.latencyMs;
@@ -256,4 +263,15 @@ export class LiveView {
       renderInside(container, await lookInside(sized, this.video), this.video.videoWidth / this.video.videoHeight);
     } else if (!byId<HTMLInputElement>('show-inside').checked) byId('live-inside').hidden = true;
   }
+}
+
+const probe = document.createElement('canvas');
+
+/** The RGB at the centre of an image (for the frame-consistency trace). */
+function centreColour(source: CanvasImageSource): number[] {
+  const { width, height } = source instanceof HTMLVideoElement ? { width: source.videoWidth, height: source.videoHeight } : (source as { width: number; height: number });
+  probe.width = probe.height = 1;
+  const c = probe.getContext('2d', { willReadFrequently: true })!;
+  c.drawImage(source, Math.floor(width / 2), Math.floor(height / 2), 1, 1, 0, 0, 1, 1);
+  return Array.from(c.getImageData(0, 0, 1, 1).data.slice(0, 3));
 }
