@@ -43,6 +43,7 @@ import * as model from '@sinet/model';
 import { convertOfficialCheckpoint } from '@sinet/model/convert';
 import { checkModelJson } from '@sinet/model/files';
 import * as node from '@sinet/model/node';
+import { decodeOnnxModel, exportOnnx } from '@sinet/model/onnx';
 import * as train from '@sinet/train';
 import * as fineTune from '@sinet/train/fine-tune';
 import * as kernels from '@sinet/wasm-kernels';
@@ -53,6 +54,8 @@ console.log(JSON.stringify({
   parameters: model.countParameters(sinet).trainable,
   node: typeof node.loadSegmenter,
   subpaths: [typeof convertOfficialCheckpoint, typeof checkModelJson],
+  // The ONNX exporter needs nothing beyond the tarballs (no protobuf package, no onnxruntime).
+  onnx: decodeOnnxModel(exportOnnx(sinet).bytes).opsetImport[0].version,
   train: typeof train.evaluate,
   augment: augment.sinetBlog({ seed: 1 }).augmentSample({ image: { data: new Uint8Array(12), width: 2, height: 2, channels: 3 } }).image.width,
   augmentTf: typeof augmentTensors,
@@ -65,7 +68,7 @@ console.log(JSON.stringify({
 `,
     );
     const result = JSON.parse(out.trim().split('\n').pop()!);
-    expect(result).toMatchObject({ layers: 11, parameters: 86910, node: 'function', subpaths: ['function', 'function'], train: 'function', augment: 2, augmentTf: 'function', fineTune: 'function', simd: true });
+    expect(result).toMatchObject({ layers: 11, parameters: 86910, node: 'function', subpaths: ['function', 'function'], onnx: 17, train: 'function', augment: 2, augmentTf: 'function', fineTune: 'function', simd: true });
     expect(result.loss).toBeCloseTo(Math.log(2), 6);
     const info = JSON.parse(execFileSync(path.join(dir, 'node_modules', '.bin', 'sinet'), ['info', '--json', '--backend', 'wasm'], { encoding: 'utf8' }));
     expect(info).toMatchObject({ parameters: 86910, macs: expect.any(Number) });
@@ -74,8 +77,10 @@ console.log(JSON.stringify({
       'check.ts',
       `import { createSINet, loadSegmenter as load, type Segmentation } from '@sinet/model';
 import { loadSegmenter, readImage } from '@sinet/model/node';
+import { exportOnnx, type OnnxExport } from '@sinet/model/onnx';
 import { evaluate, type EvalReport } from '@sinet/train';
 export const model = createSINet({ inputSize: [256, 320] });
+export const onnx: OnnxExport = exportOnnx(model, { softmax: true });
 export type Results = [Segmentation, EvalReport, typeof load, typeof loadSegmenter, typeof readImage, typeof evaluate];
 `,
     );
