@@ -7,7 +7,7 @@ import { AUGMENT_PRESET_NAMES, AUTO_SQUARE_SIZE, BAND_KERNELS, DEFAULT_INPUT_SIZ
 import { backendAvailable, describeBackend, probeWebgpu, useBackend, useBestBackend } from './engine/backends';
 import { disposeSized, fetchBundledModel, instantiate, readModelFiles, sizeModel } from './engine/model-source';
 import { drawHeatmap } from './engine/heatmap';
-import { onnxRuntimeThreads } from './engine/onnx';
+import { onnxRuntimeThreads, onnxRuntimeWeb } from './engine/onnx';
 import { byId, onFiles, setStatus, setUpTabs, showError } from './ui/dom';
 import { LiveView } from './ui/live';
 import { PhotoView } from './ui/photo';
@@ -188,6 +188,7 @@ window.addEventListener('unhandledrejection', (e) => showError(`unexpected error
 (window as unknown as { sinetDemo: unknown }).sinetDemo = {
   tf,
   loadSegmenter,
+  onnxRuntimeWeb,
   state,
   live,
   photo,

@@ -28,7 +28,8 @@ interface DemoWindow {
     finetune: { samples: unknown[]; lastReport: { before: number; after: number; steps: number; losses: number[] } | null };
     whenIdle(): Promise<void>;
     state: { runtime: string; sized: { segmenter: { runtime: string; segment(image: unknown): Promise<{ width: number; height: number; probabilities: Float32Array }> } } | null };
-    loadSegmenter(): Promise<{ inputSize: [number, number]; metadata: { classNames: string[] }; segment(image: unknown): Promise<{ width: number; height: number; mask: Uint8Array }>; dispose(): void }>;
+    loadSegmenter(source?: unknown, options?: unknown): Promise<{ inputSize: [number, number]; runtime: string; metadata: { classNames: string[] }; segment(image: unknown): Promise<{ width: number; height: number; mask: Uint8Array; probabilities: Float32Array }>; dispose(): void }>;
+    onnxRuntimeWeb(): Promise<unknown>;
   };
 }
 
@@ -139,6 +140,18 @@ describe.runIf(run)('demo in Chromium', () => {
     await expect.poll(() => page.textContent('#backend-active'), { timeout: 60_000 }).toMatch(/^active: wasm/);
     const tfjs = await person();
     expect([onnx.runtime, tfjs.runtime]).toEqual(['onnx', 'tfjs']);
+    // The library's own entry: loadSegmenter() with runtime 'onnx' and the page's onnxruntime-web.
+    const fromLibrary = await page.evaluate(async (img) => {
+      const demo = (window as unknown as DemoWindow).sinetDemo;
+      const segmenter = await demo.loadSegmenter(undefined, { runtime: 'onnx', onnxruntime: await demo.onnxRuntimeWeb() });
+      const r = await segmenter.segment({ data: Uint8ClampedArray.from(img.data), width: img.width, height: img.height });
+      segmenter.dispose();
+      return { runtime: segmenter.runtime, probabilities: Array.from(r.probabilities) };
+    }, image);
+    expect(fromLibrary.runtime).toBe('onnx');
+    let libraryWorst = 0;
+    fromLibrary.probabilities.forEach((p, i) => (libraryWorst = Math.max(libraryWorst, Math.abs(p - tfjs.probabilities[i]))));
+    expect(libraryWorst).toBeLessThan(1e-4);
     let worst = 0;
     onnx.probabilities.forEach((p, i) => (worst = Math.max(worst, Math.abs(p - tfjs.probabilities[i]))));
     expect(worst).toBeLessThan(1e-4);
