@@ -12,7 +12,7 @@ export interface BenchSummary {
   /** Median forward pass at batch 1, 224 x 224, on the fastest backend measured. */
   inferenceMs: number | null;
   inferenceBackend: string | null;
-  /** Threads that one inference uses (tfjs-node: its intra-op pool; wasm and cpu here: 1). */
+  /** Threads that one inference uses (tfjs-node: its intra-op pool; onnxruntime: its session's; wasm and cpu here: 1). */
   inferenceThreads: number | null;
   /** Best full training step throughput (boundary loss, Adam, 224 x 224). */
   trainImagesPerSecond: number | null;
@@ -29,7 +29,9 @@ export interface BenchSummary {
 }
 
 export function benchSummary(results: { machine?: string; inference?: BenchRow[]; training?: TrainingBenchRow[]; losses?: { rows: LossBenchRow[] }; augment?: AugmentBenchRow[]; torch?: { ratios: TorchRatios } }): BenchSummary {
-  const forward = (results.inference ?? []).filter((r) => r.case.startsWith('forward')).sort((a, b) => a.medianMs - b.medianMs)[0];
+  // Batch 1 only (batch 8 rows time eight images); onnxruntime rows name their threads ('onnx 2t').
+  const forward = (results.inference ?? []).filter((r) => r.case === 'forward 1x224x224').sort((a, b) => a.medianMs - b.medianMs)[0];
+  const onnxThreads = forward ? /^onnx (\d+)t$/.exec(forward.backend) : null;
   const training = [...(results.training ?? [])].sort((a, b) => b.imagesPerSecond - a.imagesPerSecond)[0];
   const blog = results.augment?.find((r) => r.preset === 'sinetBlog');
   const loss = results.losses?.rows.find((r) => r.loss.startsWith('sinetLoss official-decoder'));
@@ -38,7 +40,7 @@ export function benchSummary(results: { machine?: string; inference?: BenchRow[]
     machine: results.machine ?? null,
     inferenceMs: forward?.medianMs ?? null,
     inferenceBackend: forward?.backend ?? null,
-    inferenceThreads: forward ? (forward.backend === 'tensorflow' ? cores : 1) : null,
+    inferenceThreads: forward ? (onnxThreads ? Number(onnxThreads[1]) : forward.backend === 'tensorflow' ? cores : 1) : null,
     trainImagesPerSecond: training?.imagesPerSecond ?? null,
     trainWorkers: training ? training.workers + 1 : null,
     trainBackend: training?.backend ?? null,

@@ -49,3 +49,13 @@ describe('torch comparison', () => {
     expect(result.inference[0].medianMs).toBeGreaterThan(0);
   }, 120_000);
 });
+
+describe('bench summary', () => {
+  it('takes the fastest batch-1 forward pass and the threads it used', async () => {
+    const { benchSummary } = await import('./summary.js');
+    const row = (backend: string, c: string, medianMs: number) => ({ backend, case: c, runs: 5, medianMs, p10Ms: medianMs, p90Ms: medianMs });
+    const inference = [row('wasm', 'forward 1x224x224', 21), row('wasm', 'forward 8x224x224', 130), row('onnx 1t', 'forward 1x224x224', 7.8), row('onnx 2t', 'forward 1x224x224', 5.8), row('onnx 2t', 'forward 8x224x224', 4.2 * 8)];
+    expect(benchSummary({ inference })).toMatchObject({ inferenceMs: 5.8, inferenceBackend: 'onnx 2t', inferenceThreads: 2 });
+    expect(benchSummary({ inference: inference.slice(0, 2) })).toMatchObject({ inferenceMs: 21, inferenceBackend: 'wasm', inferenceThreads: 1 });
+  });
+});
