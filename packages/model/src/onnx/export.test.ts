@@ -122,6 +122,16 @@ describe('exportOnnx: a SINet of another shape, random weights (no ../shared nee
     expect(fixed.graph.input[0].type.tensorType.shape.dim).toEqual([{ dimParam: 'batch' }, { dimValue: 3 }, { dimValue: 64 }, { dimValue: 64 }]);
     model.dispose();
   });
+
+  it('refuses, in onnxruntime, a size that is not a multiple of 32 (as documented: a shape error at a Concat)', async () => {
+    const model = untrainedModel({ inputSize: [64, 64] });
+    const session = await ort.InferenceSession.create(exportOnnx(model).bytes, { logSeverityLevel: 4 });
+    model.dispose();
+    await expect(session.run({ image: new ort.Tensor('float32', new Float32Array(3 * 80 * 80), [1, 3, 80, 80]) })).rejects.toThrow(/Concat/);
+    const ok = await session.run({ image: new ort.Tensor('float32', new Float32Array(3 * 96 * 64), [1, 3, 96, 64]) });
+    expect(ok.logits.dims).toEqual([1, 2, 96, 64]);
+    await session.release();
+  });
 });
 
 describe('exportOnnx: each layer alone', () => {
