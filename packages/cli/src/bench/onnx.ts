@@ -5,22 +5,14 @@
  */
 import { createSINet, DEFAULT_SINET_CONFIG, OFFICIAL_PREPROCESSING, setSINetMetadata } from '@sinet/model';
 import { loadSegmenter } from '@sinet/model/node';
-import { exportOnnx, type OnnxRuntimeModule } from '@sinet/model/onnx';
+import { exportOnnx, importOnnxRuntime } from '@sinet/model/onnx';
 import * as tf from '@tensorflow/tfjs-core';
 import os from 'node:os';
-import { CliError } from '../errors.js';
 import { time, type BenchRow } from './inference.js';
 
-async function onnxruntimeNode(): Promise<OnnxRuntimeModule & { InferenceSession: { create(model: Uint8Array, options?: Record<string, unknown>): Promise<{ run(feeds: Record<string, unknown>): Promise<Record<string, unknown>>; release(): Promise<void> }> } }> {
-  try {
-    return (await import('onnxruntime-node')) as never;
-  } catch (e) {
-    throw new CliError(`--runtime onnx needs onnxruntime-node (npm install onnxruntime-node): ${(e as Error).message.split('\n')[0]}`);
-  }
-}
-
 export async function benchOnnxInference(runs: number, batches: number[], log: (line: string) => void): Promise<BenchRow[]> {
-  const ort = await onnxruntimeNode();
+  // The loader Segmenter uses: an OnnxRuntimeError that says what to install when it is missing.
+  const ort = await importOnnxRuntime('onnxruntime-node');
   const model = createSINet();
   setSINetMetadata(model, { format: 1, config: DEFAULT_SINET_CONFIG, classNames: ['background', 'person'], personClass: 1, preprocessing: OFFICIAL_PREPROCESSING });
   const rows: BenchRow[] = [];
