@@ -8,7 +8,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/build/**', '**/node_modules/**', '**/.turbo/**', 'runs/**', 'packages/wasm-kernels/assembly/**', 'apps/demo/public/**'] },
+  { ignores: ['**/dist/**', '**/build/**', '**/node_modules/**', '**/.turbo/**', 'runs/**', 'packages/*/assembly/**', 'apps/demo/public/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,63 +1,53 @@
 /**
  * Spatial filters on 8-bit images, per channel, borders replicated (cv2's default for blurs).
- * Each pass handles the interior without bounds checks and only the border pixels with clamping.
+ * The blurs run as WebAssembly SIMD kernels (simd.ts) where available; their TypeScript loops here
+ * give the same bytes (integer arithmetic) and stay simple.
  */
 import { clampByte, newImage, type ImageU8 } from './image.js';
-
-/** One 1-D pass along x (step = channels) or y (step = row stride), replicated borders. */
-function pass1d(src: ArrayLike<number>, dst: Float32Array | Uint8Array, lines: number, length: number, lineStride: number, step: number, channels: number, kernel: Float32Array): void {
-  const r = (kernel.length - 1) / 2;
-  const round = dst instanceof Uint8Array;
-  for (let line = 0; line < lines; line++)
-    for (let ch = 0; ch < channels; ch++) {
-      const base = line * lineStride + ch;
-      for (let i = 0; i < length; i++) {
-        let acc = 0;
-        if (i >= r && i < length - r) {
-          let at = base + (i - r) * step;
-          for (let t = 0; t < kernel.length; t++, at += step) acc += kernel[t] * src[at];
-        } else {
-          for (let t = -r; t <= r; t++) {
-            const j = i + t < 0 ? 0 : i + t >= length ? length - 1 : i + t;
-            acc += kernel[t + r] * src[base + j * step];
-          }
-        }
-        dst[base + i * step] = round ? (acc <= 0 ? 0 : acc >= 255 ? 255 : acc + 0.5) : acc;
-      }
-    }
-}
+import { simdBoxFilters, simdSeparableFilter } from './simd.js';
 
 /**
- * Vertical 1-D convolution done row by row: each output row is a weighted sum of whole input
- * rows, so memory is read contiguously.
+ * Integer taps of a normalised 1-D kernel, summing exactly to 2^FILTER_BITS (as OpenCV's bit-exact
+ * 8-bit blurs): the TypeScript and WebAssembly paths then give the same bytes.
  */
-function verticalPass(src: Float32Array, dst: Uint8Array | Float32Array, rowLength: number, h: number, kernel: Float32Array): void {
-  const r = (kernel.length - 1) / 2;
-  const acc = new Float32Array(rowLength);
-  const round = dst instanceof Uint8Array;
-  for (let y = 0; y < h; y++) {
-    acc.fill(0);
-    for (let t = -r; t <= r; t++) {
-      const yy = y + t < 0 ? 0 : y + t >= h ? h - 1 : y + t;
-      const wt = kernel[t + r];
-      const from = yy * rowLength;
-      for (let i = 0; i < rowLength; i++) acc[i] += wt * src[from + i];
-    }
-    const to = y * rowLength;
-    if (round) for (let i = 0; i < rowLength; i++) dst[to + i] = acc[i] <= 0 ? 0 : acc[i] >= 255 ? 255 : acc[i] + 0.5;
-    else dst.set(acc, to);
-  }
+export const FILTER_BITS = 10;
+
+export function fixedPointKernel(kernel: Float32Array): Int32Array {
+  const one = 1 << FILTER_BITS;
+  const taps = Int32Array.from(kernel, (v) => Math.round(v * one));
+  taps[(taps.length - 1) / 2] += one - taps.reduce((a, b) => a + b, 0);
+  return taps;
 }
 
-/** Separable convolution with a symmetric 1-D kernel along x then y. */
+/** Separable convolution with a symmetric 1-D kernel along x then y, in fixed point, borders replicated. */
 export function separableFilter(src: ImageU8, kernel: Float32Array): ImageU8 {
+  const taps = fixedPointKernel(kernel);
   const { width: w, height: h, channels: c } = src;
-  const tmp = new Float32Array(w * h * c);
-  pass1d(src.data, tmp, h, w, w * c, c, c, kernel);
+  const fast = simdSeparableFilter(src, taps, 2 * FILTER_BITS);
+  if (fast) return { width: w, height: h, channels: c, data: fast };
+  const r = (taps.length - 1) / 2;
+  const row = w * c;
+  const rows = new Int32Array(w * h * c);
+  const data = src.data;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let ch = 0; ch < c; ch++) {
+        let acc = 0;
+        for (let t = -r; t <= r; t++) acc += taps[t + r] * data[y * row + clampIndex(x + t, w) * c + ch];
+        rows[y * row + x * c + ch] = acc;
+      }
   const out = newImage(w, h, c);
-  verticalPass(tmp, out.data as Uint8Array, w * c, h, kernel);
+  const half = 1 << (2 * FILTER_BITS - 1);
+  for (let y = 0; y < h; y++)
+    for (let j = 0; j < row; j++) {
+      let acc = half;
+      for (let t = -r; t <= r; t++) acc += taps[t + r] * rows[clampIndex(y + t, h) * row + j];
+      out.data[y * row + j] = acc >> (2 * FILTER_BITS);
+    }
   return out;
 }
+
+const clampIndex = (i: number, n: number) => (i < 0 ? 0 : i >= n ? n - 1 : i);
 
 export function gaussianKernel(sigma: number, radius = Math.max(1, Math.ceil(3 * sigma))): Float32Array {
   const k = Float32Array.from({ length: 2 * radius + 1 }, (_, i) => Math.exp(-((i - radius) ** 2) / (2 * sigma * sigma)));
@@ -65,79 +55,52 @@ export function gaussianKernel(sigma: number, radius = Math.max(1, Math.ceil(3 *
   return k.map((v) => v / sum);
 }
 
-/** Running-sum box filter along x (sums, not means), replicated borders; interior without branches. */
-function boxPass(src: ArrayLike<number>, dst: Float32Array, lines: number, length: number, lineStride: number, step: number, channels: number, r: number): void {
-  for (let line = 0; line < lines; line++)
-    for (let ch = 0; ch < channels; ch++) {
-      const base = line * lineStride + ch;
-      const first = src[base];
-      const last = src[base + (length - 1) * step];
+/** Box sums of width 2r + 1 along each row (running sums), replicated borders; exact on integers. */
+function boxRows(src: Float64Array, dst: Float64Array, w: number, h: number, c: number, r: number): void {
+  for (let y = 0; y < h; y++)
+    for (let ch = 0; ch < c; ch++) {
+      const base = y * w * c + ch;
       let acc = 0;
-      for (let t = -r; t <= r; t++) acc += src[base + (t < 0 ? 0 : t >= length ? length - 1 : t) * step];
-      let i = 0;
-      // Left edge: the leaving value is the replicated first pixel.
-      for (; i <= r && i < length; i++) {
-        dst[base + i * step] = acc;
-        const add = i + r + 1;
-        acc += (add < length ? src[base + add * step] : last) - first;
-      }
-      // Interior: both ends inside the line.
-      for (; i < length - r - 1; i++) {
-        dst[base + i * step] = acc;
-        acc += src[base + (i + r + 1) * step] - src[base + (i - r) * step];
-      }
-      // Right edge: the entering value is the replicated last pixel.
-      for (; i < length; i++) {
-        dst[base + i * step] = acc;
-        const remove = i - r;
-        acc += last - (remove > 0 ? src[base + remove * step] : first);
+      for (let t = -r; t <= r; t++) acc += src[base + clampIndex(t, w) * c];
+      for (let x = 0; x < w; x++) {
+        dst[base + x * c] = acc;
+        acc += src[base + clampIndex(x + r + 1, w) * c] - src[base + clampIndex(x - r, w) * c];
       }
     }
 }
 
-/** Vertical running-sum box pass, row by row (contiguous reads). */
-function boxPassVertical(src: Float32Array, dst: Float32Array, rowLength: number, h: number, r: number): void {
-  const acc = new Float32Array(rowLength);
-  const row = (y: number) => (y < 0 ? 0 : y >= h ? h - 1 : y) * rowLength;
+/** Box sums of height 2r + 1 down the columns, row by row (contiguous reads). */
+function boxColumns(src: Float64Array, dst: Float64Array, rowLength: number, h: number, r: number): void {
+  const acc = new Float64Array(rowLength);
   for (let t = -r; t <= r; t++) {
-    const from = row(t);
+    const from = clampIndex(t, h) * rowLength;
     for (let i = 0; i < rowLength; i++) acc[i] += src[from + i];
   }
   for (let y = 0; y < h; y++) {
     dst.set(acc, y * rowLength);
-    const add = row(y + r + 1);
-    const remove = row(y - r);
+    const add = clampIndex(y + r + 1, h) * rowLength;
+    const remove = clampIndex(y - r, h) * rowLength;
     for (let i = 0; i < rowLength; i++) acc[i] += src[add + i] - src[remove + i];
   }
 }
 
-/** Box filter of odd size k via running sums (cost independent of k). */
-export function boxFilter(src: ImageU8, k: number): ImageU8 {
+/**
+ * Box filters of odd sizes one after another (one: a mean filter; three: a Gaussian stand-in),
+ * summed exactly and divided once at the end (rounded).
+ */
+export function boxFilters(src: ImageU8, sizes: number[]): ImageU8 {
   const { width: w, height: h, channels: c } = src;
-  const r = (k - 1) / 2;
-  const tmp = new Float32Array(w * h * c);
-  const sums = new Float32Array(w * h * c);
-  boxPass(src.data, tmp, h, w, w * c, c, c, r);
-  boxPassVertical(tmp, sums, w * c, h, r);
-  const out = newImage(w, h, c);
-  const inv = 1 / (k * k);
-  for (let i = 0; i < sums.length; i++) out.data[i] = sums[i] * inv + 0.5;
-  return out;
-}
-
-/** Three box blurs in a row (a Gaussian stand-in), all in float until the end. */
-export function tripleBoxFilter(src: ImageU8, sizes: [number, number, number]): ImageU8 {
-  const { width: w, height: h, channels: c } = src;
-  const a = new Float32Array(w * h * c);
-  const b = new Float32Array(w * h * c);
+  const fast = simdBoxFilters(src, sizes);
+  if (fast) return { width: w, height: h, channels: c, data: fast };
+  const a = new Float64Array(w * h * c);
+  const b = Float64Array.from(src.data);
   let scale = 1;
-  // Ping-pong between two buffers: src -> a -> b -> a -> b -> a -> b.
-  sizes.forEach((k, i) => {
+  for (const k of sizes) {
     const r = (k - 1) / 2;
-    boxPass(i === 0 ? src.data : b, a, h, w, w * c, c, c, r);
-    boxPassVertical(a, b, w * c, h, r);
+    boxRows(b, a, w, h, c, r);
+    boxColumns(a, b, w * c, h, r);
     scale *= k * k;
-  });
+  }
   const out = newImage(w, h, c);
   const inv = 1 / scale;
   for (let i = 0; i < b.length; i++) out.data[i] = b[i] * inv + 0.5;

@@ -6,9 +6,10 @@
  * integer shifts are exact.
  */
 import { Augmenter, type AugmenterOptions, type PlannedWarp } from './augmenter.js';
-import { clampByte, mapLabels, newImage, type ImageU8, type LabelMap, type Sample } from './image.js';
+import { clampByte, mapLabels, type ImageU8, type LabelMap, type Sample } from './image.js';
 import { checkParam, ParamError, sample, type Param } from './params.js';
 import type { Rng } from './random.js';
+import { simdWarp } from './simd.js';
 
 export type BorderMode = 'constant' | 'edge' | 'reflect' | 'symmetric' | 'wrap';
 export type Interpolation = 'nearest' | 'bilinear';
@@ -52,27 +53,50 @@ export interface WarpOptions {
   cval: number[];
 }
 
+/** Bilinear weights in 1/32 pixel steps (cv2.warpAffine's INTER_TAB_SIZE), so the sums are integers. */
+export const WARP_STEPS = 32;
+
 export function warpImage(src: ImageU8, m: InverseMatrix, o: WarpOptions): ImageU8 {
   const { width: sw, height: sh, channels: c, data } = src;
-  const out = newImage(o.width, o.height, c);
-  const dst = out.data;
+  const fill = Array.from({ length: c }, (_, k) => clampByte(o.cval[k] ?? 0));
+  const bilinear = o.interpolation === 'bilinear';
+  const out = simdWarp(data, sw, sh, c, m, o.width, o.height, bilinear, o.mode, fill) ?? warpBytes(data, sw, sh, c, m, o.width, o.height, bilinear, o.mode, fill);
+  return { data: out, width: o.width, height: o.height, channels: c };
+}
+
+export function warpLabels(src: LabelMap, m: InverseMatrix, width: number, height: number, mode: BorderMode, fill: number): LabelMap {
+  const out = simdWarp(src.data, src.width, src.height, 1, m, width, height, false, mode, [fill]) ?? warpBytes(src.data, src.width, src.height, 1, m, width, height, false, mode, [fill]);
+  return { data: out, width, height };
+}
+
+/**
+ * The warp loop (the TypeScript twin of the WebAssembly kernel): output pixel (x, y) reads source
+ * (a x + b y + c, d x + e y + f); nearest takes floor(s + 0.5), bilinear rounds its weights to
+ * 1/WARP_STEPS pixel. `fill`: one byte per channel for 'constant'.
+ */
+function warpBytes(data: ArrayLike<number>, sw: number, sh: number, c: number, m: InverseMatrix, dw: number, dh: number, bilinear: boolean, mode: BorderMode, fill: number[]): Uint8Array {
+  const dst = new Uint8Array(dw * dh * c);
   const [a, b, cc, d, e, f] = m;
-  const nearest = o.interpolation === 'nearest';
-  const cval = o.cval;
+  const n = WARP_STEPS;
+  const half = (n * n) / 2;
+  const bits = 2 * Math.log2(n);
+  const shift = bilinear ? 0 : 0.5;
   let at = 0;
-  for (let y = 0; y < o.height; y++) {
+  for (let y = 0; y < dh; y++) {
     // Source coordinates advance by (a, d) per output pixel along a row.
-    let sx = b * y + cc;
-    let sy = e * y + f;
-    for (let x = 0; x < o.width; x++, sx += a, sy += d, at += c) {
-      if (nearest) {
-        let ix = Math.round(sx);
-        let iy = Math.round(sy);
+    let sx = b * y + cc + shift;
+    let sy = e * y + f + shift;
+    for (let x = 0; x < dw; x++, sx += a, sy += d, at += c) {
+      const x0 = Math.floor(sx);
+      const y0 = Math.floor(sy);
+      if (!bilinear) {
+        let ix = x0;
+        let iy = y0;
         if (ix < 0 || iy < 0 || ix >= sw || iy >= sh) {
-          ix = borderIndex(ix, sw, o.mode);
-          iy = borderIndex(iy, sh, o.mode);
+          ix = borderIndex(ix, sw, mode);
+          iy = borderIndex(iy, sh, mode);
           if (ix < 0 || iy < 0) {
-            for (let k = 0; k < c; k++) dst[at + k] = cval[k];
+            for (let k = 0; k < c; k++) dst[at + k] = fill[k];
             continue;
           }
         }
@@ -80,63 +104,33 @@ export function warpImage(src: ImageU8, m: InverseMatrix, o: WarpOptions): Image
         for (let k = 0; k < c; k++) dst[at + k] = data[from + k];
         continue;
       }
-      const x0 = Math.floor(sx);
-      const y0 = Math.floor(sy);
-      const fx = sx - x0;
-      const fy = sy - y0;
-      const w00 = (1 - fx) * (1 - fy);
-      const w01 = fx * (1 - fy);
-      const w10 = (1 - fx) * fy;
+      const fx = Math.trunc((sx - x0) * n + 0.5);
+      const fy = Math.trunc((sy - y0) * n + 0.5);
+      const w00 = (n - fx) * (n - fy);
+      const w01 = fx * (n - fy);
+      const w10 = (n - fx) * fy;
       const w11 = fx * fy;
       if (x0 >= 0 && y0 >= 0 && x0 + 1 < sw && y0 + 1 < sh) {
         // Interior: all four neighbours exist.
         const p00 = (y0 * sw + x0) * c;
         const p10 = p00 + sw * c;
-        for (let k = 0; k < c; k++) {
-          const v = data[p00 + k] * w00 + data[p00 + c + k] * w01 + data[p10 + k] * w10 + data[p10 + c + k] * w11;
-          dst[at + k] = v + 0.5; // Uint8 store truncates: +0.5 rounds (v is within 0..255).
-        }
+        for (let k = 0; k < c; k++) dst[at + k] = (data[p00 + k] * w00 + data[p00 + c + k] * w01 + data[p10 + k] * w10 + data[p10 + c + k] * w11 + half) >> bits;
         continue;
       }
-      const ix0 = borderIndex(x0, sw, o.mode);
-      const ix1 = borderIndex(x0 + 1, sw, o.mode);
-      const iy0 = borderIndex(y0, sh, o.mode);
-      const iy1 = borderIndex(y0 + 1, sh, o.mode);
+      const ix0 = borderIndex(x0, sw, mode);
+      const ix1 = borderIndex(x0 + 1, sw, mode);
+      const iy0 = borderIndex(y0, sh, mode);
+      const iy1 = borderIndex(y0 + 1, sh, mode);
       for (let k = 0; k < c; k++) {
-        const v00 = ix0 < 0 || iy0 < 0 ? cval[k] : data[(iy0 * sw + ix0) * c + k];
-        const v01 = ix1 < 0 || iy0 < 0 ? cval[k] : data[(iy0 * sw + ix1) * c + k];
-        const v10 = ix0 < 0 || iy1 < 0 ? cval[k] : data[(iy1 * sw + ix0) * c + k];
-        const v11 = ix1 < 0 || iy1 < 0 ? cval[k] : data[(iy1 * sw + ix1) * c + k];
-        dst[at + k] = clampByte(v00 * w00 + v01 * w01 + v10 * w10 + v11 * w11);
+        const v00 = ix0 < 0 || iy0 < 0 ? fill[k] : data[(iy0 * sw + ix0) * c + k];
+        const v01 = ix1 < 0 || iy0 < 0 ? fill[k] : data[(iy0 * sw + ix1) * c + k];
+        const v10 = ix0 < 0 || iy1 < 0 ? fill[k] : data[(iy1 * sw + ix0) * c + k];
+        const v11 = ix1 < 0 || iy1 < 0 ? fill[k] : data[(iy1 * sw + ix1) * c + k];
+        dst[at + k] = (v00 * w00 + v01 * w01 + v10 * w10 + v11 * w11 + half) >> bits;
       }
     }
   }
-  return out;
-}
-
-export function warpLabels(src: LabelMap, m: InverseMatrix, width: number, height: number, mode: BorderMode, fill: number): LabelMap {
-  const out = new Uint8Array(width * height);
-  const [a, b, c, d, e, f] = m;
-  const { width: sw, height: sh, data } = src;
-  let at = 0;
-  for (let y = 0; y < height; y++) {
-    let sx = b * y + c;
-    let sy = e * y + f;
-    for (let x = 0; x < width; x++, sx += a, sy += d, at++) {
-      let ix = Math.round(sx);
-      let iy = Math.round(sy);
-      if (ix < 0 || iy < 0 || ix >= sw || iy >= sh) {
-        ix = borderIndex(ix, sw, mode);
-        iy = borderIndex(iy, sh, mode);
-        if (ix < 0 || iy < 0) {
-          out[at] = fill;
-          continue;
-        }
-      }
-      out[at] = data[iy * sw + ix];
-    }
-  }
-  return { data: out, width, height };
+  return dst;
 }
 
 export interface GeometricOptions extends AugmenterOptions {

@@ -32,3 +32,4 @@ export {
 export { JpegCompression, jpegRoundTrip, quantizationTable, type JpegCompressionOptions } from './jpeg.js';
 export { portraitNet, PRESETS, sinetBlog, sinetBlogGeometric, sinetBlogPhotometric, sinetOfficial, type PresetName, type PresetOptions } from './presets.js';
 export { Rng } from './random.js';
+export { augmentKernelsActive, loadAugmentKernels, setAugmentKernelsEnabled } from './simd.js';

@@ -5,10 +5,11 @@
  */
 import { Augmenter, type AugmenterOptions } from './augmenter.js';
 import { luma } from './color.js';
-import { boxFilter, convolve3x3, gaussianKernel, medianFilter, separableFilter, tripleBoxFilter } from './filters.js';
+import { boxFilters, convolve3x3, gaussianKernel, medianFilter, separableFilter } from './filters.js';
 import { clampByte, type ImageU8, type Sample } from './image.js';
 import { checkParam, checkPerChannel, drawPerChannel, ParamError, sample, type Param, type ParamBounds, type PerChannel } from './params.js';
 import { Rng } from './random.js';
+import { simdAddNoise, simdApplyLuts, simdScaleHueSaturation, simdShiftByLuma } from './simd.js';
 
 const colourChannels = (image: ImageU8) => Math.min(image.channels, 3);
 const withImage = (s: Sample, image: ImageU8): Sample => ({ ...s, image });
@@ -24,6 +25,8 @@ function channelValues(p: Param, perChannel: PerChannel | undefined, image: Imag
 
 /** Applies a per-channel 256-entry lookup table to the colour channels. */
 function applyLuts(image: ImageU8, luts: Uint8Array[]): ImageU8 {
+  const fast = simdApplyLuts(image, luts);
+  if (fast) return { ...image, data: fast };
   const out = copyImage(image);
   const src = image.data;
   const dst = out.data as Uint8Array;
@@ -161,9 +164,6 @@ export class AdditiveGaussianNoise extends Augmenter {
     const loc = sample(this.o.loc ?? 0, rng);
     const scale = sample(this.o.scale ?? [0, 0.05 * 255], rng);
     const perChannel = drawPerChannel(this.o.perChannel, rng);
-    const out = copyImage(s.image);
-    const src = s.image.data;
-    const dst = out.data as Uint8Array;
     const c = s.image.channels;
     const n = colourChannels(s.image);
     const table = normals();
@@ -172,6 +172,11 @@ export class AdditiveGaussianNoise extends Augmenter {
     const stride = 2 * rng.integer(0, 1 << 10) + 1; // odd: visits the whole table
     // One deviate per value (perChannel) or per pixel.
     const step = perChannel ? stride : 0;
+    const fast = simdAddNoise(s.image, n, table, at, step, perChannel ? 0 : stride, loc, scale);
+    if (fast) return withImage(s, { ...s.image, data: fast });
+    const out = copyImage(s.image);
+    const src = s.image.data;
+    const dst = out.data as Uint8Array;
     for (let i = 0; i < dst.length; i += c) {
       for (let k = 0; k < n; k++) {
         const v = src[i + k] + loc + scale * table[at];
@@ -212,7 +217,7 @@ export function gaussianBlur(image: ImageU8, sigma: number): ImageU8 {
   if (lower % 2 === 0) lower--;
   const upper = lower + 2;
   const m = Math.round((12 * sigma * sigma - 3 * lower * lower - 12 * lower - 9) / (-4 * lower - 4));
-  return tripleBoxFilter(image, [0, 1, 2].map((i) => (i < m ? lower : upper)) as [number, number, number]);
+  return boxFilters(image, [0, 1, 2].map((i) => (i < m ? lower : upper)));
 }
 
 export interface KernelSizeOptions extends AugmenterOptions {
@@ -233,7 +238,7 @@ export class AverageBlur extends Augmenter {
   }
   protected apply(s: Sample, rng: Rng): Sample {
     const k = oddK('AverageBlur', sample(this.o.k ?? [1, 7], rng, true));
-    return k === 1 ? s : withImage(s, boxFilter(s.image, k));
+    return k === 1 ? s : withImage(s, boxFilters(s.image, [k]));
   }
 }
 
@@ -284,15 +289,17 @@ export class MultiplyAndAddToBrightness extends Augmenter {
     const mul = sample(this.o.mul ?? [0.7, 1.3], rng);
     const add = sample(this.o.add ?? [-30, 30], rng);
     if (s.image.channels < 3) return withImage(s, applyLuts(s.image, [lut((v) => v * mul + add)]));
-    const out = copyImage(s.image);
-    const src = s.image.data;
-    const dst = out.data as Uint8Array;
-    const c = s.image.channels;
     // Every channel moves by the change of luma: (mul - 1) luma + add, from per-channel tables.
     const k = mul - 1;
     const lr = Float32Array.from({ length: 256 }, (_, v) => 0.299 * v * k + add);
     const lg = Float32Array.from({ length: 256 }, (_, v) => 0.587 * v * k);
     const lb = Float32Array.from({ length: 256 }, (_, v) => 0.114 * v * k);
+    const fast = simdShiftByLuma(s.image, lr, lg, lb);
+    if (fast) return withImage(s, { ...s.image, data: fast });
+    const out = copyImage(s.image);
+    const src = s.image.data;
+    const dst = out.data as Uint8Array;
+    const c = s.image.channels;
     for (let i = 0; i < dst.length; i += c) {
       const r = src[i];
       const g = src[i + 1];
@@ -345,7 +352,11 @@ export class MultiplyHueAndSaturation extends Augmenter {
  * Multiplies hue (degrees, wrapped) and saturation (clipped) per pixel: the HSV round trip of
  * color.ts inlined, since it runs for every pixel.
  */
+const SIXTH = 1 / 6;
+
 export function scaleHueSaturation(image: ImageU8, mulHue: number, mulSaturation: number): ImageU8 {
+  const fast = simdScaleHueSaturation(image, mulHue, mulSaturation);
+  if (fast) return { ...image, data: fast };
   const out = copyImage(image);
   const src = image.data;
   const dst = out.data as Uint8Array;
@@ -358,9 +369,10 @@ export function scaleHueSaturation(image: ImageU8, mulHue: number, mulSaturation
     const min = r < g ? (r < b ? r : b) : g < b ? g : b;
     const d = max - min;
     if (d === 0 || max === 0) continue; // grey: hue and saturation changes do nothing
-    let h = max === r ? (g - b) / d : max === g ? (b - r) / d + 2 : (r - g) / d + 4; // in sextants, -1..5
+    let h = max === r ? (g - b) / d + 0 : max === g ? (b - r) / d + 2 : (r - g) / d + 4; // in sextants, -1..5
     h *= mulHue;
-    h -= 6 * Math.floor(h / 6);
+    h -= 6 * Math.floor(h * SIXTH); // a multiply, not a division: the SIMD twin divides once per pixel as it is
+
     let sat = (d / max) * mulSaturation;
     if (sat > 1) sat = 1;
     const chroma = max * sat;

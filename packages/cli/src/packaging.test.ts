@@ -58,6 +58,8 @@ console.log(JSON.stringify({
   onnx: decodeOnnxModel(exportOnnx(sinet).bytes).opsetImport[0].version,
   train: typeof train.evaluate,
   augment: augment.sinetBlog({ seed: 1 }).augmentSample({ image: { data: new Uint8Array(12), width: 2, height: 2, channels: 3 } }).image.width,
+  // Its pixel kernels load from the installed package's build/kernels.wasm.
+  augmentKernels: augment.augmentKernelsActive(),
   augmentTf: typeof augmentTensors,
   fineTune: typeof fineTune.fineTune,
   // The SIMD module loads from the installed package's build/simd.wasm.
@@ -68,7 +70,7 @@ console.log(JSON.stringify({
 `,
     );
     const result = JSON.parse(out.trim().split('\n').pop()!);
-    expect(result).toMatchObject({ layers: 11, parameters: 86910, node: 'function', subpaths: ['function', 'function'], onnx: 17, train: 'function', augment: 2, augmentTf: 'function', fineTune: 'function', simd: true });
+    expect(result).toMatchObject({ layers: 11, parameters: 86910, node: 'function', subpaths: ['function', 'function'], onnx: 17, train: 'function', augment: 2, augmentKernels: true, augmentTf: 'function', fineTune: 'function', simd: true });
     expect(result.loss).toBeCloseTo(Math.log(2), 6);
     const info = JSON.parse(execFileSync(path.join(dir, 'node_modules', '.bin', 'sinet'), ['info', '--json', '--backend', 'wasm'], { encoding: 'utf8' }));
     expect(info).toMatchObject({ parameters: 86910, macs: expect.any(Number) });
