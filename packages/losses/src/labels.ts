@@ -5,6 +5,13 @@ import { LossesError } from './errors.js';
 /** The label value that marks pixels to leave out (PyTorch's ignore_index convention). */
 export const DEFAULT_IGNORE_LABEL = 255;
 
+/**
+ * A kernel a backend may register for prepareLabels' label-map case: 'SinetPrepareLabels'
+ * (labels [N, H, W, 1]; attrs classes, ignoreLabel) -> [oneHot, valid, labelMap] in one pass
+ * (`@sinet/wasm-kernels` does on wasm).
+ */
+export const PREPARE_LABELS_KERNEL = 'SinetPrepareLabels';
+
 export interface PreparedLabels {
   /** [N, H, W, C] targets (one-hot or soft), zero at ignored pixels. */
   oneHot: tf.Tensor4D;
@@ -46,6 +53,10 @@ export function prepareLabels(labels: tf.Tensor, logits: tf.Tensor, ignoreLabel:
       const oneHot = tf.cast(l4, 'float32') as tf.Tensor4D;
       const valid = tf.cast(tf.greater(tf.sum(oneHot, -1, true), 0), 'float32') as tf.Tensor4D;
       return { oneHot, valid, labelMap: null } as unknown as tf.TensorContainer;
+    }
+    if (tf.getKernel(PREPARE_LABELS_KERNEL, tf.getBackend())) {
+      const [oneHot, valid, labelMap] = tf.engine().runKernel(PREPARE_LABELS_KERNEL, { labels: l4 }, { classes, ignoreLabel } as unknown as tf.NamedAttrMap) as tf.Tensor4D[];
+      return { oneHot, valid, labelMap } as unknown as tf.TensorContainer;
     }
     const indices = tf.cast(tf.round(tf.cast(l4, 'float32')), 'int32');
     let validBool = tf.logicalAnd(tf.greaterEqual(indices, 0), tf.less(indices, classes));

@@ -5,7 +5,10 @@ import { loadSimdKernels, registerWasmTrainingKernels, setSimdEnabled, simdActiv
 import {
   boundaryBand,
   boundaryLoss,
+  LABEL_BAND_KERNEL,
   LabelShapeError,
+  PREPARE_LABELS_KERNEL,
+  prepareLabels,
   lovaszHinge,
   lovaszSoftmax,
   resizeLabels,
@@ -383,6 +386,74 @@ describe.each([
       const { value, grads } = tf.variableGrads(() => f(y, logits), [logits]);
       tf.dispose([value, grads[logits.name]]);
     });
+    tf.dispose([y, logits]);
+  });
+});
+
+// 'SinetPrepareLabels' and 'SinetLabelBand' of @sinet/wasm-kernels against the composed ops on cpu
+// and the plain-loop band.
+describe('the fused label kernels on wasm', () => {
+  beforeAll(async () => {
+    registerWasmTrainingKernels();
+    await useBackend('wasm');
+  });
+  afterAll(async () => {
+    await useBackend('cpu');
+  });
+
+  const cases = [
+    { name: 'int32, 2 classes, ignored pixels', shape: [2, 13, 11], classes: 2, dtype: 'int32' as const, labels: (i: number, l: number) => (i % 19 === 0 ? 255 : l) },
+    { name: 'float32 with halves and out-of-range values, 3 classes', shape: [1, 9, 16], classes: 3, dtype: 'float32' as const, labels: (i: number, l: number) => (i % 7 === 0 ? l + 0.5 : i % 11 === 0 ? -1 : i % 13 === 0 ? 7 : l) },
+    { name: 'tiny image, no ignore label', shape: [3, 2, 3], classes: 2, dtype: 'int32' as const, labels: (i: number, l: number) => (i % 5 === 0 ? 255 : l), ignore: null },
+  ];
+
+  it.each(cases)('prepareLabels gives the composed ops\' one-hot, validity and map: $name', async ({ shape, classes, dtype, labels, ignore }) => {
+    const [n, h, w] = shape;
+    const values = randomLabels(n * h * w, classes, 50, false).map((l, i) => labels(i, l));
+    const run = async (backend: 'cpu' | 'wasm') => {
+      await useBackend(backend);
+      const y = tf.tensor4d(values, [n, h, w, 1], dtype);
+      const logits = tf.zeros([n, h, w, classes]);
+      const { kernels } = await tf.profile(() => tf.dispose(Object.values(prepareLabels(y, logits, ignore === undefined ? 255 : ignore))));
+      const prepared = prepareLabels(y, logits, ignore === undefined ? 255 : ignore);
+      const out = { oneHot: Array.from(prepared.oneHot.dataSync()), valid: Array.from(prepared.valid.dataSync()), map: Array.from(prepared.labelMap!.dataSync()), dtype: prepared.labelMap!.dtype, fused: kernels.some((k) => k.name === PREPARE_LABELS_KERNEL) };
+      tf.dispose([y, logits, prepared.oneHot, prepared.valid, prepared.labelMap!]);
+      return out;
+    };
+    const cpu = await run('cpu');
+    const wasm = await run('wasm');
+    expect(cpu.fused).toBe(false);
+    expect(wasm.fused).toBe(true);
+    expect(wasm).toEqual({ ...cpu, fused: true });
+    // Round half to even, as tf.round: 0.5 -> class 0, 1.5 -> class 2.
+    if (dtype === 'float32') expect(values.some((v) => v % 1 !== 0)).toBe(true);
+  });
+
+  it.each([1, 3, 5, 15])('the band equals the plain-loop band and the max-pool band, kernel %d', async (kernel) => {
+    for (const [h, w, classes, blob] of [[23, 17, 3, true], [6, 4, 2, false], [40, 40, 2, true]] as const) {
+      const values = randomLabels(h * w, classes, 60 + kernel, blob);
+      const run = async (backend: 'cpu' | 'wasm') => {
+        await useBackend(backend);
+        const y = tf.tensor3d(values, [1, h, w], 'int32');
+        const logits = tf.zeros([1, h, w, classes]);
+        const { kernels } = await tf.profile(() => tf.dispose(boundaryBand(y, logits, { kernel })));
+        const band = boundaryBand(y, logits, { kernel });
+        const out = { band: Array.from(band.dataSync()), fused: kernels.some((k) => k.name === LABEL_BAND_KERNEL) };
+        tf.dispose([y, logits, band]);
+        return out;
+      };
+      const cpu = await run('cpu');
+      const wasm = await run('wasm');
+      expect([cpu.fused, wasm.fused]).toEqual([false, true]);
+      expect(wasm.band).toEqual(cpu.band);
+      expect(wasm.band).toEqual(referenceBand(values, h, w, kernel));
+    }
+  });
+
+  it('leaves no tensors behind', async () => {
+    const y = tf.tensor3d(randomLabels(8 * 8, 2, 70), [1, 8, 8], 'int32');
+    const logits = tf.zeros([1, 8, 8, 2]);
+    await expectNoLeak(() => tf.dispose(boundaryBand(y, logits, { kernel: 5 })));
     tf.dispose([y, logits]);
   });
 });

@@ -8,10 +8,12 @@ import { loadSimdKernels, simdActiveOn } from './simd.js';
 import { BATCH_NORM_TRAINING_KERNELS } from './batch-norm-training.js';
 import { ADAMW_KERNELS } from './adamw.js';
 import { WEIGHTED_NLL_KERNELS } from './weighted-nll.js';
+import { LABEL_KERNELS } from './labels.js';
 
 export { loadSimdKernels, setSimdEnabled, simdActiveOn } from './simd.js';
 export { ADAMW, adamWKernel, type AdamWAttrs } from './adamw.js';
 export { WEIGHTED_NLL, weightedNllKernel } from './weighted-nll.js';
+export { LABEL_BAND, labelBandKernel, PREPARE_LABELS, prepareLabelsKernel } from './labels.js';
 export { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, batchNormTrainingForward, batchNormTrainingGrad } from './batch-norm-training.js';
 
 export { channelBatchNorm, channelReduction, stridedConcat, stridedSplit, conv2DBackpropFilter, preluGradAlpha, preluGradInput, pointwiseConv2DBackpropInput, sharedIdentity, depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput, unsortedSegmentSum, WASM_TRAINING_KERNELS } from './kernels.js';
@@ -25,7 +27,7 @@ const WRAPPED = Symbol.for('@sinet/wasm-kernels/wrapped');
  */
 export function registerWasmTrainingKernels(): string[] {
   const added: string[] = [];
-  for (const config of [...WASM_TRAINING_KERNELS, ...BATCH_NORM_TRAINING_KERNELS, ...ADAMW_KERNELS, ...WEIGHTED_NLL_KERNELS]) {
+  for (const config of [...WASM_TRAINING_KERNELS, ...BATCH_NORM_TRAINING_KERNELS, ...ADAMW_KERNELS, ...WEIGHTED_NLL_KERNELS, ...LABEL_KERNELS]) {
     if (getKernel(config.kernelName, 'wasm')) continue;
     registerKernel(config);
     added.push(config.kernelName);
