@@ -164,6 +164,44 @@ describe.each([
     });
 
     it.each([
+      { shape: [2, 5, 7, 6], withScale: true },
+      // (tfjs cannot differentiate batchNorm without a scale on any backend: it saves `undefined`.)
+      { shape: [3, 9, 5, 2], withScale: true },
+    ])('FusedBatchNorm gradients for x, mean, variance, scale and offset %o', async (c) => {
+      const channels = c.shape.at(-1)!;
+      const values = randomArray(c.shape.reduce((a, b) => a * b, 1), 15);
+      const stats = [randomArray(channels, 16), randomArray(channels, 17, 0.1, 2), randomArray(channels, 18), randomArray(channels, 19)];
+      const rv = randomArray(values.length, 20);
+      const run = () => {
+        const x = tf.tensor4d(values, c.shape as [number, number, number, number]);
+        const [mean, variance, offset, scale] = stats.map((s) => tf.tensor1d(s));
+        const r = tf.tensor(rv, c.shape);
+        const f = (...t: tf.Tensor[]) => tf.sum(tf.mul(tf.batchNorm(t[0] as tf.Tensor4D, t[1] as tf.Tensor1D, t[2] as tf.Tensor1D, t[3] as tf.Tensor1D, c.withScale ? (t[4] as tf.Tensor1D) : undefined, 1e-3), r));
+        return tf.grads(f)(c.withScale ? [x, mean, variance, offset, scale] : [x, mean, variance, offset]);
+      };
+      expectSame(await on('cpu', run), await on('wasm', run));
+    });
+
+    it('tfjs-layers BatchNormalization trains to the cpu gradients through its batch statistics', async () => {
+      const values = randomArray(2 * 6 * 5 * 3, 21);
+      const rv = randomArray(values.length, 22);
+      const run = () => {
+        const layer = tf.layers.batchNormalization({ axis: -1, gammaInitializer: tf.initializers.constant({ value: 1.5 }), betaInitializer: tf.initializers.constant({ value: 0.25 }) });
+        const x = tf.tensor4d(values, [2, 6, 5, 3]);
+        layer.build(x.shape);
+        const r = tf.tensor(rv, x.shape);
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, r)) as tf.Scalar, layer.trainableWeights.map((w) => w.read() as tf.Variable));
+        const dx = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(layer.apply(input, { training: true }) as tf.Tensor, r)))(x);
+        const out = [value, dx, ...Object.values(grads)];
+        layer.weights.forEach((w) => w.dispose());
+        return out;
+      };
+      const [cpu, wasm] = [await on('cpu', run), await on('wasm', run)];
+      expect(wasm.length).toBe(4);
+      expectSame(cpu, wasm);
+    });
+
+    it.each([
       { shape: [2, 5, 7, 6], perChannel: true },
       { shape: [3, 4, 8], perChannel: true },
       { shape: [2, 3, 4], perChannel: false },
