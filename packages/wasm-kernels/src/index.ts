@@ -3,7 +3,7 @@
  * tfjs models (SINet among them) train on the wasm backend in Node and in browsers.
  */
 import { add, backend as activeBackend, engine, getBackend, getGradient, getKernel, mul, neg, registerGradient, registerKernel, rsqrt, sub, sum, unregisterKernel, type GradConfig, type KernelFunc, type Tensor } from '@tensorflow/tfjs-core';
-import { channelBatchNorm, channelReduction, stridedConcat, stridedSplit, perChannelAlpha, pointwiseConv2DBackpropInput, sharedIdentity, WASM_TRAINING_KERNELS } from './kernels.js';
+import { channelBatchNorm, channelReduction, nonOverlappingAvgPoolGrad, stridedConcat, stridedSplit, perChannelAlpha, pointwiseConv2DBackpropInput, sharedIdentity, WASM_TRAINING_KERNELS } from './kernels.js';
 import { loadSimdKernels, simdActiveOn } from './simd.js';
 import { BATCH_NORM_TRAINING_KERNELS } from './batch-norm-training.js';
 import { ADAMW_KERNELS } from './adamw.js';
@@ -16,7 +16,7 @@ export { WEIGHTED_NLL, weightedNllKernel } from './weighted-nll.js';
 export { LABEL_BAND, labelBandKernel, PREPARE_LABELS, prepareLabelsKernel } from './labels.js';
 export { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, batchNormTrainingForward, batchNormTrainingGrad } from './batch-norm-training.js';
 
-export { channelBatchNorm, channelReduction, stridedConcat, stridedSplit, conv2DBackpropFilter, preluGradAlpha, preluGradInput, pointwiseConv2DBackpropInput, sharedIdentity, depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput, unsortedSegmentSum, WASM_TRAINING_KERNELS } from './kernels.js';
+export { channelBatchNorm, channelReduction, nonOverlappingAvgPoolGrad, stridedConcat, stridedSplit, conv2DBackpropFilter, preluGradAlpha, preluGradInput, pointwiseConv2DBackpropInput, sharedIdentity, depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput, unsortedSegmentSum, WASM_TRAINING_KERNELS } from './kernels.js';
 
 /** Marks the kernels this package wrapped, so that a second call does not wrap them again. */
 const WRAPPED = Symbol.for('@sinet/wasm-kernels/wrapped');
@@ -44,6 +44,7 @@ export function registerWasmTrainingKernels(): string[] {
     ['FusedBatchNorm', channelBatchNorm],
     ['Concat', stridedConcat],
     ['SplitV', stridedSplit],
+    ['AvgPoolGrad', nonOverlappingAvgPoolGrad],
   ];
   for (const [name, wrap] of wrappers) {
     const own = getKernel(name, 'wasm');

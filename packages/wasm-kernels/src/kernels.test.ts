@@ -182,6 +182,22 @@ describe.each([
       expectSame(await on('cpu', run), await on('wasm', run));
     });
 
+    it.each([
+      { shape: [2, 28, 28, 6], k: 4, stride: 4, pad: 'valid' as const },
+      { shape: [1, 14, 10, 3], k: 2, stride: 2, pad: 'same' as const },
+      { shape: [2, 9, 9, 4], k: 3, stride: 2, pad: 'valid' as const },
+      { shape: [1, 7, 7, 5], k: 2, stride: 2, pad: 'same' as const },
+    ])('AvgPool gradient %o', async (c) => {
+      const values = randomArray(c.shape.reduce((a, b) => a * b, 1), 23);
+      const run = () => {
+        const x = tf.tensor4d(values, c.shape as [number, number, number, number]);
+        const pooled = tf.avgPool(x, c.k, c.stride, c.pad);
+        const r = tf.tensor(randomArray(pooled.size, 24), pooled.shape);
+        return [tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.avgPool(input as tf.Tensor4D, c.k, c.stride, c.pad), r)))(x)];
+      };
+      expectSame(await on('cpu', run), await on('wasm', run));
+    });
+
     it('tfjs-layers BatchNormalization trains to the cpu gradients through its batch statistics', async () => {
       const values = randomArray(2 * 6 * 5 * 3, 21);
       const rv = randomArray(values.length, 22);

@@ -236,6 +236,40 @@ export function stridedSplit(fallback: KernelFunc): KernelFunc {
  * backend and tfjs-wasm's own Reshape do the same). tfjs clones every gradient on the tape
  * through Identity, thousands of copies per training step.
  */
+/**
+ * AvgPoolGrad for non-overlapping windows (stride = window, no padding: S2 modules' pooling):
+ * every input pixel gets its window's dy / (kh kw), one copy pass on the heap; any other pooling
+ * goes to tfjs-wasm's own kernel.
+ */
+export function nonOverlappingAvgPoolGrad(fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
+    const { filterSize, strides, pad } = attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: Pad };
+    const [kh, kw] = typeof filterSize === 'number' ? [filterSize, filterSize] : filterSize;
+    const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
+    if (input.shape.length !== 4 || dy.dtype !== 'float32') return fallback(args);
+    const [n, h, w, c] = input.shape;
+    const [oh, ow] = [dy.shape[1], dy.shape[2]];
+    const unpadded = pad === 'valid' || pad === 0 || pad === 'same';
+    if (!unpadded || kh !== sh || kw !== sw || oh * kh !== h || ow * kw !== w) return fallback(args);
+    const b = backend as unknown as { typedArrayFromHeap(t: TensorInfo): Float32Array; makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): TensorInfo };
+    const from = b.typedArrayFromHeap(dy);
+    const dx = new Float32Array(n * h * w * c);
+    const scale = 1 / (kh * kw);
+    let at = 0;
+    for (let image = 0; image < n; image++)
+      for (let y = 0; y < h; y++) {
+        const row = (image * oh + Math.floor(y / kh)) * ow * c;
+        for (let x = 0; x < w; x++) {
+          const pixel = row + Math.floor(x / kw) * c;
+          for (let ch = 0; ch < c; ch++) dx[at++] = from[pixel + ch] * scale;
+        }
+      }
+    return b.makeOutput(input.shape, 'float32', undefined, dx);
+  };
+}
+
 export const sharedIdentity: KernelFunc = ({ inputs, backend }) => {
   const { x } = inputs as { x: TensorInfo };
   (backend as unknown as WasmBackendLike).incRef(x.dataId);
