@@ -13,8 +13,8 @@ describe('published packages', () => {
 
   it.each(PUBLISHED)('@sinet/%s holds only built files, README, LICENSE and package.json', (name) => {
     const files = tarballFiles(tarballs[`@sinet/${name}`]);
-    // wasm-kernels also ships its compiled SIMD module; the CLI the PyTorch script of `sinet bench --compare-torch`.
-    const extra = name === 'wasm-kernels' ? ['build/simd.wasm'] : name === 'cli' ? ['bench/torch_sinet.py'] : name === 'pretrained' ? ['models/official/model.json', 'models/official/MODEL_CARD.md', 'models/official/LICENSE'] : [];
+    // wasm-kernels and augment also ship their compiled SIMD modules; the CLI the PyTorch script of `sinet bench --compare-torch`.
+    const extra = name === 'wasm-kernels' ? ['build/simd.wasm'] : name === 'augment' ? ['build/kernels.wasm'] : name === 'cli' ? ['bench/torch_sinet.py'] : name === 'pretrained' ? ['models/official/model.json', 'models/official/MODEL_CARD.md', 'models/official/LICENSE'] : [];
     // The CLI is a program (its bin), the others libraries.
     const entry = name === 'cli' ? ['dist/main.js'] : ['dist/index.js', 'dist/index.d.ts'];
     // The pretrained package also ships its model folders (model.json, weights, card, licence).
