@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { randomArray, useBackend } from '@sinet/test-utils';
+import { checkGradient, randomArray, useBackend } from '@sinet/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KernelFunc, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { loadSimdKernels, registerWasmTrainingKernels, setSimdEnabled, simdActiveOn, stridedConcat, stridedSplit } from './index.js';
@@ -180,6 +180,20 @@ describe.each([
         return tf.grads(f)(c.withScale ? [x, mean, variance, offset, scale] : [x, mean, variance, offset]);
       };
       expectSame(await on('cpu', run), await on('wasm', run));
+    });
+
+    it('training BatchNorm through tfjs-layers matches central differences on wasm (input and scale)', async () => {
+      await useBackend('wasm');
+      const layer = tf.layers.batchNormalization({ axis: -1, gammaInitializer: tf.initializers.constant({ value: 1.3 }) });
+      const x = tf.variable(tf.tensor4d(randomArray(2 * 4 * 3 * 2, 25), [2, 4, 3, 2]));
+      const r = tf.tensor(randomArray(x.size, 26), x.shape);
+      layer.build(x.shape);
+      // A non-linear read-out, so the gradient through the batch statistics is not trivially zero.
+      const loss = () => tf.sum(tf.mul(tf.square(layer.apply(x, { training: true }) as tf.Tensor), r)) as tf.Scalar;
+      checkGradient(loss, x, { samples: 8 });
+      checkGradient(loss, layer.trainableWeights[0].read() as tf.Variable, { samples: 2 });
+      tf.dispose([x, r]);
+      layer.weights.forEach((w) => w.dispose());
     });
 
     it.each([
