@@ -185,12 +185,13 @@ describe.each([
     it('training BatchNorm through tfjs-layers matches central differences on wasm (input and scale)', async () => {
       await useBackend('wasm');
       const layer = tf.layers.batchNormalization({ axis: -1, gammaInitializer: tf.initializers.constant({ value: 1.3 }) });
-      const x = tf.variable(tf.tensor4d(randomArray(2 * 4 * 3 * 2, 25), [2, 4, 3, 2]));
+      // Few pixels per channel: the terms through the batch mean and variance weigh as much as the direct one.
+      const x = tf.variable(tf.tensor4d(randomArray(2 * 2 * 2 * 2, 25), [2, 2, 2, 2]));
       const r = tf.tensor(randomArray(x.size, 26), x.shape);
       layer.build(x.shape);
       // A non-linear read-out, so the gradient through the batch statistics is not trivially zero.
       const loss = () => tf.sum(tf.mul(tf.square(layer.apply(x, { training: true }) as tf.Tensor), r)) as tf.Scalar;
-      checkGradient(loss, x, { samples: 8 });
+      checkGradient(loss, x, { samples: 16, tolerance: 5e-3 });
       checkGradient(loss, layer.trainableWeights[0].read() as tf.Variable, { samples: 2 });
       tf.dispose([x, r]);
       layer.weights.forEach((w) => w.dispose());
