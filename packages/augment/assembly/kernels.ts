@@ -4,6 +4,8 @@
 // Each kernel gives the same bytes as its TypeScript twin in src/: integer blurs are exact,
 // everything else is the same float64 arithmetic in the same order (tests compare both paths).
 
+import { median25, median9 } from './median';
+
 export function heapBase(): usize {
   return __heap_base;
 }
@@ -406,4 +408,194 @@ export function warp(src: usize, sw: i32, sh: i32, c: i32, dst: usize, dw: i32, 
       }
     }
   }
+}
+
+// ---- PIL-style enhancers and 3 x 3 filters (in place or into dst) ------------------------------
+
+// JavaScript's Math.round (halves towards +infinity), without a branch.
+@inline function jsRound(v: f64): f64 {
+  const r = Math.ceil(v);
+  return select<f64>(r - 1, r, r - 0.5 > v);
+}
+
+// v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v) (the same bytes, no branches).
+@inline function roundClampByte(v: f64): u8 {
+  return <u8>(<i32>Math.min(255.0, Math.max(0.0, jsRound(v))));
+}
+
+// Two bytes as float64x2, and back (after roundClampPair: integers in 0..255).
+@inline function loadBytePair(at: usize): v128 {
+  return f64x2.convert_low_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load16_splat(at))));
+}
+
+@inline function storeBytePair(at: usize, v: v128): void {
+  const w = i32x4.trunc_sat_f64x2_u_zero(v);
+  v128.store16_lane(at, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(w, w), w), 0);
+}
+
+// roundClampByte on two lanes: Math.round, then 0..255 (NaN to 0, as a Uint8Array store).
+@inline function roundClampPair(v: v128): v128 {
+  const ceil = f64x2.ceil(v);
+  const rounded = v128.bitselect(f64x2.sub(ceil, f64x2.splat(1)), ceil, f64x2.gt(f64x2.sub(ceil, f64x2.splat(0.5)), v));
+  return f64x2.pmin(f64x2.pmax(f64x2.splat(0), rounded), f64x2.splat(255));
+}
+
+// out = d + f (v - d) on the first n of c channels, d a constant (brightness, contrast). Where
+// every channel is blended (n = c) the bytes are one flat run: two per float64x2 step.
+export function blendConstant(data: usize, length: i32, c: i32, n: i32, f: f64, d: f64): void {
+  if (n == c) {
+    const fv = f64x2.splat(f);
+    const dv = f64x2.splat(d);
+    let i = 0;
+    for (; i + 2 <= length; i += 2) {
+      const at = data + <usize>i;
+      storeBytePair(at, roundClampPair(f64x2.add(dv, f64x2.mul(fv, f64x2.sub(loadBytePair(at), dv)))));
+    }
+    for (; i < length; i++) store<u8>(data + <usize>i, roundClampByte(d + f * (<f64>load<u8>(data + <usize>i) - d)));
+    return;
+  }
+  for (let i = 0; i < length; i += c)
+    for (let k = 0; k < n; k++) {
+      const at = data + <usize>(i + k);
+      store<u8>(at, roundClampByte(d + f * (<f64>load<u8>(at) - d)));
+    }
+}
+
+// out = d + f (v - d) with d read from a degenerate image of the same layout (colour, sharpness).
+export function blendImage(data: usize, degenerate: usize, length: i32, c: i32, n: i32, f: f64): void {
+  if (n == c) {
+    const fv = f64x2.splat(f);
+    let i = 0;
+    for (; i + 2 <= length; i += 2) {
+      const at = data + <usize>i;
+      const base = loadBytePair(degenerate + <usize>i);
+      storeBytePair(at, roundClampPair(f64x2.add(base, f64x2.mul(fv, f64x2.sub(loadBytePair(at), base)))));
+    }
+    for (; i < length; i++) {
+      const base = <f64>load<u8>(degenerate + <usize>i);
+      store<u8>(data + <usize>i, roundClampByte(base + f * (<f64>load<u8>(data + <usize>i) - base)));
+    }
+    return;
+  }
+  for (let i = 0; i < length; i += c)
+    for (let k = 0; k < n; k++) {
+      const at = data + <usize>(i + k);
+      const base = <f64>load<u8>(degenerate + <usize>(i + k));
+      store<u8>(at, roundClampByte(base + f * (<f64>load<u8>(at) - base)));
+    }
+}
+
+// Every colour channel set to round(0.299 r + 0.587 g + 0.114 b) (PIL's "L").
+export function grayscaleRound(data: usize, length: i32, c: i32): void {
+  for (let i = 0; i < length; i += c) {
+    const at = data + <usize>i;
+    const y = <u8>(<i32>jsRound(0.299 * <f64>load<u8>(at) + 0.587 * <f64>load<u8>(at, 1) + 0.114 * <f64>load<u8>(at, 2)));
+    store<u8>(at, y);
+    store<u8>(at, y, 1);
+    store<u8>(at, y, 2);
+  }
+}
+
+// 3 x 3 convolution (kernel: 9 float64, row-major) of the first n channels into dst (which holds a
+// copy of src, so other channels stay), borders replicated, sums in the TypeScript loop's order.
+export function convolve3x3(src: usize, dst: usize, w: i32, h: i32, c: i32, n: i32, kernel: usize): void {
+  const k0 = load<f64>(kernel), k1 = load<f64>(kernel, 8), k2 = load<f64>(kernel, 16);
+  const k3 = load<f64>(kernel, 24), k4 = load<f64>(kernel, 32), k5 = load<f64>(kernel, 40);
+  const k6 = load<f64>(kernel, 48), k7 = load<f64>(kernel, 56), k8 = load<f64>(kernel, 64);
+  const row = <usize>(w * c);
+  const cs = <usize>c;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const interior = x > 0 && y > 0 && x < w - 1 && y < h - 1;
+      if (interior && n == c && x == 1) {
+        // The row's interior pixels as one flat run of bytes, two per float64x2 step (same sums).
+        const end = <usize>((y * w + w - 1) * c);
+        let i = <usize>((y * w + 1) * c);
+        for (; i + 2 <= end; i += 2) {
+          const p = src + i;
+          let acc = f64x2.mul(f64x2.splat(k0), loadBytePair(p - row - cs));
+          acc = f64x2.add(acc, f64x2.mul(f64x2.splat(k1), loadBytePair(p - row)));
+          acc = f64x2.add(acc, f64x2.mul(f64x2.splat(k2), loadBytePair(p - row + cs)));
+          acc = f64x2.add(acc, f64x2.mul(f64x2.splat(k3), loadBytePair(p - cs)));
+          acc = f64x2.add(acc, f64x2.mul(f64x2.splat(k4), loadBytePair(p)));
+          acc = f64x2.add(acc, f64x2.mul(f64x2.splat(k5), loadBytePair(p + cs)));
+          acc = f64x2.add(acc, f64x2.mul(f64x2.splat(k6), loadBytePair(p + row - cs)));
+          acc = f64x2.add(acc, f64x2.mul(f64x2.splat(k7), loadBytePair(p + row)));
+          acc = f64x2.add(acc, f64x2.mul(f64x2.splat(k8), loadBytePair(p + row + cs)));
+          storeBytePair(dst + i, roundClampPair(acc));
+        }
+        for (; i < end; i++) {
+          const p = src + i;
+          const acc =
+            k0 * <f64>load<u8>(p - row - cs) + k1 * <f64>load<u8>(p - row) + k2 * <f64>load<u8>(p - row + cs) +
+            k3 * <f64>load<u8>(p - cs) + k4 * <f64>load<u8>(p) + k5 * <f64>load<u8>(p + cs) +
+            k6 * <f64>load<u8>(p + row - cs) + k7 * <f64>load<u8>(p + row) + k8 * <f64>load<u8>(p + row + cs);
+          store<u8>(dst + i, roundClampByte(acc));
+        }
+        x = w - 2; // continue with the row's last pixel
+        continue;
+      }
+      for (let ch = 0; ch < n; ch++) {
+        const i = <usize>((y * w + x) * c + ch);
+        let acc: f64;
+        if (interior) {
+          const p = src + i;
+          acc =
+            k0 * <f64>load<u8>(p - row - cs) + k1 * <f64>load<u8>(p - row) + k2 * <f64>load<u8>(p - row + cs) +
+            k3 * <f64>load<u8>(p - cs) + k4 * <f64>load<u8>(p) + k5 * <f64>load<u8>(p + cs) +
+            k6 * <f64>load<u8>(p + row - cs) + k7 * <f64>load<u8>(p + row) + k8 * <f64>load<u8>(p + row + cs);
+        } else {
+          acc = 0;
+          for (let dy = -1; dy <= 1; dy++)
+            for (let dx = -1; dx <= 1; dx++) {
+              const yy = clampIndex(y + dy, h);
+              const xx = clampIndex(x + dx, w);
+              acc += load<f64>(kernel + (<usize>((dy + 1) * 3 + dx + 1) << 3)) * <f64>load<u8>(src + <usize>((yy * w + xx) * c + ch));
+            }
+        }
+        store<u8>(dst + i, roundClampByte(acc));
+      }
+    }
+}
+
+// ---- Median ------------------------------------------------------------------------------------
+
+// Median filter of odd size k, borders replicated. For k = 3 and 5 the interior runs 16 bytes at a
+// time (assembly/median.ts); other bytes (borders, tails, other k) gather their window into
+// `scratch` (k * k bytes) and sort it.
+export function medianFilter(src: usize, dst: usize, w: i32, h: i32, c: i32, k: i32, scratch: usize): void {
+  const r = (k - 1) / 2;
+  const row = <usize>(w * c);
+  const cs = <usize>c;
+  const vector = (k == 3 || k == 5) && w > 2 * r;
+  for (let y = 0; y < h; y++) {
+    const base = y * w * c;
+    const rowEnd = base + w * c;
+    let i = base;
+    if (vector && y >= r && y < h - r) {
+      const start = base + r * c;
+      const end = base + (w - r) * c;
+      for (; i < start; i++) store<u8>(dst + <usize>i, medianAt(src, i - base, y, w, h, c, r, scratch));
+      for (; i + 16 <= end; i += 16) v128.store(dst + <usize>i, k == 3 ? median9(src + <usize>i, row, cs) : median25(src + <usize>i, row, cs));
+    }
+    for (; i < rowEnd; i++) store<u8>(dst + <usize>i, medianAt(src, i - base, y, w, h, c, r, scratch));
+  }
+}
+
+function medianAt(src: usize, j: i32, y: i32, w: i32, h: i32, c: i32, r: i32, scratch: usize): u8 {
+  const x = j / c;
+  const ch = j - x * c;
+  let count = 0;
+  for (let dy = -r; dy <= r; dy++)
+    for (let dx = -r; dx <= r; dx++) {
+      const v = load<u8>(src + <usize>((clampIndex(y + dy, h) * w + clampIndex(x + dx, w)) * c + ch));
+      // Insertion into the sorted prefix.
+      let at = count++;
+      while (at > 0 && load<u8>(scratch + <usize>(at - 1)) > v) {
+        store<u8>(scratch + <usize>at, load<u8>(scratch + <usize>(at - 1)));
+        at--;
+      }
+      store<u8>(scratch + <usize>at, v);
+    }
+  return load<u8>(scratch + <usize>(count >> 1));
 }

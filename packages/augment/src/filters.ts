@@ -4,7 +4,7 @@
  * give the same bytes (integer arithmetic) and stay simple.
  */
 import { clampByte, newImage, type ImageU8 } from './image.js';
-import { simdBoxFilters, simdSeparableFilter } from './simd.js';
+import { simdBoxFilters, simdConvolve3x3, simdMedianFilter, simdSeparableFilter } from './simd.js';
 
 /**
  * Integer taps of a normalised 1-D kernel, summing exactly to 2^FILTER_BITS (as OpenCV's bit-exact
@@ -109,6 +109,8 @@ export function boxFilters(src: ImageU8, sizes: number[]): ImageU8 {
 
 /** Median filter of odd size k: a sliding histogram per row (Huang), exact for 8-bit data. */
 export function medianFilter(src: ImageU8, k: number): ImageU8 {
+  const fast = simdMedianFilter(src, k);
+  if (fast) return { ...src, data: fast };
   const { width: w, height: h, channels: c, data } = src;
   const r = (k - 1) / 2;
   const half = Math.floor((k * k) / 2);
@@ -151,6 +153,8 @@ export function medianFilter(src: ImageU8, k: number): ImageU8 {
 
 /** 3 x 3 convolution with a full kernel (row-major) on the first `channels` channels, borders replicated. */
 export function convolve3x3(src: ImageU8, kernel: number[], channels: number): ImageU8 {
+  const fast = simdConvolve3x3(src, kernel, channels);
+  if (fast) return { ...src, data: fast };
   const { width: w, height: h, channels: c, data } = src;
   const out = { ...src, data: new Uint8Array(data) };
   const row = w * c;

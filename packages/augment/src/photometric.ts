@@ -9,7 +9,7 @@ import { boxFilters, convolve3x3, gaussianKernel, medianFilter, separableFilter 
 import { clampByte, type ImageU8, type Sample } from './image.js';
 import { checkParam, checkPerChannel, drawPerChannel, ParamError, sample, type Param, type ParamBounds, type PerChannel } from './params.js';
 import { Rng } from './random.js';
-import { simdAddNoise, simdApplyLuts, simdScaleHueSaturation, simdShiftByLuma } from './simd.js';
+import { simdAddNoise, simdApplyLuts, simdBlend, simdGrayscaleRound, simdScaleHueSaturation, simdShiftByLuma } from './simd.js';
 
 const colourChannels = (image: ImageU8) => Math.min(image.channels, 3);
 const withImage = (s: Sample, image: ImageU8): Sample => ({ ...s, image });
@@ -458,9 +458,11 @@ abstract class Enhance extends Augmenter {
     const image = s.image;
     const d = this.degenerate(image);
     if (d === image) return s;
+    const n = colourChannels(image);
+    const fast = simdBlend(image, n, f, d);
+    if (fast) return withImage(s, { ...image, data: fast });
     const out = copyImage(image);
     const c = image.channels;
-    const n = colourChannels(image);
     const src = image.data;
     const dst = out.data;
     // Two monomorphic loops (a constant or an image as the degenerate), the clamp inline: the hot
@@ -488,6 +490,8 @@ abstract class Enhance extends Augmenter {
 export class EnhanceColor extends Enhance {
   protected degenerate(image: ImageU8): ImageU8 {
     if (image.channels < 3) return image;
+    const fast = simdGrayscaleRound(image);
+    if (fast) return { ...image, data: fast };
     return mapPixels(image, (p) => {
       const y = Math.round(luma(p[0], p[1], p[2]));
       p[0] = p[1] = p[2] = y;

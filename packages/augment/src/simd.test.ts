@@ -7,6 +7,12 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   AdditiveGaussianNoise,
   AverageBlur,
+  EnhanceBrightness,
+  EnhanceColor,
+  EnhanceContrast,
+  EnhanceSharpness,
+  MedianBlur,
+  Sharpen,
   augmentKernelsActive,
   GammaContrast,
   gaussianBlur,
@@ -97,6 +103,25 @@ describe('WebAssembly kernels give the TypeScript loops\' bytes', () => {
     ];
     for (const make of augmenters)
       for (let seed = 0; seed < 4; seed++) {
+        const { typescript, wasm } = bothPaths(() => make(seed).augmentSample({ image }).image.data);
+        same(wasm, typescript);
+      }
+  });
+
+  it.each(shapes)('PIL enhancers, sharpen (3 x 3) and median blurs, %d x %d x %d', (w, h, c) => {
+    const image = noiseImage(w, h, c);
+    const augmenters = [
+      (seed: number) => new EnhanceBrightness({ factor: [0.4, 1.6], seed }),
+      (seed: number) => new EnhanceContrast({ factor: [0, 2], seed }),
+      (seed: number) => new EnhanceColor({ factor: [0, 2.5], seed }),
+      (seed: number) => new EnhanceSharpness({ factor: [0, 3], seed }),
+      (seed: number) => new Sharpen({ alpha: [0, 1], lightness: [0.5, 2], seed }),
+      (seed: number) => new MedianBlur({ k: 3, seed }),
+      (seed: number) => new MedianBlur({ k: 5, seed }),
+      (seed: number) => new MedianBlur({ k: 7, seed }),
+    ];
+    for (const make of augmenters)
+      for (let seed = 0; seed < 3; seed++) {
         const { typescript, wasm } = bothPaths(() => make(seed).augmentSample({ image }).image.data);
         same(wasm, typescript);
       }

@@ -23,6 +23,11 @@ interface KernelExports {
   addNoise(data: number, length: number, c: number, n: number, table: number, mask: number, at: number, step: number, stride: number, loc: number, scale: number): void;
   applyLuts(data: number, length: number, c: number, n: number, luts: number): void;
   shiftByLuma(data: number, length: number, c: number, tables: number): void;
+  blendConstant(data: number, length: number, c: number, n: number, f: number, d: number): void;
+  blendImage(data: number, degenerate: number, length: number, c: number, n: number, f: number): void;
+  grayscaleRound(data: number, length: number, c: number): void;
+  convolve3x3(src: number, dst: number, w: number, h: number, c: number, n: number, kernel: number): void;
+  medianFilter(src: number, dst: number, w: number, h: number, c: number, k: number, scratch: number): void;
   warp(src: number, sw: number, sh: number, c: number, dst: number, dw: number, dh: number, a: number, b: number, cc: number, d: number, e: number, f: number, bilinear: boolean, mode: number, fill: number): void;
 }
 
@@ -227,6 +232,58 @@ export function simdShiftByLuma(src: ImageU8, lr: Float32Array, lg: Float32Array
   [lr, lg, lb].forEach((t, i) => put(k, tables + 1024 * i, t));
   k.shiftByLuma(data, src.data.length, src.channels, tables);
   return take(k, data, src.data.length);
+}
+
+/** PIL's enhancers: d + f (v - d) on the first n channels, d a constant or a degenerate image's bytes. */
+export function simdBlend(src: ImageU8, colourChannels: number, f: number, degenerate: number | ImageU8): Uint8Array | null {
+  const k = active();
+  if (!k) return null;
+  const n = src.data.length;
+  if (typeof degenerate === 'number') {
+    const [data] = scratch(k, n);
+    put(k, data, src.data);
+    k.blendConstant(data, n, src.channels, colourChannels, f, degenerate);
+    return take(k, data, n);
+  }
+  const [data, base] = scratch(k, n, n);
+  put(k, data, src.data);
+  put(k, base, degenerate.data);
+  k.blendImage(data, base, n, src.channels, colourChannels, f);
+  return take(k, data, n);
+}
+
+/** Colour channels set to the rounded ITU-R 601 luma (PIL's "L"), alpha kept. */
+export function simdGrayscaleRound(src: ImageU8): Uint8Array | null {
+  const k = active();
+  if (!k) return null;
+  const [data] = scratch(k, src.data.length);
+  put(k, data, src.data);
+  k.grayscaleRound(data, src.data.length, src.channels);
+  return take(k, data, src.data.length);
+}
+
+/** 3 x 3 convolution of the first `channels` channels (others copied), borders replicated. */
+export function simdConvolve3x3(src: ImageU8, kernel: number[], channels: number): Uint8Array | null {
+  const k = active();
+  if (!k) return null;
+  const n = src.data.length;
+  const [from, out, weights] = scratch(k, n, n, 72);
+  put(k, from, src.data);
+  put(k, out, src.data);
+  put(k, weights, Float64Array.from(kernel));
+  k.convolve3x3(from, out, src.width, src.height, src.channels, channels, weights);
+  return take(k, out, n);
+}
+
+/** Median of odd size k, borders replicated (16 bytes at a time inside for k 3 and 5). */
+export function simdMedianFilter(src: ImageU8, k: number): Uint8Array | null {
+  const kernels = active();
+  if (!kernels) return null;
+  const n = src.data.length;
+  const [from, out, window] = scratch(kernels, n, n, k * k);
+  put(kernels, from, src.data);
+  kernels.medianFilter(from, out, src.width, src.height, src.channels, k, window);
+  return take(kernels, out, n);
 }
 
 export const BORDER_MODE_CODES = { constant: 0, edge: 1, reflect: 2, symmetric: 3, wrap: 4 } as const;
