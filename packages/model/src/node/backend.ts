@@ -20,7 +20,7 @@ export interface BackendInfo {
   description: string;
   /** Why earlier candidates were skipped in 'auto' mode. */
   skipped: string[];
-  /** Kernels (and the Prelu gradient) @sinet/wasm-kernels added or replaced, process-wide, on wasm. */
+  /** Kernels (and gradients: 'Prelu gradient', ...) @sinet/wasm-kernels added or replaced, process-wide, on wasm. */
   kernels: string[];
 }
 
@@ -121,8 +121,9 @@ async function select(choice: BackendChoice, log: ((line: string) => void) | nul
       await tf.ready();
       log?.(`sinet: backend ${description}${choice === 'auto' && skipped.length ? ` [skipped: ${skipped.join('; ')}]` : ''}`);
       if (kernels.length) {
-        const added = kernels.filter((k) => !replaced.includes(k) && k !== 'Prelu gradient').length;
-        log?.(`sinet: @sinet/wasm-kernels for every model in this process: ${added} kernels added, tfjs-wasm's ${replaced.join(', ')} replaced${kernels.includes('Prelu gradient') ? ', Prelu gradient fused' : ''} (wasmKernels: false keeps tfjs-wasm as it ships)`);
+        const gradients = kernels.filter((k) => k.endsWith(' gradient'));
+        const added = kernels.filter((k) => !replaced.includes(k) && !gradients.includes(k)).length;
+        log?.(`sinet: @sinet/wasm-kernels for every model in this process: ${added} kernels added, tfjs-wasm's ${replaced.join(', ')} replaced${gradients.length ? `, ${gradients.join(', ')} fused` : ''} (wasmKernels: false keeps tfjs-wasm as it ships)`);
       }
       return { name, description, skipped, kernels };
     } catch (e) {

@@ -21,9 +21,14 @@ describe('initBackend', () => {
     // Said once, with every kernel @sinet/wasm-kernels put in place process-wide.
     expect(lines).toHaveLength(2);
     expect(lines[0]).toBe('sinet: backend wasm (SIMD, 1 thread)');
-    expect(lines[1]).toMatch(/^sinet: @sinet\/wasm-kernels for every model in this process: \d+ kernels added, tfjs-wasm's .*FusedBatchNorm.* replaced, Prelu gradient fused/);
+    expect(lines[1]).toMatch(/^sinet: @sinet\/wasm-kernels for every model in this process: \d+ kernels added, tfjs-wasm's .*FusedBatchNorm.* replaced, Prelu gradient, FusedBatchNorm gradient fused/);
     expect(lines[1]).not.toMatch(/Conv2DBackpropFilter/); // added, not a replacement
-    expect(wasm.kernels).toEqual(expect.arrayContaining(['Conv2DBackpropFilter', 'Concat', 'Prelu gradient']));
+    expect(wasm.kernels).toEqual(expect.arrayContaining(['Conv2DBackpropFilter', 'Concat', 'Prelu gradient', 'FusedBatchNorm gradient', 'SinetLabelBand', 'AvgPoolGrad']));
+    // Added, replaced and fused gradients are told apart: together they are every entry once.
+    const added = Number(/(\d+) kernels added/.exec(lines[1])![1]);
+    const replaced = /tfjs-wasm's (.*) replaced/.exec(lines[1])![1].split(', ');
+    const fused = wasm.kernels.filter((k) => k.endsWith(' gradient'));
+    expect(added + replaced.length + fused.length).toBe(wasm.kernels.length);
     expect((await initBackend('cpu', { log: null })).name).toBe('cpu');
     expect(tf.getBackend()).toBe('cpu');
   });
