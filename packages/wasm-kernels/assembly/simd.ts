@@ -163,6 +163,10 @@ export function convFilterGrad(x: usize, dy: usize, dw: usize, N: i32, H: i32, W
     convFilterGrad2to2(x, dy, dw, N, H, W, OH, OW, FH, FW, SH, top, left);
     return;
   }
+  if (Ci == 3 && Co == 12) {
+    convFilterGrad3to12(x, dy, dw, N, H, W, OH, OW, FH, FW, SH, SW, top, left);
+    return;
+  }
   memory.fill(dw, 0, <usize>(FH * FW * Ci * Co) << 2);
   for (let n = 0; n < N; n++)
     for (let oy = 0; oy < OH; oy++) {
@@ -187,6 +191,42 @@ export function convFilterGrad(x: usize, dy: usize, dw: usize, N: i32, H: i32, W
           }
         }
       }
+    }
+}
+
+/**
+ * convFilterGrad for 3 input and 12 output channels (SINet's first convolution, on the RGB
+ * image): one tap at a time, its 3 x 12 block of dW held in nine vector registers over every
+ * output pixel, instead of loading and storing dW rows for each pixel, tap and input channel.
+ */
+function convFilterGrad3to12(x: usize, dy: usize, dw: usize, N: i32, H: i32, W: i32, OH: i32, OW: i32, FH: i32, FW: i32, SH: i32, SW: i32, top: i32, left: i32): void {
+  for (let ky = 0; ky < FH; ky++)
+    for (let kx = 0; kx < FW; kx++) {
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);
+      let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0);
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0);
+      const first = max(0, (left - kx + SW - 1) / SW);
+      const last = min(OW, (W - 1 + left - kx) / SW + 1);
+      for (let n = 0; n < N; n++)
+        for (let oy = 0; oy < OH; oy++) {
+          const iy = oy * SH - top + ky;
+          if (iy < 0 || iy >= H) continue;
+          const xRow = x + (<usize>((n * H + iy) * W * 3) << 2);
+          const dyRow = dy + (<usize>((n * OH + oy) * OW * 12) << 2);
+          for (let ox = first; ox < last; ox++) {
+            const xAt = xRow + (<usize>((ox * SW - left + kx) * 3) << 2);
+            const g = dyRow + (<usize>(ox * 12) << 2);
+            const g0 = v128.load(g), g1 = v128.load(g, 16), g2 = v128.load(g, 32);
+            const s0 = f32x4.splat(load<f32>(xAt)), s1 = f32x4.splat(load<f32>(xAt, 4)), s2 = f32x4.splat(load<f32>(xAt, 8));
+            a0 = f32x4.add(a0, f32x4.mul(s0, g0)); a1 = f32x4.add(a1, f32x4.mul(s0, g1)); a2 = f32x4.add(a2, f32x4.mul(s0, g2));
+            b0 = f32x4.add(b0, f32x4.mul(s1, g0)); b1 = f32x4.add(b1, f32x4.mul(s1, g1)); b2 = f32x4.add(b2, f32x4.mul(s1, g2));
+            c0 = f32x4.add(c0, f32x4.mul(s2, g0)); c1 = f32x4.add(c1, f32x4.mul(s2, g1)); c2 = f32x4.add(c2, f32x4.mul(s2, g2));
+          }
+        }
+      const at = dw + (<usize>((ky * FW + kx) * 36) << 2);
+      v128.store(at, a0); v128.store(at, a1, 16); v128.store(at, a2, 32);
+      v128.store(at, b0, 48); v128.store(at, b1, 64); v128.store(at, b2, 80);
+      v128.store(at, c0, 96); v128.store(at, c1, 112); v128.store(at, c2, 128);
     }
 }
 

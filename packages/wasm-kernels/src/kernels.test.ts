@@ -56,6 +56,9 @@ describe.each([
       { batch: 2, h: 16, w: 12, cin: 2, cout: 2, k: 3, stride: 1, pad: 'same' },
       { batch: 1, h: 13, w: 10, cin: 3, cout: 2, k: 3, stride: 3, pad: 'same' },
       { batch: 2, h: 8, w: 9, cin: 3, cout: 5, k: 3, stride: 2, pad: [[0, 0], [0, 2], [1, 0], [0, 0]] },
+      // SINet's first convolution (RGB -> 12, 3 x 3, stride 2): dW held in registers per tap.
+      { batch: 2, h: 15, w: 14, cin: 3, cout: 12, k: 3, stride: 2, pad: 'same' },
+      { batch: 1, h: 9, w: 11, cin: 3, cout: 12, k: 5, stride: 1, pad: 'valid' },
       // Stride 1: the input gradient as a forward convolution (asymmetric and no padding).
       { batch: 2, h: 7, w: 8, cin: 3, cout: 5, k: 3, stride: 1, pad: [[0, 0], [0, 2], [1, 0], [0, 0]] },
       { batch: 1, h: 9, w: 7, cin: 2, cout: 2, k: 5, stride: 1, pad: 'valid' },
