@@ -245,7 +245,7 @@ export function scaleHueSaturation(data: usize, pixels: i32, c: i32, mulHue: f64
     const min = r < g ? (r < b ? r : b) : g < b ? g : b;
     const d = max - min;
     if (d == 0 || max == 0) continue;
-    let h = max == r ? (g - b) / d + 0 : max == g ? (b - r) / d + 2 : (r - g) / d + 4;
+    let h = max == r ? (g - b) / d : max == g ? (b - r) / d + 2 : (r - g) / d + 4;
     h *= mulHue;
     h -= 6 * Math.floor(h * SIXTH);
     let sat = (d / max) * mulSaturation;
@@ -312,7 +312,7 @@ export function shiftByLuma(data: usize, length: i32, c: i32, tables: usize): vo
 
 // ---- Affine warp ---------------------------------------------------------------------------------
 
-// Border modes, in the order of the TypeScript side: constant, edge, reflect, symmetric, wrap.
+// Border modes as their index in geometric.ts MODES: constant, edge, reflect, symmetric, wrap.
 // Returns the index mapped into [0, n), or -1 for 'constant' outside (float64, as JavaScript's numbers).
 function borderIndex(i: f64, n: f64, mode: i32): f64 {
   if (i >= 0 && i < n) return i;

@@ -13,6 +13,7 @@ import { simdWarp } from './simd.js';
 
 export type BorderMode = 'constant' | 'edge' | 'reflect' | 'symmetric' | 'wrap';
 export type Interpolation = 'nearest' | 'bilinear';
+// The WebAssembly warp takes a mode as its index here (assembly/kernels.ts borderIndex).
 const MODES: BorderMode[] = ['constant', 'edge', 'reflect', 'symmetric', 'wrap'];
 
 /** Index i mapped into [0, n) by the mode, or -1 for 'constant' outside. */
@@ -60,12 +61,12 @@ export function warpImage(src: ImageU8, m: InverseMatrix, o: WarpOptions): Image
   const { width: sw, height: sh, channels: c, data } = src;
   const fill = Array.from({ length: c }, (_, k) => clampByte(o.cval[k] ?? 0));
   const bilinear = o.interpolation === 'bilinear';
-  const out = simdWarp(data, sw, sh, c, m, o.width, o.height, bilinear, o.mode, fill) ?? warpBytes(data, sw, sh, c, m, o.width, o.height, bilinear, o.mode, fill);
+  const out = simdWarp(data, sw, sh, c, m, o.width, o.height, bilinear, MODES.indexOf(o.mode), fill) ?? warpBytes(data, sw, sh, c, m, o.width, o.height, bilinear, o.mode, fill);
   return { data: out, width: o.width, height: o.height, channels: c };
 }
 
 export function warpLabels(src: LabelMap, m: InverseMatrix, width: number, height: number, mode: BorderMode, fill: number): LabelMap {
-  const out = simdWarp(src.data, src.width, src.height, 1, m, width, height, false, mode, [fill]) ?? warpBytes(src.data, src.width, src.height, 1, m, width, height, false, mode, [fill]);
+  const out = simdWarp(src.data, src.width, src.height, 1, m, width, height, false, MODES.indexOf(mode), [fill]) ?? warpBytes(src.data, src.width, src.height, 1, m, width, height, false, mode, [fill]);
   return { data: out, width, height };
 }
 

@@ -369,7 +369,7 @@ export function scaleHueSaturation(image: ImageU8, mulHue: number, mulSaturation
     const min = r < g ? (r < b ? r : b) : g < b ? g : b;
     const d = max - min;
     if (d === 0 || max === 0) continue; // grey: hue and saturation changes do nothing
-    let h = max === r ? (g - b) / d + 0 : max === g ? (b - r) / d + 2 : (r - g) / d + 4; // in sextants, -1..5
+    let h = max === r ? (g - b) / d : max === g ? (b - r) / d + 2 : (r - g) / d + 4; // in sextants, -1..5
     h *= mulHue;
     h -= 6 * Math.floor(h * SIXTH); // a multiply, not a division: the SIMD twin divides once per pixel as it is
 

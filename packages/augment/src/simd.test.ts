@@ -6,6 +6,7 @@ import { seededRandom } from '@sinet/test-utils';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   AdditiveGaussianNoise,
+  type Augmenter,
   AverageBlur,
   EnhanceBrightness,
   EnhanceColor,
@@ -62,6 +63,15 @@ const same = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   expect(differ).toBe(0);
 };
 
+/** Each augmenter, made with seeds 0..seeds-1, gives the same image on both paths. */
+function sameOnBothPaths(makers: ((seed: number) => Augmenter)[], image: ImageU8, seeds: number): void {
+  for (const make of makers)
+    for (let seed = 0; seed < seeds; seed++) {
+      const { typescript, wasm } = bothPaths(() => make(seed).augmentSample({ image }).image.data);
+      same(wasm, typescript);
+    }
+}
+
 beforeAll(async () => {
   expect(await loadAugmentKernels()).toBe(true);
 });
@@ -101,11 +111,7 @@ describe('WebAssembly kernels give the TypeScript loops\' bytes', () => {
       (seed: number) => new MultiplyAndAddToBrightness({ mul: [0.4, 1.7], add: [-40, 40], seed }),
       (seed: number) => new MultiplyHueAndSaturation({ mul: [0.4, 1.7], perChannel: true, seed }),
     ];
-    for (const make of augmenters)
-      for (let seed = 0; seed < 4; seed++) {
-        const { typescript, wasm } = bothPaths(() => make(seed).augmentSample({ image }).image.data);
-        same(wasm, typescript);
-      }
+    sameOnBothPaths(augmenters, image, 4);
   });
 
   it.each(shapes)('PIL enhancers, sharpen (3 x 3) and median blurs, %d x %d x %d', (w, h, c) => {
@@ -120,11 +126,7 @@ describe('WebAssembly kernels give the TypeScript loops\' bytes', () => {
       (seed: number) => new MedianBlur({ k: 5, seed }),
       (seed: number) => new MedianBlur({ k: 7, seed }),
     ];
-    for (const make of augmenters)
-      for (let seed = 0; seed < 3; seed++) {
-        const { typescript, wasm } = bothPaths(() => make(seed).augmentSample({ image }).image.data);
-        same(wasm, typescript);
-      }
+    sameOnBothPaths(augmenters, image, 3);
   });
 
   it.each(shapes)('affine warps, every border mode, nearest and bilinear, %d x %d x %d', (w, h, c) => {

@@ -286,9 +286,10 @@ export function simdMedianFilter(src: ImageU8, k: number): Uint8Array | null {
   return take(kernels, out, n);
 }
 
-export const BORDER_MODE_CODES = { constant: 0, edge: 1, reflect: 2, symmetric: 3, wrap: 4 } as const;
-
-/** The affine warp of geometric.ts (`m`: the inverse map), for images and (one channel, nearest) label maps. */
+/**
+ * The affine warp of geometric.ts (`m`: the inverse map), for images and (one channel, nearest)
+ * label maps. `mode`: the border mode's index in geometric.ts' MODES (the kernel's order).
+ */
 export function simdWarp(
   data: Uint8Array | Uint8ClampedArray,
   sw: number,
@@ -298,7 +299,7 @@ export function simdWarp(
   dw: number,
   dh: number,
   bilinear: boolean,
-  mode: keyof typeof BORDER_MODE_CODES,
+  mode: number,
   fill: readonly number[],
 ): Uint8Array | null {
   const k = active();
@@ -306,6 +307,6 @@ export function simdWarp(
   const [from, out, fillAt] = scratch(k, data.length, dw * dh * c, c);
   put(k, from, data);
   put(k, fillAt, Uint8Array.from(fill));
-  k.warp(from, sw, sh, c, out, dw, dh, m[0], m[1], m[2], m[3], m[4], m[5], bilinear, BORDER_MODE_CODES[mode], fillAt);
+  k.warp(from, sw, sh, c, out, dw, dh, m[0], m[1], m[2], m[3], m[4], m[5], bilinear, mode, fillAt);
   return take(k, out, dw * dh * c);
 }
