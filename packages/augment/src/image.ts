@@ -21,6 +21,11 @@ export interface Sample {
   image: ImageU8;
   mask?: LabelMap;
   maps?: Record<string, LabelMap>;
+  /**
+   * The size of the photo these pixels were resized from, when it differs (a stretched photo).
+   * Augmenters that must keep natural proportions (CopyPaste) read it; others drop it.
+   */
+  frame?: { width: number; height: number };
 }
 
 /** A batch: images of any sizes, optional masks and named extra maps (one per image). */

@@ -6,6 +6,7 @@ export { Augmenter, Lambda, type PlannedWarp, oneOf, Sequential, sequential, Som
 export { fromImageData, toImageData, type ImageDataLike } from './adapters.js';
 export { Affine, composeAffine, CropAndPad, Fliplr, Flipud, FusedGeometry, fuseGeometry, invertAffine, RandomResizedCrop, Resize, resizeSample, Rot90, Rotate, warpImage, warpLabels } from './geometric.js';
 export type { AffineOptions, FuseGeometryOptions, BorderMode, CropAndPadOptions, GeometricOptions, Interpolation, InverseMatrix, RandomResizedCropOptions, ResizeOptions } from './geometric.js';
+export { CopyPaste, DEFAULT_PASTE_COUNT, DEFAULT_PASTE_HEIGHT, type CopyPasteOptions, type PasteDonor } from './copy-paste.js';
 export { AugmentError, type AugmentErrorCode } from './errors.js';
 export { AugmentInputError, checkSample, type Batch, type ImageU8, type LabelMap, type Sample } from './image.js';
 export { checkParam, ParamError, sample as sampleParam, type Param, type PerChannel } from './params.js';

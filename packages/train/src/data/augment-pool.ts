@@ -5,7 +5,7 @@
  * augmentation of the next batches overlaps the current training step. A batch depends only on
  * its indices and seed, never on which thread made it: results equal `augmentBatch` inline.
  */
-import { PRESETS, type ImageU8, type LabelMap, type PresetName } from '@sinet/augment';
+import { CopyPaste, PRESETS, Rng, type ImageU8, type LabelMap, type PresetName, type Sample } from '@sinet/augment';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { compiledWorkerUrl } from '@sinet/model/node';
@@ -32,9 +32,23 @@ export interface PackedSamples {
   images: Uint8Array;
   /** count x height x width labels. */
   masks: Uint8Array;
+  /** Per sample: the width and height of the photo it was resized from (absent: the stored size). */
+  frames?: Uint32Array;
+  /** Per sample: the probability of pasting people onto it (copy-paste); absent: never. */
+  paste?: Float32Array;
+  /** Indices of the samples whose people are pasted. */
+  donors?: Int32Array;
 }
 
-export function packSamples(samples: { image: ImageU8; mask: LabelMap }[], shared = true): PackedSamples {
+export interface PackableSample {
+  image: ImageU8;
+  mask: LabelMap;
+  frame?: { width: number; height: number };
+  paste?: number;
+  donor?: boolean;
+}
+
+export function packSamples(samples: PackableSample[], shared = true): PackedSamples {
   if (samples.length === 0) throw new Error('packSamples: no samples');
   const { width, height } = samples[0].image;
   const pixels = width * height;
@@ -48,26 +62,56 @@ export function packSamples(samples: { image: ImageU8; mask: LabelMap }[], share
     images.set(image.data, i * pixels * 3);
     masks.set(mask.data, i * pixels);
   });
-  return { width, height, count: samples.length, images, masks };
+  const packed: PackedSamples = { width, height, count: samples.length, images, masks };
+  if (samples.some((s) => s.frame)) {
+    packed.frames = new Uint32Array(shared ? new SharedArrayBuffer(samples.length * 8) : new ArrayBuffer(samples.length * 8));
+    samples.forEach((s, i) => packed.frames!.set([s.frame?.width ?? width, s.frame?.height ?? height], 2 * i));
+  }
+  if (samples.some((s) => (s.paste ?? 0) > 0)) {
+    const donors = samples.flatMap((s, i) => (s.donor && s.mask.data.includes(1) ? [i] : []));
+    if (donors.length === 0) throw new Error('packSamples: samples are to be pasted onto, but none is a donor with a person');
+    packed.paste = Float32Array.from(samples, (s) => s.paste ?? 0);
+    packed.donors = Int32Array.from(donors);
+  }
+  return packed;
 }
 
-function sampleAt(packed: PackedSamples, i: number): { image: ImageU8; mask: LabelMap } {
+function sampleAt(packed: PackedSamples, i: number): Sample & { mask: LabelMap } {
   const { width, height } = packed;
   const pixels = width * height;
   return {
     image: { data: packed.images.subarray(i * pixels * 3, (i + 1) * pixels * 3), width, height, channels: 3 },
     mask: { data: packed.masks.subarray(i * pixels, (i + 1) * pixels), width, height },
+    ...(packed.frames ? { frame: { width: packed.frames[2 * i], height: packed.frames[2 * i + 1] } } : {}),
   };
 }
+
+// One paster per packed set and thread: its donors are views of the shared samples.
+const pasters = new WeakMap<Uint8Array, CopyPaste>();
+function pasterFor(packed: PackedSamples): CopyPaste | null {
+  if (!packed.paste || !packed.donors) return null;
+  let paster = pasters.get(packed.images);
+  if (!paster) {
+    paster = new CopyPaste({ donors: Array.from(packed.donors, (i) => sampleAt(packed, i)) });
+    pasters.set(packed.images, paster);
+  }
+  return paster;
+}
+// Pasting draws from its own stream of the batch's seed, apart from the preset's.
+const PASTE_STREAM = 0x2545f491;
 
 /** The batch for a request, on the calling thread. Without augmentation the samples are copied. */
 export function augmentBatch(packed: PackedSamples, preset: AugmentPresetName, request: BatchRequest): AugmentedBatch {
   const augmenter = preset === 'none' ? null : PRESETS[preset]({ seed: request.seed });
+  const paster = pasterFor(packed);
+  const pasteRng = paster ? new Rng((request.seed ^ PASTE_STREAM) >>> 0) : null;
   const images: ImageU8[] = [];
   const masks: LabelMap[] = [];
   for (const index of request.indices) {
     if (!Number.isInteger(index) || index < 0 || index >= packed.count) throw new RangeError(`augmentBatch: sample index ${index} outside 0..${packed.count - 1}`);
-    const sample = sampleAt(packed, index);
+    let sample: Sample = sampleAt(packed, index);
+    const p = packed.paste?.[index] ?? 0;
+    if (paster && pasteRng && p > 0 && pasteRng.random() < p) sample = paster.run(sample, pasteRng);
     const out = augmenter ? augmenter.augmentSample(sample) : sample;
     // Augmenters may pass pixels through untouched: never hand out views of the shared store.
     const own = <T extends { data: Uint8Array | Uint8ClampedArray }>(x: T): T => (x.data.buffer === packed.images.buffer || x.data.buffer === packed.masks.buffer ? { ...x, data: x.data.slice() } : x);

@@ -18,6 +18,9 @@ export interface DatasetEntry {
   mask: string;
 }
 
+/** An entry that may have no mask: a person-free photo (listed with `masks: false`), all background. */
+export type ImageEntry = Omit<DatasetEntry, 'mask'> & { mask?: string };
+
 const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png'];
 
 /** Reads an id list: one id a line, blank lines and '#' comments ignored, extensions stripped. */
@@ -55,12 +58,15 @@ export async function resolveIdList(dataDir: string, listFile: string): Promise<
  * a relative `listFile` is looked up in the working directory, then in `dataDir`.
  * Throws one DatasetError that names every missing image or mask.
  */
-export async function listFolderDataset(dataDir: string, listFile?: string): Promise<DatasetEntry[]> {
+export async function listFolderDataset(dataDir: string, listFile?: string, options?: { masks?: true }): Promise<DatasetEntry[]>;
+export async function listFolderDataset(dataDir: string, listFile: string | undefined, options: { masks: boolean }): Promise<ImageEntry[]>;
+export async function listFolderDataset(dataDir: string, listFile?: string, options: { masks?: boolean } = {}): Promise<ImageEntry[]> {
+  const withMasks = options.masks ?? true;
   const imagesDir = path.join(dataDir, 'images');
   const masksDir = path.join(dataDir, 'masks');
-  for (const dir of [dataDir, imagesDir, masksDir]) {
+  for (const dir of withMasks ? [dataDir, imagesDir, masksDir] : [dataDir, imagesDir]) {
     const stat = await fs.stat(dir).catch(() => null);
-    if (!stat?.isDirectory()) throw new DatasetError(`${dir}: no such folder (a dataset holds images/<id>.jpg|png and masks/<id>.png)`);
+    if (!stat?.isDirectory()) throw new DatasetError(`${dir}: no such folder (a dataset holds images/<id>.jpg|png${withMasks ? ' and masks/<id>.png' : ''})`);
   }
   const imageFiles = await fs.readdir(imagesDir);
   const byId = new Map<string, string>();
@@ -71,14 +77,14 @@ export async function listFolderDataset(dataDir: string, listFile?: string): Pro
   const ids = listFile ? await readIdList(await resolveIdList(dataDir, listFile)) : [...byId.keys()];
   if (ids.length === 0) throw new DatasetError(`${imagesDir}: no .jpg or .png images`);
   const problems: string[] = [];
-  const entries: DatasetEntry[] = [];
-  const maskFiles = new Set(await fs.readdir(masksDir));
+  const entries: ImageEntry[] = [];
+  const maskFiles = new Set(withMasks ? await fs.readdir(masksDir) : []);
   for (const id of ids) {
     const image = byId.get(id);
     const mask = path.join(masksDir, `${id}.png`);
     if (!image) problems.push(`${path.join(imagesDir, id)}.(jpg|png): missing image`);
-    if (!maskFiles.has(`${id}.png`)) problems.push(`${mask}: missing mask`);
-    if (image && maskFiles.has(`${id}.png`)) entries.push({ id, image, mask });
+    if (withMasks && !maskFiles.has(`${id}.png`)) problems.push(`${mask}: missing mask`);
+    if (image && (!withMasks || maskFiles.has(`${id}.png`))) entries.push(withMasks ? { id, image, mask } : { id, image });
   }
   if (problems.length) {
     const shown = problems.slice(0, 20).join('\n  ');

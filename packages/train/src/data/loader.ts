@@ -9,7 +9,7 @@ import { ImageFileError, readImage, readPersonMask, writeFileAtomic } from '@sin
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { DatasetError, type DatasetEntry } from './folder-dataset.js';
+import { DatasetError, type ImageEntry } from './folder-dataset.js';
 import { resizeNearestFloor } from '../eval/scores.js';
 
 export interface LoadedSample {
@@ -22,6 +22,8 @@ export interface LoadedSample {
    * half-pixel centres, like the official code's cv2.INTER_NEAREST); with `evalTruth` only.
    */
   truth?: LabelMap;
+  /** The photo's size before it was resized to the training size. */
+  frame: { width: number; height: number };
 }
 
 export interface LoadOptions {
@@ -44,46 +46,53 @@ export interface LoadResult {
   cacheHits: number;
 }
 
-// 2: masks in the 0/1 convention are read as such (they were all background).
-const CACHE_VERSION = 2;
+// 2: masks in the 0/1 convention are read as such (they were all background). 3: the photo's size is kept.
+const CACHE_VERSION = 3;
 
-async function cacheKey(entry: DatasetEntry, size: [number, number], evalTruth: boolean): Promise<string> {
+async function cacheKey(entry: ImageEntry, size: [number, number], evalTruth: boolean): Promise<string> {
   const hash = createHash('sha256').update(`v${CACHE_VERSION}:${size.join('x')}:${evalTruth ? 'truth:' : ''}`);
-  for (const file of [entry.image, entry.mask]) hash.update(await fs.readFile(file));
+  for (const file of [entry.image, entry.mask]) hash.update(file === undefined ? 'no mask' : await fs.readFile(file));
   return hash.digest('hex').slice(0, 32);
 }
 
-async function decodePair(entry: DatasetEntry, size: [number, number], evalTruth: boolean): Promise<LoadedSample> {
-  const [image, mask] = await Promise.all([readImage(entry.image), readPersonMask(entry.mask)]);
+async function decodePair(entry: ImageEntry, size: [number, number], evalTruth: boolean): Promise<LoadedSample> {
+  const image = await readImage(entry.image);
+  // A person-free photo has no mask file: all background.
+  const mask = entry.mask === undefined ? { data: new Uint8Array(image.width * image.height), width: image.width, height: image.height } : await readPersonMask(entry.mask);
   if (image.width !== mask.width || image.height !== mask.height) {
-    throw new ImageFileError(entry.mask, `mask is ${mask.width} x ${mask.height} but its image is ${image.width} x ${image.height}`);
+    throw new ImageFileError(entry.mask!, `mask is ${mask.width} x ${mask.height} but its image is ${image.width} x ${image.height}`);
   }
   const binary: LabelMap = { data: mask.data, width: mask.width, height: mask.height };
   const resized = new Resize({ size: [size[1], size[0]] }).augmentSample({ image: { data: image.data, width: image.width, height: image.height, channels: 3 }, mask: binary });
-  const sample: LoadedSample = { id: entry.id, image: resized.image, mask: resized.mask! };
+  const sample: LoadedSample = { id: entry.id, image: resized.image, mask: resized.mask!, frame: { width: image.width, height: image.height } };
   if (evalTruth) sample.truth = resizeNearestFloor(binary, size[1], size[0]);
   return sample;
 }
 
 function serialize(sample: LoadedSample): Uint8Array {
   const { image, mask, truth } = sample;
-  const out = new Uint8Array(image.data.length + mask.data.length + (truth?.data.length ?? 0));
+  const out = new Uint8Array(image.data.length + mask.data.length + (truth?.data.length ?? 0) + 8);
   out.set(image.data, 0);
   out.set(mask.data, image.data.length);
   if (truth) out.set(truth.data, image.data.length + mask.data.length);
+  new DataView(out.buffer).setUint32(out.length - 8, sample.frame.width, true);
+  new DataView(out.buffer).setUint32(out.length - 4, sample.frame.height, true);
   return out;
 }
 
 function deserialize(id: string, bytes: Uint8Array, size: [number, number], evalTruth: boolean): LoadedSample | null {
   const [h, w] = size;
   const n = h * w;
-  if (bytes.length !== n * (evalTruth ? 5 : 4)) return null; // stale or foreign file: decode again
-  const sample: LoadedSample = { id, image: { data: bytes.slice(0, n * 3), width: w, height: h, channels: 3 }, mask: { data: bytes.slice(n * 3, n * 4), width: w, height: h } };
-  if (evalTruth) sample.truth = { data: bytes.slice(n * 4), width: w, height: h };
+  if (bytes.length !== n * (evalTruth ? 5 : 4) + 8) return null; // stale or foreign file: decode again
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const frame = { width: view.getUint32(bytes.length - 8, true), height: view.getUint32(bytes.length - 4, true) };
+  if (frame.width < 1 || frame.height < 1) return null;
+  const sample: LoadedSample = { id, image: { data: bytes.slice(0, n * 3), width: w, height: h, channels: 3 }, mask: { data: bytes.slice(n * 3, n * 4), width: w, height: h }, frame };
+  if (evalTruth) sample.truth = { data: bytes.slice(n * 4, n * 5), width: w, height: h };
   return sample;
 }
 
-export async function loadSamples(entries: DatasetEntry[], options: LoadOptions): Promise<LoadResult> {
+export async function loadSamples(entries: ImageEntry[], options: LoadOptions): Promise<LoadResult> {
   const { size, skipBad = false, cacheDir, concurrency = 4, evalTruth = false } = options;
   if (entries.length === 0) throw new DatasetError('the dataset is empty');
   if (cacheDir) await fs.mkdir(cacheDir, { recursive: true });

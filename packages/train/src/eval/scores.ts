@@ -31,6 +31,15 @@ export class SegmentationScores {
     this.images++;
   }
 
+  /** Adds another set's images to this one (scores of parts into the scores of the whole). */
+  merge(other: SegmentationScores): this {
+    other.confusion.counts.forEach((v, i) => (this.confusion.counts[i] += v));
+    this.fSum += other.fSum;
+    this.images += other.images;
+    for (const c of [0, 1]) for (const k of [0, 1]) this.band[c][k] += other.band[c][k];
+    return this;
+  }
+
   report(): { miou: number; personIou: number; backgroundIou: number; boundaryF: number; boundaryIou: number } {
     const [backgroundIou, personIou] = this.confusion.perClassIou().map((v) => (Number.isNaN(v) ? 1 : v));
     const bandIou = this.band.map(([i, u]) => (u === 0 ? 1 : i / u));

@@ -38,6 +38,7 @@ export function progressCallback(progress: ProgressReporter, log: (line: string)
         `stage ${r.stage} (${r.kind}) epoch ${r.epoch}/${epochs}: loss ${r.loss.toFixed(4)}, val mIoU ${(100 * r.valMiou).toFixed(2)}, person IoU ${(100 * r.valPersonIou).toFixed(2)}, ` +
           `boundary F ${(100 * (r.valBoundaryF ?? Number.NaN)).toFixed(2)}, ${r.imagesPerSecond.toFixed(2)} img/s, lr ${r.lr.toExponential(2)}`,
       );
+      if (r.valSources) log(`  person IoU by source: ${Object.entries(r.valSources).map(([k, v]) => `${k} ${(100 * v.personIou).toFixed(2)}`).join(', ')}; selection score ${(100 * (r.valScore ?? Number.NaN)).toFixed(2)}`);
     },
   };
 }

@@ -25,6 +25,10 @@ export interface EpochRecord {
   /** Mean boundary F-score over validation images (absent in records written before it was logged). */
   valBoundaryF?: number;
   valBoundaryIou?: number;
+  /** Mixed data: each validation source's scores. */
+  valSources?: Record<string, { miou: number; personIou: number; boundaryF: number }>;
+  /** Mixed data: the score the best epoch is chosen by (see selectionScore). */
+  valScore?: number;
   imagesPerSecond: number;
   seconds: number;
 }
@@ -35,6 +39,7 @@ export interface TrainerState {
   stage: number;
   epoch: number;
   rng: number[];
+  /** The best full-stage epoch's selection score (mIoU, or with mixed data the mean per-source person IoU; see selectionScore). */
   bestMiou: number;
   history: EpochRecord[];
   /** Moments' names and shapes in optimizer.bin. Checkpoints of tf.train.adam runs also hold `accBeta`, its running bias corrections; AdamW derives them from the step count. */

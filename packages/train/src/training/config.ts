@@ -14,9 +14,40 @@ export interface StageConfig {
   freezeEncoder: boolean;
 }
 
+/** One data set of a mixed training set. */
+export interface MixedSourceConfig {
+  /** Names the source in logs, per-source scores and held-out lists. */
+  name: string;
+  dir: string;
+  trainList?: string;
+  /** Validation ids; without one, `holdOut` of the train ids are held out (stratified by person size). */
+  valList?: string;
+  /** Share of each epoch's samples drawn from this source (relative to the other sources' weights). */
+  weight: number;
+  /** 'photos': images/ with masks/; 'backgrounds': person-free images/ (no masks), canvases for copy-paste. */
+  kind: 'photos' | 'backgrounds';
+  /** Fraction of the train ids held out for validation when there is no valList; default: the data's `holdOut`. */
+  holdOut?: number;
+  /** photos: its people are pasted onto backgrounds. Default true. */
+  donor: boolean;
+  /** backgrounds: the probability that a drawn background gets pasted people (otherwise it trains as a photo of no one). Default 0.8. */
+  paste: number;
+}
+
+export const MIXED_SOURCE_KINDS = ['photos', 'backgrounds'] as const;
+
 export type DataConfig =
   | { source: 'synthetic'; train: number; val: number; seed: number }
-  | { source: 'folder'; dir: string; trainList?: string; valList?: string; skipBad: boolean };
+  | { source: 'folder'; dir: string; trainList?: string; valList?: string; skipBad: boolean }
+  | {
+      source: 'mixed';
+      sources: MixedSourceConfig[];
+      /** Samples drawn per epoch, by the sources' weights. */
+      epochSize: number;
+      /** Default fraction of a source's ids held out for validation when it has no valList. */
+      holdOut: number;
+      skipBad: boolean;
+    };
 
 export interface OptimizerConfig {
   /** Decoupled (AdamW-style) decay of convolution and dense kernels, per step: w -= lr * weightDecay * w. */
@@ -143,8 +174,44 @@ function readData(c: Checker, value: unknown, path: string): DataConfig {
       skipBad: c.boolean(o, 'skipBad', path, false),
     };
   }
-  c.problem(join(path, 'source'), `Invalid discriminator value. Expected 'synthetic' | 'folder'`);
+  if (source === 'mixed') {
+    const o = c.object(value, path, ['source', 'sources', 'epochSize', 'holdOut', 'skipBad'])!;
+    const holdOut = c.number(o, 'holdOut', path, { min: 0, default: 0.2 });
+    if (holdOut >= 1) c.problem(join(path, 'holdOut'), 'Number must be less than 1');
+    const list = c.array(o, 'sources', path) ?? [];
+    if (o.sources !== undefined && list.length === 0) c.problem(join(path, 'sources'), 'Array must contain at least 1 element(s)');
+    const sources = list.map((v, i) => readMixedSource(c, v, join(join(path, 'sources'), i)));
+    const names = sources.map((s) => s.name);
+    names.forEach((n, i) => {
+      if (n && names.indexOf(n) !== i) c.problem(join(join(join(path, 'sources'), i), 'name'), `duplicate source name '${n}'`);
+    });
+    if (sources.length && !sources.some((s) => s.kind === 'photos' && s.weight > 0)) c.problem(join(path, 'sources'), "needs a 'photos' source with a weight above 0");
+    if (sources.some((s) => s.kind === 'backgrounds' && s.weight > 0 && s.paste > 0) && !sources.some((s) => s.kind === 'photos' && s.donor)) c.problem(join(path, 'sources'), "backgrounds paste people, but no 'photos' source is a donor");
+    return { source, sources, epochSize: c.number(o, 'epochSize', path, { int: true, min: 1 }), holdOut, skipBad: c.boolean(o, 'skipBad', path, false) };
+  }
+  c.problem(join(path, 'source'), `Invalid discriminator value. Expected 'synthetic' | 'folder' | 'mixed'`);
   return { source: 'synthetic', train: 0, val: 0, seed: 0 };
+}
+
+function readMixedSource(c: Checker, value: unknown, path: string): MixedSourceConfig {
+  const o = c.object(value, path, ['name', 'dir', 'trainList', 'valList', 'weight', 'kind', 'holdOut', 'donor', 'paste']) ?? {};
+  const kind = o.kind === undefined ? 'photos' : c.oneOf(o, 'kind', path, MIXED_SOURCE_KINDS);
+  const holdOut = o.holdOut === undefined ? undefined : c.number(o, 'holdOut', path, { min: 0 });
+  if (holdOut !== undefined && holdOut >= 1) c.problem(join(path, 'holdOut'), 'Number must be less than 1');
+  const paste = c.number(o, 'paste', path, { min: 0, default: 0.8 });
+  if (paste > 1) c.problem(join(path, 'paste'), 'Expected a probability in [0, 1]');
+  if (kind === 'backgrounds' && o.valList !== undefined) c.problem(join(path, 'valList'), 'backgrounds are not validated on (they have no masks)');
+  return {
+    name: c.string(o, 'name', path, { pattern: [/^[\w.-]+$/, 'letters, digits, _ . - only'] }) ?? '',
+    dir: c.string(o, 'dir', path) ?? '',
+    trainList: c.string(o, 'trainList', path, { optional: true }),
+    valList: c.string(o, 'valList', path, { optional: true }),
+    weight: c.number(o, 'weight', path, { min: 0 }),
+    kind,
+    ...(holdOut === undefined ? {} : { holdOut }),
+    donor: c.boolean(o, 'donor', path, true),
+    paste,
+  };
 }
 
 function readOptimizer(c: Checker, value: unknown, path: string): OptimizerConfig {

@@ -13,8 +13,7 @@ import { initBackend, loadModel, saveModel, writeFileAtomic } from '@sinet/model
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AugmentPool, spareCores, packSamples } from '../data/augment-pool.js';
-import type { LoadedSample } from '../data/loader.js';
-import { loadRunData } from '../data/run-data.js';
+import { drawEpoch, loadRunData, type ValSample } from '../data/run-data.js';
 import { machineLine } from '../machine.js';
 import { TrainingError } from '../errors.js';
 import { scoreBatch, SegmentationScores } from '../eval/scores.js';
@@ -75,20 +74,38 @@ export interface TrainResult {
   interrupted: boolean;
 }
 
+type Scores = ReturnType<SegmentationScores['report']>;
+
 /**
  * Validation by `sinet eval`'s protocol at the training size (mIoU, person IoU, boundary F and
  * IoU, against masks resized as eval resizes them); encoder-stage outputs are scored at 1/8.
+ * Scores are kept for all images together and for each source apart.
  */
-async function validate(model: tf.LayersModel, val: LoadedSample[], size: [number, number], preprocessing: Preprocessing, personClass: number, batchSize: number): Promise<ReturnType<SegmentationScores['report']>> {
-  const scores = new SegmentationScores();
-  for (let i = 0; i < val.length; i += batchSize) {
-    const batch = val.slice(i, i + batchSize);
-    // The images are already at the training size and preprocessed here: predict as they are.
-    const x = imageBatch(batch.map((s) => s.image), size, preprocessing);
-    await scoreBatch((input) => model.predict(input) as tf.Tensor4D, personClass, x, batch.map((s) => s.truth ?? s.mask), { atOutput: scores });
-    x.dispose();
+async function validate(model: tf.LayersModel, val: ValSample[], size: [number, number], preprocessing: Preprocessing, personClass: number, batchSize: number): Promise<{ all: Scores; bySource: Record<string, Scores> }> {
+  const sources = [...new Set(val.map((s) => s.source))];
+  const all = new SegmentationScores();
+  const bySource = new Map(sources.map((name) => [name, new SegmentationScores()]));
+  for (const name of sources) {
+    const part = val.filter((s) => s.source === name);
+    for (let i = 0; i < part.length; i += batchSize) {
+      const batch = part.slice(i, i + batchSize);
+      // The images are already at the training size and preprocessed here: predict as they are.
+      const x = imageBatch(batch.map((s) => s.image), size, preprocessing);
+      await scoreBatch((input) => model.predict(input) as tf.Tensor4D, personClass, x, batch.map((s) => s.truth ?? s.mask), { atOutput: bySource.get(name)! });
+      x.dispose();
+    }
+    all.merge(bySource.get(name)!);
   }
-  return scores.report();
+  return { all: all.report(), bySource: Object.fromEntries([...bySource].map(([k, v]) => [k, v.report()])) };
+}
+
+/**
+ * The score that picks the best epoch: with several validation sources, the mean of their person
+ * IoUs (each kind of photo counts once, however many images it has); else the mIoU.
+ */
+export function selectionScore(v: { all: Scores; bySource: Record<string, Scores> }): number {
+  const sources = Object.values(v.bySource);
+  return sources.length > 1 ? sources.reduce((a, s) => a + s.personIou, 0) / sources.length : v.all.miou;
 }
 
 /** Copies a saved model's weights into `model` by name; shapes must match (input size may differ). */
@@ -180,9 +197,15 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
     }
     await writeFileAtomic(path.join(options.out, 'config.json'), JSON.stringify(config, null, 2));
     const data = await loadRunData(config, options);
-    log(`data: ${data.train.length} train, ${data.val.length} val at ${size[1]}x${size[0]}`);
+    const epochSize = data.plan?.epochSize ?? data.train.length;
+    log(`data: ${data.train.length} train${data.plan ? ` (${epochSize} drawn an epoch: ${data.plan.sources.map((p) => `${p.name} ${p.quota}`).join(', ')})` : ''}, ${data.val.length} val at ${size[1]}x${size[0]}`);
+    if (data.heldOut) {
+      // The held-out ids, for `sinet eval --list` at each photo's own size.
+      await fs.mkdir(path.join(options.out, 'held-out'), { recursive: true });
+      for (const [name, ids] of Object.entries(data.heldOut)) await writeFileAtomic(path.join(options.out, 'held-out', `${name}.txt`), ids.map((id) => `${id}\n`).join(''));
+    }
     config.stages.forEach((st, i) => {
-      if (st.epochs > 0 && st.batchSize > data.train.length) log(`warning: stage ${i + 1}'s batch of ${st.batchSize} is larger than the ${data.train.length} training images: every step trains on all of them (one step an epoch)`);
+      if (st.epochs > 0 && st.batchSize > epochSize) log(`warning: stage ${i + 1}'s batch of ${st.batchSize} is larger than the ${epochSize} training images of an epoch: every step trains on all of them (one step an epoch)`);
     });
     const workers = options.augmentWorkers ?? spareCores();
     const trainWorkers = options.trainWorkers ?? state.trainWorkers ?? spareCores();
@@ -198,8 +221,8 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
     const meter = new ThroughputMeter();
     const imagesLeft = (s: number, epoch: number, step: number) => {
       let images = 0;
-      for (let i = s; i < config.stages.length; i++) images += (config.stages[i].epochs - (i === s ? epoch : 0)) * data.train.length;
-      return images - Math.min(data.train.length, step * config.stages[s].batchSize);
+      for (let i = s; i < config.stages.length; i++) images += (config.stages[i].epochs - (i === s ? epoch : 0)) * epochSize;
+      return images - Math.min(epochSize, step * config.stages[s].batchSize);
     };
     let epochsRun = 0;
     const stopped = (finished: boolean): TrainResult => ({ history: state.history, bestMiou: state.bestMiou, out: options.out, finished, interrupted: stop.requested });
@@ -223,7 +246,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
         resumedFrom = null;
         const ctx: StepContext = { trainModel, variables, optimizer, loss: makeLoss(stage.loss), size, preprocessing, parallel };
         const startEpoch = s === state.stage ? state.epoch : 0;
-        const steps = Math.ceil(data.train.length / stage.batchSize);
+        const steps = Math.ceil(epochSize / stage.batchSize);
         for (let epoch = startEpoch; epoch < stage.epochs; epoch++) {
           if (options.maxEpochs !== undefined && epochsRun >= options.maxEpochs) {
             result = stopped(false);
@@ -231,7 +254,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
           }
           // The epoch's order and augmentation seeds are drawn up front, so batches can be prepared ahead.
           const resumed = s === state.stage && epoch === state.epoch ? state.partial : undefined;
-          const order = resumed?.order ?? rng.shuffle(data.train.map((_, i) => i));
+          const order = resumed?.order ?? (data.plan ? drawEpoch(data.plan, rng) : rng.shuffle(data.train.map((_, i) => i)));
           const seeds = resumed?.seeds ?? Array.from({ length: steps }, () => (stage.augment === 'none' ? 0 : rng.nextUint32()));
           const firstStep = resumed?.step ?? 0;
           let stepStarted = performance.now();
@@ -249,7 +272,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
               const p: ProgressState = {
                 stage: s + 1, stages: config.stages.length, kind: stage.kind, epoch: epoch + 1, epochs: stage.epochs, step, steps,
                 loss: lossSum / step, imagesPerSecond: meter.imagesPerSecond,
-                epochEta: meter.eta(data.train.length - Math.min(data.train.length, step * stage.batchSize)), runEta: meter.eta(imagesLeft(s, epoch, step)),
+                epochEta: meter.eta(epochSize - Math.min(epochSize, step * stage.batchSize)), runEta: meter.eta(imagesLeft(s, epoch, step)),
               };
               for (const c of callbacks) c.onStep?.(p);
               options.onStep?.(p);
@@ -265,12 +288,18 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
             break stages;
           }
           progress.done();
-          const v = await validate(trainModel, data.val, size, preprocessing, personClass, stage.batchSize);
-          const record: EpochRecord = { stage: s + 1, kind: stage.kind, epoch: epoch + 1, loss: reached.lossSum / steps, lr: reached.lr, valMiou: v.miou, valPersonIou: v.personIou, valBoundaryF: v.boundaryF, valBoundaryIou: v.boundaryIou, imagesPerSecond: data.train.length / reached.seconds, seconds: reached.seconds };
+          const scores = await validate(trainModel, data.val, size, preprocessing, personClass, stage.batchSize);
+          const v = scores.all;
+          const record: EpochRecord = { stage: s + 1, kind: stage.kind, epoch: epoch + 1, loss: reached.lossSum / steps, lr: reached.lr, valMiou: v.miou, valPersonIou: v.personIou, valBoundaryF: v.boundaryF, valBoundaryIou: v.boundaryIou, imagesPerSecond: epochSize / reached.seconds, seconds: reached.seconds };
+          if (Object.keys(scores.bySource).length > 1) {
+            record.valSources = Object.fromEntries(Object.entries(scores.bySource).map(([k, r]) => [k, { miou: r.miou, personIou: r.personIou, boundaryF: r.boundaryF }]));
+            record.valScore = selectionScore(scores);
+          }
+          const score = selectionScore(scores);
           state.history.push(record);
           for (const c of callbacks) await c.onEpochEnd?.({ record, epochs: stage.epochs, history: state.history, trainModel });
-          if (stage.kind === 'full' && v.miou > state.bestMiou) {
-            state.bestMiou = v.miou;
+          if (stage.kind === 'full' && score > state.bestMiou) {
+            state.bestMiou = score;
             await saveModel(model, path.join(options.out, 'best'));
           }
           const last = epoch + 1 === stage.epochs;
