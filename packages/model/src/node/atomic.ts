@@ -1,6 +1,22 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
+/**
+ * Makes the folder's entries (a rename into it) durable: without it a power cut after the rename
+ * can bring back the old name. Platforms that cannot open a folder for syncing (Windows) skip it.
+ */
+export async function syncFolder(dir: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(dir, 'r');
+    await handle.sync();
+  } catch (e) {
+    if (!['EISDIR', 'EINVAL', 'EPERM', 'EBADF', 'ENOTSUP'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+  } finally {
+    await handle?.close();
+  }
+}
+
 /** Writes through a temporary file in the same folder and renames it, so readers never see half a file. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
@@ -14,6 +30,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
       await handle.close();
     }
     await fs.rename(tmp, file);
+    await syncFolder(path.dirname(file));
   } catch (e) {
     await fs.rm(tmp, { force: true });
     throw e;

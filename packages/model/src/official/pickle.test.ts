@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PickleError, unpickle } from './pickle.js';
+import { readLegacyTorchStateDict } from './torch-checkpoint.js';
 
 const hex = (s: string) => Uint8Array.from(s.match(/../g)!.map((b) => Number.parseInt(b, 16)));
 // pickle.dumps(OrderedDict([('w', (1, -2, 300, 70000, 2**70, -1.5, 'é', None, True, False)), ('l', [1, 2, 3])]), protocol=2)
@@ -25,6 +26,13 @@ describe('unpickle', () => {
 
   it('never calls a Python global it does not know', () => {
     expect(() => unpickle(hex(WITH_CODECS), 0, { findClass })).toThrow(/refusing to load the Python global _codecs\.encode/);
+  });
+
+  it('refuses negative lengths (LONG4, BINSTRING) instead of reading backwards forever', () => {
+    // PROTO 2, BINSTRING of length -5, STOP: 8 bytes that used to loop until memory ran out.
+    expect(() => unpickle(hex('800254fbffffff2e'), 0, { findClass })).toThrow(new PickleError('negative length -5 at offset 7'));
+    expect(() => unpickle(hex('80028bffffffff2e'), 0, { findClass })).toThrow(/negative length -1 at offset 7/);
+    expect(() => readLegacyTorchStateDict(hex('800254fbffffff2e'))).toThrow(/negative length/);
   });
 
   it('reports truncated data and unknown opcodes with their offset', () => {

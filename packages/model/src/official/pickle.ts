@@ -36,6 +36,8 @@ export function unpickle(bytes: Uint8Array, offset: number, options: UnpickleOpt
   let pos = offset;
 
   const need = (n: number) => {
+    // LONG4 and BINSTRING lengths are signed: a negative one would move backwards and loop forever.
+    if (n < 0) throw new PickleError(`negative length ${n} at offset ${pos}`);
     if (pos + n > bytes.length) throw new PickleError(`truncated pickle: needs ${n} bytes at offset ${pos}, file has ${bytes.length}`);
   };
   const u8 = () => (need(1), bytes[pos++]);

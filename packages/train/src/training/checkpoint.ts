@@ -4,7 +4,7 @@
  * versioned (`CHECKPOINT_VERSION`); `readCheckpoint` migrates older versions it knows.
  */
 import * as tf from '@sinet/layers/tfjs';
-import { saveModel, writeFileAtomic } from '@sinet/model/node';
+import { saveModel, syncFolder, writeFileAtomic } from '@sinet/model/node';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { AdamW } from './adamw.js';
@@ -68,10 +68,15 @@ export async function writeCheckpoint(out: string, model: tf.LayersModel, optimi
   values.reduce((at, v) => (flat.set(v, at), at + v.length), 0);
   await writeFileAtomic(path.join(tmp, 'optimizer.bin'), new Uint8Array(flat.buffer));
   await writeFileAtomic(path.join(tmp, 'state.json'), JSON.stringify({ ...state, optimizer: optimizer ? { names, shapes } : null }, null, 1));
+  // Rotation that always leaves one complete checkpoint: checkpoint.old is removed only while a
+  // complete checkpoint/ exists (after a crash between the renames it is the only one left).
   const old = path.join(out, 'checkpoint.old');
-  await fs.rm(old, { recursive: true, force: true });
-  if (existsSync(dir)) await fs.rename(dir, old);
+  if (existsSync(dir)) {
+    await fs.rm(old, { recursive: true, force: true });
+    await fs.rename(dir, old);
+  }
   await fs.rename(tmp, dir);
+  await syncFolder(out);
   await fs.rm(old, { recursive: true, force: true });
 }
 

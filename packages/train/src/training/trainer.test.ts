@@ -2,7 +2,7 @@ import { EG1800, freshDir, haveShared, maxWeightDifference, sharedPath } from '@
 import { loadModel, loadSegmenter } from '@sinet/model/node';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseTrainConfig, TRAIN_PRESETS, type TrainConfig } from './config.js';
 import { learningRate } from './schedule.js';
 import { train } from './trainer.js';
@@ -161,6 +161,26 @@ describe('train', () => {
     await train(tiny(), { out, backend: 'wasm', maxEpochs: 2 });
     // The state a crash after "checkpoint -> checkpoint.old" and before "tmp -> checkpoint" leaves.
     await fs.rename(path.join(out, 'checkpoint'), path.join(out, 'checkpoint.old'));
+    const result = await train(tiny(), { out, backend: 'wasm', resume: true });
+    expect(result.finished).toBe(true);
+    expect(result.history.map((r) => r.epoch)).toEqual([1, 1, 2]);
+  });
+
+  it('two crashes in a row: a resumed run that crashes again while writing its checkpoint still leaves a complete one', async () => {
+    const out = freshDir('sinet-train-crash2-');
+    await train(tiny(), { out, backend: 'wasm', maxEpochs: 2 });
+    await fs.rename(path.join(out, 'checkpoint'), path.join(out, 'checkpoint.old'));
+    // The second crash: the rename of the new checkpoint into place fails.
+    const rename = fs.rename.bind(fs);
+    const spy = vi.spyOn(fs, 'rename').mockImplementation(async (from, to) => {
+      if (String(to) === path.join(out, 'checkpoint')) throw Object.assign(new Error('simulated crash'), { code: 'EIO' });
+      return rename(from, to);
+    });
+    try {
+      await expect(train(tiny(), { out, backend: 'wasm', resume: true })).rejects.toThrow(/simulated crash/);
+    } finally {
+      spy.mockRestore();
+    }
     const result = await train(tiny(), { out, backend: 'wasm', resume: true });
     expect(result.finished).toBe(true);
     expect(result.history.map((r) => r.epoch)).toEqual([1, 1, 2]);
