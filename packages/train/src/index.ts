@@ -1,6 +1,7 @@
 /** @sinet/train: the two-stage SINet trainer, datasets and evaluation (Node). In the browser: `@sinet/train/fine-tune`. */
 export { TrainError, type TrainErrorCode } from './errors.js';
 export { train, TrainingError, type EpochRecord, type TrainOptions, type TrainResult } from './training/trainer.js';
+export { defaultCallbacks, earlyStoppingCallback, type EarlyStoppingOptions, type EpochEnd, type SavePoint, type TrainerControl, type TrainingCallback } from './training/callbacks.js';
 export { ConfigError, parseTrainConfig, TRAIN_PRESETS, type StageConfig, type TrainConfig } from './training/config.js';
 export { learningRate } from './training/schedule.js';
 export { AdamW, type AdamWOptions } from './training/adamw.js';

@@ -1,16 +1,28 @@
 /**
- * What happens around the training loop, as callbacks in the spirit of Keras': the progress bar
- * and per-epoch line, `log.jsonl`, the HTML report. `train()` runs its own and any the caller
- * passes in `TrainOptions.callbacks`, in order.
+ * What happens around the training loop, as callbacks in the spirit of Hugging Face's
+ * TrainerCallback: the trainer owns the loop, the state (TrainerState) and when things happen;
+ * callbacks do them (progress, log.jsonl, the report, the best model, checkpoints) and steer the
+ * loop through a TrainerControl (stop, save now). `train()` runs `defaultCallbacks()` and the
+ * caller's, or whatever list the caller builds from the defaults.
  */
 import type * as tf from '@sinet/layers/tfjs';
 import type { Preprocessing } from '@sinet/model';
+import { saveModel } from '@sinet/model/node';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { LoadedSample } from '../data/loader.js';
-import type { EpochRecord } from './checkpoint.js';
+import type { ValSample } from '../data/run-data.js';
+import type { AdamW } from './adamw.js';
+import { writeCheckpoint, type EpochRecord, type TrainerState } from './checkpoint.js';
 import type { ProgressReporter, ProgressState } from './progress.js';
 import { writeReport } from './report.js';
+
+/** Flags callbacks set to steer the loop; the trainer reads and clears them. */
+export interface TrainerControl {
+  /** Stop after this step or epoch; a checkpoint is saved first, so `--resume` continues. */
+  shouldStop: boolean;
+  /** Save a checkpoint after this step (one inside an epoch continues bit for bit). */
+  shouldSave: boolean;
+}
 
 export interface EpochEnd {
   record: EpochRecord;
@@ -20,13 +32,28 @@ export interface EpochEnd {
   history: EpochRecord[];
   /** The model this stage trains (the encoder in stage 'encoder'; it shares the full model's weights). */
   trainModel: tf.LayersModel;
+  /** The full model. */
+  model: tf.LayersModel;
+  /** The run's state; callbacks that own a part of it (the best score) update it here. */
+  state: TrainerState;
+  /** The score this epoch is compared by (see selectionScore). */
+  score: number;
+}
+
+/** A checkpoint to write: the state to resume from and the optimizer whose moments go with it (null at a stage's end). */
+export interface SavePoint {
+  model: tf.LayersModel;
+  optimizer: AdamW | null;
+  state: TrainerState;
 }
 
 export interface TrainingCallback {
   /** After every training step. */
-  onStep?(progress: ProgressState): void;
-  /** After every epoch's validation, before the checkpoint is written. */
-  onEpochEnd?(epoch: EpochEnd): void | Promise<void>;
+  onStep?(progress: ProgressState, control: TrainerControl): void;
+  /** After every epoch's validation, before the epoch's checkpoint. */
+  onEpochEnd?(epoch: EpochEnd, control: TrainerControl): void | Promise<void>;
+  /** When a checkpoint is due: after every epoch, at a stop inside one, or when asked (control.shouldSave). */
+  onSave?(save: SavePoint): Promise<void>;
 }
 
 /** The progress bar during an epoch and one line per epoch after it. */
@@ -34,6 +61,7 @@ export function progressCallback(progress: ProgressReporter, log: (line: string)
   return {
     onStep: (p) => progress.update(p),
     onEpochEnd: ({ record: r, epochs }) => {
+      progress.done();
       log(
         `stage ${r.stage} (${r.kind}) epoch ${r.epoch}/${epochs}: loss ${r.loss.toFixed(4)}, val mIoU ${(100 * r.valMiou).toFixed(2)}, person IoU ${(100 * r.valPersonIou).toFixed(2)}, ` +
           `boundary F ${(100 * (r.valBoundaryF ?? Number.NaN)).toFixed(2)}, ${r.imagesPerSecond.toFixed(2)} img/s, lr ${r.lr.toExponential(2)}`,
@@ -49,6 +77,67 @@ export function logFileCallback(out: string): TrainingCallback {
 }
 
 /** `out/report.html` with the curves so far and `predictions.png` of the first validation images. */
-export function reportCallback(out: string, name: string, val: LoadedSample[], preprocessing: Preprocessing): TrainingCallback {
+export function reportCallback(out: string, name: string, val: ValSample[], preprocessing: Preprocessing): TrainingCallback {
   return { onEpochEnd: ({ history, trainModel }) => writeReport(out, name, history, trainModel, val, preprocessing) };
+}
+
+/** Keeps the full model of the best full-stage epoch (by its selection score) in `out/best`; the score is `state.bestMiou`. */
+export function bestModelCallback(out: string): TrainingCallback {
+  return {
+    onEpochEnd: async ({ record, model, state, score }) => {
+      if (record.kind !== 'full' || !(score > state.bestMiou)) return;
+      state.bestMiou = score;
+      await saveModel(model, path.join(out, 'best'));
+    },
+  };
+}
+
+/** Writes the resumable checkpoint (model, AdamW moments, RNG and position) atomically in `out/checkpoint`. */
+export function checkpointCallback(out: string): TrainingCallback {
+  return { onSave: ({ model, optimizer, state }) => writeCheckpoint(out, model, optimizer, state) };
+}
+
+export interface EarlyStoppingOptions {
+  /** Full-stage epochs without a better score before stopping. */
+  patience: number;
+  /** How much better a score must be to count. Default 0. */
+  minDelta?: number;
+}
+
+/**
+ * Stops the run once `patience` full-stage epochs in a row were no better than the best before
+ * them. It reads the run's history, so a resumed run counts the epochs before the stop.
+ */
+export function earlyStoppingCallback(options: EarlyStoppingOptions): TrainingCallback {
+  const { patience, minDelta = 0 } = options;
+  if (!(Number.isInteger(patience) && patience >= 1)) throw new RangeError(`earlyStopping: patience must be an integer >= 1, got ${patience}`);
+  const scoreOf = (r: EpochRecord) => r.valScore ?? r.valMiou;
+  return {
+    onEpochEnd: ({ history }, control) => {
+      const full = history.filter((r) => r.kind === 'full');
+      let best = -Infinity;
+      let since = 0;
+      for (const r of full) {
+        if (scoreOf(r) > best + minDelta) {
+          best = scoreOf(r);
+          since = 0;
+        } else since++;
+      }
+      if (since >= patience) control.shouldStop = true;
+    },
+  };
+}
+
+export interface DefaultCallbackContext {
+  out: string;
+  name: string;
+  val: ValSample[];
+  preprocessing: Preprocessing;
+  progress: ProgressReporter;
+  log: (line: string) => void;
+}
+
+/** The callbacks every run has unless the caller replaces them: progress, log.jsonl, report, best model, checkpoint. */
+export function defaultCallbacks(c: DefaultCallbackContext): TrainingCallback[] {
+  return [progressCallback(c.progress, c.log), logFileCallback(c.out), reportCallback(c.out, c.name, c.val, c.preprocessing), bestModelCallback(c.out), checkpointCallback(c.out)];
 }

@@ -7,8 +7,11 @@ import * as tf from '@sinet/layers/tfjs';
 import { PRESETS, resizeSample, Rng, type ImageU8, type LabelMap, type PresetName } from '@sinet/augment';
 import type { SINetLossPreset } from '@sinet/losses';
 import { getSINetMetadata, isEncoderWeight } from '@sinet/model';
+import { TrainingError } from '../errors.js';
 import { scoreBatch, SegmentationScores } from '../eval/scores.js';
-import { batchTensors, imageBatch, makeLoss } from './batch.js';
+import { AdamW } from './adamw.js';
+import { imageBatch, makeLoss } from './batch.js';
+import { checkLoss, trainStep, type StepContext } from './step.js';
 
 export interface FineTuneSample {
   /** RGB or RGBA pixels of any size; resized to the model's input size. */
@@ -19,7 +22,7 @@ export interface FineTuneSample {
 
 export interface FineTuneOptions {
   steps: number;
-  /** Adam learning rate. Default 1e-3. */
+  /** Learning rate of the trainer's AdamW (no weight decay). Default 1e-3. */
   lr?: number;
   /** Samples per step (drawn in a shuffled cycle). Default min(4, samples). */
   batchSize?: number;
@@ -53,11 +56,11 @@ function toRgb(image: ImageU8): ImageU8 {
 }
 
 function checkSamples(samples: FineTuneSample[]): void {
-  if (samples.length === 0) throw new RangeError('fineTune: no samples');
+  if (samples.length === 0) throw new TrainingError('fineTune: no samples');
   samples.forEach((s, i) => {
-    if (!s.mask) throw new RangeError(`fineTune: sample ${i} has no mask`);
+    if (!s.mask) throw new TrainingError(`fineTune: sample ${i} has no mask`);
     if (s.image.width !== s.mask.width || s.image.height !== s.mask.height) {
-      throw new RangeError(`fineTune: sample ${i}: image ${s.image.width}x${s.image.height} and mask ${s.mask.width}x${s.mask.height} differ`);
+      throw new TrainingError(`fineTune: sample ${i}: image ${s.image.width}x${s.image.height} and mask ${s.mask.width}x${s.mask.height} differ`);
     }
   });
 }
@@ -73,20 +76,19 @@ function prepare(model: tf.LayersModel, samples: FineTuneSample[]): { image: Ima
   });
 }
 
-function batch(model: tf.LayersModel, items: { image: ImageU8; mask: LabelMap }[]): { x: tf.Tensor4D; y: tf.Tensor3D } {
-  const meta = getSINetMetadata(model);
-  return batchTensors(items.map((s) => s.image), items.map((s) => s.mask), meta.config.inputSize, meta.preprocessing);
-}
-
-/** Trains `model` (in place) on the samples for `steps` steps. */
+/** Trains `model` (in place) on the samples for `steps` steps, with the trainer's step (`trainStep`) and divergence check. */
 export async function fineTune(model: tf.LayersModel, samples: FineTuneSample[], options: FineTuneOptions): Promise<FineTuneResult> {
-  if (!(Number.isInteger(options.steps) && options.steps >= 1)) throw new RangeError(`fineTune: steps must be an integer >= 1, got ${options.steps}`);
+  if (!(Number.isInteger(options.steps) && options.steps >= 1)) throw new TrainingError(`fineTune: steps must be an integer >= 1, got ${options.steps}`);
   const items = prepare(model, samples);
   const rng = new Rng(options.seed ?? 1);
   const batchSize = Math.min(options.batchSize ?? 4, items.length);
-  const loss = makeLoss(options.loss ?? 'official-decoder');
+  const meta = getSINetMetadata(model);
   const variables = model.trainableWeights.filter((w) => !(options.freezeEncoder && isEncoderWeight(w.originalName))).map((w) => w.read() as tf.Variable);
-  const optimizer = tf.train.adam(options.lr ?? 1e-3);
+  const optimizer = new AdamW({ learningRate: options.lr ?? 1e-3 });
+  const ctx: StepContext = {
+    trainModel: model, variables, optimizer, loss: makeLoss(options.loss ?? 'official-decoder'), size: meta.config.inputSize, preprocessing: meta.preprocessing, parallel: null,
+    batchNormTraining: !(options.freezeBatchNorm ?? true),
+  };
   const losses: number[] = [];
   let order: number[] = [];
   try {
@@ -99,11 +101,8 @@ export async function fineTune(model: tf.LayersModel, samples: FineTuneSample[],
       }
       const augmenter = options.augment === 'none' ? null : PRESETS[options.augment ?? 'sinetOfficial']({ seed: rng.nextUint32() });
       const chosen = picked.map((i) => (augmenter ? (augmenter.augmentSample(items[i]) as { image: ImageU8; mask: LabelMap }) : items[i]));
-      const { x, y } = batch(model, chosen);
-      const cost = optimizer.minimize(() => loss(y, model.apply(x, { training: !(options.freezeBatchNorm ?? true) }) as tf.Tensor), true, variables)!;
-      const value = (await cost.data())[0];
-      tf.dispose([cost, x, y]);
-      if (!Number.isFinite(value)) throw new Error(`fineTune: the loss became ${value} at step ${step + 1}; lower the learning rate`);
+      const value = await trainStep(ctx, chosen.map((c) => c.image), chosen.map((c) => c.mask));
+      checkLoss(value, `fineTune step ${step + 1}`);
       losses.push(value);
       options.onStep?.(step + 1, value);
       // Let the page (or the event loop) breathe between steps.

@@ -25,13 +25,26 @@ export interface StepContext {
   preprocessing: Preprocessing;
   /** Replicas in worker threads, when the step is data-parallel. */
   parallel: DataParallel | null;
+  /** BatchNorm in training mode (batch statistics). Default true; fine-tuning on a few photos keeps it off. */
+  batchNormTraining?: boolean;
+}
+
+/** A step loss above this (or not finite) means training diverged: stop rather than save a ruined model. */
+export const DIVERGED_LOSS = 1e4;
+
+/** Throws when a step's loss shows divergence, naming where (and the usual remedy). */
+export function checkLoss(value: number, where: string): void {
+  if (!Number.isFinite(value) || value > DIVERGED_LOSS) throw new TrainingError(`loss became ${value} at ${where}; lower the learning rate`);
 }
 
 /** One step on a batch; resolves with its loss. */
 export async function trainStep(ctx: StepContext, images: ImageU8[], masks: LabelMap[]): Promise<number> {
-  if (ctx.parallel) return ctx.parallel.step(images, masks, ctx.optimizer);
+  if (ctx.parallel) {
+    if (ctx.batchNormTraining === false) throw new TrainingError('data-parallel steps train BatchNorm; batchNormTraining: false needs a single-thread step');
+    return ctx.parallel.step(images, masks, ctx.optimizer);
+  }
   const { x, y } = batchTensors(images, masks, ctx.size, ctx.preprocessing);
-  const cost = ctx.optimizer.minimize(() => ctx.loss(y, ctx.trainModel.apply(x, { training: true }) as tf.Tensor), true, ctx.variables)!;
+  const cost = ctx.optimizer.minimize(() => ctx.loss(y, ctx.trainModel.apply(x, { training: ctx.batchNormTraining ?? true }) as tf.Tensor), true, ctx.variables)!;
   const value = (await cost.data())[0];
   tf.dispose([cost, x, y]);
   return value;
@@ -70,7 +83,7 @@ export async function runEpoch(ctx: StepContext, pool: AugmentPool, plan: EpochP
     lr = plan.learningRate(step);
     ctx.optimizer.learningRate = lr;
     const value = await trainStep(ctx, batch.images, batch.masks);
-    if (!Number.isFinite(value) || value > 1e4) throw new TrainingError(`loss became ${value} at ${plan.where(step)}`);
+    checkLoss(value, plan.where(step));
     lossSum += value;
     step++;
     await plan.onStep({ step, lossSum, seconds: (performance.now() - started) / 1000 }, batch.images.length);

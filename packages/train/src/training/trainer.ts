@@ -1,35 +1,36 @@
 /**
  * The two-stage SINet trainer. Stage 'encoder' trains the encoder alone against the mask at
  * 1/8 (the loss resizes labels nearest); stage 'full' trains the whole network from the stage-1
- * encoder. After every epoch it validates, runs its callbacks (progress, log.jsonl, report),
- * keeps the best full model by validation mIoU and writes a checkpoint atomically (see
- * checkpoint.ts). All randomness (initial weights, shuffling, augmentation) derives from the
- * config's seed, so a run and its resumption give the same weights on one backend.
+ * encoder. The trainer owns the loop, the state and when things happen: after every epoch it
+ * validates and runs the callbacks' onEpochEnd (progress, log.jsonl, report, best model), then
+ * their onSave (the checkpoint); callbacks steer it through a TrainerControl (see callbacks.ts).
+ * All randomness (initial weights, shuffling, augmentation) derives from the config's seed, so a
+ * run and its resumption give the same weights on one backend.
  */
 import * as tf from '@sinet/layers/tfjs';
 import { Rng } from '@sinet/augment';
 import { createSINet, DEFAULT_CLASS_NAMES, getSINetMetadata, initializeWeights, isEncoderWeight, isKernelWeight, OFFICIAL_PREPROCESSING, resolveSINetConfig, setSINetMetadata, sinetEncoder, type Preprocessing } from '@sinet/model';
-import { initBackend, loadModel, saveModel, writeFileAtomic } from '@sinet/model/node';
+import { initBackend, loadModel, writeFileAtomic } from '@sinet/model/node';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AugmentPool, spareCores, packSamples } from '../data/augment-pool.js';
-import { drawEpoch, loadRunData, type ValSample } from '../data/run-data.js';
+import { drawEpoch, loadRunData, type RunData, type ValSample } from '../data/run-data.js';
 import { machineLine } from '../machine.js';
 import { TrainingError } from '../errors.js';
 import { scoreBatch, SegmentationScores } from '../eval/scores.js';
 import { AdamW } from './adamw.js';
 import { imageBatch, makeLoss } from './batch.js';
-import { logFileCallback, progressCallback, reportCallback, type TrainingCallback } from './callbacks.js';
-import { CHECKPOINT_VERSION, readCheckpoint, refuseEarlierRun, restoreOptimizer, writeCheckpoint, type EpochRecord, type TrainerState } from './checkpoint.js';
+import { defaultCallbacks, type SavePoint, type TrainerControl, type TrainingCallback } from './callbacks.js';
+import { CHECKPOINT_VERSION, readCheckpoint, refuseEarlierRun, restoreOptimizer, type EpochRecord, type TrainerState } from './checkpoint.js';
 import type { StageConfig, TrainConfig } from './config.js';
 import { DataParallel } from './data-parallel.js';
 import { ProgressReporter, ThroughputMeter, type ProgressSink, type ProgressState } from './progress.js';
 import { learningRate } from './schedule.js';
-import { runEpoch, type StepContext } from './step.js';
+import { runEpoch, type EpochPosition, type StepContext } from './step.js';
 
 export { TrainingError } from '../errors.js';
 export type { EpochRecord } from './checkpoint.js';
-export type { EpochEnd, TrainingCallback } from './callbacks.js';
+export type { EpochEnd, SavePoint, TrainerControl, TrainingCallback } from './callbacks.js';
 
 export interface TrainOptions {
   out: string;
@@ -61,8 +62,12 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Treat SIGINT / SIGTERM as a request to save and stop (the CLI does). Default false. */
   handleSignals?: boolean;
-  /** Called in order after the trainer's own (progress, log.jsonl, report) at every step and epoch. */
-  callbacks?: TrainingCallback[];
+  /**
+   * Callbacks run after the defaults (progress, log.jsonl, report, best model, checkpoint; see
+   * `defaultCallbacks`), or a function given the defaults that returns the list to run (to drop,
+   * replace or reorder them).
+   */
+  callbacks?: TrainingCallback[] | ((defaults: TrainingCallback[]) => TrainingCallback[]);
 }
 
 export interface TrainResult {
@@ -72,6 +77,8 @@ export interface TrainResult {
   finished: boolean;
   /** Stopped by a signal or an abort (the checkpoint is saved). */
   interrupted: boolean;
+  /** Why a run that did not finish stopped. */
+  stoppedBy?: 'signal' | 'callback' | 'maxEpochs';
 }
 
 type Scores = ReturnType<SegmentationScores['report']>;
@@ -175,6 +182,165 @@ async function prepareModel(config: TrainConfig, options: TrainOptions, rng: Rng
   return { model, state, resumedFrom: checkpoint.dir };
 }
 
+/** One run of `train()`: the loaded data, the model and its state, the callbacks and what they asked for. */
+class TrainingRun {
+  private readonly control: TrainerControl = { shouldStop: false, shouldSave: false };
+  private readonly meter = new ThroughputMeter();
+  private readonly epochSize: number;
+  private epochsRun = 0;
+  private stoppedBy: TrainResult['stoppedBy'];
+
+  constructor(
+    private readonly config: TrainConfig,
+    private readonly options: TrainOptions,
+    private readonly model: tf.LayersModel,
+    private state: TrainerState,
+    private resumedFrom: string | null,
+    private readonly data: RunData,
+    private readonly callbacks: TrainingCallback[],
+    private readonly rng: Rng,
+    private readonly stop: { readonly requested: boolean },
+    private readonly progress: ProgressReporter,
+    private readonly log: (line: string) => void,
+    private readonly setup: { workers: number; trainWorkers: number; preprocessing: Preprocessing; personClass: number },
+  ) {
+    this.epochSize = data.plan?.epochSize ?? data.train.length;
+  }
+
+  /** Runs the stages from the state's position on; resolves once, however the run ends. */
+  async fit(): Promise<TrainResult> {
+    const packed = packSamples(this.data.train, this.setup.workers > 0);
+    let going = true;
+    for (let s = this.state.stage; going && s < this.config.stages.length; s++) going = await this.runStage(s, packed);
+    const finished = going && this.state.stage >= this.config.stages.length;
+    return { history: this.state.history, bestMiou: this.state.bestMiou, out: this.options.out, finished, interrupted: this.stop.requested, ...(finished ? {} : { stoppedBy: this.stoppedBy }) };
+  }
+
+  private stopReason(): TrainResult['stoppedBy'] | null {
+    if (this.stop.requested) return 'signal';
+    if (this.control.shouldStop) return 'callback';
+    return null;
+  }
+
+  private async save(point: SavePoint): Promise<void> {
+    for (const c of this.callbacks) await c.onSave?.(point);
+  }
+
+  private imagesLeft(s: number, epoch: number, step: number): number {
+    let images = 0;
+    for (let i = s; i < this.config.stages.length; i++) images += (this.config.stages[i].epochs - (i === s ? epoch : 0)) * this.epochSize;
+    return images - Math.min(this.epochSize, step * this.config.stages[s].batchSize);
+  }
+
+  /** One stage from its first epoch to run; false when the run stops inside it. */
+  private async runStage(s: number, packed: ReturnType<typeof packSamples>): Promise<boolean> {
+    const { config, options, model } = this;
+    const stage: StageConfig = config.stages[s];
+    const size = config.inputSize;
+    const trainModel = stage.kind === 'encoder' ? sinetEncoder(model) : model;
+    const trainedIndices = trainModel.trainableWeights.flatMap((w, i) => (stage.kind === 'full' && stage.freezeEncoder && isEncoderWeight(w.originalName) ? [] : [i]));
+    const variables = trainedIndices.map((i) => trainModel.trainableWeights[i].read() as tf.Variable);
+    // Decay only what this stage trains: a frozen encoder stays as stage 1 left it.
+    const decayedNames = new Set(trainedIndices.filter((i) => isKernelWeight(trainModel.trainableWeights[i].originalName)).map((i) => (trainModel.trainableWeights[i].read() as tf.Variable).name));
+    const optimizer = new AdamW({ learningRate: stage.lr, weightDecay: config.optimizer.weightDecay, decays: (name) => decayedNames.has(name) });
+    const pool = new AugmentPool(packed, stage.augment, { workers: this.setup.workers, prefetch: options.prefetch });
+    let parallel: DataParallel | null = null;
+    try {
+      if (this.setup.trainWorkers > 0) {
+        parallel = await DataParallel.start(trainModel, trainedIndices, { workers: this.setup.trainWorkers, backend: tf.getBackend(), loss: stage.loss, size, preprocessing: this.setup.preprocessing });
+        this.log(`data-parallel: ${parallel.replicas} replicas (this thread + ${this.setup.trainWorkers} worker${this.setup.trainWorkers === 1 ? '' : 's'}), batch ${stage.batchSize} split between them`);
+      }
+      // Moments are restored once, into the stage the checkpoint stopped in.
+      if (this.resumedFrom && this.state.optimizer) await restoreOptimizer(optimizer, this.resumedFrom, this.state.optimizer, variables);
+      this.resumedFrom = null;
+      const ctx: StepContext = { trainModel, variables, optimizer, loss: makeLoss(stage.loss), size, preprocessing: this.setup.preprocessing, parallel };
+      for (let epoch = s === this.state.stage ? this.state.epoch : 0; epoch < stage.epochs; epoch++) {
+        if (options.maxEpochs !== undefined && this.epochsRun >= options.maxEpochs) {
+          this.stoppedBy = 'maxEpochs';
+          return false;
+        }
+        if (!(await this.runEpoch(s, epoch, ctx, pool, trainModel))) return false;
+      }
+      return true;
+    } finally {
+      // Also on an early stop (maxEpochs, Ctrl-C): the moments are in the checkpoint.
+      optimizer.dispose();
+      await pool.close();
+      await parallel?.close();
+    }
+  }
+
+  /** One epoch, its validation, callbacks and checkpoint; false when the run stops. */
+  private async runEpoch(s: number, epoch: number, ctx: StepContext, pool: AugmentPool, trainModel: tf.LayersModel): Promise<boolean> {
+    const { config, options, rng, model } = this;
+    const stage = config.stages[s];
+    const steps = Math.ceil(this.epochSize / stage.batchSize);
+    // The epoch's order and augmentation seeds are drawn up front, so batches can be prepared ahead.
+    const resumed = s === this.state.stage && epoch === this.state.epoch ? this.state.partial : undefined;
+    const order = resumed?.order ?? (this.data.plan ? drawEpoch(this.data.plan, rng) : rng.shuffle(this.data.train.map((_, i) => i)));
+    const seeds = resumed?.seeds ?? Array.from({ length: steps }, () => (stage.augment === 'none' ? 0 : rng.nextUint32()));
+    const firstStep = resumed?.step ?? 0;
+    const partialState = (position: EpochPosition): TrainerState => ({ ...this.state, stage: s, epoch, rng: rng.getState(), partial: { step: position.step, order, seeds, lossSum: position.lossSum, seconds: position.seconds } });
+    let stepStarted = performance.now();
+    const reached = await runEpoch(ctx, pool, {
+      requests: Array.from({ length: steps - firstStep }, (_, i) => ({ indices: order.slice((firstStep + i) * stage.batchSize, (firstStep + i + 1) * stage.batchSize), seed: seeds[firstStep + i] })),
+      steps,
+      start: { step: firstStep, lossSum: resumed?.lossSum ?? 0, seconds: resumed?.seconds ?? 0 },
+      learningRate: (step) => learningRate(stage.lr, config.optimizer, stage.epochs, epoch, (epoch + step / steps) / stage.epochs),
+      stopRequested: () => this.stopReason() !== null,
+      where: (step) => `stage ${s + 1}, epoch ${epoch + 1}, step ${step + 1}: stopping; the last good checkpoint is in ${path.join(options.out, 'checkpoint')}`,
+      onStep: async (position, images) => {
+        const now = performance.now();
+        this.meter.add(images, (now - stepStarted) / 1000);
+        stepStarted = now;
+        const { step, lossSum } = position;
+        const p: ProgressState = {
+          stage: s + 1, stages: config.stages.length, kind: stage.kind, epoch: epoch + 1, epochs: stage.epochs, step, steps,
+          loss: lossSum / step, imagesPerSecond: this.meter.imagesPerSecond,
+          epochEta: this.meter.eta(this.epochSize - Math.min(this.epochSize, step * stage.batchSize)), runEta: this.meter.eta(this.imagesLeft(s, epoch, step)),
+        };
+        for (const c of this.callbacks) c.onStep?.(p, this.control);
+        options.onStep?.(p);
+        if (this.control.shouldSave && step < steps) {
+          this.control.shouldSave = false;
+          await this.save({ model, optimizer: ctx.optimizer, state: partialState(position) });
+        }
+      },
+    });
+    if (!reached.complete) {
+      // Mid-epoch: save exactly where we are; validation waits for the epoch's end.
+      this.state = partialState(reached);
+      await this.save({ model, optimizer: ctx.optimizer, state: this.state });
+      this.progress.done();
+      this.log(`saved a checkpoint at stage ${s + 1}, epoch ${epoch + 1}, step ${reached.step}/${steps}; continue with --resume`);
+      this.stoppedBy = this.stopReason() ?? 'signal';
+      return false;
+    }
+    this.progress.done();
+    const scores = await validate(trainModel, this.data.val, config.inputSize, this.setup.preprocessing, this.setup.personClass, stage.batchSize);
+    const v = scores.all;
+    const record: EpochRecord = { stage: s + 1, kind: stage.kind, epoch: epoch + 1, loss: reached.lossSum / steps, lr: reached.lr, valMiou: v.miou, valPersonIou: v.personIou, valBoundaryF: v.boundaryF, valBoundaryIou: v.boundaryIou, imagesPerSecond: this.epochSize / reached.seconds, seconds: reached.seconds };
+    if (Object.keys(scores.bySource).length > 1) {
+      record.valSources = Object.fromEntries(Object.entries(scores.bySource).map(([k, r]) => [k, { miou: r.miou, personIou: r.personIou, boundaryF: r.boundaryF }]));
+      record.valScore = selectionScore(scores);
+    }
+    this.state.history.push(record);
+    for (const c of this.callbacks) await c.onEpochEnd?.({ record, epochs: stage.epochs, history: this.state.history, trainModel, model, state: this.state, score: selectionScore(scores) }, this.control);
+    const last = epoch + 1 === stage.epochs;
+    this.state = { ...this.state, stage: last ? s + 1 : s, epoch: last ? 0 : epoch + 1, rng: rng.getState(), partial: undefined };
+    this.control.shouldSave = false;
+    await this.save({ model, optimizer: last ? null : ctx.optimizer, state: this.state });
+    this.epochsRun++;
+    const reason = this.stopReason();
+    if (reason) {
+      this.log(`saved a checkpoint after stage ${s + 1}, epoch ${epoch + 1}; continue with --resume`);
+      this.stoppedBy = reason;
+      return false;
+    }
+    return true;
+  }
+}
+
 export async function train(config: TrainConfig, options: TrainOptions): Promise<TrainResult> {
   const progress = new ProgressReporter(options.progress ?? null);
   const log = (line: string) => progress.log(line, options.log);
@@ -182,12 +348,10 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   const size = config.inputSize;
   const rng = new Rng(config.seed);
   const prepared = await prepareModel(config, options, rng, log);
-  const { model } = prepared;
-  let { state, resumedFrom } = prepared;
+  const { model, state, resumedFrom } = prepared;
   // The model's metadata is the one source of its preprocessing.
   const { preprocessing, personClass } = getSINetMetadata(model);
   const stop = stopRequests(options, log);
-  let result: TrainResult | null = null;
   try {
     await fs.mkdir(options.out, { recursive: true });
     if (resumedFrom) {
@@ -214,112 +378,10 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
     state.trainWorkers = trainWorkers;
     const machine = machineLine();
     if (!state.machines?.includes(machine)) state.machines = [...(state.machines ?? []), machine];
-    const callbacks: TrainingCallback[] = [progressCallback(progress, log), logFileCallback(options.out), reportCallback(options.out, config.name, data.val, preprocessing), ...(options.callbacks ?? [])];
-    const backendName = tf.getBackend();
-    const packed = packSamples(data.train, workers > 0);
-    const encoder = sinetEncoder(model);
-    const meter = new ThroughputMeter();
-    const imagesLeft = (s: number, epoch: number, step: number) => {
-      let images = 0;
-      for (let i = s; i < config.stages.length; i++) images += (config.stages[i].epochs - (i === s ? epoch : 0)) * epochSize;
-      return images - Math.min(epochSize, step * config.stages[s].batchSize);
-    };
-    let epochsRun = 0;
-    const stopped = (finished: boolean): TrainResult => ({ history: state.history, bestMiou: state.bestMiou, out: options.out, finished, interrupted: stop.requested });
-    stages: for (let s = state.stage; s < config.stages.length; s++) {
-      const stage: StageConfig = config.stages[s];
-      const trainModel = stage.kind === 'encoder' ? encoder : model;
-      const trainedIndices = trainModel.trainableWeights.flatMap((w, i) => (stage.kind === 'full' && stage.freezeEncoder && isEncoderWeight(w.originalName) ? [] : [i]));
-      const variables = trainedIndices.map((i) => trainModel.trainableWeights[i].read() as tf.Variable);
-      // Decay only what this stage trains: a frozen encoder stays as stage 1 left it.
-      const decayedNames = new Set(trainedIndices.filter((i) => isKernelWeight(trainModel.trainableWeights[i].originalName)).map((i) => (trainModel.trainableWeights[i].read() as tf.Variable).name));
-      const optimizer = new AdamW({ learningRate: stage.lr, weightDecay: config.optimizer.weightDecay, decays: (name) => decayedNames.has(name) });
-      const pool = new AugmentPool(packed, stage.augment, { workers, prefetch: options.prefetch });
-      let parallel: DataParallel | null = null;
-      try {
-        if (trainWorkers > 0) {
-          parallel = await DataParallel.start(trainModel, trainedIndices, { workers: trainWorkers, backend: backendName, loss: stage.loss, size, preprocessing });
-          log(`data-parallel: ${parallel.replicas} replicas (this thread + ${trainWorkers} worker${trainWorkers === 1 ? '' : 's'}), batch ${stage.batchSize} split between them`);
-        }
-        // Moments are restored once, into the stage the checkpoint stopped in.
-        if (resumedFrom && state.optimizer) await restoreOptimizer(optimizer, resumedFrom, state.optimizer, variables);
-        resumedFrom = null;
-        const ctx: StepContext = { trainModel, variables, optimizer, loss: makeLoss(stage.loss), size, preprocessing, parallel };
-        const startEpoch = s === state.stage ? state.epoch : 0;
-        const steps = Math.ceil(epochSize / stage.batchSize);
-        for (let epoch = startEpoch; epoch < stage.epochs; epoch++) {
-          if (options.maxEpochs !== undefined && epochsRun >= options.maxEpochs) {
-            result = stopped(false);
-            break stages;
-          }
-          // The epoch's order and augmentation seeds are drawn up front, so batches can be prepared ahead.
-          const resumed = s === state.stage && epoch === state.epoch ? state.partial : undefined;
-          const order = resumed?.order ?? (data.plan ? drawEpoch(data.plan, rng) : rng.shuffle(data.train.map((_, i) => i)));
-          const seeds = resumed?.seeds ?? Array.from({ length: steps }, () => (stage.augment === 'none' ? 0 : rng.nextUint32()));
-          const firstStep = resumed?.step ?? 0;
-          let stepStarted = performance.now();
-          const reached = await runEpoch(ctx, pool, {
-            requests: Array.from({ length: steps - firstStep }, (_, i) => ({ indices: order.slice((firstStep + i) * stage.batchSize, (firstStep + i + 1) * stage.batchSize), seed: seeds[firstStep + i] })),
-            steps,
-            start: { step: firstStep, lossSum: resumed?.lossSum ?? 0, seconds: resumed?.seconds ?? 0 },
-            learningRate: (step) => learningRate(stage.lr, config.optimizer, stage.epochs, epoch, (epoch + step / steps) / stage.epochs),
-            stopRequested: () => stop.requested,
-            where: (step) => `stage ${s + 1}, epoch ${epoch + 1}, step ${step + 1}: stopping; the last good checkpoint is in ${path.join(options.out, 'checkpoint')}`,
-            onStep: ({ step, lossSum }, images) => {
-              const now = performance.now();
-              meter.add(images, (now - stepStarted) / 1000);
-              stepStarted = now;
-              const p: ProgressState = {
-                stage: s + 1, stages: config.stages.length, kind: stage.kind, epoch: epoch + 1, epochs: stage.epochs, step, steps,
-                loss: lossSum / step, imagesPerSecond: meter.imagesPerSecond,
-                epochEta: meter.eta(epochSize - Math.min(epochSize, step * stage.batchSize)), runEta: meter.eta(imagesLeft(s, epoch, step)),
-              };
-              for (const c of callbacks) c.onStep?.(p);
-              options.onStep?.(p);
-            },
-          });
-          if (!reached.complete) {
-            // Mid-epoch: save exactly where we are; validation waits for the epoch's end.
-            state = { ...state, stage: s, epoch, rng: rng.getState(), partial: { step: reached.step, order, seeds, lossSum: reached.lossSum, seconds: reached.seconds } };
-            await writeCheckpoint(options.out, model, optimizer, state);
-            progress.done();
-            log(`saved a checkpoint at stage ${s + 1}, epoch ${epoch + 1}, step ${reached.step}/${steps}; continue with --resume`);
-            result = stopped(false);
-            break stages;
-          }
-          progress.done();
-          const scores = await validate(trainModel, data.val, size, preprocessing, personClass, stage.batchSize);
-          const v = scores.all;
-          const record: EpochRecord = { stage: s + 1, kind: stage.kind, epoch: epoch + 1, loss: reached.lossSum / steps, lr: reached.lr, valMiou: v.miou, valPersonIou: v.personIou, valBoundaryF: v.boundaryF, valBoundaryIou: v.boundaryIou, imagesPerSecond: epochSize / reached.seconds, seconds: reached.seconds };
-          if (Object.keys(scores.bySource).length > 1) {
-            record.valSources = Object.fromEntries(Object.entries(scores.bySource).map(([k, r]) => [k, { miou: r.miou, personIou: r.personIou, boundaryF: r.boundaryF }]));
-            record.valScore = selectionScore(scores);
-          }
-          const score = selectionScore(scores);
-          state.history.push(record);
-          for (const c of callbacks) await c.onEpochEnd?.({ record, epochs: stage.epochs, history: state.history, trainModel });
-          if (stage.kind === 'full' && score > state.bestMiou) {
-            state.bestMiou = score;
-            await saveModel(model, path.join(options.out, 'best'));
-          }
-          const last = epoch + 1 === stage.epochs;
-          state = { ...state, stage: last ? s + 1 : s, epoch: last ? 0 : epoch + 1, rng: rng.getState(), partial: undefined };
-          await writeCheckpoint(options.out, model, last ? null : optimizer, state);
-          epochsRun++;
-          if (stop.requested) {
-            log(`saved a checkpoint after stage ${s + 1}, epoch ${epoch + 1}; continue with --resume`);
-            result = stopped(false);
-            break stages;
-          }
-        }
-      } finally {
-        // Also on an early stop (maxEpochs, Ctrl-C): the moments are in the checkpoint.
-        optimizer.dispose();
-        await pool.close();
-        await parallel?.close();
-      }
-    }
-    return result ?? { history: state.history, bestMiou: state.bestMiou, out: options.out, finished: true, interrupted: false };
+    const defaults = defaultCallbacks({ out: options.out, name: config.name, val: data.val, preprocessing, progress, log });
+    const callbacks = typeof options.callbacks === 'function' ? options.callbacks(defaults) : [...defaults, ...(options.callbacks ?? [])];
+    const run = new TrainingRun(config, options, model, state, resumedFrom, data, callbacks, rng, stop, progress, log, { workers, trainWorkers, preprocessing, personClass });
+    return await run.fit();
   } finally {
     progress.done();
     stop.dispose();
