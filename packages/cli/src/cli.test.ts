@@ -32,9 +32,53 @@ describe('sinet without shared data', () => {
     expect((await main(['--help'], { out: () => {}, err: () => {} }))).toBe(0);
     expect((await sinet('frobnicate')).error?.message).toMatch(/unknown command 'frobnicate'/);
     expect((await sinet('info', '--data', 'x')).error?.message).toMatch(/info does not take --data/);
-    expect((await sinet('eval', '--model', 'm')).error?.message).toMatch(/eval needs --data/);
+    expect((await sinet('eval', '--model', 'm')).error?.message).toMatch(/eval needs --data <dir> \(with --list\) or --config/);
     expect((await sinet('info', '--input-size', '100')).error?.message).toMatch(/multiples of 32/);
     expect((await sinet('info', '--bogus')).error?.message).toMatch(/Unknown option '--bogus'/);
+  });
+
+  it('eval --config scores each validation source of a mixed training config at full size, and their mean', async () => {
+    const { syntheticPortrait } = await import('@sinet/train');
+    const root = freshDir('sinet-cli-evalcfg-');
+    const make = async (name: string, count: number, width: number, height: number) => {
+      const dir = path.join(root, name);
+      await fs.mkdir(path.join(dir, 'images'), { recursive: true });
+      await fs.mkdir(path.join(dir, 'masks'));
+      for (let i = 0; i < count; i++) {
+        const { image, mask } = syntheticPortrait(100 * count + i, { width, height });
+        await writeImage(path.join(dir, 'images', `${name}${i}.png`), { data: image.data, width, height, channels: 3 });
+        await writeImage(path.join(dir, 'masks', `${name}${i}.png`), { data: mask.data.map((v) => v * 255), width, height, channels: 1 });
+      }
+      await fs.writeFile(path.join(dir, 'all.txt'), Array.from({ length: count }, (_, i) => `${name}${i}`).join('\n'));
+      return dir;
+    };
+    const a = await make('a', 3, 60, 80);
+    const b = await make('b', 8, 96, 64);
+    await fs.writeFile(path.join(a, 'val.txt'), 'a0\na2\n');
+    const config = path.join(root, 'mixed.json');
+    await fs.writeFile(config, JSON.stringify({
+      name: 'm', inputSize: [64, 64], seed: 1,
+      data: { source: 'mixed', epochSize: 8, holdOut: 0.25, sources: [{ name: 'a', dir: a, trainList: 'all.txt', valList: 'val.txt', weight: 1 }, { name: 'b', dir: b, trainList: 'all.txt', weight: 1 }] },
+      stages: [{ kind: 'full', epochs: 1, batchSize: 4, lr: 1e-3, loss: 'official-decoder', augment: 'none' }],
+      optimizer: { weightDecay: 0, schedule: 'cosine' },
+    }));
+    process.env.SINET_CACHE = path.join(root, 'cache');
+    try {
+      const r = await sinet('eval', '--config', config, '--model', 'official', '--json');
+      expect(r.error).toBeUndefined();
+      const report = JSON.parse(r.out.at(-1)!);
+      expect(Object.keys(report.sources)).toEqual(['a', 'b']);
+      expect(report.sources.b.images).toBe(2);
+      const plain = JSON.parse((await sinet('eval', '--data', a, '--list', path.join(a, 'val.txt'), '--model', 'official', '--json')).out.at(-1)!);
+      expect(report.sources.a).toEqual({ ...plain, msPerImage: report.sources.a.msPerImage });
+      expect(report.mean.personIouFull).toBeCloseTo((report.sources.a.personIouFull + report.sources.b.personIouFull) / 2, 12);
+      const table = await sinet('eval', '--config', config, '--model', 'official');
+      expect(table.out.at(-1)).toMatch(/^mean\s/);
+      expect((await sinet('eval', '--config', config, '--data', a)).error?.message).toMatch(/not both/);
+      expect((await sinet('eval', '--config', config, '--list', 'x.txt')).error?.message).toMatch(/--list applies to --data/);
+    } finally {
+      delete process.env.SINET_CACHE;
+    }
   });
 
   it('info reports 86,910 parameters and 0.064 G MACs for the official architecture', async () => {

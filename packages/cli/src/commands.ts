@@ -1,10 +1,12 @@
 import type { ProgressSink } from '@sinet/train';
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createSINet, getSINetMetadata, rebuildWithInputSize, setSINetMetadata, summarizeModel } from '@sinet/model';
 import { convertOfficialCheckpoint } from '@sinet/model/convert';
 import { loadModel, loadSegmenter, saveModel } from '@sinet/model/node';
-import { evaluate, listFolderDataset } from '@sinet/train';
+import { evaluate, listFolderDataset, validationSets, type EvalReport } from '@sinet/train';
+import { readTrainConfig } from './train.js';
 import { CliError } from './errors.js';
 
 export interface Io {
@@ -88,8 +90,14 @@ export async function infoCommand(io: Io, modelDir: string | undefined, inputSiz
   }
 }
 
-export async function evalCommand(io: Io, options: { model?: string; data: string; list?: string; json: boolean; inputSize?: [number, number]; limit?: number; flipTest?: boolean; refine?: boolean; fit?: 'stretch' | 'letterbox'; runtime?: 'tfjs' | 'onnx' }): Promise<void> {
-  let entries = await listFolderDataset(options.data, options.list);
+type EvalCommandOptions = { model?: string; data?: string; list?: string; config?: string; json: boolean; inputSize?: [number, number]; limit?: number; flipTest?: boolean; refine?: boolean; fit?: 'stretch' | 'letterbox'; runtime?: 'tfjs' | 'onnx' };
+
+/** Where `sinet eval --config` keeps decoded samples between runs (the trainer's cache format). */
+const evalCacheDir = () => process.env.SINET_CACHE ?? path.join(os.homedir(), '.cache', 'sinet');
+
+export async function evalCommand(io: Io, options: EvalCommandOptions): Promise<void> {
+  if (options.config) return evalConfigCommand(io, options, options.config);
+  let entries = await listFolderDataset(options.data!, options.list);
   if (options.limit) entries = entries.slice(0, options.limit);
   const segmenter = await loadSegmenter(options.model, { inputSize: options.inputSize, runtime: options.runtime });
   try {
@@ -116,3 +124,29 @@ export async function evalCommand(io: Io, options: { model?: string; data: strin
   }
 }
 
+
+/** `sinet eval --config`: the config's validation sources one by one, at each photo's own size, and their mean. */
+async function evalConfigCommand(io: Io, options: EvalCommandOptions, file: string): Promise<void> {
+  const sets = await validationSets(await readTrainConfig(file), { cacheDir: evalCacheDir(), log: io.err });
+  if (sets.length === 0) throw new CliError(`${file}: no source to validate on (give one a valList or a holdOut above 0)`);
+  const segmenter = await loadSegmenter(options.model, { inputSize: options.inputSize, runtime: options.runtime });
+  try {
+    const reports: Record<string, EvalReport> = {};
+    for (const { source, entries } of sets) {
+      reports[source] = await evaluate(segmenter, options.limit ? entries.slice(0, options.limit) : entries, { flipTest: options.flipTest, fit: options.fit, refine: options.refine ? {} : undefined });
+    }
+    const values = Object.values(reports);
+    const mean = (key: keyof EvalReport) => values.reduce((a, r) => a + (r[key] as number), 0) / values.length;
+    const summary = { personIou: mean('personIou'), personIouFull: mean('personIouFull'), miouFull: mean('miouFull'), boundaryFFull: mean('boundaryFFull') };
+    if (options.json) {
+      io.out(JSON.stringify({ sources: reports, mean: summary }));
+      return;
+    }
+    const pct = (v: number) => (100 * v).toFixed(2).padStart(6);
+    io.out(`${'source'.padEnd(14)} images  person IoU (${segmenter.inputSize.join('x')})  at mask size: person IoU   mIoU  boundary F`);
+    for (const [source, r] of Object.entries(reports)) io.out(`${source.padEnd(14)} ${String(r.images).padStart(6)}  ${pct(r.personIou)}              ${pct(r.personIouFull)}         ${pct(r.miouFull)}  ${pct(r.boundaryFFull)}`);
+    io.out(`${'mean'.padEnd(14)} ${' '.repeat(6)}  ${pct(summary.personIou)}              ${pct(summary.personIouFull)}         ${pct(summary.miouFull)}  ${pct(summary.boundaryFFull)}`);
+  } finally {
+    segmenter.dispose();
+  }
+}

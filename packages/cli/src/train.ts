@@ -5,22 +5,27 @@ import { parseTrainConfig, train, TRAIN_PRESETS, type TrainConfig } from '@sinet
 import type { Io } from './commands.js';
 import { CliError, UsageError } from './errors.js';
 
+/** A training config file, read and checked (errors name the file and field). */
+export async function readTrainConfig(file: string): Promise<TrainConfig> {
+  const text = await fs.readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new CliError(`${file}: ${e.code === 'ENOENT' ? 'no such config file' : e.message}`);
+  });
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  return parseTrainConfig(json, file);
+}
+
 export async function trainCommand(
   io: Io,
   options: { config?: string; preset?: string; data?: string; out?: string; resume: boolean; overwrite?: boolean; skipBad?: boolean; init?: string; workers?: number; maxEpochs?: number; backend?: string; cacheDir?: string },
 ): Promise<number> {
   let config: TrainConfig;
   if (options.config) {
-    const text = await fs.readFile(options.config, 'utf8').catch((e: NodeJS.ErrnoException) => {
-      throw new CliError(`${options.config}: ${e.code === 'ENOENT' ? 'no such config file' : e.message}`);
-    });
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (e) {
-      throw new CliError(`${options.config}: not valid JSON (${(e as Error).message})`);
-    }
-    config = parseTrainConfig(json, options.config);
+    config = await readTrainConfig(options.config);
   } else {
     const name = (options.preset ?? 'quick') as keyof typeof TRAIN_PRESETS;
     if (!TRAIN_PRESETS[name]) throw new UsageError(`--preset must be one of ${Object.keys(TRAIN_PRESETS).join(', ')}, got '${options.preset}'`);
@@ -28,7 +33,7 @@ export async function trainCommand(
   }
   if (options.data) config = parseTrainConfig({ ...config, data: { source: 'folder', dir: options.data, trainList: 'train.txt', valList: 'val.txt' } }, '--data');
   if (options.skipBad) {
-    if (config.data.source !== 'folder') throw new UsageError('--skip-bad applies to folder datasets (--data <dir>)');
+    if (config.data.source === 'synthetic') throw new UsageError('--skip-bad applies to folder datasets (--data <dir>) and mixed ones');
     config = { ...config, data: { ...config.data, skipBad: true } };
   }
   if (options.init) config = { ...config, init: options.init };

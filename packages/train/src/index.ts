@@ -11,6 +11,7 @@ export { formatDuration, formatProgress, ProgressReporter, ThroughputMeter, type
 export { DatasetError, listFolderDataset, readIdList, resolveIdList, type DatasetEntry } from './data/folder-dataset.js';
 export { loadSamples, type LoadedSample, type LoadOptions, type LoadResult } from './data/loader.js';
 export { syntheticPortrait, type SyntheticPortraitOptions } from './data/synthetic.js';
+export { validationSets } from './data/run-data.js';
 export { spareCores } from './data/augment-pool.js';
 export { machineLine } from './machine.js';
 export { evaluate, type EvalOptions, type EvalReport } from './eval/evaluate.js';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseTrainConfig, type TrainConfig } from '../training/config.js';
 import { augmentBatch, AugmentPool, packSamples } from './augment-pool.js';
-import { drawEpoch, holdOutStratified, loadRunData } from './run-data.js';
+import { drawEpoch, holdOutStratified, loadRunData, validationSets } from './run-data.js';
 import { selectionScore, train } from '../training/trainer.js';
 import { syntheticPortrait } from './synthetic.js';
 
@@ -68,8 +68,14 @@ describe('mixed training data', () => {
       ['wide', 10],
       ['canvas', 10],
     ]);
-    // The same config holds out the same ids.
+    // The same config holds out the same ids, and validationSets (sinet eval --config) names the trainer's validation files.
     expect((await loadRunData(config, {})).heldOut).toEqual(data.heldOut);
+    const sets = await validationSets(config);
+    expect(sets.map((v) => [v.source, v.entries.map((e) => e.id).sort()])).toEqual([
+      ['portraits', data.heldOut!.portraits],
+      ['wide', ['w5']],
+    ]);
+    expect(sets[0].entries[0].image).toMatch(new RegExp(`${portraits}/images/p\\d+\\.png$`));
 
     const order = drawEpoch(data.plan!, new Rng(1));
     expect(order).toHaveLength(40);

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { TrainingError } from '../errors.js';
 import type { MixedSourceConfig, TrainConfig } from '../training/config.js';
-import { listFolderDataset } from './folder-dataset.js';
+import { DatasetError, listFolderDataset, type DatasetEntry } from './folder-dataset.js';
 import { loadSamples, type LoadedSample } from './loader.js';
 import { syntheticPortrait } from './synthetic.js';
 
@@ -164,4 +164,29 @@ export function drawEpoch(plan: EpochPlan, rng: Rng): number[] {
     }
   }
   return rng.shuffle(order);
+}
+
+/**
+ * The files a config validates on, source by source: each `valList`, or the ids the trainer holds
+ * out (holdOutStratified on the same decoded masks), so `sinet eval --config` scores a run's
+ * validation split at every photo's own size.
+ */
+export async function validationSets(config: TrainConfig, options: { cacheDir?: string; log?: Log } = {}): Promise<{ source: string; entries: DatasetEntry[] }[]> {
+  const d = config.data;
+  if (d.source === 'synthetic') throw new DatasetError('the config trains on synthetic portraits: there are no files to evaluate');
+  const resolve = (dir: string, list?: string) => (list ? path.resolve(dir, list) : undefined);
+  if (d.source === 'folder') return [{ source: path.basename(path.resolve(d.dir)), entries: await listFolderDataset(d.dir, resolve(d.dir, d.valList)) }];
+  const sets: { source: string; entries: DatasetEntry[] }[] = [];
+  for (const source of d.sources) {
+    if (source.kind !== 'photos') continue;
+    if (source.valList) {
+      sets.push({ source: source.name, entries: await listFolderDataset(source.dir, resolve(source.dir, source.valList)) });
+      continue;
+    }
+    const entries = await listFolderDataset(source.dir, resolve(source.dir, source.trainList));
+    const { samples } = await loadSamples(entries, { size: config.inputSize, skipBad: d.skipBad, cacheDir: options.cacheDir, evalTruth: true });
+    const held = holdOutStratified(source.name, samples, source.holdOut ?? d.holdOut);
+    if (held.size) sets.push({ source: source.name, entries: entries.filter((e) => held.has(e.id)) });
+  }
+  return sets;
 }
