@@ -4,11 +4,16 @@
 // `pnpm build`, with ../shared present (the official weights and EG1800):
 //
 //   node packages/pretrained/scripts/build-models.mjs [--eg1800-run runs/eg1800-pretrained --eg1800-config configs/eg1800-pretrained.json]
+//                                                     [--realworld-run runs/realworld --realworld-config configs/realworld.json]
 //
 // official: `sinet convert` of ../shared/reference/sinet-official/SINet.pth (MIT, NAVER Corp.).
 // eg1800: the best model (by validation mIoU) of a `sinet train` run from scratch on EG1800.
+// realworld: the best model (by the mean person IoU over its validation sources) of the mixed run.
 // Each gets a float16 variant when its validation person IoU stays within 0.1 points.
-// Every model is scored with `sinet eval` on EG1800's val split; the cards quote those figures.
+// Every model is scored with `sinet eval` on EG1800's val split and with `sinet eval --config
+// configs/realworld.json` on the cross-domain validation sources (EG1800 val and the held-out
+// parts of CCP, Penn-Fudan and COCO128 at each photo's size); the cards quote those figures, and
+// the default is the model with the best cross-domain mean.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -39,6 +44,11 @@ const option = (name) => {
 const run = option('--eg1800-run');
 const runConfig = option('--eg1800-config');
 if (run && !runConfig) fail('--eg1800-run needs --eg1800-config (the config file the run was started with)');
+const realRun = option('--realworld-run');
+const realConfig = option('--realworld-config');
+if (realRun && !realConfig) fail('--realworld-run needs --realworld-config (the config file the run was started with)');
+/** The mixed config whose validation sources every model is scored on. */
+const crossConfig = path.join(repo, 'configs', 'realworld.json');
 for (const [what, file] of [['the CLI (pnpm build)', cli], ['the official weights', path.join(officialDir, 'SINet.pth')], ['EG1800', path.join(eg1800, 'val.txt')]]) {
   if (!existsSync(file)) fail(`${what} not found at ${file}`);
 }
@@ -49,6 +59,12 @@ const sinet = (...argv) => execFileSync(process.execPath, [cli, ...argv, '--back
 function evaluate(dir) {
   console.error(`build-models: evaluating ${path.relative(repo, dir)} on EG1800 val`);
   return JSON.parse(sinet('eval', '--model', dir, '--data', eg1800, '--list', 'val.txt', '--json').trim().split('\n').pop());
+}
+
+/** `sinet eval --config` of the cross-domain sources: per source and the mean, at each photo's size. */
+function evaluateCrossDomain(dir) {
+  console.error(`build-models: evaluating ${path.relative(repo, dir)} on the cross-domain validation sources`);
+  return JSON.parse(sinet('eval', '--model', dir, '--config', crossConfig, '--json').trim().split('\n').pop());
 }
 
 function weightsOf(dir) {
@@ -73,6 +89,21 @@ function figures(report) {
 ${report.images} images; ${report.msPerImage.toFixed(1)} ms per image (preprocessing, network and reading the result; ${report.backend}, one thread) on ${machine}.`;
 }
 
+function crossFigures(cross) {
+  const rows = Object.entries(cross.sources).map(([name, r]) => `| ${name} | ${r.images} | ${pct(r.personIouFull)} | ${pct(r.miouFull)} | ${pct(r.boundaryFFull)} |`).join('\n');
+  return `## Cross-domain validation (\`sinet eval --config configs/realworld.json\`, at each photo's own size)
+
+EG1800 val and the held-out part (20%, stratified by person size) of each other person source of
+\`configs/realworld.json\`: CCP (full-body street fashion), Penn-Fudan (street scenes, fully
+labelled photos), COCO128 (groups, far and back views, landscape frames). The mean weighs each
+source once; it picks the default model.
+
+| source | images | person IoU | mIoU | boundary F |
+|---|---|---|---|---|
+${rows}
+| **mean** | | **${pct(cross.mean.personIouFull)}** | ${pct(cross.mean.miouFull)} | ${pct(cross.mean.boundaryFFull)} |`;
+}
+
 const LIMITS = `## Known limits
 
 - Trained and scored on EG1800: one person, head and shoulders, portrait framing, mostly good
@@ -82,7 +113,7 @@ const LIMITS = `## Known limits
 - 224 x 224 input: thin structures (hair strands, fingers) are lost at that resolution; the
   mask is upsampled to the photo's size.`;
 
-function officialCard(name, dir, report, base) {
+function officialCard(name, dir, report, base, cross) {
   const w = weightsOf(dir);
   return `# ${name}: the official SINet weights
 
@@ -107,6 +138,8 @@ redistributed here). SINet.js did not train these weights.
 
 ${figures(report)}
 
+${crossFigures(cross)}
+
 ${LIMITS}
 
 ## Licence
@@ -116,31 +149,46 @@ MIT, the SINet.js contributors.
 `;
 }
 
-function trainedCard(name, dir, report, base, runDir, configFile) {
+function trainedCard(name, dir, report, base, cross, runDir, configFile) {
   const w = weightsOf(dir);
   const log = readFileSync(path.join(runDir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   const config = JSON.parse(readFileSync(path.join(runDir, 'config.json'), 'utf8'));
   const state = JSON.parse(readFileSync(path.join(runDir, 'checkpoint', 'state.json'), 'utf8'));
   const hours = log.reduce((s, r) => s + r.seconds, 0) / 3600;
-  const best = log.filter((r) => r.kind === 'full').reduce((a, r) => (r.valMiou > a.valMiou ? r : a));
+  const score = (r) => r.valScore ?? r.valMiou;
+  const best = log.filter((r) => r.kind === 'full').reduce((a, r) => (score(r) > score(a) ? r : a));
+  const mixed = config.data.source === 'mixed';
+  const sources = mixed ? Object.keys(best.valSources ?? {}) : [];
   const planned = config.stages.map((s) => `${s.epochs} ${s.kind}`).join(' + ');
   const done = config.stages.map((s, i) => log.filter((r) => r.stage === i + 1).length);
   const finished = done.every((n, i) => n === config.stages[i].epochs);
   const progress = config.stages.map((s, i) => `${done[i]} of ${s.epochs} ${s.kind}`).join(' and ');
-  const curve = log.filter((r, i) => r.epoch % 25 === 0 || r.epoch === 1 || i === log.length - 1 || r === best)
-    .map((r) => `| ${r.stage} (${r.kind}) | ${r.epoch} | ${pct(r.valPersonIou)} | ${pct(r.valMiou)} | ${r.valBoundaryF === undefined ? '' : pct(r.valBoundaryF)} |`).join('\n');
-  return `# ${name}: SINet trained from scratch by SINet.js on EG1800
-
-Weights trained by this project's trainer (\`@sinet/train\`) from random initialisation (no
+  const every = mixed ? 5 : 25;
+  const curve = log.filter((r, i) => r.epoch % every === 0 || r.epoch === 1 || i === log.length - 1 || r === best)
+    .map((r) => `| ${r.stage} (${r.kind}) | ${r.epoch} | ${pct(r.valPersonIou)} | ${pct(r.valMiou)} | ${r.valBoundaryF === undefined ? '' : pct(r.valBoundaryF)} |${sources.map((k) => ` ${r.valSources?.[k] ? pct(r.valSources[k].personIou) : ''} |`).join('')}${mixed ? ` ${r.valScore === undefined ? '' : pct(r.valScore)} |` : ''}`).join('\n');
+  const title = mixed ? `# ${name}: SINet for everyday photos, trained by SINet.js on a mix of person data sets` : `# ${name}: SINet trained from scratch by SINet.js on EG1800`;
+  const origin = mixed
+    ? `Weights trained by this project's trainer (\`@sinet/train\`)${config.init ? ` from \`${config.init}\` (the official weights)` : ' from random initialisation'} on a weighted mix of
+${config.data.sources.map((s) => `${s.name} (${s.kind === 'backgrounds' ? `person-free backgrounds with people pasted by CopyPaste, p ${s.paste}` : s.valList ? `${s.trainList ?? 'all'}, val ${s.valList}` : `${s.trainList ?? 'all'} less a ${s.holdOut ?? config.data.holdOut} hold-out`}; weight ${s.weight})`).join(', ')},
+selected by the mean person IoU over the validation sources (stage ${best.stage}, epoch ${best.epoch}).`
+    : `Weights trained by this project's trainer (\`@sinet/train\`) from random initialisation (no
 official weights, no distillation) on the EG1800 train split, selected by validation mIoU on
-the val split (stage ${best.stage}, epoch ${best.epoch}).${finished ? '' : ` **The run is not finished**: ${progress} epochs so far; these are its best weights yet.`}
+the val split (stage ${best.stage}, epoch ${best.epoch}).`;
+  const dataText = mixed
+    ? `The person sets of ../shared/datasets (EG1800, CCP person, Penn-Fudan person complete.txt, COCO128 person,
+DAVIS 2016 person) and its person-free backgrounds, each research-only: not redistributed, and nothing derived
+from them ships but these weights. Validation: EG1800 val and the stratified hold-out of the others.`
+    : `EG1800 (Shen et al., Eurographics 2016): ${config.data.trainList ?? 'train'} for training, ${config.data.valList ?? 'val'} for selection and the figures
+below. Research-only photos: not redistributed, and nothing derived from them ships but these weights.`;
+  return `${title}
+
+${origin}${finished ? '' : ` **The run is not finished**: ${progress} epochs so far; these are its best weights yet.`}
 
 ${base ? `\`sinet convert models/${base} --out models/${name} --float16\` of those weights; ` : ''}${w.precision} weights, ${(w.bytes / 1024).toFixed(1)} KiB; 86,910 parameters; input 224 x 224 RGB, 0..255.
 
 ## Data
 
-EG1800 (Shen et al., Eurographics 2016): ${config.data.trainList ?? 'train'} for training, ${config.data.valList ?? 'val'} for selection and the figures
-below. Research-only photos: not redistributed, and nothing derived from them ships but these weights.
+${dataText}
 
 ## Recipe
 
@@ -155,17 +203,19 @@ ${JSON.stringify(config, null, 2)}
 ${log.length} epochs (${planned} planned), ${hours.toFixed(2)} hours of training (validation included),
 the last epoch at ${log.at(-1).imagesPerSecond.toFixed(1)} img/s. Machines the trainer recorded: ${state.machines?.length ? state.machines.join('; ') : 'none (checkpoint from before it kept them)'}.
 
-## Learning curve (EG1800 val during training, at the training size; encoder stage at 1/8)
+## Learning curve (${mixed ? 'all validation images, then person IoU by source and the selection score' : 'EG1800 val'} during training, at the training size; encoder stage at 1/8)
 
-| stage | epoch | person IoU | mIoU | boundary F |
-|---|---|---|---|---|
+| stage | epoch | person IoU | mIoU | boundary F |${sources.map((k) => ` ${k} |`).join('')}${mixed ? ' score |' : ''}
+|---|---|---|---|---|${sources.map(() => '---|').join('')}${mixed ? '---|' : ''}
 ${curve}
 
 ## Validation (EG1800 val, 133 images, \`sinet eval\`)
 
 ${figures(report)}
 
-${LIMITS}
+${crossFigures(cross)}
+
+${mixed ? LIMITS.replace('- Trained and scored on EG1800', '- Trained on EG1800 and the sets above, scored on their held-out parts').replace('one person, head and shoulders, portrait framing, mostly good\n  light. Full-body shots, several people, low light and landscape webcam frames (stretched to\n  a square unless you letterbox) are outside that distribution and segment worse', 'portraits, full-body street photos and everyday scenes; crowds,\n  low light and people far smaller than the frame still segment worse') : LIMITS}
 
 ## Licence
 
@@ -179,16 +229,18 @@ function build(name, source, card) {
   rmSync(dir, { recursive: true, force: true });
   sinet('convert', source, '--out', dir);
   const report = evaluate(dir);
-  writeFileSync(path.join(dir, 'MODEL_CARD.md'), card(name, dir, report, null));
-  const built = [{ name, dir, report }];
+  const cross = evaluateCrossDomain(dir);
+  writeFileSync(path.join(dir, 'MODEL_CARD.md'), card(name, dir, report, null, cross));
+  const built = [{ name, dir, report, cross }];
   const halfName = `${name}-f16`;
   const half = path.join(modelsDir, halfName);
   rmSync(half, { recursive: true, force: true });
   sinet('convert', dir, '--out', half, '--float16');
   const halfReport = evaluate(half);
   if (report.personIou - halfReport.personIou < FLOAT16_TOLERANCE) {
-    writeFileSync(path.join(half, 'MODEL_CARD.md'), card(halfName, half, halfReport, name));
-    built.push({ name: halfName, dir: half, report: halfReport });
+    const halfCross = evaluateCrossDomain(half);
+    writeFileSync(path.join(half, 'MODEL_CARD.md'), card(halfName, half, halfReport, name, halfCross));
+    built.push({ name: halfName, dir: half, report: halfReport, cross: halfCross });
   } else {
     console.error(`build-models: ${halfName} drops person IoU by ${pct(report.personIou - halfReport.personIou)} points: not shipped`);
     rmSync(half, { recursive: true, force: true });
@@ -202,22 +254,32 @@ for (const m of models) {
   const licence = readFileSync(path.join(officialDir, 'LICENSE'), 'utf8');
   writeFileSync(path.join(m.dir, 'LICENSE'), `The official SINet weights in this folder, converted from SINet.pth of\nclovaai/ext_portrait_segmentation, are under this licence:\n\n${licence}`);
 }
-if (run) models.push(...build('eg1800', path.join(run, 'best'), (name, dir, report, base) => trainedCard(name, dir, report, base, path.resolve(run), runConfig)));
-else {
-  // Keep a previously built eg1800 (its card and figures) when no run is given.
-  for (const name of ['eg1800', 'eg1800-f16']) {
-    const dir = path.join(modelsDir, name);
-    if (existsSync(path.join(dir, 'model.json'))) models.push({ name, dir, report: evaluate(dir) });
+const trained = [['eg1800', run, runConfig], ['realworld', realRun, realConfig]];
+for (const [name, runDir, configFile] of trained) {
+  if (runDir) {
+    models.push(...build(name, path.join(runDir, 'best'), (n, dir, report, base, cross) => trainedCard(n, dir, report, base, cross, path.resolve(runDir), configFile)));
+    continue;
+  }
+  // Keep a previously built model when no run is given: its card is rewritten only by its run.
+  for (const kept of [name, `${name}-f16`]) {
+    const dir = path.join(modelsDir, kept);
+    if (existsSync(path.join(dir, 'model.json'))) models.push({ name: kept, dir, report: evaluate(dir), cross: evaluateCrossDomain(dir) });
   }
 }
 for (const stale of readdirSync(modelsDir)) if (!models.some((m) => m.name === stale)) rmSync(path.join(modelsDir, stale), { recursive: true, force: true });
 
-const best = models.reduce((a, m) => (m.report.personIou > a.report.personIou ? m : a));
+// The default: the best cross-domain mean (no one kind of photo decides).
+const best = models.reduce((a, m) => (m.cross.mean.personIouFull > a.cross.mean.personIouFull ? m : a));
 const entry = (m) => {
   const w = weightsOf(m.dir);
   const licence = m.name.startsWith('official') ? 'MIT, NAVER Corp.' : 'MIT, the SINet.js contributors';
-  const summary = m.name.startsWith('official') ? 'the official SINet weights (clovaai), converted' : 'SINet trained from scratch on EG1800 by SINet.js';
+  const summary = m.name.startsWith('official')
+    ? 'the official SINet weights (clovaai), converted'
+    : m.name.startsWith('realworld')
+      ? 'SINet for everyday photos (portraits, full body, groups), trained by SINet.js on a mix of data sets'
+      : 'SINet trained from scratch on EG1800 by SINet.js';
   const r = m.report;
+  const c = m.cross;
   return `  '${m.name}': {
     name: '${m.name}',
     modelUrl: new URL('../models/${m.name}/model.json', import.meta.url),
@@ -226,6 +288,7 @@ const entry = (m) => {
     precision: '${w.precision}',
     bytes: ${w.bytes},
     val: { personIou: ${r.personIou.toFixed(6)}, miou: ${r.miou.toFixed(6)}, boundaryF: ${r.boundaryF.toFixed(6)}, boundaryIou: ${r.boundaryIou.toFixed(6)} },
+    crossDomain: { mean: ${c.mean.personIouFull.toFixed(6)}, sources: { ${Object.entries(c.sources).map(([k, v]) => `'${k}': ${v.personIouFull.toFixed(6)}`).join(', ')} } },
     licence: '${licence}',
     summary: '${summary}${w.precision === 'float16' ? ', float16' : ''}',
   },`;
@@ -242,8 +305,8 @@ export const PRETRAINED_MODELS: Record<PretrainedName, PretrainedModel> = {
 ${models.map(entry).join('\n')}
 };
 
-/** The shipped model with the best EG1800 validation person IoU: what \`loadSegmenter()\` loads. */
+/** The shipped model with the best cross-domain mean person IoU (crossDomain.mean): what \`loadSegmenter()\` loads. */
 export const DEFAULT_PRETRAINED: PretrainedName = '${best.name}';
 `,
 );
-console.error(`build-models: ${models.map((m) => `${m.name} ${pct(m.report.personIou)}`).join(', ')}; default ${best.name}`);
+console.error(`build-models: ${models.map((m) => `${m.name} ${pct(m.report.personIou)} (cross-domain ${pct(m.cross.mean.personIouFull)})`).join(', ')}; default ${best.name}`);
