@@ -105,15 +105,35 @@ function checkState(text: string, file: string): TrainerState {
   const count = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
   if (!count(state.stage)) throw bad('stage');
   if (!count(state.epoch)) throw bad('epoch');
-  if (!Array.isArray(state.rng)) throw bad('rng');
+  // Rng.getState(): four 32-bit words and the spare normal deviate (NaN, written as null, when none).
+  const word = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32;
+  if (!Array.isArray(state.rng) || state.rng.length !== 5 || !state.rng.slice(0, 4).every(word) || !(state.rng[4] === null || typeof state.rng[4] === 'number')) throw bad('rng');
+  if (state.rng[4] === null) state.rng[4] = Number.NaN;
   if (typeof state.bestMiou !== 'number') throw bad('bestMiou');
-  if (!Array.isArray(state.history)) throw bad('history');
+  if (!Array.isArray(state.history) || state.history.some((r) => !r || typeof r !== 'object' || !count(r.stage) || !count(r.epoch) || typeof r.valMiou !== 'number' || typeof r.loss !== 'number')) throw bad('history');
   const o = state.optimizer;
   if (o !== null && (typeof o !== 'object' || !Array.isArray(o.names) || !Array.isArray(o.shapes) || o.names.length !== o.shapes.length || o.shapes.some((sh) => !Array.isArray(sh) || sh.some((d) => !count(d))))) throw bad('optimizer');
   if (state.machines !== undefined && (!Array.isArray(state.machines) || state.machines.some((m) => typeof m !== 'string'))) throw bad('machines');
   const p = state.partial;
-  if (p !== undefined && (typeof p !== 'object' || !count(p.step) || !Array.isArray(p.order) || !Array.isArray(p.seeds))) throw bad('partial');
+  if (p !== undefined && (typeof p !== 'object' || p === null || !count(p.step) || !Array.isArray(p.order) || !p.order.every(count) || !Array.isArray(p.seeds) || !p.seeds.every(word) || typeof p.lossSum !== 'number' || typeof p.seconds !== 'number')) throw bad('partial');
   return state;
+}
+
+/**
+ * Checks that a checkpoint's position fits the run it resumes: its stage exists in the config, and
+ * a stop inside an epoch names that epoch's steps, seeds and samples. (An epoch past a stage's
+ * end is allowed: the config's epochs may have been shortened; that stage is then done.)
+ */
+export function checkResumePosition(state: TrainerState, file: string, stages: { epochs: number; batchSize: number }[], epochSize: number, samples: number): void {
+  const bad = (what: string) => new TrainingError(`${file}: ${what}; the checkpoint is damaged or belongs to another config`);
+  if (state.stage > stages.length) throw bad(`'stage' ${state.stage + 1} is past the config's ${stages.length} stage${stages.length === 1 ? '' : 's'}`);
+  const p = state.partial;
+  if (!p) return;
+  if (state.stage >= stages.length) throw bad("'partial' is set for a finished run");
+  const steps = Math.ceil(epochSize / stages[state.stage].batchSize);
+  if (p.step >= steps) throw bad(`'partial.step' ${p.step} is not below the epoch's ${steps} steps`);
+  if (p.seeds.length !== steps) throw bad(`'partial.seeds' holds ${p.seeds.length} seeds for ${steps} steps`);
+  if (p.order.length !== epochSize || p.order.some((i) => i >= samples)) throw bad(`'partial.order' is not an order of ${epochSize} of the ${samples} training samples`);
 }
 
 export async function restoreOptimizer(optimizer: AdamW, dir: string, meta: NonNullable<TrainerState['optimizer']>, variables: tf.Variable[]): Promise<void> {

@@ -234,7 +234,8 @@ function readOptimizer(c: Checker, value: unknown, path: string): OptimizerConfi
 export function parseTrainConfig(value: unknown, where = 'config'): TrainConfig {
   const c = new Checker();
   const o = c.object(value, '', ['name', 'inputSize', 'seed', 'init', 'data', 'stages', 'optimizer']) ?? {};
-  const name = c.string(o, 'name', '', { pattern: [/^[\w.-]+$/, 'letters, digits, _ . - only'] }) ?? '';
+  // The name becomes a folder (runs/<name>): '.', '..' or a hidden name would write elsewhere.
+  const name = c.string(o, 'name', '', { pattern: [/^(?!\.)[\w.-]+$/, "letters, digits, _ . - only, not starting with '.'"] }) ?? '';
   const size = c.array(o, 'inputSize', '');
   if (size && size.length !== 2) c.problem('inputSize', 'Expected [height, width]');
   const inputSize = (size ?? []).slice(0, 2).map((_, i) => c.number(size as unknown as Json, String(i), 'inputSize', { int: true, min: 32, multipleOf: 32 })) as [number, number];

@@ -186,6 +186,39 @@ describe('train', () => {
     expect(result.history.map((r) => r.epoch)).toEqual([1, 1, 2]);
   });
 
+  it('a damaged state.json is named field by field, never a crash later or a silent start', async () => {
+    const out = freshDir('sinet-train-damaged-');
+    const config = tiny({ stages: [{ kind: 'full', epochs: 2, batchSize: 8, lr: 5e-3, loss: 'official-decoder', augment: 'sinetOfficial', freezeEncoder: false }] });
+    const stop = new AbortController();
+    await train(config, { out, backend: 'wasm', trainWorkers: 0, augmentWorkers: 0, signal: stop.signal, onStep: () => stop.abort() });
+    const file = path.join(out, 'checkpoint', 'state.json');
+    const good = JSON.parse(await fs.readFile(file, 'utf8'));
+    expect(good.partial.step).toBe(1);
+    const cases: [string, (s: Record<string, any>) => void, RegExp][] = [
+      ['rng as text', (s) => (s.rng = 'x'), /'rng' is missing or wrong/],
+      ['rng too short', (s) => (s.rng = [1, 2]), /'rng' is missing or wrong/],
+      ['order as text', (s) => (s.partial.order = 'x'), /'partial' is missing or wrong/],
+      ['history of numbers', (s) => (s.history = [1]), /'history' is missing or wrong/],
+      ['step far past the epoch', (s) => (s.partial.step = 1e6), /'partial\.step' 1000000 is not below the epoch's 2 steps/],
+      ['no seeds', (s) => (s.partial.seeds = []), /'partial\.seeds' holds 0 seeds for 2 steps/],
+      ['an index past the samples', (s) => (s.partial.order[0] = 999), /'partial\.order' is not an order of 16 of the 16 training samples/],
+      ['stage 7 of 1', (s) => ((s.stage = 6), delete s.partial), /'stage' 7 is past the config's 1 stage/],
+    ];
+    for (const [what, damage, message] of cases) {
+      const state = structuredClone(good);
+      damage(state);
+      await fs.writeFile(file, JSON.stringify(state));
+      await expect(train(config, { out, backend: 'wasm', trainWorkers: 0, augmentWorkers: 0, resume: true }), what).rejects.toThrow(message);
+    }
+    await fs.writeFile(file, JSON.stringify(good));
+    expect((await train(config, { out, backend: 'wasm', trainWorkers: 0, augmentWorkers: 0, resume: true })).finished).toBe(true);
+  });
+
+  it('refuses a run name that would leave the runs folder', () => {
+    for (const name of ['.', '..', '.hidden']) expect(() => tiny({ name } as Partial<TrainConfig>), name).toThrow(/name: letters, digits, _ \. - only, not starting with '\.'/);
+    expect(tiny({ name: 'a.b-c_1' } as Partial<TrainConfig>).name).toBe('a.b-c_1');
+  });
+
   it('refuses to resume where there is no checkpoint', async () => {
     await expect(train(tiny(), { out: freshDir('sinet-train-none-'), backend: 'wasm', resume: true })).rejects.toThrow(/no checkpoint to resume from/);
   });

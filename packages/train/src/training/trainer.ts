@@ -21,7 +21,7 @@ import { scoreBatch, SegmentationScores } from '../eval/scores.js';
 import { AdamW } from './adamw.js';
 import { imageBatch, makeLoss } from './batch.js';
 import { defaultCallbacks, type SavePoint, type TrainerControl, type TrainingCallback } from './callbacks.js';
-import { CHECKPOINT_VERSION, readCheckpoint, refuseEarlierRun, restoreOptimizer, type EpochRecord, type TrainerState } from './checkpoint.js';
+import { CHECKPOINT_VERSION, checkResumePosition, readCheckpoint, refuseEarlierRun, restoreOptimizer, type EpochRecord, type TrainerState } from './checkpoint.js';
 import type { StageConfig, TrainConfig } from './config.js';
 import { DataParallel } from './data-parallel.js';
 import { ProgressReporter, ThroughputMeter, type ProgressSink, type ProgressState } from './progress.js';
@@ -371,6 +371,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
     config.stages.forEach((st, i) => {
       if (st.epochs > 0 && st.batchSize > epochSize) log(`warning: stage ${i + 1}'s batch of ${st.batchSize} is larger than the ${epochSize} training images of an epoch: every step trains on all of them (one step an epoch)`);
     });
+    if (resumedFrom) checkResumePosition(state, path.join(resumedFrom, 'state.json'), config.stages, epochSize, data.train.length);
     const workers = options.augmentWorkers ?? spareCores();
     const trainWorkers = options.trainWorkers ?? state.trainWorkers ?? spareCores();
     if (!Number.isInteger(trainWorkers) || trainWorkers < 0) throw new TrainingError(`trainWorkers must be an integer >= 0, got ${trainWorkers}`);
