@@ -1,8 +1,8 @@
 /** Image files in Node through sharp (prebuilt binaries, installs offline). */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { PixelData, RgbaImage } from '../pixels.js';
 import { writeFileAtomic } from './atomic.js';
+import { readRegularFile } from './regular-file.js';
 import { ModelError } from '../errors.js';
 
 export class ImageFileError extends ModelError {
@@ -34,16 +34,20 @@ export interface DecodedImage extends PixelData {
   channels: number;
 }
 
-const describe = (source: string | Uint8Array) => (typeof source === 'string' ? source : `<buffer of ${source.length} bytes>`);
+const describe = (source: string | Uint8Array, name?: string) => name ?? (typeof source === 'string' ? source : `<buffer of ${source.length} bytes>`);
 
-async function decode(source: string | Uint8Array, channels: 1 | 3 | 'all'): Promise<DecodedImage> {
+/** The largest image file read (a 24-megapixel PNG is about 70 MB). */
+export const MAX_IMAGE_FILE_BYTES = 256 * 2 ** 20;
+
+/** An image file's bytes: a regular file of at most MAX_IMAGE_FILE_BYTES (a FIFO or /dev/zero is refused by name, never read). */
+export function readImageFile(file: string): Promise<Uint8Array> {
+  return readRegularFile(file, MAX_IMAGE_FILE_BYTES, (reason) => new ImageFileError(file, reason));
+}
+
+async function decode(source: string | Uint8Array, channels: 1 | 3 | 'all', displayName?: string): Promise<DecodedImage> {
   const sharp = await loadSharp();
-  const name = describe(source);
-  if (typeof source === 'string') {
-    const stat = await fs.stat(source).catch(() => null);
-    if (!stat) throw new ImageFileError(name, 'no such file');
-    if (!stat.isFile()) throw new ImageFileError(name, 'not a file');
-  }
+  const name = describe(source, displayName);
+  if (typeof source === 'string') source = await readImageFile(source);
   try {
     // rotate(): honour EXIF orientation, as a photo viewer (and OpenCV's imread) does.
     let pipeline = sharp(source, { failOn: 'error' }).rotate().removeAlpha();
@@ -55,9 +59,9 @@ async function decode(source: string | Uint8Array, channels: 1 | 3 | 'all'): Pro
   }
 }
 
-/** Decodes a JPEG/PNG/WebP/... file or buffer to RGB pixels. */
-export function readImage(source: string | Uint8Array): Promise<DecodedImage> {
-  return decode(source, 3);
+/** Decodes a JPEG/PNG/WebP/... file or buffer to RGB pixels; `name` names a buffer in errors. */
+export function readImage(source: string | Uint8Array, name?: string): Promise<DecodedImage> {
+  return decode(source, 3, name);
 }
 
 /** Decodes a mask (grayscale or palette PNG; the first channel of colour images) to one byte per pixel. */
@@ -82,18 +86,18 @@ export interface PersonMask {
  * only in the green channel), and values that fit neither (largest value 2 to 127, e.g. class
  * indices of a multi-class map).
  */
-export async function readPersonMask(source: string | Uint8Array): Promise<PersonMask> {
-  const decoded = await decode(source, 'all');
+export async function readPersonMask(source: string | Uint8Array, name?: string): Promise<PersonMask> {
+  const decoded = await decode(source, 'all', name);
   const { width, height, channels, data } = decoded;
   const pixels = width * height;
   for (let i = 0; i < pixels && channels > 1; i++) {
     for (let c = 1; c < channels; c++) {
-      if (data[i * channels + c] !== data[i * channels]) throw new ImageFileError(describe(source), `a colour mask whose channels differ (pixel ${i % width}, ${Math.floor(i / width)}); give one channel, 0/255 or 0/1`);
+      if (data[i * channels + c] !== data[i * channels]) throw new ImageFileError(describe(source, name), `a colour mask whose channels differ (pixel ${i % width}, ${Math.floor(i / width)}); give one channel, 0/255 or 0/1`);
     }
   }
   let top = 0;
   for (let i = 0; i < pixels; i++) top = Math.max(top, data[i * channels]);
-  if (top > 1 && top < 128) throw new ImageFileError(describe(source), `values up to ${top}: neither a 0/255 nor a 0/1 person mask`);
+  if (top > 1 && top < 128) throw new ImageFileError(describe(source, name), `values up to ${top}: neither a 0/255 nor a 0/1 person mask`);
   const convention: MaskConvention = top <= 1 ? '0/1' : '0/255';
   const person = Uint8Array.from({ length: pixels }, (_, i) => (convention === '0/1' ? data[i * channels] : data[i * channels] > 127 ? 1 : 0));
   return { data: person, width, height, convention };

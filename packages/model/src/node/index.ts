@@ -9,7 +9,7 @@ import { loadModelFromUrl } from '../model-files.js';
 import { DEFAULT_PRETRAINED, type PretrainedName } from '@sinet/pretrained';
 
 export { BACKEND_CHOICES, BackendError, initBackend, type BackendChoice, type BackendInfo, type InitBackendOptions } from './backend.js';
-export { ImageFileError, readImage, readMask, readPersonMask, writeImage, type DecodedImage, type MaskConvention, type PersonMask } from './image-io.js';
+export { ImageFileError, MAX_IMAGE_FILE_BYTES, readImage, readImageFile, readMask, readPersonMask, writeImage, type DecodedImage, type MaskConvention, type PersonMask } from './image-io.js';
 export { fileModelHandler, loadModel, ModelFileError, readModelFolder, resolveModelJson, saveModel, type LoadModelOptions, type SaveModelOptions } from './model-io.js';
 export { syncFolder, writeFileAtomic } from './atomic.js';
 export { compiledWorkerUrl } from './worker-url.js';

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic.js';
+import { readRegularFile } from './regular-file.js';
 import { isPretrainedName, PRETRAINED_MODELS } from '@sinet/pretrained';
 import { fileURLToPath } from 'node:url';
 import { toFloat16 } from '../float16.js';
@@ -89,27 +90,6 @@ export async function resolveModelJson(source: string): Promise<string> {
 }
 
 /**
- * Reads a regular file of at most `limit` bytes: its size is checked before and after opening
- * (a FIFO, device or growing file is refused, never read until memory runs out).
- */
-async function readRegularFile(file: string, limit: number, what: string): Promise<Buffer> {
-  const before = await fs.stat(file);
-  if (!before.isFile()) throw new ModelFileError(`${what}: not a regular file`);
-  if (before.size > limit) throw new ModelFileError(`${what}: ${before.size} bytes, more than the ${limit} bytes allowed`);
-  const handle = await fs.open(file, 'r');
-  try {
-    const opened = await handle.stat();
-    if (!opened.isFile() || opened.size > limit) throw new ModelFileError(`${what}: changed while being opened`);
-    const data = Buffer.alloc(opened.size);
-    const { bytesRead } = await handle.read(data, 0, opened.size, 0);
-    if (bytesRead !== opened.size) throw new ModelFileError(`${what}: shorter than its size (${bytesRead} of ${opened.size} bytes)`);
-    return data;
-  } finally {
-    await handle.close();
-  }
-}
-
-/**
  * model.json and its weights from a model folder, within MODEL_LIMITS: every weights file must
  * resolve (symlinks followed) inside the folder that holds model.json and be a regular file,
  * and the files together hold exactly the bytes the manifest declares.
@@ -120,7 +100,7 @@ export async function readModelFolder(source: string): Promise<ModelFiles> {
   const folder = await fs.realpath(path.dirname(path.resolve(file)));
   const realJson = await fs.realpath(file);
   if (!isInside(folder, realJson)) throw new ModelFileError(`${where}: model.json leads outside the model folder (a symlink to ${realJson})`);
-  const text = (await readRegularFile(realJson, MODEL_LIMITS.modelJsonBytes, where)).toString('utf8');
+  const text = (await readRegularFile(realJson, MODEL_LIMITS.modelJsonBytes, (reason) => new ModelFileError(`${where}: ${reason}`))).toString('utf8');
   const checked = checkModelJson(text, where);
   const buffers: Buffer[] = [];
   let remaining = checked.bytes;
@@ -132,7 +112,7 @@ export async function readModelFolder(source: string): Promise<ModelFiles> {
         throw new ModelFileError(`${what} is missing`);
       });
       if (!isInside(folder, real)) throw new ModelFileError(`${what} leads outside the model folder (a symlink)`);
-      const data = await readRegularFile(real, remaining, `${what} (the manifest needs ${checked.bytes} bytes in all)`);
+      const data = await readRegularFile(real, remaining, (reason) => new ModelFileError(`${what} (the manifest needs ${checked.bytes} bytes in all): ${reason}`));
       remaining -= data.byteLength;
       buffers.push(data);
     }

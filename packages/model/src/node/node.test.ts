@@ -113,7 +113,7 @@ describe('image files', () => {
   it('missing, non-image and corrupt files name the file', async () => {
     const dir = freshDir('sinet-img-bad-');
     await expect(readImage(path.join(dir, 'missing.jpg'))).rejects.toThrow(/missing\.jpg: no such file/);
-    await expect(readImage(dir)).rejects.toThrow(/not a file/);
+    await expect(readImage(dir)).rejects.toThrow(/not a regular file/);
     await fs.writeFile(path.join(dir, 'text.jpg'), 'this is not a JPEG');
     await expect(readImage(path.join(dir, 'text.jpg'))).rejects.toThrow(ImageFileError);
     await expect(readImage(path.join(dir, 'text.jpg'))).rejects.toThrow(/text\.jpg: not a readable image/);

@@ -1,5 +1,6 @@
 import { freshDir } from '@sinet/test-utils';
 import { writeImage } from '@sinet/model/node';
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -55,4 +56,20 @@ describe('loading a folder dataset', () => {
     expect(skipped.samples.map((s) => s.id)).toEqual(['s0', 's3']);
     expect(skipped.skipped.map((s) => s.id)).toEqual(['s1', 's2']);
   });
+
+  it('refuses a FIFO and a link to /dev/zero among the images by name, at once, with the cache on', async () => {
+    const dir = await dataset(3);
+    await fs.rm(path.join(dir, 'images', 's1.png'));
+    execFileSync('mkfifo', [path.join(dir, 'images', 's1.png')]);
+    await fs.rm(path.join(dir, 'masks', 's2.png'));
+    await fs.symlink('/dev/zero', path.join(dir, 'masks', 's2.png'));
+    const entries = await listFolderDataset(dir);
+    const started = performance.now();
+    const error = await loadSamples(entries, { size: [32, 24], cacheDir: path.join(dir, '.cache') }).catch((e: Error) => e);
+    expect((error as Error).message).toContain(`${path.join(dir, 'images', 's1.png')}: not a regular file`);
+    expect((error as Error).message).toContain(`${path.join(dir, 'masks', 's2.png')}: not a regular file`);
+    const skipped = await loadSamples(entries, { size: [32, 24], skipBad: true, cacheDir: path.join(dir, '.cache') });
+    expect(skipped.samples.map((s) => s.id)).toEqual(['s0']);
+    expect(performance.now() - started).toBeLessThan(10_000);
+  }, 20_000);
 });

@@ -5,7 +5,7 @@
  * run does not decode the JPEGs again.
  */
 import { Resize, type ImageU8, type LabelMap } from '@sinet/augment';
-import { ImageFileError, readImage, readPersonMask, writeFileAtomic } from '@sinet/model/node';
+import { ImageFileError, readImage, readImageFile, readPersonMask, writeFileAtomic } from '@sinet/model/node';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -49,16 +49,27 @@ export interface LoadResult {
 // 2: masks in the 0/1 convention are read as such (they were all background). 3: the photo's size is kept.
 const CACHE_VERSION = 3;
 
-async function cacheKey(entry: ImageEntry, size: [number, number], evalTruth: boolean): Promise<string> {
+/** An entry's files, each read once (regular files only: a FIFO or a device is refused by name, never read). */
+interface EntryBytes {
+  image: Uint8Array;
+  mask?: Uint8Array;
+}
+
+async function readEntry(entry: ImageEntry): Promise<EntryBytes> {
+  return { image: await readImageFile(entry.image), ...(entry.mask === undefined ? {} : { mask: await readImageFile(entry.mask) }) };
+}
+
+function cacheKey(bytes: EntryBytes, size: [number, number], evalTruth: boolean): string {
   const hash = createHash('sha256').update(`v${CACHE_VERSION}:${size.join('x')}:${evalTruth ? 'truth:' : ''}`);
-  for (const file of [entry.image, entry.mask]) hash.update(file === undefined ? 'no mask' : await fs.readFile(file));
+  hash.update(bytes.image);
+  hash.update(bytes.mask ?? 'no mask');
   return hash.digest('hex').slice(0, 32);
 }
 
-async function decodePair(entry: ImageEntry, size: [number, number], evalTruth: boolean): Promise<LoadedSample> {
-  const image = await readImage(entry.image);
+async function decodePair(entry: ImageEntry, bytes: EntryBytes, size: [number, number], evalTruth: boolean): Promise<LoadedSample> {
+  const image = await readImage(bytes.image, entry.image);
   // A person-free photo has no mask file: all background.
-  const mask = entry.mask === undefined ? { data: new Uint8Array(image.width * image.height), width: image.width, height: image.height } : await readPersonMask(entry.mask);
+  const mask = bytes.mask === undefined ? { data: new Uint8Array(image.width * image.height), width: image.width, height: image.height } : await readPersonMask(bytes.mask, entry.mask);
   if (image.width !== mask.width || image.height !== mask.height) {
     throw new ImageFileError(entry.mask!, `mask is ${mask.width} x ${mask.height} but its image is ${image.width} x ${image.height}`);
   }
@@ -106,7 +117,8 @@ export async function loadSamples(entries: ImageEntry[], options: LoadOptions): 
       const entry = entries[i];
       try {
         let sample: LoadedSample | null = null;
-        const key = cacheDir ? await cacheKey(entry, size, evalTruth) : null;
+        const bytes = await readEntry(entry);
+        const key = cacheDir ? cacheKey(bytes, size, evalTruth) : null;
         const cached = key ? path.join(cacheDir!, `${key}.bin`) : null;
         if (cached) {
           const bytes = await fs.readFile(cached).catch(() => null);
@@ -114,7 +126,7 @@ export async function loadSamples(entries: ImageEntry[], options: LoadOptions): 
           if (sample) cacheHits++;
         }
         if (!sample) {
-          sample = await decodePair(entry, size, evalTruth);
+          sample = await decodePair(entry, bytes, size, evalTruth);
           if (cached) await writeFileAtomic(cached, serialize(sample));
         }
         results[i] = sample;
