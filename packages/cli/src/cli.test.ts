@@ -134,9 +134,15 @@ describe('sinet without shared data', () => {
     await fs.writeFile(path.join(dir, 'ok.json'), JSON.stringify(config));
     const failed = await sinet('train', '--config', path.join(dir, 'ok.json'), '--data', data, '--out', path.join(dir, 'r1'));
     expect(failed.error?.message).toMatch(/1 bad image\/mask pair \(use --skip-bad[\s\S]*synth-00000\.png: not a readable image/);
+    const cache = path.join(dir, 'user-cache');
+    process.env.SINET_CACHE = cache;
     const skipped = await sinet('train', '--config', path.join(dir, 'ok.json'), '--data', data, '--skip-bad', '--out', path.join(dir, 'r2'));
+    delete process.env.SINET_CACHE;
     expect(skipped.error).toBeUndefined();
     expect(skipped.err.join('\n')).toMatch(/skipped train synth-00000/);
+    // The decode cache goes to the user's cache folder, never beside (or into) --out.
+    expect((await fs.readdir(cache)).filter((f) => f.endsWith('.bin')).length).toBe(3);
+    expect((await fs.readdir(dir)).sort()).toEqual(['bad.json', 'data', 'ok.json', 'r1', 'r2', 'user-cache']);
     // The closing summary: the validation figures of the first and last full-stage epochs.
     const [record] = (await fs.readFile(path.join(dir, 'r2', 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     const pct = (v: number) => (100 * v).toFixed(2);

@@ -1,11 +1,11 @@
 import type { ProgressSink } from '@sinet/train';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { createSINet, getSINetMetadata, rebuildWithInputSize, setSINetMetadata, summarizeModel } from '@sinet/model';
 import { convertOfficialCheckpoint } from '@sinet/model/convert';
 import { loadModel, loadSegmenter, saveModel } from '@sinet/model/node';
 import { evaluate, listFolderDataset, validationSets, type EvalReport } from '@sinet/train';
+import { decodeCacheDir } from './cache.js';
 import { readTrainConfig } from './train.js';
 import { CliError } from './errors.js';
 
@@ -92,9 +92,6 @@ export async function infoCommand(io: Io, modelDir: string | undefined, inputSiz
 
 type EvalCommandOptions = { model?: string; data?: string; list?: string; config?: string; json: boolean; inputSize?: [number, number]; limit?: number; flipTest?: boolean; refine?: boolean; fit?: 'stretch' | 'letterbox'; runtime?: 'tfjs' | 'onnx' };
 
-/** Where `sinet eval --config` keeps decoded samples between runs (the trainer's cache format). */
-const evalCacheDir = () => process.env.SINET_CACHE ?? path.join(os.homedir(), '.cache', 'sinet');
-
 export async function evalCommand(io: Io, options: EvalCommandOptions): Promise<void> {
   if (options.config) return evalConfigCommand(io, options, options.config);
   let entries = await listFolderDataset(options.data!, options.list);
@@ -127,7 +124,7 @@ export async function evalCommand(io: Io, options: EvalCommandOptions): Promise<
 
 /** `sinet eval --config`: the config's validation sources one by one, at each photo's own size, and their mean. */
 async function evalConfigCommand(io: Io, options: EvalCommandOptions, file: string): Promise<void> {
-  const sets = await validationSets(await readTrainConfig(file), { cacheDir: evalCacheDir(), log: io.err });
+  const sets = await validationSets(await readTrainConfig(file), { cacheDir: decodeCacheDir(), log: io.err });
   if (sets.length === 0) throw new CliError(`${file}: no source to validate on (give one a valList or a holdOut above 0)`);
   const segmenter = await loadSegmenter(options.model, { inputSize: options.inputSize, runtime: options.runtime });
   try {

@@ -93,4 +93,43 @@ describe('sinet train interrupted', () => {
     expect(log.map((r) => [r.stage, r.epoch])).toEqual([[1, 1], [2, 1], [2, 2]]);
     expect((await fs.readdir(out)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
+
+  it('SIGTERM saves the step and exits 143 (128 + 15)', async () => {
+    const out = path.join(work, 'sigterm');
+    const run = sinetTrain(configFile, out);
+    await until('the first step', () => / 1\/8 loss /.test(run.stderr), run);
+    run.kill('SIGTERM');
+    expect((await run.exit).code, run.stderr).toBe(143);
+    expect(run.stderr).toMatch(/SIGTERM: finishing the current step/);
+    expect(JSON.parse(await fs.readFile(path.join(out, 'checkpoint', 'state.json'), 'utf8')).partial.step).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a trainer whose parent is killed (pnpm does not pass SIGTERM on) saves the step and stops instead of running on orphaned', async () => {
+    const out = path.join(work, 'orphan');
+    // A stand-in for pnpm: starts the trainer, prints its pid, and dies at SIGTERM without passing it on.
+    const parentScript = `const { spawn } = require('node:child_process');
+const child = spawn(process.execPath, ${JSON.stringify([cliPath, 'train', '--config', configFile, '--out', out, '--backend', 'wasm'])}, { stdio: ['ignore', 'ignore', 'inherit'] });
+console.log(child.pid);
+process.on('SIGTERM', () => process.exit(143));`;
+    const parent = spawn(process.execPath, ['-e', parentScript], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const run: Child = { stderr: '', exit: new Promise((resolve) => parent.on('exit', (code, signal) => resolve({ code, signal }))), kill: (signal) => parent.kill(signal) };
+    let pid = 0;
+    parent.stdout!.on('data', (d: Buffer) => (pid ||= Number(d.toString().trim())));
+    parent.stderr!.on('data', (d: Buffer) => (run.stderr += d.toString()));
+    await until('the first step', () => / 1\/8 loss /.test(run.stderr), run);
+    run.kill('SIGTERM');
+    await run.exit;
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await until('the orphaned trainer to stop', () => !alive(), run);
+    const state = JSON.parse(await fs.readFile(path.join(out, 'checkpoint', 'state.json'), 'utf8'));
+    // Stopped inside stage 1 (8 steps), not after the whole run.
+    expect([state.stage, state.epoch, state.partial?.step > 0]).toEqual([0, 0, true]);
+  });
 });

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseTrainConfig, train, TRAIN_PRESETS, type TrainConfig } from '@sinet/train';
 import type { Io } from './commands.js';
+import { decodeCacheDir } from './cache.js';
 import { CliError, UsageError } from './errors.js';
 
 /** A training config file, read and checked (errors name the file and field). */
@@ -38,7 +39,7 @@ export async function trainCommand(
   }
   if (options.init) config = { ...config, init: options.init };
   const out = options.out ?? path.join('runs', config.name);
-  const result = await train(config, { out, resume: options.resume, overwrite: options.overwrite, maxEpochs: options.maxEpochs, backend: options.backend, log: io.err, progress: io.progress, handleSignals: true, trainWorkers: options.workers, cacheDir: options.cacheDir ?? path.join(out, '..', '.cache') });
+  const result = await train(config, { out, resume: options.resume, overwrite: options.overwrite, maxEpochs: options.maxEpochs, backend: options.backend, log: io.err, progress: io.progress, handleSignals: true, trainWorkers: options.workers, cacheDir: options.cacheDir ?? decodeCacheDir() });
   const full = result.history.filter((r) => r.kind === 'full');
   const first = full[0] ?? result.history[0];
   const last = full.at(-1) ?? result.history.at(-1);
@@ -47,6 +48,6 @@ export async function trainCommand(
     io.out(`validation mIoU ${(100 * first.valMiou).toFixed(2)} -> ${(100 * last.valMiou).toFixed(2)}, person IoU ${(100 * first.valPersonIou).toFixed(2)} -> ${(100 * last.valPersonIou).toFixed(2)}${first.valBoundaryF !== undefined && last.valBoundaryF !== undefined ? `, boundary F ${(100 * first.valBoundaryF).toFixed(2)} -> ${(100 * last.valBoundaryF).toFixed(2)}` : ''} (a constant prediction scores at most 50 mIoU)`);
     if (result.bestMiou >= 0) io.out(`best model (mIoU ${(100 * result.bestMiou).toFixed(2)}): ${path.join(out, 'best')}; evaluate it with: pnpm sinet eval --model ${path.join(out, 'best')} --data <dir>`);
   }
-  // 130: stopped by Ctrl-C (the checkpoint is saved), as shells report SIGINT.
-  return result.interrupted ? 130 : 0;
+  // Stopped by a signal (the checkpoint is saved): exit as shells report it, 128 + the signal's number.
+  return result.stopCause === 'SIGINT' ? 130 : result.stopCause === 'SIGTERM' ? 143 : result.stopCause === 'parent exited' ? 129 : 0;
 }

@@ -79,6 +79,8 @@ export interface TrainResult {
   interrupted: boolean;
   /** Why a run that did not finish stopped. */
   stoppedBy?: 'signal' | 'callback' | 'maxEpochs';
+  /** With stoppedBy 'signal': which one. */
+  stopCause?: StopCause;
 }
 
 type Scores = ReturnType<SegmentationScores['report']>;
@@ -134,26 +136,37 @@ async function initFrom(model: tf.LayersModel, dir: string): Promise<void> {
   }
 }
 
-/** SIGINT / SIGTERM and an AbortSignal as one "stop after this step" flag. */
-function stopRequests(options: TrainOptions, log: (line: string) => void): { readonly requested: boolean; dispose(): void } {
-  let requested = options.signal?.aborted ?? false;
-  const onSignal = (signal: string) => {
-    requested = true;
+/** What asked a run to stop: a signal, the caller's AbortSignal, or the parent process exiting (pnpm does not forward SIGTERM). */
+export type StopCause = 'SIGINT' | 'SIGTERM' | 'abort' | 'parent exited';
+
+/** SIGINT / SIGTERM, an AbortSignal and (with handleSignals) the parent's exit as one "stop after this step" flag. */
+function stopRequests(options: TrainOptions, log: (line: string) => void): { readonly requested: boolean; readonly cause: StopCause | null; dispose(): void } {
+  let cause: StopCause | null = options.signal?.aborted ? 'abort' : null;
+  const onSignal = (signal: StopCause) => {
+    cause ??= signal;
     log(`${signal}: finishing the current step, then saving a checkpoint (${signal === 'SIGINT' ? 'Ctrl-C again quits without saving' : 'send it again to quit without saving'})`);
   };
   const onAbort = () => onSignal('abort');
+  const onInt = () => onSignal('SIGINT');
+  const onTerm = () => onSignal('SIGTERM');
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  // A trainer whose parent died (a killed `pnpm sinet train`) is re-parented: stop rather than run on orphaned.
+  const parent = process.ppid;
   if (options.handleSignals) {
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onInt);
+    process.once('SIGTERM', onTerm);
   }
   return {
     get requested() {
-      return requested;
+      if (options.handleSignals && cause === null && process.ppid !== parent) onSignal('parent exited');
+      return cause !== null;
+    },
+    get cause() {
+      return cause;
     },
     dispose() {
-      process.removeListener('SIGINT', onSignal);
-      process.removeListener('SIGTERM', onSignal);
+      process.removeListener('SIGINT', onInt);
+      process.removeListener('SIGTERM', onTerm);
       options.signal?.removeEventListener('abort', onAbort);
     },
   };
@@ -199,7 +212,7 @@ class TrainingRun {
     private readonly data: RunData,
     private readonly callbacks: TrainingCallback[],
     private readonly rng: Rng,
-    private readonly stop: { readonly requested: boolean },
+    private readonly stop: { readonly requested: boolean; readonly cause: StopCause | null },
     private readonly progress: ProgressReporter,
     private readonly log: (line: string) => void,
     private readonly setup: { workers: number; trainWorkers: number; preprocessing: Preprocessing; personClass: number },
@@ -213,7 +226,8 @@ class TrainingRun {
     let going = true;
     for (let s = this.state.stage; going && s < this.config.stages.length; s++) going = await this.runStage(s, packed);
     const finished = going && this.state.stage >= this.config.stages.length;
-    return { history: this.state.history, bestMiou: this.state.bestMiou, out: this.options.out, finished, interrupted: this.stop.requested, ...(finished ? {} : { stoppedBy: this.stoppedBy }) };
+    const cause = this.stop.cause;
+    return { history: this.state.history, bestMiou: this.state.bestMiou, out: this.options.out, finished, interrupted: cause !== null, ...(finished ? {} : { stoppedBy: this.stoppedBy }), ...(cause ? { stopCause: cause } : {}) };
   }
 
   private stopReason(): TrainResult['stoppedBy'] | null {
