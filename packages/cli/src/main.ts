@@ -9,7 +9,7 @@ import { augmentPreviewCommand } from './augment-preview.js';
 import { benchCommand } from './bench/run.js';
 import { checkCommand, parseArgsOptions, usage, type CommandSpec } from './command-table.js';
 import { convertCommand, evalCommand, infoCommand, type Io } from './commands.js';
-import { CliError, isExpectedError, UsageError } from './errors.js';
+import { CliError, describeError, isExpectedError, UsageError } from './errors.js';
 import { checkExportOptions, exportCommand } from './export.js';
 import { quickstartCommand } from './quickstart.js';
 import { segmentCommand, SEGMENT_MODES, type SegmentMode } from './segment.js';
@@ -230,7 +230,7 @@ if (isEntryPoint) {
     },
     (e: unknown) => {
       if (isExpectedError(e)) {
-        io.err(`sinet: error: ${e.message}`);
+        io.err(`sinet: error: ${describeError(e)}`);
         process.exitCode = e instanceof CliError ? e.exitCode : 1;
       } else {
         io.err(`sinet: internal error (please report): ${(e as Error)?.stack ?? String(e)}`);

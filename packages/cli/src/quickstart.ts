@@ -4,10 +4,10 @@
  * embedded synthetic portrait so that a fresh clone always has something to run.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createSINet, DEFAULT_SINET_CONFIG, OFFICIAL_PREPROCESSING, setSINetMetadata, summarizeModel, type PixelData } from '@sinet/model';
-import { saveModel, writeFileAtomic } from '@sinet/model/node';
+import { makeFolder, saveModel, writeFileAtomic } from '@sinet/model/node';
 import { convertCommand, evalCommand, type Io } from './commands.js';
 import { segmentCommand } from './segment.js';
 
@@ -41,7 +41,7 @@ export async function quickstartCommand(io: Io, options: QuickstartOptions): Pro
   const weights = options.weights ?? process.env.SINET_WEIGHTS ?? path.join(sharedDir(), 'reference', 'sinet-official', 'SINet.pth');
   const data = options.data ?? path.join(sharedDir(), 'datasets', 'eg1800');
   const out = path.resolve(options.out);
-  await fs.mkdir(out, { recursive: true });
+  await makeFolder(out);
   const samplePath = path.join(out, 'synthetic-portrait.png');
   const { writeImage } = await import('@sinet/model/node');
   await writeImage(samplePath, syntheticPortrait());

@@ -1,6 +1,6 @@
 /** `sinet segment`: masks, cut-outs and backgrounds for image files, on every core. */
 import { blurBackground, cutout, parseColour, replaceBackground, toBinaryMask, type PixelData, type RgbaImage, type Segmenter } from '@sinet/model';
-import { compiledWorkerUrl, loadSegmenter, readImage, writeImage } from '@sinet/model/node';
+import { compiledWorkerUrl, loadSegmenter, makeFolder, readImage, writeImage } from '@sinet/model/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -132,7 +132,7 @@ export async function segmentCommand(io: Io, images: string[], options: SegmentF
   const workers = options.workers ?? (options.runtime === 'onnx' ? 1 : defaultSegmentWorkers(images.length));
   if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a whole number >= 1, got ${workers}`);
   await checkSegmentOutputs(images, options.out, options.mode, options.overwrite ?? false);
-  await fs.mkdir(options.out, { recursive: true });
+  await makeFolder(options.out);
   const { workers: _, overwrite: __, ...fileOptions } = options;
   const results: ({ line: string } | { error: string } | undefined)[] = new Array(images.length);
   let reported = 0;

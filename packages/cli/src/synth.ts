@@ -1,7 +1,6 @@
 /** `sinet synth`: writes synthetic portraits as a folder dataset (images/, masks/, train.txt, val.txt). */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic, writeImage } from '@sinet/model/node';
+import { makeFolder, writeFileAtomic, writeImage } from '@sinet/model/node';
 import { syntheticPortrait } from '@sinet/train';
 import type { Io } from './commands.js';
 import { UsageError } from './errors.js';
@@ -9,8 +8,8 @@ import { UsageError } from './errors.js';
 export async function synthCommand(io: Io, options: { out: string; count: number; size: [number, number]; seed: number; valFraction: number }): Promise<void> {
   if (!(options.valFraction >= 0 && options.valFraction < 1)) throw new UsageError(`--val must be in [0, 1), got ${options.valFraction}`);
   const [height, width] = options.size;
-  await fs.mkdir(path.join(options.out, 'images'), { recursive: true });
-  await fs.mkdir(path.join(options.out, 'masks'), { recursive: true });
+  await makeFolder(path.join(options.out, 'images'));
+  await makeFolder(path.join(options.out, 'masks'));
   const ids: string[] = [];
   for (let i = 0; i < options.count; i++) {
     const id = `synth-${String(i).padStart(5, '0')}`;

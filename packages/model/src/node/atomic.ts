@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { constants, existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -17,9 +17,27 @@ export async function syncFolder(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Creates a folder and its parents. Node reports a read-only or unwritable ancestor as ENOENT for
+ * a recursive mkdir; this finds and throws the real cause (EROFS, EACCES) instead.
+ */
+export async function makeFolder(dir: string): Promise<void> {
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    let existing = path.dirname(path.resolve(dir));
+    while (!existsSync(existing) && existing !== path.dirname(existing)) existing = path.dirname(existing);
+    await fs.access(existing, constants.W_OK).catch((cause: NodeJS.ErrnoException) => {
+      throw Object.assign(new Error(`${cause.code}: cannot create ${dir}: ${existing} is ${cause.code === 'EROFS' ? 'on a read-only file system' : 'not writable'}`), { code: cause.code, path: dir });
+    });
+    throw e;
+  }
+}
+
 /** Writes through a temporary file in the same folder and renames it, so readers never see half a file. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
+  await makeFolder(path.dirname(file));
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
     const handle = await fs.open(tmp, 'w');

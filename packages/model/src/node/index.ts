@@ -11,7 +11,7 @@ import { DEFAULT_PRETRAINED, type PretrainedName } from '@sinet/pretrained';
 export { BACKEND_CHOICES, BackendError, initBackend, type BackendChoice, type BackendInfo, type InitBackendOptions } from './backend.js';
 export { ImageFileError, MAX_IMAGE_FILE_BYTES, readImage, readImageFile, readMask, readPersonMask, writeImage, type DecodedImage, type MaskConvention, type PersonMask } from './image-io.js';
 export { fileModelHandler, loadModel, ModelFileError, readModelFolder, resolveModelJson, saveModel, type LoadModelOptions, type SaveModelOptions } from './model-io.js';
-export { syncFolder, writeFileAtomic } from './atomic.js';
+export { makeFolder, syncFolder, writeFileAtomic } from './atomic.js';
 export { compiledWorkerUrl } from './worker-url.js';
 
 /** In Node an image may also be a file path or the bytes of an encoded file (JPEG, PNG, WebP...). */

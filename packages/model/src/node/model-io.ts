@@ -4,7 +4,7 @@ import '@sinet/layers';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from './atomic.js';
+import { makeFolder, writeFileAtomic } from './atomic.js';
 import { readRegularFile } from './regular-file.js';
 import { isPretrainedName, PRETRAINED_MODELS } from '@sinet/pretrained';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +46,7 @@ function halve(specs: tf.io.WeightsManifestEntry[], data: Uint8Array): { specs: 
  * complete model.
  */
 export async function saveModel(model: tf.LayersModel, dir: string, options: SaveModelOptions = {}): Promise<{ modelJson: string; weightsFile: string; bytes: number }> {
-  await fs.mkdir(dir, { recursive: true });
+  await makeFolder(dir);
   let artifacts: tf.io.ModelArtifacts | null = null;
   await model.save(
     tf.io.withSaveHandler(async (a) => {

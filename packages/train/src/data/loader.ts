@@ -5,7 +5,7 @@
  * run does not decode the JPEGs again.
  */
 import { Resize, type ImageU8, type LabelMap } from '@sinet/augment';
-import { ImageFileError, readImage, readImageFile, readPersonMask, writeFileAtomic } from '@sinet/model/node';
+import { ImageFileError, readImage, readImageFile, readPersonMask, makeFolder, writeFileAtomic } from '@sinet/model/node';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -106,7 +106,7 @@ function deserialize(id: string, bytes: Uint8Array, size: [number, number], eval
 export async function loadSamples(entries: ImageEntry[], options: LoadOptions): Promise<LoadResult> {
   const { size, skipBad = false, cacheDir, concurrency = 4, evalTruth = false } = options;
   if (entries.length === 0) throw new DatasetError('the dataset is empty');
-  if (cacheDir) await fs.mkdir(cacheDir, { recursive: true });
+  if (cacheDir) await makeFolder(cacheDir);
   const results: (LoadedSample | null)[] = new Array(entries.length).fill(null);
   const problems: { id: string; reason: string }[] = [];
   let cacheHits = 0;

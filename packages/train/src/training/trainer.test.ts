@@ -194,6 +194,7 @@ describe('train', () => {
     const file = path.join(out, 'checkpoint', 'state.json');
     const good = JSON.parse(await fs.readFile(file, 'utf8'));
     expect(good.partial.step).toBe(1);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a state.json damaged in any field
     const cases: [string, (s: Record<string, any>) => void, RegExp][] = [
       ['rng as text', (s) => (s.rng = 'x'), /'rng' is missing or wrong/],
       ['rng too short', (s) => (s.rng = [1, 2]), /'rng' is missing or wrong/],

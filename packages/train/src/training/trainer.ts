@@ -10,7 +10,7 @@
 import * as tf from '@sinet/layers/tfjs';
 import { Rng } from '@sinet/augment';
 import { createSINet, DEFAULT_CLASS_NAMES, getSINetMetadata, initializeWeights, isEncoderWeight, isKernelWeight, OFFICIAL_PREPROCESSING, resolveSINetConfig, setSINetMetadata, sinetEncoder, type Preprocessing } from '@sinet/model';
-import { initBackend, loadModel, writeFileAtomic } from '@sinet/model/node';
+import { initBackend, loadModel, makeFolder, writeFileAtomic } from '@sinet/model/node';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AugmentPool, spareCores, packSamples } from '../data/augment-pool.js';
@@ -367,7 +367,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   const { preprocessing, personClass } = getSINetMetadata(model);
   const stop = stopRequests(options, log);
   try {
-    await fs.mkdir(options.out, { recursive: true });
+    await makeFolder(options.out);
     if (resumedFrom) {
       // A kill -9 can leave a half-written checkpoint folder and log lines past the checkpoint.
       for (const name of await fs.readdir(options.out)) if (/^\.checkpoint\..*\.tmp$/.test(name)) await fs.rm(path.join(options.out, name), { recursive: true, force: true });
@@ -379,7 +379,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
     log(`data: ${data.train.length} train${data.plan ? ` (${epochSize} drawn an epoch: ${data.plan.sources.map((p) => `${p.name} ${p.quota}`).join(', ')})` : ''}, ${data.val.length} val at ${size[1]}x${size[0]}`);
     if (data.heldOut) {
       // The held-out ids, for `sinet eval --list` at each photo's own size.
-      await fs.mkdir(path.join(options.out, 'held-out'), { recursive: true });
+      await makeFolder(path.join(options.out, 'held-out'));
       for (const [name, ids] of Object.entries(data.heldOut)) await writeFileAtomic(path.join(options.out, 'held-out', `${name}.txt`), ids.map((id) => `${id}\n`).join(''));
     }
     config.stages.forEach((st, i) => {
