@@ -162,7 +162,7 @@ export async function restoreOptimizer(optimizer: AdamW, dir: string, meta: NonN
 }
 
 /** What a run writes in its folder. */
-const RUN_FILES = ['checkpoint', 'checkpoint.old', 'best', 'log.jsonl', 'report.html', 'predictions.png', 'config.json'];
+const RUN_FILES = ['checkpoint', 'checkpoint.old', 'best', 'log.jsonl', 'report.html', 'predictions.png', 'config.json', 'held-out'];
 
 /**
  * A fresh run must not replace an earlier one by accident: `out` as a file, or holding a run's

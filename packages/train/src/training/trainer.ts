@@ -26,6 +26,7 @@ import type { StageConfig, TrainConfig } from './config.js';
 import { DataParallel } from './data-parallel.js';
 import { ProgressReporter, ThroughputMeter, type ProgressSink, type ProgressState } from './progress.js';
 import { learningRate } from './schedule.js';
+import { lockRunFolder } from './run-lock.js';
 import { runEpoch, type EpochPosition, type StepContext } from './step.js';
 
 export { TrainingError } from '../errors.js';
@@ -361,13 +362,26 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   await initBackend(options.backend, { log });
   const size = config.inputSize;
   const rng = new Rng(config.seed);
+  // The lock comes first: --overwrite and --resume must not touch a folder another trainer writes.
+  const stat = await fs.stat(options.out).catch(() => null);
+  if (stat && !stat.isDirectory()) throw new TrainingError(`--out ${options.out}: is a file, not a folder`);
+  await makeFolder(options.out);
+  const unlock = await lockRunFolder(options.out, log);
+  try {
+    return await trainLocked(config, options, rng, progress, log);
+  } finally {
+    await unlock();
+  }
+}
+
+async function trainLocked(config: TrainConfig, options: TrainOptions, rng: Rng, progress: ProgressReporter, log: (line: string) => void): Promise<TrainResult> {
+  const size = config.inputSize;
   const prepared = await prepareModel(config, options, rng, log);
   const { model, state, resumedFrom } = prepared;
   // The model's metadata is the one source of its preprocessing.
   const { preprocessing, personClass } = getSINetMetadata(model);
   const stop = stopRequests(options, log);
   try {
-    await makeFolder(options.out);
     if (resumedFrom) {
       // A kill -9 can leave a half-written checkpoint folder and log lines past the checkpoint.
       for (const name of await fs.readdir(options.out)) if (/^\.checkpoint\..*\.tmp$/.test(name)) await fs.rm(path.join(options.out, name), { recursive: true, force: true });
