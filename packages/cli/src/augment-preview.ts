@@ -1,9 +1,11 @@
 /** `sinet augment-preview`: a contact sheet of augmented samples with the mask outlined. */
+import { existsSync, realpathSync } from 'node:fs';
+import path from 'node:path';
 import { PRESETS, Resize, type ImageU8, type LabelMap, type PresetName } from '@sinet/augment';
 import { classBoundary } from '@sinet/losses';
 import { readImage, readMask, writeImage } from '@sinet/model/node';
 import type { Io } from './commands.js';
-import { UsageError } from './errors.js';
+import { CliError, UsageError } from './errors.js';
 
 export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
 
@@ -22,7 +24,10 @@ function paint(sheet: Uint8Array, sheetWidth: number, x0: number, y0: number, im
     }
 }
 
-export async function augmentPreviewCommand(io: Io, options: { image: string; mask?: string; preset: string; n: number; size: number; seed: number; out: string }): Promise<void> {
+export async function augmentPreviewCommand(io: Io, options: { image: string; mask?: string; preset: string; n: number; size: number; seed: number; out: string; overwrite?: boolean }): Promise<void> {
+  const same = (a: string, b: string) => path.resolve(a) === path.resolve(b) || (existsSync(a) && existsSync(b) && realpathSync(a) === realpathSync(b));
+  for (const input of [options.image, options.mask]) if (input && same(options.out, input)) throw new CliError(`--out ${options.out} is an input of this command: choose another file`);
+  if (existsSync(options.out) && !options.overwrite) throw new CliError(`${options.out} exists: choose another --out, or --overwrite to replace it`);
   if (!PRESET_NAMES.includes(options.preset as PresetName)) throw new UsageError(`--preset must be one of ${PRESET_NAMES.join(', ')}, got '${options.preset}'`);
   const decoded = await readImage(options.image);
   const image: ImageU8 = { data: decoded.data, width: decoded.width, height: decoded.height, channels: 3 };

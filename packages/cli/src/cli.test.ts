@@ -106,12 +106,22 @@ describe('sinet without shared data', () => {
     for (let i = 0; i < sheet.data.length; i += 3) if (sheet.data[i] === 255 && sheet.data[i + 1] === 0 && sheet.data[i + 2] === 255) magenta++;
     expect(magenta).toBeGreaterThan(6 * 20);
     expect((await sinet('augment-preview', path.join(dir, 'p.png'), '--preset', 'fancy', '--out', path.join(dir, 'x.png'))).error?.message).toMatch(/--preset must be one of sinetBlog/);
+    // Nothing the user has is replaced unasked: an existing sheet, and never the command's own input.
+    const before = await fs.readFile(path.join(dir, 'grid.png'));
+    const again = ['augment-preview', path.join(dir, 'p.png'), '--mask', path.join(dir, 'm.png'), '--preset', 'sinetOfficial', '--n', '2', '--size', '40'];
+    expect((await sinet(...again, '--out', path.join(dir, 'grid.png'))).error?.message).toMatch(/grid\.png exists: choose another --out, or --overwrite/);
+    expect(Buffer.compare(before, await fs.readFile(path.join(dir, 'grid.png')))).toBe(0);
+    expect((await sinet(...again, '--out', path.join(dir, 'grid.png'), '--overwrite')).error).toBeUndefined();
+    for (const input of ['p.png', 'm.png']) expect((await sinet(...again, '--out', path.join(dir, input), '--overwrite')).error?.message, input).toMatch(/is an input of this command/);
   });
 
   it('synth writes a folder dataset whose masks are exactly the generator\'s', async () => {
     const dir = freshDir('sinet-cli-synth-');
     const r = await sinet('synth', '--out', dir, '--count', '6', '--input-size', '64x96', '--seed', '3', '--val', '0.5');
     expect(r.out[0]).toMatch(/6 synthetic portraits at 96x64 \(seed 3\): 3 train, 3 val/);
+    const lists = await fs.readFile(path.join(dir, 'train.txt'), 'utf8');
+    expect((await sinet('synth', '--out', dir, '--count', '2', '--input-size', '64x96')).error?.message).toMatch(/already holds a data set \(images, masks, train\.txt, val\.txt\): choose another --out, or --overwrite/);
+    expect(await fs.readFile(path.join(dir, 'train.txt'), 'utf8')).toBe(lists);
     const { listFolderDataset, syntheticPortrait } = await import('@sinet/train');
     const train = await listFolderDataset(dir, path.join(dir, 'train.txt'));
     const val = await listFolderDataset(dir, path.join(dir, 'val.txt'));

@@ -169,23 +169,23 @@ const COMMANDS: Record<string, CommandSpec<Run> & { needsBackend?: boolean }> = 
     },
   },
   synth: {
-    options: { out: { type: 'string', value: '<dir>', required: true }, count: { type: 'string', value: '200' }, 'input-size': { type: 'string', value: '224x224' }, seed: { type: 'string', value: '1' }, val: { type: 'string', value: '0.1' } },
+    options: { out: { type: 'string', value: '<dir>', required: true }, count: { type: 'string', value: '200' }, 'input-size': { type: 'string', value: '224x224' }, seed: { type: 'string', value: '1' }, val: { type: 'string', value: '0.1' }, overwrite },
     needsBackend: true,
     run: async ({ io, v, inputSize }) => {
       const [count, seed, val] = [str(v, 'count'), str(v, 'seed'), str(v, 'val')];
-      await synthCommand(io, { out: req(v, 'out'), count: count ? parsePositiveInt(count, '--count') : 200, size: inputSize ?? [224, 224], seed: seed ? parsePositiveInt(seed, '--seed') : 1, valFraction: val ? parseFraction(val, '--val') : 0.1 });
+      await synthCommand(io, { out: req(v, 'out'), count: count ? parsePositiveInt(count, '--count') : 200, size: inputSize ?? [224, 224], seed: seed ? parsePositiveInt(seed, '--seed') : 1, valFraction: val ? parseFraction(val, '--val') : 0.1, overwrite: v.overwrite });
       return 0;
     },
   },
   'augment-preview': {
     args: '<image>',
     positionals: { min: 1, max: 1, message: 'augment-preview takes one image: sinet augment-preview <image> --preset <name> --out grid.png' },
-    options: { mask: { type: 'string', value: '<mask>' }, preset: { type: 'string', value: '<name>', required: true }, n: { type: 'string', value: '16' }, size: { type: 'string', value: '224' }, seed: { type: 'string', value: '1' }, out: { type: 'string', value: 'grid.png', required: true } },
+    options: { mask: { type: 'string', value: '<mask>' }, preset: { type: 'string', value: '<name>', required: true }, n: { type: 'string', value: '16' }, size: { type: 'string', value: '224' }, seed: { type: 'string', value: '1' }, out: { type: 'string', value: 'grid.png', required: true }, overwrite },
     needsBackend: true,
     run: async ({ io, v, rest }) => {
       const [n, size, seed] = [str(v, 'n'), str(v, 'size'), str(v, 'seed')];
       await augmentPreviewCommand(io, {
-        image: rest[0], mask: str(v, 'mask'), preset: req(v, 'preset'), out: req(v, 'out'),
+        image: rest[0], mask: str(v, 'mask'), preset: req(v, 'preset'), out: req(v, 'out'), overwrite: v.overwrite,
         n: n ? parsePositiveInt(n, '--n') : 16, size: size ? parsePositiveInt(size, '--size') : 224, seed: seed ? parsePositiveInt(seed, '--seed') : 1,
       });
       return 0;

@@ -1,12 +1,16 @@
 /** `sinet synth`: writes synthetic portraits as a folder dataset (images/, masks/, train.txt, val.txt). */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { makeFolder, writeFileAtomic, writeImage } from '@sinet/model/node';
 import { syntheticPortrait } from '@sinet/train';
 import type { Io } from './commands.js';
-import { UsageError } from './errors.js';
+import { CliError, UsageError } from './errors.js';
 
-export async function synthCommand(io: Io, options: { out: string; count: number; size: [number, number]; seed: number; valFraction: number }): Promise<void> {
+export async function synthCommand(io: Io, options: { out: string; count: number; size: [number, number]; seed: number; valFraction: number; overwrite?: boolean }): Promise<void> {
   if (!(options.valFraction >= 0 && options.valFraction < 1)) throw new UsageError(`--val must be in [0, 1), got ${options.valFraction}`);
+  // A data set already there (its lists and pictures) is the user's: replaced only when asked.
+  const present = ['images', 'masks', 'train.txt', 'val.txt'].filter((f) => existsSync(path.join(options.out, f)));
+  if (present.length && !options.overwrite) throw new CliError(`${options.out} already holds a data set (${present.join(', ')}): choose another --out, or --overwrite to replace its lists and synth-* files`);
   const [height, width] = options.size;
   await makeFolder(path.join(options.out, 'images'));
   await makeFolder(path.join(options.out, 'masks'));
