@@ -18,7 +18,7 @@ describe('pixel values a segmenter is given', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const before = tf.memory().numTensors;
     const nan = tf.fill([20, 30, 3], Number.NaN) as tf.Tensor3D;
-    await expect(segmenter.segment(nan)).rejects.toThrow('image holds 1800 NaN values; pixels must be numbers from 0 to 255');
+    await expect(segmenter.segment(nan)).rejects.toThrow('image holds 1800 NaN or infinite values; pixels must be numbers from 0 to 255');
     const unit = tf.randomUniform([20, 30, 3], 0, 1, 'float32', 3) as tf.Tensor3D;
     await segmenter.segment(unit);
     await segmenter.segment(unit);
@@ -32,5 +32,22 @@ describe('pixel values a segmenter is given', () => {
     tf.dispose([nan, unit, scaled]);
     expect(tf.memory().numTensors).toBe(before);
     warn.mockRestore();
+  });
+
+  it('refuses infinite pixels, empty images, non-images and an unknown fit, by name and without leaking', async () => {
+    const before = tf.memory().numTensors;
+    const inf = tf.tidy(() => tf.concat([tf.fill([10, 30, 3], Number.POSITIVE_INFINITY), tf.fill([10, 30, 3], Number.NEGATIVE_INFINITY), tf.fill([10, 30, 3], 128)]) as tf.Tensor3D);
+    await expect(segmenter.segment(inf)).rejects.toThrow('image holds 1800 NaN or infinite values');
+    const empty = tf.zeros([0, 30, 3]) as tf.Tensor3D;
+    await expect(segmenter.segment(empty)).rejects.toThrow(/an empty image \(shape \[0,30,3\]\)/);
+    const emptyBatch = tf.zeros([0, 20, 30, 3]) as tf.Tensor4D;
+    await expect(segmenter.segmentBatch(emptyBatch)).rejects.toThrow(/segmentBatch: an empty batch or image/);
+    await expect(segmenter.segment(null as never)).rejects.toThrow(/image: expected a tf\.Tensor3D, \{data, width, height\} pixels or a browser image, got null/);
+    await expect(segmenter.segment(42 as never)).rejects.toThrow(/got number/);
+    const ok = tf.fill([20, 30, 3], 100) as tf.Tensor3D;
+    await expect(segmenter.segment(ok, { fit: 'bogus' as never })).rejects.toThrow(`fit must be 'stretch' or 'letterbox', got "bogus"`);
+    expect((await segmenter.segment(ok, { fit: 'letterbox' })).width).toBe(30);
+    tf.dispose([inf, empty, emptyBatch, ok]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

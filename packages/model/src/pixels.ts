@@ -48,6 +48,7 @@ export function pixelChannels(p: PixelData, what = 'image'): number {
 /** [height, width, 1|3|4] tensor of any numeric dtype -> float32 [height, width, 3] RGB on 0..255. */
 function toRgb3D(x: tf.Tensor3D, what: string): tf.Tensor3D {
   const channels = x.shape[2];
+  if (x.shape[0] < 1 || x.shape[1] < 1) throw new InputError(`${what}: an empty image (shape [${x.shape}]); width and height must be at least 1`);
   if (![1, 3, 4].includes(channels)) throw new InputError(`${what}: expected 1, 3 or 4 channels, got shape [${x.shape}]`);
   return tf.tidy(() => {
     const f = tf.cast(x, 'float32');
@@ -75,6 +76,7 @@ function inputSize(input: ImageInput): [number, number] | null {
 }
 
 export function imageToRgbTensor(input: ImageInput, what = 'image'): tf.Tensor3D {
+  if (input === null || input === undefined || typeof input !== 'object') throw new InputError(`${what}: expected a tf.Tensor3D, {data, width, height} pixels or a browser image, got ${input === null ? 'null' : typeof input}`);
   const size = inputSize(input);
   if (size && size[0] * size[1] > MAX_IMAGE_PIXELS) {
     throw new InputError(`${what} of ${size[0]} x ${size[1]} (${((size[0] * size[1]) / 1e6).toFixed(1)} MP) is larger than the ${MAX_IMAGE_PIXELS / 1e6} MP segmenting and compositing take (e.g. 6000 x 4000); downscale it first`);

@@ -29,6 +29,12 @@ export interface SegmentOptions {
 }
 
 /** What predictLogits takes beside the images. */
+export const FITS = ['stretch', 'letterbox'] as const;
+
+function checkFit(fit: unknown): void {
+  if (fit !== undefined && !FITS.includes(fit as (typeof FITS)[number])) throw new InputError(`fit must be 'stretch' or 'letterbox', got ${JSON.stringify(fit)?.slice(0, 40)}`);
+}
+
 export type PredictOptions = Pick<SegmentOptions, 'flipTest' | 'fit'>;
 
 export interface Segmentation {
@@ -125,6 +131,7 @@ export class Segmenter {
    */
   predictLogits(rgb: tf.Tensor4D, options: PredictOptions = {}): tf.Tensor4D {
     this.check();
+    checkFit(options.fit);
     if (this.runner) throw new InputError(`predictLogits runs tfjs synchronously; this segmenter runs on ${this.runner.runtime}: use await predictLogitsAsync(...)`);
     const frame = options.fit === 'letterbox' ? this.letterbox(rgb) : null;
     try {
@@ -142,6 +149,7 @@ export class Segmenter {
   /** predictLogits on whichever runtime the segmenter has; with `flipTest`, onnxruntime runs both images as one batch. */
   async predictLogitsAsync(rgb: tf.Tensor4D, options: PredictOptions = {}): Promise<tf.Tensor4D> {
     this.check();
+    checkFit(options.fit);
     if (!this.runner) return this.predictLogits(rgb, options);
     const flip = options.flipTest ?? false;
     const frame = options.fit === 'letterbox' ? this.letterbox(rgb) : null;
@@ -208,6 +216,7 @@ export class Segmenter {
     this.check();
     if (inputs instanceof tf.Tensor) {
       if (inputs.rank !== 4) throw new InputError(`segmentBatch: expected a [batch, height, width, channels] tensor, got rank ${inputs.rank}`);
+      if (inputs.shape.some((d) => d < 1)) throw new InputError(`segmentBatch: an empty batch or image (shape [${inputs.shape}])`);
       const rgb = tf.tidy(() => tf.stack(tf.unstack(inputs).map((x, i) => imageToRgbTensor(x as tf.Tensor3D, `image ${i}`))) as tf.Tensor4D);
       try {
         return await this.segmentRgb(rgb, options, inputs.dtype === 'float32');
@@ -238,7 +247,8 @@ export class Segmenter {
     }
     const logits = small.shape[1] === height && small.shape[2] === width ? small : tf.tidy(() => tf.image.resizeBilinear(small, [height, width], false, true));
     if (logits !== small) small.dispose();
-    const range = checkRange ? tf.tidy(() => tf.stack([tf.max(tf.where(tf.isNaN(rgb), tf.zerosLike(rgb), rgb)), tf.sum(tf.cast(tf.isNaN(rgb), 'float32'))])) : null;
+    // The largest finite value and the count of NaN / infinite ones.
+    const range = checkRange ? tf.tidy(() => tf.stack([tf.max(tf.where(tf.isFinite(rgb), rgb, tf.zerosLike(rgb))), tf.sum(tf.cast(tf.logicalNot(tf.isFinite(rgb)), 'float32'))])) : null;
     let values: Float32Array;
     let stats: Float32Array | null;
     try {
@@ -246,7 +256,7 @@ export class Segmenter {
     } finally {
       tf.dispose([logits, ...(range ? [range] : [])]);
     }
-    if (stats && stats[1] > 0) throw new InputError(`image holds ${stats[1]} NaN values; pixels must be numbers from 0 to 255`);
+    if (stats && stats[1] > 0) throw new InputError(`image holds ${stats[1]} NaN or infinite values; pixels must be numbers from 0 to 255`);
     if (stats && stats[0] <= 1 && !warnedUnitRange) {
       warnedUnitRange = true;
       console.warn(`@sinet/model: the image's pixels all lie within 0..1 (largest ${stats[0]}); SINet expects 0..255 (multiply by 255), so the mask will likely be empty. (Said once.)`);
