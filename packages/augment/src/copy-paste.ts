@@ -128,7 +128,8 @@ export class CopyPaste extends Augmenter {
     });
     this.donors = options.donors;
     checkParam(where, 'count', options.count, { min: 0, integer: true });
-    const [h0, h1] = options.height ?? DEFAULT_PASTE_HEIGHT;
+    const height: unknown = options.height ?? DEFAULT_PASTE_HEIGHT;
+    const [h0, h1] = Array.isArray(height) && height.length === 2 ? (height as number[]) : [Number.NaN, Number.NaN];
     if (!(h0 > 0 && h1 >= h0 && h1 <= 4)) throw new ParamError(`${where}: 'height' must be [min, max] with 0 < min <= max <= 4, got ${JSON.stringify(options.height)}`);
     checkProbability(where, 'flip', options.flip ?? 0.5);
     checkParam(where, 'colourMatch', options.colourMatch, { min: 0, max: 1 });

@@ -5,3 +5,4 @@ export * as reference from './reference.js';
 export { freshDir, freshProject, packageDir, packPackage, runNode, runNodeAsync, tarballFiles, typecheck } from './pack.js';
 export { useBackend } from './backend.js';
 export { maxWeightDifference, readSavedWeights } from './saved-weights.js';
+export { fc, fuzz, FUZZ_RUNS, mutatedBytes, mutatedJson } from './fuzz.js';

@@ -64,9 +64,18 @@ function isLittleEndianHost(): boolean {
 }
 
 /** Copies the (possibly strided) view of a storage into a fresh C-order array. */
+/** The largest tensor a checkpoint may declare (SINet's largest has a few thousand elements). */
+const MAX_TENSOR_ELEMENTS = 2 ** 28;
+
 function materialize(ref: TensorRef, name: string): TorchTensor {
   const source = ref.storage.data!;
+  // Found by fuzzing: shapes, strides and offsets come from the pickle and may be anything.
+  const dims = (v: unknown) => Array.isArray(v) && v.every((d) => Number.isSafeInteger(d) && d >= 0);
+  if (!dims(ref.shape) || !dims(ref.stride) || ref.stride.length !== ref.shape.length || !Number.isSafeInteger(ref.offset) || ref.offset < 0) {
+    throw new TorchCheckpointError(`tensor '${name}' has a malformed shape, stride or offset`);
+  }
   const count = ref.shape.reduce((a, b) => a * b, 1);
+  if (count > MAX_TENSOR_ELEMENTS) throw new TorchCheckpointError(`tensor '${name}' declares ${count} elements, more than ${MAX_TENSOR_ELEMENTS}`);
   const Ctor = source.constructor as new (n: number) => TorchTensor['data'];
   const out = new Ctor(count);
   const rank = ref.shape.length;
@@ -115,7 +124,7 @@ export function readLegacyTorchStateDict(bytes: Uint8Array): Map<string, TorchTe
     return undefined;
   };
   const persistentLoad = (pid: unknown): StorageRef => {
-    if (!Array.isArray(pid) || pid[0] !== 'storage') throw new TorchCheckpointError(`unknown persistent id ${JSON.stringify(pid)}`);
+    if (!Array.isArray(pid) || pid[0] !== 'storage') throw new TorchCheckpointError(`unknown persistent id ${String(JSON.stringify(pid, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))).slice(0, 80)}`);
     const [, type, key, , numel] = pid as [string, { storageInfo?: { dtype: TorchDType; bytes: number } }, string, string, number];
     const info = type?.storageInfo;
     if (!info) throw new TorchCheckpointError(`unsupported storage type in persistent id for key ${key}`);
@@ -139,7 +148,7 @@ export function readLegacyTorchStateDict(bytes: Uint8Array): Map<string, TorchTe
     }
   };
   const magic = next();
-  if (BigInt(magic as number | bigint) !== LEGACY_MAGIC) throw new TorchCheckpointError('not a legacy PyTorch checkpoint (wrong magic number)');
+  if ((typeof magic !== 'number' && typeof magic !== 'bigint') || !Number.isInteger(Number(magic)) || BigInt(magic) !== LEGACY_MAGIC) throw new TorchCheckpointError('not a legacy PyTorch checkpoint (wrong magic number)');
   const protocol = next();
   if (protocol !== 1001) throw new TorchCheckpointError(`unsupported checkpoint protocol version ${String(protocol)}`);
   next(); // system info
@@ -154,6 +163,8 @@ export function readLegacyTorchStateDict(bytes: Uint8Array): Map<string, TorchTe
     if (offset + 8 > bytes.length) throw new TorchCheckpointError(`truncated checkpoint: storage ${key} is missing (file ends at ${bytes.length} bytes)`);
     const count = Number(view.getBigInt64(offset, true));
     offset += 8;
+    // Found by fuzzing: a negative or huge count made a RangeError (or a vast allocation) instead of an error.
+    if (!Number.isSafeInteger(count) || count < 0) throw new TorchCheckpointError(`corrupt checkpoint: storage ${key} claims ${count} elements`);
     const size = count * ref.bytes;
     if (offset + size > bytes.length) throw new TorchCheckpointError(`truncated checkpoint: storage ${key} needs ${size} bytes at offset ${offset}, file has ${bytes.length}`);
     // Copy into an aligned buffer: the data of a storage starts at any byte offset.
@@ -170,7 +181,7 @@ export function readLegacyTorchStateDict(bytes: Uint8Array): Map<string, TorchTe
     if (typeof name !== 'string' || !ref || typeof ref !== 'object' || !('storage' in ref)) {
       throw new TorchCheckpointError(`state dict entry '${String(name)}' is not a tensor`);
     }
-    if (!ref.storage.data) throw new TorchCheckpointError(`storage ${ref.storage.key} of '${name}' has no data`);
+    if (!ref.storage || typeof ref.storage !== 'object' || !ref.storage.data) throw new TorchCheckpointError(`storage ${String(ref.storage?.key)} of '${name}' has no data`);
     result.set(name, materialize(ref, name));
   }
   return result;

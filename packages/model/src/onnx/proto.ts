@@ -5,6 +5,14 @@
  * with `new Function`, which a Content-Security-Policy without 'unsafe-eval' (the demo's) forbids.
  * The files are checked by onnx's own parser (python3-onnx) and by onnxruntime in the tests.
  */
+import { ModelError } from '../errors.js';
+
+/** An ONNX file the codec cannot read, or a message it cannot write: named, never a crash. */
+export class OnnxFormatError extends ModelError {
+  constructor(message: string) {
+    super(message, 'ONNX_FORMAT');
+  }
+}
 
 type Scalar = 'int32' | 'int64' | 'float' | 'string' | 'bytes';
 interface FieldSpec {
@@ -153,9 +161,9 @@ function encodeMessage(name: MessageName, message: Record<string, unknown>): Uin
   for (const [key, value] of Object.entries(message)) {
     if (value === undefined || value === null) continue;
     const field = fields[key];
-    if (!field) throw new Error(`ONNX ${name} has no field '${key}'`);
+    if (!field) throw new OnnxFormatError(`ONNX ${name} has no field '${key}'`);
     const values = field.repeated ? (value as unknown[]) : [value];
-    if (field.repeated && !Array.isArray(value)) throw new Error(`ONNX ${name}.${key} must be a list`);
+    if (field.repeated && !Array.isArray(value)) throw new OnnxFormatError(`ONNX ${name}.${key} must be a list`);
     const wire = wireType(field.type);
     if (field.repeated && wire !== WIRE.bytes) {
       // Repeated numbers are packed (proto3's default): one length-delimited run.
@@ -190,16 +198,16 @@ class Reader {
   varint(): bigint {
     let result = 0n;
     for (let shift = 0n; ; shift += 7n) {
-      if (this.at >= this.end) throw new Error('ONNX file: truncated varint');
+      if (this.at >= this.end) throw new OnnxFormatError('ONNX file: truncated varint');
       const byte = this.data[this.at++];
       result |= BigInt(byte & 0x7f) << shift;
       if (!(byte & 0x80)) return result;
-      if (shift > 63n) throw new Error('ONNX file: varint too long');
+      if (shift > 63n) throw new OnnxFormatError('ONNX file: varint too long');
     }
   }
 
   take(length: number): Uint8Array {
-    if (this.at + length > this.end) throw new Error('ONNX file: truncated field');
+    if (this.at + length > this.end) throw new OnnxFormatError('ONNX file: truncated field');
     const out = this.data.subarray(this.at, this.at + length);
     this.at += length;
     return out;
@@ -232,7 +240,7 @@ function decodeMessage(name: MessageName, data: Uint8Array): Record<string, unkn
       else if (wire === WIRE.fixed64) r.take(8);
       else if (wire === WIRE.fixed32) r.take(4);
       else if (wire === WIRE.bytes) r.take(Number(r.varint()));
-      else throw new Error(`ONNX file: unsupported wire type ${wire}`);
+      else throw new OnnxFormatError(`ONNX file: unsupported wire type ${wire}`);
       continue;
     }
     const [key, field] = known;
