@@ -1,6 +1,6 @@
 /** Image files in Node through sharp (prebuilt binaries, installs offline). */
 import path from 'node:path';
-import type { PixelData, RgbaImage } from '../pixels.js';
+import { MAX_IMAGE_PIXELS, type PixelData, type RgbaImage } from '../pixels.js';
 import { writeFileAtomic } from './atomic.js';
 import { readRegularFile } from './regular-file.js';
 import { ModelError } from '../errors.js';
@@ -48,9 +48,14 @@ async function decode(source: string | Uint8Array, channels: 1 | 3 | 'all', disp
   const sharp = await loadSharp();
   const name = describe(source, displayName);
   if (typeof source === 'string') source = await readImageFile(source);
+  // The size from the header first: a 256-megapixel PNG is refused before 800 MB are decoded.
+  const header = await sharp(source).metadata().catch(() => null);
+  if (header?.width && header.height && header.width * header.height > MAX_IMAGE_PIXELS) {
+    throw new ImageFileError(name, `${header.width} x ${header.height} (${((header.width * header.height) / 1e6).toFixed(1)} MP) is larger than the ${MAX_IMAGE_PIXELS / 1e6} MP images are read up to; downscale it first`);
+  }
   try {
     // rotate(): honour EXIF orientation, as a photo viewer (and OpenCV's imread) does.
-    let pipeline = sharp(source, { failOn: 'error' }).rotate().removeAlpha();
+    let pipeline = sharp(source, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS }).rotate().removeAlpha();
     if (channels === 1) pipeline = pipeline.extractChannel(0);
     const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: info.channels };

@@ -110,6 +110,17 @@ describe('image files', () => {
     expect((await readImage(await fs.readFile(path.join(dir, 'a.png')))).width).toBe(3);
   });
 
+  it('an image above 24 MP is refused from its header, before it is decoded', async () => {
+    const sharp = (await import('sharp')).default;
+    const file = path.join(freshDir('sinet-img-huge-'), 'huge.png');
+    // 7000 x 4000 = 28 MP of one grey: a few hundred bytes as a PNG, 84 MB decoded.
+    await fs.writeFile(file, await sharp({ create: { width: 7000, height: 4000, channels: 3, background: { r: 90, g: 90, b: 90 } } }).png().toBuffer());
+    const rss = process.memoryUsage().rss;
+    await expect(readImage(file)).rejects.toThrow(`${file}: 7000 x 4000 (28.0 MP) is larger than the 24 MP images are read up to; downscale it first`);
+    await expect(readMask(file)).rejects.toThrow(ImageFileError);
+    expect(process.memoryUsage().rss - rss).toBeLessThan(60e6);
+  });
+
   it('missing, non-image and corrupt files name the file', async () => {
     const dir = freshDir('sinet-img-bad-');
     await expect(readImage(path.join(dir, 'missing.jpg'))).rejects.toThrow(/missing\.jpg: no such file/);
