@@ -79,7 +79,7 @@ usage:
 ${lines.join('\n')}
 
 --model takes a model folder, a model.json path or URL, or a shipped model's name (${MODEL_NAMES});
-without it, segment and eval use ${DEFAULT_MODEL}, the shipped model with the best EG1800 val person IoU.
+without it, segment and eval use ${DEFAULT_MODEL}, the shipped model with the best cross-domain person IoU (EG1800 val and held-out CCP, Penn-Fudan, COCO128).
 every command takes --backend ${COMMON_OPTIONS.backend.value} (default: $SINET_BACKEND or auto:
 tfjs-node where it loads, else wasm, else cpu)`;
 }

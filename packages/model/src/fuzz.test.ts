@@ -30,6 +30,9 @@ describe('fuzzing the parsers of untrusted bytes', () => {
   it('model.json and its manifest: checked, or refused by name', async () => {
     const corpus = ['official', 'official-f16'].map((name) => shipped(name, 'model.json').toString('utf8'));
     await fuzz(mutatedJson(corpus), [ModelError], (text) => checkModelJson(text, 'model.json'));
+    // Found by fuzzing: a format whose toString is not a function was a TypeError in the message.
+    const odd = JSON.stringify({ ...JSON.parse(corpus[0]), format: { toString: 1 } });
+    expect(() => checkModelJson(odd, 'model.json')).toThrow('model.json: a tfjs model of format {"toString":1}, not a layers model');
   }, 60_000);
 
   it('a SINet rebuilt from a damaged model.json and weights: built, or refused by name, without leaking tensors', async () => {

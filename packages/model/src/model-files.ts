@@ -99,7 +99,7 @@ export function checkModelJson(text: string, where: string): CheckedModelJson {
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new ModelFileError(`${where}: not a tfjs model (not a JSON object)`);
   const topology = json.modelTopology as { class_name?: unknown; model_config?: unknown } | undefined;
   if (!topology || typeof topology !== 'object') throw new ModelFileError(`${where}: not a tfjs layers model (no modelTopology)`);
-  if (json.format !== undefined && json.format !== 'layers-model') throw new ModelFileError(`${where}: a tfjs ${String(json.format).slice(0, 40)}, not a layers model`);
+  if (json.format !== undefined && json.format !== 'layers-model') throw new ModelFileError(`${where}: a tfjs ${typeof json.format === 'string' ? json.format.slice(0, 40) : `model of format ${String(JSON.stringify(json.format)).slice(0, 40)}`}, not a layers model`);
   const manifest = json.weightsManifest as unknown;
   if (!Array.isArray(manifest)) throw new ModelFileError(`${where}: no weightsManifest list`);
   const specs: tf.io.WeightsManifestEntry[] = [];

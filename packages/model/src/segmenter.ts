@@ -280,7 +280,7 @@ export class Segmenter {
 
 /**
  * A segmenter for a shipped model by name ('official', 'eg1800', ... of `@sinet/pretrained`;
- * none: the best of them by EG1800 validation person IoU), a LayersModel (which stays the
+ * none: the best of them by cross-domain person IoU, see @sinet/pretrained), a LayersModel (which stays the
  * caller's), or a model it loads and owns from a model.json URL (checked as untrusted input, see
  * loadModelFromUrl) or any tf.io handler (trusted as it is). In Node, `@sinet/model/node` also
  * takes a model folder.

@@ -20,6 +20,12 @@ export interface PretrainedModel {
   bytes: number;
   /** EG1800 validation figures of `sinet eval` at 224 x 224, from the model card. */
   val: { personIou: number; miou: number; boundaryF: number; boundaryIou: number };
+  /**
+   * Cross-domain validation (`sinet eval --config configs/realworld.json`): person IoU at each
+   * photo's own size per source (EG1800 val and the held-out parts of CCP, Penn-Fudan, COCO128)
+   * and their mean, which picks the default model.
+   */
+  crossDomain: { mean: number; sources: Record<string, number> };
   licence: string;
   summary: string;
 }

@@ -14,6 +14,8 @@ export { fc };
 export const FUZZ_RUNS = Number(process.env.SINET_FUZZ_RUNS ?? 200);
 /** With $SINET_FUZZ_SECONDS, each property stops after that long (for `pnpm fuzz`). */
 const FUZZ_MS = process.env.SINET_FUZZ_SECONDS ? 1000 * Number(process.env.SINET_FUZZ_SECONDS) : undefined;
+/** The tests' runs are repeatable (a fixed seed, $SINET_FUZZ_SEED to change it); `pnpm fuzz` draws a new one each time. */
+const FUZZ_SEED = FUZZ_MS ? undefined : Number(process.env.SINET_FUZZ_SEED ?? 20261202);
 
 type Mutation = { kind: 'flip' | 'byte' | 'int32' | 'insert' | 'delete' | 'truncate' | 'splice'; at: number; value: number };
 
@@ -92,5 +94,5 @@ export async function fuzz<T>(arbitrary: fc.Arbitrary<T>, allowed: readonly (abs
       throw e;
     }
   });
-  await fc.assert(property, { numRuns: options.runs ?? FUZZ_RUNS, ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}), ...(FUZZ_MS ? { interruptAfterTimeLimit: FUZZ_MS, numRuns: Number.MAX_SAFE_INTEGER } : {}) });
+  await fc.assert(property, { numRuns: options.runs ?? FUZZ_RUNS, ...(FUZZ_SEED === undefined ? {} : { seed: FUZZ_SEED }), ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}), ...(FUZZ_MS ? { interruptAfterTimeLimit: FUZZ_MS, numRuns: Number.MAX_SAFE_INTEGER } : {}) });
 }

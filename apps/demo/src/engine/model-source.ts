@@ -23,7 +23,7 @@ export interface ModelSource {
   files: ModelFiles;
 }
 
-/** The default model of @sinet/pretrained (the best shipped one by EG1800 val person IoU); the bundler copies its files. */
+/** The default model of @sinet/pretrained (the best shipped one by cross-domain person IoU); the bundler copies its files. */
 export async function fetchBundledModel(): Promise<ModelSource> {
   const entry = PRETRAINED_MODELS[DEFAULT_PRETRAINED];
   try {
