@@ -46,7 +46,8 @@ export async function trainCommand(
   if (first && last) {
     io.out(`${result.finished ? 'finished' : 'stopped'}: ${result.history.length} epochs recorded in ${out}`);
     io.out(`validation mIoU ${(100 * first.valMiou).toFixed(2)} -> ${(100 * last.valMiou).toFixed(2)}, person IoU ${(100 * first.valPersonIou).toFixed(2)} -> ${(100 * last.valPersonIou).toFixed(2)}${first.valBoundaryF !== undefined && last.valBoundaryF !== undefined ? `, boundary F ${(100 * first.valBoundaryF).toFixed(2)} -> ${(100 * last.valBoundaryF).toFixed(2)}` : ''} (a constant prediction scores at most 50 mIoU)`);
-    if (result.bestMiou >= 0) io.out(`best model (mIoU ${(100 * result.bestMiou).toFixed(2)}): ${path.join(out, 'best')}; evaluate it with: pnpm sinet eval --model ${path.join(out, 'best')} --data <dir>`);
+    const mixed = config.data.source === 'mixed';
+    if (result.bestMiou >= 0) io.out(`best model (${mixed ? 'mean person IoU over the validation sources' : 'mIoU'} ${(100 * result.bestMiou).toFixed(2)}): ${path.join(out, 'best')}; evaluate it with: pnpm sinet eval --model ${path.join(out, 'best')} ${mixed ? `--config ${options.config ?? '<config>'}` : '--data <dir>'}`);
   }
   // Stopped by a signal (the checkpoint is saved): exit as shells report it, 128 + the signal's number.
   return result.stopCause === 'SIGINT' ? 130 : result.stopCause === 'SIGTERM' ? 143 : result.stopCause === 'parent exited' ? 129 : 0;
