@@ -162,7 +162,7 @@ describe('smaller mistakes', () => {
     expect(existsSync(path.join(dir, 'run0'))).toBe(false);
     const big = await sinet('train', '--config', config([{ kind: 'encoder', epochs: 0, batchSize: 8, lr: 1e-3, loss: 'official-encoder', augment: 'none' }, { kind: 'full', epochs: 1, batchSize: 8, lr: 1e-3, loss: 'official-decoder', augment: 'none' }]), '--out', path.join(dir, 'run1'), '--workers', '0');
     expect(big.error).toBeUndefined();
-    expect(big.err).toContain("warning: stage 2's batch of 8 is larger than the 4 training images: every step trains on all of them (one step an epoch)");
+    expect(big.err).toContain("warning: stage 2's batch of 8 is larger than the 4 training images of an epoch: every step trains on all of them (one step an epoch)");
   }, 60_000);
 
   it('a photo over 24 MP is refused by name, and the photos after it are still written (exit 1)', async () => {

@@ -92,12 +92,15 @@ const COMMANDS: Record<string, CommandSpec<Run> & { needsBackend?: boolean }> = 
   eval: {
     options: { model: { type: 'string', value: '<dir|name>' }, data: { type: 'string', value: '<dir>' }, list: { type: 'string', value: '<ids.txt>' }, config: { type: 'string', value: '<train config>' }, json, limit: { type: 'string', value: 'N' }, 'input-size': inputSize, 'flip-test': { type: 'boolean' }, refine: { type: 'boolean' }, letterbox: { type: 'boolean' }, runtime },
     needsBackend: true,
-    check: checkRuntime,
+    check: (v) => {
+      checkRuntime(v);
+      // Usage mistakes are named before any backend starts.
+      if ((v.config === undefined) === (v.data === undefined)) throw new UsageError('eval needs --data <dir> (with --list) or --config <train config> (its validation sources), not both');
+      if (v.config !== undefined && v.list !== undefined) throw new UsageError('--list applies to --data; --config brings its own lists');
+    },
     run: async ({ io, v, inputSize }) => {
       const limit = str(v, 'limit');
       const config = str(v, 'config');
-      if ((config === undefined) === (str(v, 'data') === undefined)) throw new UsageError('eval needs --data <dir> (with --list) or --config <train config> (its validation sources), not both');
-      if (config && str(v, 'list')) throw new UsageError('--list applies to --data; --config brings its own lists');
       await evalCommand(io, { model: str(v, 'model'), data: str(v, 'data'), config, list: str(v, 'list'), json: v.json, inputSize, limit: limit ? parsePositiveInt(limit, '--limit') : undefined, flipTest: v['flip-test'] === true, refine: v.refine === true, fit: v.letterbox ? 'letterbox' : 'stretch', runtime: parseRuntime(str(v, 'runtime')) });
       return 0;
     },

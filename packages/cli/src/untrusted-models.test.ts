@@ -56,7 +56,7 @@ describe('sinet with a model folder that reaches outside itself', () => {
     mkdirSync(out);
     // The hostile model as the run's checkpoint.
     renameSync(escaping, path.join(out, 'checkpoint'));
-    writeFileSync(path.join(out, 'checkpoint', 'state.json'), JSON.stringify({ version: 1, stage: 0, epoch: 0, rng: [1, 2, 3, 4], bestMiou: -1, history: [], optimizer: null }));
+    writeFileSync(path.join(out, 'checkpoint', 'state.json'), JSON.stringify({ version: 1, stage: 0, epoch: 0, rng: [1, 2, 3, 4, null], bestMiou: -1, history: [], optimizer: null }));
     const r = run('train', '--preset', 'quick', '--resume', '--out', out);
     renameSync(path.join(out, 'checkpoint'), escaping);
     expect(r.code).toBe(1);

@@ -111,6 +111,9 @@ export class FineTuneView {
       const result = await fineTune(model, this.samples, {
         steps,
         lr,
+        // A few hand-corrected photos are to be fitted: heavy augmentation (rotations to 45 degrees,
+        // scale 0.5-1.5) over a dozen steps made a good model worse on them (person IoU 0.97 -> 0.90).
+        augment: 'none',
         signal: this.stop.signal,
         onStep: (step, loss) => {
           progress.value = step / steps;

@@ -49,7 +49,13 @@ async function decode(source: string | Uint8Array, channels: 1 | 3 | 'all', disp
   const name = describe(source, displayName);
   if (typeof source === 'string') source = await readImageFile(source);
   // The size from the header first: a 256-megapixel PNG is refused before 800 MB are decoded.
-  const header = await sharp(source).metadata().catch(() => null);
+  if (source.length === 0) throw new ImageFileError(name, 'not a readable image (the file is empty)');
+  let header: { width?: number; height?: number } | null = null;
+  try {
+    header = await sharp(source).metadata();
+  } catch {
+    // Unreadable headers are named by the decode below.
+  }
   if (header?.width && header.height && header.width * header.height > MAX_IMAGE_PIXELS) {
     throw new ImageFileError(name, `${header.width} x ${header.height} (${((header.width * header.height) / 1e6).toFixed(1)} MP) is larger than the ${MAX_IMAGE_PIXELS / 1e6} MP images are read up to; downscale it first`);
   }

@@ -360,7 +360,6 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   const progress = new ProgressReporter(options.progress ?? null);
   const log = (line: string) => progress.log(line, options.log);
   await initBackend(options.backend, { log });
-  const size = config.inputSize;
   const rng = new Rng(config.seed);
   // The lock comes first: --overwrite and --resume must not touch a folder another trainer writes.
   const stat = await fs.stat(options.out).catch(() => null);
