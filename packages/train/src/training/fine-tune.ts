@@ -13,6 +13,12 @@ import { AdamW } from './adamw.js';
 import { imageBatch, makeLoss } from './batch.js';
 import { checkLoss, trainStep, type StepContext } from './step.js';
 
+/**
+ * Adam's first steps move every weight by about the learning rate; a trained network wants small
+ * ones. On a realworld-f16 EG1800 val photo, 12 steps: person IoU 0.978 -> 0.993 at 3e-4, 0.981 at 1e-3.
+ */
+export const DEFAULT_FINE_TUNE_LR = 3e-4;
+
 export interface FineTuneSample {
   /** RGB or RGBA pixels of any size; resized to the model's input size. */
   image: ImageU8;
@@ -22,7 +28,10 @@ export interface FineTuneSample {
 
 export interface FineTuneOptions {
   steps: number;
-  /** Learning rate of the trainer's AdamW (no weight decay). Default 1e-3. */
+  /**
+   * Learning rate of the trainer's AdamW (no weight decay). Default DEFAULT_FINE_TUNE_LR (3e-4): at
+   * 1e-3 a trained model's loss on one photo jumps about (0.12 -> 0.32 within six steps).
+   */
   lr?: number;
   /** Samples per step (drawn in a shuffled cycle). Default min(4, samples). */
   batchSize?: number;
@@ -84,7 +93,7 @@ export async function fineTune(model: tf.LayersModel, samples: FineTuneSample[],
   const batchSize = Math.min(options.batchSize ?? 4, items.length);
   const meta = getSINetMetadata(model);
   const variables = model.trainableWeights.filter((w) => !(options.freezeEncoder && isEncoderWeight(w.originalName))).map((w) => w.read() as tf.Variable);
-  const optimizer = new AdamW({ learningRate: options.lr ?? 1e-3 });
+  const optimizer = new AdamW({ learningRate: options.lr ?? DEFAULT_FINE_TUNE_LR });
   const ctx: StepContext = {
     trainModel: model, variables, optimizer, loss: makeLoss(options.loss ?? 'official-decoder'), size: meta.config.inputSize, preprocessing: meta.preprocessing, parallel: null,
     batchNormTraining: !(options.freezeBatchNorm ?? true),
