@@ -1,3 +1,4 @@
+import { FITS, type Fit } from '@sinet/model';
 import { UsageError } from './errors.js';
 
 /** Parses '224', '224x224' or '256x320' (height x width). */
@@ -26,6 +27,13 @@ export function parseNonNegativeInt(value: string, option: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`${option}: expected an integer >= 0, got '${value}'`);
   return n;
+}
+
+/** --fit: how photos of another aspect meet the model's input (default stretch). */
+export function parseFit(value: string | undefined): Fit {
+  if (value === undefined) return 'stretch';
+  if (!(FITS as readonly string[]).includes(value)) throw new UsageError(`--fit must be ${FITS.join(', ')}, got '${value}'`);
+  return value as Fit;
 }
 
 export type Runtime = 'tfjs' | 'onnx';

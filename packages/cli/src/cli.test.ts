@@ -34,6 +34,8 @@ describe('sinet without shared data', () => {
     expect((await sinet('info', '--data', 'x')).error?.message).toMatch(/info does not take --data/);
     expect((await sinet('eval', '--model', 'm')).error?.message).toMatch(/eval needs --data <dir> \(with --list\) or --config/);
     expect((await sinet('info', '--input-size', '100')).error?.message).toMatch(/multiples of 32/);
+    expect((await sinet('eval', '--data', 'x', '--fit', 'pad')).error?.message).toBe("--fit must be stretch, letterbox, aspect, got 'pad'");
+    expect((await sinet('segment', 'x.jpg', '--fit', 'pad')).error?.message).toBe("--fit must be stretch, letterbox, aspect, got 'pad'");
     expect((await sinet('info', '--bogus')).error?.message).toMatch(/Unknown option '--bogus'/);
   });
 
@@ -74,6 +76,8 @@ describe('sinet without shared data', () => {
       expect(report.mean.personIouFull).toBeCloseTo((report.sources.a.personIouFull + report.sources.b.personIouFull) / 2, 12);
       const table = await sinet('eval', '--config', config, '--model', 'official');
       expect(table.out.at(-1)).toMatch(/^mean\s/);
+      // At each photo's own aspect, the table says so: the first figures are no longer at 224 x 224.
+      expect((await sinet('eval', '--config', config, '--model', 'official', '--fit', 'aspect')).out.find((l) => l.startsWith('source'))).toMatch(/at the network, about 224x224 pixels at each photo's aspect/);
       expect((await sinet('eval', '--config', config, '--data', a)).error?.message).toMatch(/not both/);
       expect((await sinet('eval', '--config', config, '--list', 'x.txt')).error?.message).toMatch(/--list applies to --data/);
     } finally {

@@ -1,7 +1,7 @@
 import type { ProgressSink } from '@sinet/train';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { createSINet, getSINetMetadata, rebuildWithInputSize, setSINetMetadata, summarizeModel } from '@sinet/model';
+import { createSINet, getSINetMetadata, rebuildWithInputSize, setSINetMetadata, summarizeModel, type Fit } from '@sinet/model';
 import { convertOfficialCheckpoint } from '@sinet/model/convert';
 import { loadModel, loadSegmenter, saveModel } from '@sinet/model/node';
 import { evaluate, listFolderDataset, validationSets, type EvalReport } from '@sinet/train';
@@ -90,7 +90,7 @@ export async function infoCommand(io: Io, modelDir: string | undefined, inputSiz
   }
 }
 
-type EvalCommandOptions = { model?: string; data?: string; list?: string; config?: string; json: boolean; inputSize?: [number, number]; limit?: number; flipTest?: boolean; refine?: boolean; fit?: 'stretch' | 'letterbox'; runtime?: 'tfjs' | 'onnx' };
+type EvalCommandOptions = { model?: string; data?: string; list?: string; config?: string; json: boolean; inputSize?: [number, number]; limit?: number; flipTest?: boolean; refine?: boolean; fit?: Fit; runtime?: 'tfjs' | 'onnx' };
 
 export async function evalCommand(io: Io, options: EvalCommandOptions): Promise<void> {
   if (options.config) return evalConfigCommand(io, options, options.config);
@@ -114,13 +114,16 @@ export async function evalCommand(io: Io, options: EvalCommandOptions): Promise<
     const pct = (v: number) => (100 * v).toFixed(2);
     const masks = Object.entries(report.maskConventions).filter(([, n]) => n > 0).map(([c, n]) => `${n} ${c}`).join(', ');
     io.out(`images ${report.images} (masks: ${masks}), ${report.msPerImage.toFixed(1)} ms/image on ${segmenter.runtime === 'onnx' ? 'onnxruntime-node' : report.backend}`);
-    io.out(`at ${segmenter.inputSize.join('x')}:     mIoU ${pct(report.miou)}  person IoU ${pct(report.personIou)}  background IoU ${pct(report.backgroundIou)}  boundary F ${pct(report.boundaryF)}  boundary IoU ${pct(report.boundaryIou)}`);
+    io.out(`${atNetwork(segmenter, options.fit)}:     mIoU ${pct(report.miou)}  person IoU ${pct(report.personIou)}  background IoU ${pct(report.backgroundIou)}  boundary F ${pct(report.boundaryF)}  boundary IoU ${pct(report.boundaryIou)}`);
     io.out(`at mask size:  mIoU ${pct(report.miouFull)}  person IoU ${pct(report.personIouFull)}  background IoU ${pct(report.backgroundIouFull)}  boundary F ${pct(report.boundaryFFull)}  boundary IoU ${pct(report.boundaryIouFull)}`);
   } finally {
     segmenter.dispose();
   }
 }
 
+
+/** Where the first figures are taken: the network's output, one size or (fit 'aspect') each photo's own. */
+const atNetwork = (segmenter: { inputSize: [number, number] }, fit: Fit | undefined) => (fit === 'aspect' ? `at the network, about ${segmenter.inputSize.join('x')} pixels at each photo's aspect` : `at ${segmenter.inputSize.join('x')}`);
 
 /** `sinet eval --config`: the config's validation sources one by one, at each photo's own size, and their mean. */
 async function evalConfigCommand(io: Io, options: EvalCommandOptions, file: string): Promise<void> {
@@ -140,7 +143,7 @@ async function evalConfigCommand(io: Io, options: EvalCommandOptions, file: stri
       return;
     }
     const pct = (v: number) => (100 * v).toFixed(2).padStart(6);
-    io.out(`${'source'.padEnd(14)} images  person IoU (${segmenter.inputSize.join('x')})  at mask size: person IoU   mIoU  boundary F`);
+    io.out(`${'source'.padEnd(14)} images  person IoU (${atNetwork(segmenter, options.fit)})  at mask size: person IoU   mIoU  boundary F`);
     for (const [source, r] of Object.entries(reports)) io.out(`${source.padEnd(14)} ${String(r.images).padStart(6)}  ${pct(r.personIou)}              ${pct(r.personIouFull)}         ${pct(r.miouFull)}  ${pct(r.boundaryFFull)}`);
     io.out(`${'mean'.padEnd(14)} ${' '.repeat(6)}  ${pct(summary.personIou)}              ${pct(summary.personIouFull)}         ${pct(summary.miouFull)}  ${pct(summary.boundaryFFull)}`);
   } finally {

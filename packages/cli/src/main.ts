@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /** The `sinet` command line: the command table below is the one description of every command. */
+import { FITS } from '@sinet/model';
 import { initBackend } from '@sinet/model/node';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseFraction, parseNonNegativeInt, parsePositiveInt, parseRuntime, parseSize, RUNTIMES } from './args.js';
+import { parseFraction, parseNonNegativeInt, parseFit, parsePositiveInt, parseRuntime, parseSize, RUNTIMES } from './args.js';
 import { augmentPreviewCommand } from './augment-preview.js';
 import { benchCommand } from './bench/run.js';
 import { checkCommand, parseArgsOptions, usage, type CommandSpec } from './command-table.js';
@@ -35,6 +36,7 @@ const json = { type: 'boolean' } as const;
 const overwrite = { type: 'boolean' } as const;
 const runtime = { type: 'string', value: RUNTIMES.join('|') } as const;
 const checkRuntime = (values: Record<string, unknown>) => void parseRuntime(values.runtime as string | undefined);
+const fit = { type: 'string', value: FITS.join('|') } as const;
 
 /** Every command: usage, options and validation derive from this table. */
 const COMMANDS: Record<string, CommandSpec<Run> & { needsBackend?: boolean }> = {
@@ -63,11 +65,14 @@ const COMMANDS: Record<string, CommandSpec<Run> & { needsBackend?: boolean }> = 
       'input-size': inputSize,
       workers: { type: 'string', value: 'N' },
       'flip-test': { type: 'boolean' },
-      letterbox: { type: 'boolean' },
+      fit,
       runtime,
     },
     needsBackend: true,
-    check: checkRuntime,
+    check: (v) => {
+      checkRuntime(v);
+      parseFit(v.fit as string | undefined);
+    },
     run: async ({ io, v, rest, inputSize }) => {
       const mode = (str(v, 'mode') ?? 'mask') as SegmentMode;
       if (!SEGMENT_MODES.includes(mode)) throw new UsageError(`--mode must be one of ${SEGMENT_MODES.join(', ')}, got '${str(v, 'mode')}'`);
@@ -83,17 +88,18 @@ const COMMANDS: Record<string, CommandSpec<Run> & { needsBackend?: boolean }> = 
         workers: workers !== undefined ? parsePositiveInt(workers, '--workers') : undefined,
         overwrite: v.overwrite,
         flipTest: v['flip-test'] === true,
-        fit: v.letterbox ? 'letterbox' : 'stretch',
+        fit: parseFit(str(v, 'fit')),
         runtime: parseRuntime(str(v, 'runtime')),
       });
       return 0;
     },
   },
   eval: {
-    options: { model: { type: 'string', value: '<dir|name>' }, data: { type: 'string', value: '<dir>' }, list: { type: 'string', value: '<ids.txt>' }, config: { type: 'string', value: '<train config>' }, json, limit: { type: 'string', value: 'N' }, 'input-size': inputSize, 'flip-test': { type: 'boolean' }, refine: { type: 'boolean' }, letterbox: { type: 'boolean' }, runtime },
+    options: { model: { type: 'string', value: '<dir|name>' }, data: { type: 'string', value: '<dir>' }, list: { type: 'string', value: '<ids.txt>' }, config: { type: 'string', value: '<train config>' }, json, limit: { type: 'string', value: 'N' }, 'input-size': inputSize, 'flip-test': { type: 'boolean' }, refine: { type: 'boolean' }, fit, runtime },
     needsBackend: true,
     check: (v) => {
       checkRuntime(v);
+      parseFit(v.fit as string | undefined);
       // Usage mistakes are named before any backend starts.
       if ((v.config === undefined) === (v.data === undefined)) throw new UsageError('eval needs --data <dir> (with --list) or --config <train config> (its validation sources), not both');
       if (v.config !== undefined && v.list !== undefined) throw new UsageError('--list applies to --data; --config brings its own lists');
@@ -101,7 +107,7 @@ const COMMANDS: Record<string, CommandSpec<Run> & { needsBackend?: boolean }> = 
     run: async ({ io, v, inputSize }) => {
       const limit = str(v, 'limit');
       const config = str(v, 'config');
-      await evalCommand(io, { model: str(v, 'model'), data: str(v, 'data'), config, list: str(v, 'list'), json: v.json, inputSize, limit: limit ? parsePositiveInt(limit, '--limit') : undefined, flipTest: v['flip-test'] === true, refine: v.refine === true, fit: v.letterbox ? 'letterbox' : 'stretch', runtime: parseRuntime(str(v, 'runtime')) });
+      await evalCommand(io, { model: str(v, 'model'), data: str(v, 'data'), config, list: str(v, 'list'), json: v.json, inputSize, limit: limit ? parsePositiveInt(limit, '--limit') : undefined, flipTest: v['flip-test'] === true, refine: v.refine === true, fit: parseFit(str(v, 'fit')), runtime: parseRuntime(str(v, 'runtime')) });
       return 0;
     },
   },

@@ -1,5 +1,5 @@
 /** `sinet segment`: masks, cut-outs and backgrounds for image files, on every core. */
-import { blurBackground, cutout, parseColour, replaceBackground, toBinaryMask, type PixelData, type RgbaImage, type Segmenter } from '@sinet/model';
+import { blurBackground, cutout, parseColour, replaceBackground, toBinaryMask, type Fit, type PixelData, type RgbaImage, type Segmenter } from '@sinet/model';
 import { compiledWorkerUrl, loadSegmenter, makeFolder, readImage, writeImage } from '@sinet/model/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { promises as fs } from 'node:fs';
@@ -24,7 +24,7 @@ export interface SegmentFilesOptions {
   /** Average with the mirrored image's logits (twice the time). */
   flipTest?: boolean;
   /** Pad to the model's aspect instead of stretching. */
-  fit?: 'stretch' | 'letterbox';
+  fit?: Fit;
   /** Run the network in onnxruntime-node instead of tfjs. */
   runtime?: 'tfjs' | 'onnx';
 }

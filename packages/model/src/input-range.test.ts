@@ -45,7 +45,7 @@ describe('pixel values a segmenter is given', () => {
     await expect(segmenter.segment(null as never)).rejects.toThrow(/image: expected a tf\.Tensor3D, \{data, width, height\} pixels or a browser image, got null/);
     await expect(segmenter.segment(42 as never)).rejects.toThrow(/got number/);
     const ok = tf.fill([20, 30, 3], 100) as tf.Tensor3D;
-    await expect(segmenter.segment(ok, { fit: 'bogus' as never })).rejects.toThrow(`fit must be 'stretch' or 'letterbox', got "bogus"`);
+    await expect(segmenter.segment(ok, { fit: 'bogus' as never })).rejects.toThrow(`fit must be one of 'stretch', 'letterbox', 'aspect', got "bogus"`);
     expect((await segmenter.segment(ok, { fit: 'letterbox' })).width).toBe(30);
     tf.dispose([inf, empty, emptyBatch, ok]);
     expect(tf.memory().numTensors).toBe(before);

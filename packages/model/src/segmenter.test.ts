@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './node/backend.js';
 import { readImage, readMask } from './node/image-io.js';
 import { InputError } from './pixels.js';
-import { loadSegmenter, Segmenter } from './segmenter.js';
+import { aspectInputSize, loadSegmenter, Segmenter } from './segmenter.js';
 import { iou, officialModel, seededWeights, untrainedModel } from './test-support.js';
 
 const pixels = (width: number, height: number, channels: number, seed: number) => ({
@@ -110,6 +110,55 @@ describe('Segmenter API (untrained weights)', () => {
     tf.dispose([rgb, boxed, expected, square]);
     seeded.dispose();
     seeded.model.dispose();
+  });
+
+  it('aspectInputSize: the image\'s aspect at about the input\'s pixel count, sides multiples of 32', () => {
+    expect(aspectInputSize([224, 224], 480, 640)).toEqual([192, 256]); // 4:3 webcam
+    expect(aspectInputSize([224, 224], 640, 480)).toEqual([256, 192]); // 3:4 portrait
+    expect(aspectInputSize([224, 224], 1080, 1920)).toEqual([160, 288]); // 16:9: 168 x 299 rounded
+    expect(aspectInputSize([224, 224], 500, 500)).toEqual([224, 224]);
+    // A panorama is clamped to 4:1: 112 x 448, the height rounded up from 3.5 x 32.
+    expect(aspectInputSize([224, 224], 100, 2000)).toEqual([128, 448]);
+    expect(aspectInputSize([64, 64], 1, 1000)).toEqual([32, 128]);
+  });
+
+  it('fit: aspect runs the model\'s own weights at the image\'s aspect, follows later weight changes, and leaves nothing behind', async () => {
+    const model = seededWeights(untrainedModel({ inputSize: [64, 64] }), 17);
+    const before = tf.memory().numTensors;
+    const seeded = await loadSegmenter(model);
+    // 90 wide, 30 tall: aspect 3 at 64 x 64's pixel count is 37 x 111, so 32 x 96.
+    const rgb = tf.tensor4d(Float32Array.from(pixels(90, 30, 3, 4).data), [1, 30, 90, 3]);
+    const expectedAt = async () => {
+      // An independent path: a copy of the model built at 32 x 96, the image stretched to it.
+      const wide = await loadSegmenter(model, { inputSize: [32, 96] });
+      const logits = wide.predictLogits(rgb);
+      wide.dispose();
+      return logits;
+    };
+    const got = seeded.predictLogits(rgb, { fit: 'aspect' });
+    const want = await expectedAt();
+    expect(got.shape).toEqual([1, 32, 96, 2]);
+    expectClose(got.dataSync(), want.dataSync(), 1e-5);
+    // New weights (as fine-tuning sets them) reach the other size: it shares them, it holds no copy.
+    seededWeights(model, 18);
+    const got2 = seeded.predictLogits(rgb, { fit: 'aspect' });
+    const want2 = await expectedAt();
+    expectClose(got2.dataSync(), want2.dataSync(), 1e-5);
+    expect(Math.max(...got2.dataSync().map((v, i) => Math.abs(v - got.dataSync()[i])))).toBeGreaterThan(1e-3);
+    const s = await seeded.segment(pixels(90, 30, 3, 4), { fit: 'aspect' });
+    expect([s.width, s.height]).toEqual([90, 30]);
+    tf.dispose([rgb, got, want, got2, want2]);
+    seeded.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    // The caller's model is still the caller's, and whole.
+    expect(() => tf.tidy(() => void model.predict(tf.zeros([1, 64, 64, 3])))).not.toThrow();
+    model.dispose();
+    // A segmenter that owns its model frees the weights too, other sizes built or not.
+    const start = tf.memory().numTensors;
+    const owner = new Segmenter(untrainedModel({ inputSize: [64, 64] }), { takeOwnership: true });
+    tf.tidy(() => void owner.predictLogits(tf.zeros([1, 30, 90, 3]) as tf.Tensor4D, { fit: 'aspect' }));
+    owner.dispose();
+    expect(tf.memory().numTensors).toBe(start);
   });
 
   it('RGBA pixels, RGB pixels and a tensor of the same image give the same result', async () => {

@@ -21,18 +21,40 @@ export interface SegmentOptions {
    */
   flipTest?: boolean;
   /**
-   * How an image of another aspect than the model's input meets it: 'stretch' (resize to the
-   * input size) or 'letterbox' (pad to the input's aspect with the preprocessing's mean colour,
-   * then crop the logits back). Default 'stretch'; see the README for landscape webcam frames.
+   * How an image of another aspect than the model's input meets it (see Fit). Default 'stretch';
+   * see the README for what each costs on photos that are not square.
    */
-  fit?: 'stretch' | 'letterbox';
+  fit?: Fit;
 }
 
-/** What predictLogits takes beside the images. */
-export const FITS = ['stretch', 'letterbox'] as const;
+/**
+ * How an image of another aspect than the model's input meets it: 'stretch' (resize to the input
+ * size), 'letterbox' (pad to the input's aspect with the preprocessing's mean colour, then crop the
+ * logits back) or 'aspect' (run the network at an input of the image's own aspect and about the
+ * input's pixel count, see aspectInputSize: nothing stretched, nothing padded).
+ */
+export const FITS = ['stretch', 'letterbox', 'aspect'] as const;
+export type Fit = (typeof FITS)[number];
 
 function checkFit(fit: unknown): void {
-  if (fit !== undefined && !FITS.includes(fit as (typeof FITS)[number])) throw new InputError(`fit must be 'stretch' or 'letterbox', got ${JSON.stringify(fit)?.slice(0, 40)}`);
+  if (fit !== undefined && !FITS.includes(fit as Fit)) throw new InputError(`fit must be one of ${FITS.map((f) => `'${f}'`).join(', ')}, got ${JSON.stringify(fit)?.slice(0, 40)}`);
+}
+
+/** SINet's inputs are multiples of this (five halvings in the encoder). */
+const INPUT_MULTIPLE = 32;
+/** 'aspect' inputs are at most this elongated: a panorama is not run at 32 x 1568. */
+const MAX_INPUT_ASPECT = 4;
+
+/**
+ * [height, width] for an image of `height` x `width` under fit 'aspect': the image's aspect
+ * (clamped to 1:4 .. 4:1) at about the pixel count of `inputSize`, each side a multiple of 32.
+ * 224 x 224 gives 192 x 256 for 4:3 landscape, 256 x 192 for 3:4 portrait, 160 x 288 for 16:9.
+ */
+export function aspectInputSize(inputSize: [number, number], height: number, width: number): [number, number] {
+  const aspect = Math.min(MAX_INPUT_ASPECT, Math.max(1 / MAX_INPUT_ASPECT, width / height));
+  const area = inputSize[0] * inputSize[1];
+  const side = (v: number) => Math.max(INPUT_MULTIPLE, Math.round(v / INPUT_MULTIPLE) * INPUT_MULTIPLE);
+  return [side(Math.sqrt(area / aspect)), side(Math.sqrt(area * aspect))];
 }
 
 export type PredictOptions = Pick<SegmentOptions, 'flipTest' | 'fit'>;
@@ -81,6 +103,30 @@ let warnedUnitRange = false;
 const isFloatInput = (input: ImageInput) => (input instanceof tf.Tensor && input.dtype === 'float32') || (isPixelData(input) && input.data instanceof Float32Array);
 
 /**
+ * The model's layers called again, in order, on an input of `size`: a second graph over the same
+ * weights. (Applying the model itself as a layer would make the new graph own it: its dispose
+ * would dispose the model.)
+ */
+function reapplyAtSize(model: tf.LayersModel, [height, width]: [number, number]): tf.LayersModel {
+  const input = tf.input({ shape: [height, width, 3] });
+  const mapped = new Map<number, tf.SymbolicTensor>([[model.inputs[0].id, input]]);
+  const find = (t: tf.SymbolicTensor) => {
+    const found = mapped.get(t.id);
+    if (!found) throw new Error(`reapplyAtSize: ${t.name} is used before it is made`);
+    return found;
+  };
+  for (const layer of model.layers) {
+    if (layer.getClassName() === 'InputLayer') continue;
+    // The node the model was built with: the first call of each of its layers.
+    const node = layer.inboundNodes[0];
+    const inputs = node.inputTensors.map(find);
+    const outputs = layer.apply(inputs.length === 1 ? inputs[0] : inputs) as tf.SymbolicTensor | tf.SymbolicTensor[];
+    (Array.isArray(outputs) ? outputs : [outputs]).forEach((o, i) => mapped.set(node.outputTensors[i].id, o));
+  }
+  return tf.model({ inputs: input, outputs: model.outputs.map(find) });
+}
+
+/**
  * A SINet model ready to segment images. It runs the given model as it is, or a copy at
  * `inputSize`; `dispose()` frees what the segmenter built (and the given model only with
  * `takeOwnership`).
@@ -90,6 +136,8 @@ export class Segmenter {
   readonly metadata: SINetMetadata;
   private readonly ownsModel: boolean;
   private readonly runner: ModelRunner | null;
+  /** fit 'aspect': the model applied to inputs of other sizes, sharing its weights (so fine-tuning reaches them). */
+  private readonly atOtherSizes = new Map<string, tf.LayersModel>();
   private disposed = false;
 
   constructor(model: tf.LayersModel, options: SegmenterOptions = {}) {
@@ -134,11 +182,13 @@ export class Segmenter {
     checkFit(options.fit);
     if (this.runner) throw new InputError(`predictLogits runs tfjs synchronously; this segmenter runs on ${this.runner.runtime}: use await predictLogitsAsync(...)`);
     const frame = options.fit === 'letterbox' ? this.letterbox(rgb) : null;
+    const size = this.networkInputSize(rgb, options.fit);
+    const network = this.networkAt(size);
     try {
       return tf.tidy(() => {
-        const x = preprocess(frame?.padded ?? rgb, this.metadata.preprocessing, this.inputSize);
-        let logits = this.model.predict(x) as tf.Tensor4D;
-        if (options.flipTest) logits = tf.mul(tf.add(logits, tf.reverse(this.model.predict(tf.reverse(x, 2)) as tf.Tensor4D, 2)), 0.5) as tf.Tensor4D;
+        const x = preprocess(frame?.padded ?? rgb, this.metadata.preprocessing, size);
+        let logits = network.predict(x) as tf.Tensor4D;
+        if (options.flipTest) logits = tf.mul(tf.add(logits, tf.reverse(network.predict(tf.reverse(x, 2)) as tf.Tensor4D, 2)), 0.5) as tf.Tensor4D;
         return frame ? frame.crop(logits) : logits;
       });
     } finally {
@@ -153,8 +203,10 @@ export class Segmenter {
     if (!this.runner) return this.predictLogits(rgb, options);
     const flip = options.flipTest ?? false;
     const frame = options.fit === 'letterbox' ? this.letterbox(rgb) : null;
+    // onnxruntime's graph takes any multiple of 32: no other network to build.
+    const size = this.networkInputSize(rgb, options.fit);
     const x = tf.tidy(() => {
-      const p = preprocess(frame?.padded ?? rgb, this.metadata.preprocessing, this.inputSize);
+      const p = preprocess(frame?.padded ?? rgb, this.metadata.preprocessing, size);
       return flip ? tf.concat([p, tf.reverse(p, 2)]) : p;
     });
     frame?.padded.dispose();
@@ -174,6 +226,24 @@ export class Segmenter {
     });
     if (logits !== out) out.dispose();
     return logits;
+  }
+
+  /** The network's [height, width] for `rgb`: the input size, or under fit 'aspect' the image's aspect. */
+  private networkInputSize(rgb: tf.Tensor4D, fit: Fit | undefined): [number, number] {
+    return fit === 'aspect' ? aspectInputSize(this.inputSize, rgb.shape[1], rgb.shape[2]) : this.inputSize;
+  }
+
+  /** The model at `size`: itself, or (built once a size) the same layers applied to an input of that size. */
+  private networkAt(size: [number, number]): tf.LayersModel {
+    const [h, w] = this.inputSize;
+    if (size[0] === h && size[1] === w) return this.model;
+    const key = `${size[0]}x${size[1]}`;
+    let network = this.atOtherSizes.get(key);
+    if (!network) {
+      network = reapplyAtSize(this.model, size);
+      this.atOtherSizes.set(key, network);
+    }
+    return network;
   }
 
   /** The image padded to the input's aspect with the mean colour, and how to cut the logits over the image back out. */
@@ -270,6 +340,9 @@ export class Segmenter {
   /** Frees the model the segmenter built or was given to own, and its onnxruntime session; a caller's model stays usable. */
   dispose(): void {
     if (!this.disposed) {
+      // Each layer counts its uses: disposing the other sizes gives theirs back, the weights stay the model's.
+      for (const network of this.atOtherSizes.values()) network.dispose();
+      this.atOtherSizes.clear();
       if (this.ownsModel) this.model.dispose();
       // Releasing a session is asynchronous; nothing can use it after this point.
       this.runner?.dispose().catch(() => undefined);

@@ -43,6 +43,7 @@ describe('loadSegmenter(model, { runtime: "onnx" })', () => {
     ['flipTest (one batch of two in onnxruntime)', { flipTest: true }],
     ['letterbox', { fit: 'letterbox' }],
     ['mirrored input, letterbox and flipTest', { flipHorizontal: true, fit: 'letterbox', flipTest: true }],
+    ['aspect (the image\'s own aspect: another input size for the one graph)', { fit: 'aspect' }],
   ])('%s: probabilities equal tfjs within 1e-5, no tensor left behind', async (_name, options) => {
     const image = photo(90, 60, 3);
     const want = await onTfjs.segment(image, options);

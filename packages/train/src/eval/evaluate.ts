@@ -7,7 +7,7 @@
  * d = 2% of the diagonal) sums each class's band intersection and union over the data set.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { InputError, refineSegmentation, type RefineOptions, type Segmenter } from '@sinet/model';
+import { InputError, refineSegmentation, type Fit, type RefineOptions, type Segmenter } from '@sinet/model';
 import { ImageFileError, readImage, readPersonMask, type MaskConvention } from '@sinet/model/node';
 import { DatasetError, type DatasetEntry } from '../data/folder-dataset.js';
 import { scoreBatch, SegmentationScores } from './scores.js';
@@ -39,7 +39,7 @@ export interface EvalOptions {
   /** Average each image's logits with its mirror's (Segmenter's flipTest). Default false. */
   flipTest?: boolean;
   /** How images of another aspect meet the model's input (Segmenter's fit). Default 'stretch'. */
-  fit?: 'stretch' | 'letterbox';
+  fit?: Fit;
   /** Refine the person probability against the photo's edges before the figures at mask size (refineSegmentation). */
   refine?: RefineOptions;
 }
