@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
+import { expectClose } from '@sinet/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blurBackground, MAX_IMAGE_PIXELS, replaceBackground } from './index.js';
+import { blurBackground, MAX_IMAGE_PIXELS, refineSegmentation, replaceBackground, type Segmentation } from './index.js';
 import { initBackend } from './node/backend.js';
+import { guidedFilter, luminance } from './refine.js';
 import { Segmenter } from './segmenter.js';
 import { untrainedModel } from './test-support.js';
 
@@ -14,6 +16,36 @@ describe('images larger than MAX_IMAGE_PIXELS', () => {
   afterAll(() => {
     segmenter.dispose();
     segmenter.model.dispose();
+  });
+
+  it('refineSegmentation of a 6 MP photo on wasm gives the filter\'s exact values (it ran XNNPACK out of memory, "XNN status 6", and the mask went wrong silently)', async () => {
+    const [w, h, radius] = [3000, 2000, 29];
+    // Every row alike: bright from column 1500 on, the probability a blurry ramp 15 columns early.
+    const rowsOf = (rows: number) => {
+      const photo = { data: new Uint8Array(w * rows * 3), width: w, height: rows, channels: 3 as const };
+      const probabilities = new Float32Array(w * rows);
+      for (let i = 0; i < w * rows; i++) {
+        photo.data.fill(i % w >= 1500 ? 220 : 30, 3 * i, 3 * i + 3);
+        probabilities[i] = 1 / (1 + Math.exp(-((i % w) - 1485) / 5));
+      }
+      return { photo, probabilities };
+    };
+    const { photo, probabilities } = rowsOf(h);
+    const mask = Uint8Array.from(probabilities, (p) => (p > 0.5 ? 1 : 0));
+    const segmentation: Segmentation = { width: w, height: h, probabilities, mask, labels: mask.slice(), classNames: ['background', 'person'] };
+    const before = tf.memory().numTensors;
+    const refined = await refineSegmentation(photo, segmentation, { radius });
+    expect(tf.memory().numTensors).toBe(before);
+    // Columns alike too, so a 64-row strip filtered whole (small enough for XNNPACK) is the reference for any row.
+    const strip = rowsOf(64);
+    const want = tf.tidy(() => {
+      const rgb = tf.tensor3d(Float32Array.from(strip.photo.data), [64, w, 3]);
+      return tf.clipByValue(guidedFilter(luminance(rgb), tf.tensor2d(strip.probabilities, [64, w]), radius, 1e-3, Infinity), 0, 1).dataSync();
+    });
+    for (const row of [0, 511, 512, 1000, 1999]) expectClose(refined.probabilities.subarray(row * w, (row + 1) * w), want.subarray(32 * w, 33 * w), 1e-5, `row ${row}`);
+    // And the edge moved onto the photo's: fewer wrong columns than the ramp's 15.
+    const wrongColumns = Array.from({ length: w }, (_, x) => (refined.mask[1000 * w + x] !== (x >= 1500 ? 1 : 0) ? 1 : 0) as number).reduce((a, b) => a + b);
+    expect(wrongColumns).toBeLessThan(15);
   });
 
   it('are refused before any tensor exists, and the next image still works (the wasm heap is not poisoned)', async () => {

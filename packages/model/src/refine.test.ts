@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { expectNoLeak } from '@sinet/test-utils';
+import { expectClose, expectNoLeak } from '@sinet/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { guidedFilter, refineSegmentation } from './refine.js';
 import type { Segmentation } from './segmenter.js';
@@ -14,6 +14,37 @@ const photo = { data: Uint8Array.from({ length: h * w * 3 }, (_, i) => (Math.flo
 const truth = Array.from({ length: h * w }, (_, i) => (i % w >= 20 ? 1 : 0));
 const ramp = Float32Array.from({ length: h * w }, (_, i) => 1 / (1 + Math.exp(-((i % w) - 17) / 2)));
 const segmentation: Segmentation = { width: w, height: h, probabilities: ramp, mask: Uint8Array.from(ramp, (p) => (p > 0.5 ? 1 : 0)), labels: Uint8Array.from(ramp, (p) => (p > 0.5 ? 1 : 0)), classNames: ['background', 'person'] };
+/** The guided filter by its definition: box means over the pixels inside the image, in float64. */
+function guidedFilterReference(I: Float32Array, P: Float32Array, rows: number, cols: number, r: number, eps: number): Float64Array {
+  const boxMean = (v: ArrayLike<number>) => {
+    const out = new Float64Array(rows * cols);
+    for (let y = 0; y < rows; y++) {
+      for (let x = 0; x < cols; x++) {
+        let sum = 0;
+        let n = 0;
+        for (let yy = Math.max(0, y - r); yy <= Math.min(rows - 1, y + r); yy++) {
+          for (let xx = Math.max(0, x - r); xx <= Math.min(cols - 1, x + r); xx++) {
+            sum += v[yy * cols + xx];
+            n++;
+          }
+        }
+        out[y * cols + x] = sum / n;
+      }
+    }
+    return out;
+  };
+  const map = (f: (i: number) => number) => Float64Array.from({ length: rows * cols }, (_, i) => f(i));
+  const meanI = boxMean(I);
+  const meanP = boxMean(P);
+  const corrIP = boxMean(map((i) => I[i] * P[i]));
+  const corrII = boxMean(map((i) => I[i] * I[i]));
+  const a = map((i) => (corrIP[i] - meanI[i] * meanP[i]) / (corrII[i] - meanI[i] * meanI[i] + eps));
+  const b = map((i) => meanP[i] - a[i] * meanI[i]);
+  const meanA = boxMean(a);
+  const meanB = boxMean(b);
+  return map((i) => meanA[i] * I[i] + meanB[i]);
+}
+
 const iou = (a: ArrayLike<number>) => {
   let inter = 0;
   let union = 0;
@@ -47,6 +78,23 @@ describe('refineSegmentation (guided filter)', () => {
     const pv = p.dataSync();
     expect(Math.max(...Array.from(same, (v, i) => Math.abs(v - pv[i])))).toBeLessThan(0.02);
     tf.dispose([p, flat]);
+  });
+
+  it('equals the filter computed by its definition (float64 box sums), and tiled equals untiled', () => {
+    const [rows, cols, r, eps] = [37, 53, 3, 1e-3];
+    const g = Float32Array.from({ length: rows * cols }, (_, i) => (((i * 31) % 97) / 96) * (i % cols < 25 ? 0.3 : 1));
+    const pv = Float32Array.from({ length: rows * cols }, (_, i) => ((i * 17) % 13) / 12);
+    const want = guidedFilterReference(g, pv, rows, cols, r, eps);
+    const guide = tf.tensor2d(g, [rows, cols]);
+    const p = tf.tensor2d(pv, [rows, cols]);
+    const whole = tf.tidy(() => guidedFilter(guide, p, r, eps).dataSync());
+    expectClose(whole, want, 1e-4, 'untiled');
+    // Tiles of 16 with a margin of 2r = 6: every tile edge lies inside the image.
+    const before = tf.memory().numTensors;
+    const tiled = tf.tidy(() => guidedFilter(guide, p, r, eps, 16).dataSync());
+    expect(tf.memory().numTensors).toBe(before);
+    expectClose(tiled, whole, 1e-6, 'tiled');
+    tf.dispose([guide, p]);
   });
 
   it('names bad options and a size mismatch', async () => {
