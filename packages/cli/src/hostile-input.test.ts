@@ -59,6 +59,12 @@ beforeAll(async () => {
   mkdirSync(path.join(root, 'in2'));
   writeFileSync(path.join(root, 'in2', 'good.jpg'), readFileSync(good));
   writeFileSync(path.join(root, 'a-file'), 'x');
+  // A model whose metadata declares an input inference cannot hold (4096 x 4096 exhausted the wasm heap).
+  mkdirSync(path.join(root, 'huge-input'));
+  for (const name of readdirSync(model)) writeFileSync(path.join(root, 'huge-input', name), readFileSync(path.join(model, name)));
+  const hugeJson = JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8'));
+  hugeJson.userDefinedMetadata.sinet.config.inputSize = [4096, 4096];
+  writeFileSync(path.join(root, 'huge-input', 'model.json'), JSON.stringify(hugeJson));
   // A run with a checkpoint, then its optimizer state cut short.
   run = path.join(root, 'run');
   await train(TRAIN_PRESETS.quick, { out: run, maxEpochs: 1, backend: 'wasm', trainWorkers: 0, augmentWorkers: 0 });
@@ -78,6 +84,8 @@ describe('sinet under hostile input', () => {
     { name: 'an earlier run without --resume', args: () => ['train', '--preset', 'quick', '--out', run], code: 1, says: /holds an earlier run/ },
     { name: 'a truncated optimizer.bin on --resume', args: () => ['train', '--preset', 'quick', '--out', run, '--resume', '--workers', '0'], code: 1, says: /optimizer\.bin: 100 bytes, the state needs \d+ \(truncated or damaged\)/ },
     { name: 'a corrupt .pth', args: () => ['convert', path.join(root, 'in', 'text.jpg'), '--out', path.join(root, 'converted')], code: 1, says: /text\.jpg: not a PyTorch checkpoint/ },
+    { name: 'a model declaring a 4096 x 4096 input', args: () => ['segment', good, '--model', path.join(root, 'huge-input'), '--out', path.join(root, 'out-huge')], code: 1, says: /huge-input.model\.json: SINet config: 'inputSize' 4096 x 4096 \(16\.8 MP\) is more than the 4\.2 MP/ },
+    { name: '--input-size 4096x4096', args: () => ['segment', good, '--model', model, '--out', path.join(root, 'out-huge2'), '--input-size', '4096x4096'], code: 1, says: /sinet: error: SINet config: 'inputSize' 4096 x 4096 \(16\.8 MP\)/ },
     { name: 'info on a tfjs model that is not a SINet', args: () => ['info', '--model', notSinet], code: 1, says: /not a SINet model/ },
     { name: 'a colour that is not one', args: () => ['segment', good, '--model', model, '--out', path.join(root, 'out3'), '--mode', 'replace', '--background', '#zzzzzz'], code: 1, says: /colour must look like #rrggbb or #rgb/ },
   ];

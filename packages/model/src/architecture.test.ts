@@ -48,6 +48,12 @@ describe('createSINet', () => {
   it('names the wrong config field', () => {
     expect(() => resolveSINetConfig({ inputSize: [224, 200] })).toThrow(/inputSize\[1\]' must be a multiple of 32, got 200/);
     expect(() => resolveSINetConfig({ classes: 1 })).toThrow(/'classes' must be at least 2/);
+    // Limits on what inference allocates: the input's pixels, and the logits (classes x pixels).
+    expect(() => resolveSINetConfig({ inputSize: [4096, 4096] })).toThrow("SINet config: 'inputSize' 4096 x 4096 (16.8 MP) is more than the 4.2 MP (2048 x 2048) a model may run at: its activations would not fit in memory");
+    expect(resolveSINetConfig({ inputSize: [1024, 4096] }).inputSize).toEqual([1024, 4096]); // 4.2 MP: at the limit
+    expect(() => resolveSINetConfig({ classes: 256, inputSize: [512, 512] })).toThrow("SINet config: 'classes' 256 classes at 512 x 512 make 67.1M logits, more than the 33.6M allowed: fewer classes or a smaller inputSize");
+    expect(resolveSINetConfig({ classes: 256, inputSize: [352, 352] }).classes).toBe(256); // 31.7M logits
+    expect(() => resolveSINetConfig({ chnn: 0 })).toThrow(expect.objectContaining({ name: 'ModelError', code: 'CONFIG' }));
     expect(() => resolveSINetConfig({ q: 9 })).toThrow(/'blocks' needs one branch list per S2 module \(p \+ q = 11\)/);
     expect(() => resolveSINetConfig({ blocks: [...DEFAULT_SINET_CONFIG.blocks.slice(0, 9), [[4, 1]]] })).toThrow(/blocks\[9\]\[0\].*odd/);
     expect(() => resolveSINetConfig({ chnn: 0.5 })).toThrow(/'chnn' must be a positive integer/);

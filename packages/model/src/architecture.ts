@@ -13,14 +13,22 @@ import {
   type S2BlockSpec,
 } from '@sinet/layers';
 import { DEFAULT_SINET_CONFIG, TAP_LAYERS, type TapName } from './constants.js';
+import { ModelError } from './errors.js';
 import type { SINetConfig } from './types.js';
 
+/** A config the caller can fix (a model file's metadata included): ModelError 'CONFIG', never a bare Error. */
 function fail(field: string, message: string): never {
-  throw new Error(`SINet config: '${field}' ${message}`);
+  throw new ModelError(`SINet config: '${field}' ${message}`, 'CONFIG');
 }
 
 /** The largest architecture a config (or a model file's metadata) may ask for. */
-export const SINET_CONFIG_LIMITS = { classes: 256, modules: 32, chnn: 64, inputSize: 4096, branches: 8, kernelSize: 15, poolSize: 32 } as const;
+export const SINET_CONFIG_LIMITS = {
+  classes: 256, modules: 32, chnn: 64, inputSize: 4096, branches: 8, kernelSize: 15, poolSize: 32,
+  /** Input pixels: at 4096 x 4096 inference exhausted tfjs-wasm's heap, and every later image failed. */
+  inputPixels: 2048 * 2048,
+  /** Classes x input pixels: the logits, as float32, within 128 MiB. */
+  logits: 2 ** 25,
+} as const;
 
 /** Fills defaults and validates every field, naming the one that is wrong. */
 export function resolveSINetConfig(config: Partial<SINetConfig> = {}): SINetConfig {
@@ -40,6 +48,10 @@ export function resolveSINetConfig(config: Partial<SINetConfig> = {}): SINetConf
     if (!Number.isInteger(v) || v < 32 || v % 32 !== 0) fail(`inputSize[${i}]` as keyof SINetConfig, `must be a multiple of 32, got ${JSON.stringify(v)?.slice(0, 40)}`);
     if (v > SINET_CONFIG_LIMITS.inputSize) fail(`inputSize[${i}]` as keyof SINetConfig, `must be at most ${SINET_CONFIG_LIMITS.inputSize}, got ${v}`);
   });
+  const [h, w] = c.inputSize;
+  const mp = (n: number) => `${(n / 1e6).toFixed(1)} MP`;
+  if (h * w > SINET_CONFIG_LIMITS.inputPixels) fail('inputSize', `${h} x ${w} (${mp(h * w)}) is more than the ${mp(SINET_CONFIG_LIMITS.inputPixels)} (2048 x 2048) a model may run at: its activations would not fit in memory`);
+  if (h * w * c.classes > SINET_CONFIG_LIMITS.logits) fail('classes', `${c.classes} classes at ${h} x ${w} make ${mp(h * w * c.classes).replace(' MP', 'M')} logits, more than the ${mp(SINET_CONFIG_LIMITS.logits).replace(' MP', 'M')} allowed: fewer classes or a smaller inputSize`);
   if (!Array.isArray(c.blocks) || c.blocks.length < c.p + c.q) {
     fail('blocks', `needs one branch list per S2 module (p + q = ${c.p + c.q}), got ${Array.isArray(c.blocks) ? c.blocks.length : typeof c.blocks}`);
   }

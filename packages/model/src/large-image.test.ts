@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { expectClose } from '@sinet/test-utils';
+import { expectClose, randomArray } from '@sinet/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blurBackground, MAX_IMAGE_PIXELS, refineSegmentation, replaceBackground, type Segmentation } from './index.js';
 import { initBackend } from './node/backend.js';
 import { guidedFilter, luminance } from './refine.js';
 import { Segmenter } from './segmenter.js';
-import { untrainedModel } from './test-support.js';
+import { decodeLogits } from './decode.js';
+import { seededWeights, untrainedModel } from './test-support.js';
 
 describe('images larger than MAX_IMAGE_PIXELS', () => {
   let segmenter: Segmenter;
@@ -16,6 +17,25 @@ describe('images larger than MAX_IMAGE_PIXELS', () => {
   afterAll(() => {
     segmenter.dispose();
     segmenter.model.dispose();
+  });
+
+  it('a 256-class model on a photo whose full-size logits pass 2^26 values: decoded a group of classes at a time, as decodeLogits decodes them all', async () => {
+    const many = new Segmenter(seededWeights(untrainedModel({ inputSize: [64, 64], classes: 256 }), 3), { takeOwnership: true });
+    // 520 x 520 x 256 = 69M logits: two groups (248 + 8 classes); a 12 MP photo broke the wasm heap.
+    const photo = { data: Uint8Array.from(randomArray(520 * 520 * 3, 9, 0, 255), Math.round), width: 520, height: 520, channels: 3 as const };
+    const before = tf.memory().numTensors;
+    const got = await many.segment(photo);
+    expect(tf.memory().numTensors).toBe(before);
+    const rgb = tf.tensor4d(Float32Array.from(photo.data), [1, 520, 520, 3]);
+    const logits = tf.tidy(() => tf.image.resizeBilinear(many.predictLogits(rgb), [520, 520], false, true));
+    const want = decodeLogits((await logits.data()) as Float32Array, 256, 1, 0.5);
+    tf.dispose([rgb, logits]);
+    expectClose(got.probabilities, want.probabilities, 1e-5, 'person probability');
+    let differ = 0;
+    for (let i = 0; i < want.labels.length; i++) differ += got.labels[i] !== want.labels[i] ? 1 : 0;
+    expect(differ).toBeLessThan(want.labels.length * 1e-4); // float ties aside
+    expect(new Set(got.labels).size).toBeGreaterThan(5);
+    many.dispose();
   });
 
   it('refineSegmentation of a 6 MP photo on wasm gives the filter\'s exact values (it ran XNNPACK out of memory, "XNN status 6", and the mask went wrong silently)', async () => {

@@ -5,7 +5,7 @@ import { rebuildWithInputSize } from './architecture.js';
 import { getSINetMetadata, setSINetMetadata } from './metadata.js';
 import { loadModelFromUrl } from './model-files.js';
 import { DEFAULT_PRETRAINED, isPretrainedName, PRETRAINED_MODELS, type PretrainedName } from '@sinet/pretrained';
-import { decodeLogits } from './decode.js';
+import { decodeLogits, type DecodedPixels } from './decode.js';
 import { imageToRgbTensor, InputError, isPixelData, preprocess, type ImageInput } from './pixels.js';
 import type { SINetMetadata } from './types.js';
 import type { ModelRunner, OnnxRuntimeModule } from './onnx/runtime.js';
@@ -101,6 +101,74 @@ export interface LoadSegmenterOptions extends Omit<SegmenterOptions, 'takeOwners
 let warnedUnitRange = false;
 
 const isFloatInput = (input: ImageInput) => (input instanceof tf.Tensor && input.dtype === 'float32') || (isPixelData(input) && input.data instanceof Float32Array);
+
+/**
+ * Class logits at the image's size above this many values are decoded a few classes at a time: a
+ * 12 MP photo with 256 classes would need 3.1G of them at once (12 GB) and broke the wasm heap.
+ */
+const MAX_FULL_SIZE_LOGITS = 2 ** 26;
+
+/** Per image of the batch: the logits resized to height x width, read back and decoded (decodeLogits). */
+async function decodeAtSize(small: tf.Tensor4D, height: number, width: number, person: number, threshold: number): Promise<DecodedPixels[]> {
+  const classes = small.shape[3];
+  const logits = small.shape[1] === height && small.shape[2] === width ? small.clone() : tf.tidy(() => tf.image.resizeBilinear(small, [height, width], false, true));
+  let values: Float32Array;
+  try {
+    values = (await logits.data()) as Float32Array;
+  } finally {
+    logits.dispose();
+  }
+  const size = height * width * classes;
+  return Array.from({ length: small.shape[0] }, (_, i) => decodeLogits(values.subarray(i * size, (i + 1) * size), classes, person, threshold));
+}
+
+/**
+ * decodeAtSize's result without all classes at full size at once: each group of classes is
+ * resized and folded into a running maximum, argmax (the first of equal maxima, as decodeLogits)
+ * and sum of exponentials, from which the person probability follows.
+ */
+async function decodeInClassGroups(small: tf.Tensor4D, height: number, width: number, person: number, threshold: number): Promise<DecodedPixels[]> {
+  const [n, , , classes] = small.shape;
+  const group = Math.max(1, Math.floor(MAX_FULL_SIZE_LOGITS / (n * height * width)));
+  let max: tf.Tensor3D | null = null;
+  let sum: tf.Tensor3D | null = null;
+  let best: tf.Tensor3D | null = null;
+  let personLogit: tf.Tensor3D | null = null;
+  try {
+    for (let c0 = 0; c0 < classes; c0 += group) {
+      const k = Math.min(group, classes - c0);
+      const holdsPerson = person >= c0 && person < c0 + k;
+      const next = tf.tidy(() => {
+        const l = tf.image.resizeBilinear(tf.slice(small, [0, 0, 0, c0], [-1, -1, -1, k]), [height, width], false, true);
+        const groupMax = tf.max(l, -1);
+        const groupBest = tf.add(tf.argMax(l, -1), tf.scalar(c0, 'int32'));
+        const newMax = max ? tf.maximum(max, groupMax) : groupMax;
+        const groupSum = tf.sum(tf.exp(tf.sub(l, tf.expandDims(newMax, -1))), -1);
+        const newSum = sum && max ? tf.add(tf.mul(sum, tf.exp(tf.sub(max, newMax))), groupSum) : groupSum;
+        const newBest = best && max ? tf.where(tf.greater(groupMax, max), groupBest, best) : groupBest;
+        return [newMax, newSum, newBest, ...(holdsPerson ? [tf.squeeze(tf.slice(l, [0, 0, 0, person - c0], [-1, -1, -1, 1]), [3])] : [])] as tf.Tensor3D[];
+      });
+      tf.dispose([max, sum, best].filter((t): t is tf.Tensor3D => t !== null));
+      [max, sum, best] = next;
+      if (holdsPerson) personLogit = next[3];
+    }
+    const probability = tf.tidy(() => tf.div(tf.exp(tf.sub(personLogit!, max!)), sum!));
+    let values: Float32Array;
+    let labels: Int32Array;
+    try {
+      [values, labels] = (await Promise.all([probability.data(), best!.data()])) as [Float32Array, Int32Array];
+    } finally {
+      probability.dispose();
+    }
+    const size = height * width;
+    return Array.from({ length: n }, (_, i) => {
+      const probabilities = values.slice(i * size, (i + 1) * size);
+      return { probabilities, mask: Uint8Array.from(probabilities, (p) => (p > threshold ? 1 : 0)), labels: Uint8Array.from(labels.subarray(i * size, (i + 1) * size)) };
+    });
+  } finally {
+    tf.dispose([max, sum, best, personLogit].filter((t): t is tf.Tensor3D => t !== null));
+  }
+}
 
 /**
  * The model's layers called again, in order, on an input of `size`: a second graph over the same
@@ -315,26 +383,22 @@ export class Segmenter {
     } finally {
       if (input !== rgb) input.dispose();
     }
-    const logits = small.shape[1] === height && small.shape[2] === width ? small : tf.tidy(() => tf.image.resizeBilinear(small, [height, width], false, true));
-    if (logits !== small) small.dispose();
     // The largest finite value and the count of NaN / infinite ones.
     const range = checkRange ? tf.tidy(() => tf.stack([tf.max(tf.where(tf.isFinite(rgb), rgb, tf.zerosLike(rgb))), tf.sum(tf.cast(tf.logicalNot(tf.isFinite(rgb)), 'float32'))])) : null;
-    let values: Float32Array;
+    let decoded: Promise<DecodedPixels[]>;
     let stats: Float32Array | null;
     try {
-      [values, stats] = (await Promise.all([logits.data(), range?.data() ?? null])) as [Float32Array, Float32Array | null];
+      decoded = n * height * width * small.shape[3] > MAX_FULL_SIZE_LOGITS ? decodeInClassGroups(small, height, width, person, threshold) : decodeAtSize(small, height, width, person, threshold);
+      [stats] = (await Promise.all([range?.data() ?? null, decoded.catch(() => undefined)])) as [Float32Array | null, unknown];
     } finally {
-      tf.dispose([logits, ...(range ? [range] : [])]);
+      tf.dispose([small, ...(range ? [range] : [])]);
     }
     if (stats && stats[1] > 0) throw new InputError(`image holds ${stats[1]} NaN or infinite values; pixels must be numbers from 0 to 255`);
     if (stats && stats[0] <= 1 && !warnedUnitRange) {
       warnedUnitRange = true;
       console.warn(`@sinet/model: the image's pixels all lie within 0..1 (largest ${stats[0]}); SINet expects 0..255 (multiply by 255), so the mask will likely be empty. (Said once.)`);
     }
-    const size = height * width;
-    return Array.from({ length: n }, (_, i) => ({
-      width, height, ...decodeLogits(values.subarray(i * size * logits.shape[3], (i + 1) * size * logits.shape[3]), logits.shape[3], person, threshold), classNames: this.metadata.classNames,
-    }));
+    return (await decoded).map((pixels) => ({ width, height, ...pixels, classNames: this.metadata.classNames }));
   }
 
   /** Frees the model the segmenter built or was given to own, and its onnxruntime session; a caller's model stays usable. */
