@@ -24,4 +24,16 @@ export default tseslint.config(
     settings: { 'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] }, 'import-x/resolver-next': [createTypeScriptImportResolver({ project: ['packages/*/tsconfig.json', 'apps/*/tsconfig.json'], noWarnOnMultipleProjects: true })] },
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
+  {
+    // Every error a caller can fix is its package's error class (the CLI prints those as one line);
+    // a bare Error would reach the user as an "internal error" with a stack trace.
+    files: ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts'],
+    ignores: ['**/*.test.ts', 'packages/test-utils/**'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: "NewExpression[callee.name=/^(Error|RangeError|TypeError|SyntaxError)$/], CallExpression[callee.name=/^(Error|RangeError|TypeError|SyntaxError)$/]",
+        message: "Throw this package's error class (ModelError, TrainError, LayersError, ...) with a code, not a built-in Error.",
+      }],
+    },
+  },
 );

@@ -53,7 +53,7 @@ export abstract class Augmenter {
 
   /** Samples this augmenter's affine map for an image of this size; null means identity. */
   planWarp(_width: number, _height: number, _rng: Rng): PlannedWarp | null {
-    throw new Error(`${this.name} is not a single affine map`);
+    throw new ParamError(`${this.name} is not a single affine map`);
   }
 
   /** The generator this augmenter draws from when its parent passes `rng`. */

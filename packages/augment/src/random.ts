@@ -1,4 +1,5 @@
 /** A small, fast, seedable PRNG (xoshiro128**) whose whole state can be saved and restored. */
+import { AugmentError } from './errors.js';
 
 function splitmix32(seed: number): () => number {
   let a = seed >>> 0;
@@ -16,7 +17,7 @@ export class Rng {
   private spareNormal: number | null = null;
 
   constructor(seed: number = (Math.random() * 2 ** 32) >>> 0) {
-    if (!Number.isFinite(seed)) throw new Error(`seed must be a finite number, got ${seed}`);
+    if (!Number.isFinite(seed)) throw new AugmentError(`seed must be a finite number, got ${seed}`, 'PARAM');
     const init = splitmix32(Math.floor(seed));
     this.s = Uint32Array.from([init(), init(), init(), init()]);
   }
@@ -93,7 +94,7 @@ export class Rng {
   }
 
   setState(state: readonly number[]): void {
-    if (state.length !== 5) throw new Error('Rng.setState: expected the 5 numbers of getState()');
+    if (state.length !== 5) throw new AugmentError('Rng.setState: expected the 5 numbers of getState()', 'PARAM');
     this.s = Uint32Array.from(state.slice(0, 4));
     this.spareNormal = Number.isNaN(state[4]) ? null : state[4];
   }

@@ -9,6 +9,7 @@
  * loops serve until it is ready).
  */
 import type { ImageU8 } from './image.js';
+import { AugmentError } from './errors.js';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -80,7 +81,7 @@ export function loadAugmentKernels(): Promise<boolean> {
         bytes = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
       } else {
         const response = await fetch(WASM_URL);
-        if (!response.ok) throw new Error(`${WASM_URL.href}: HTTP ${response.status}`);
+        if (!response.ok) throw new AugmentError(`${WASM_URL.href}: HTTP ${response.status}`, 'LOAD');
         bytes = await response.arrayBuffer();
       }
       instantiate(await WebAssembly.compile(bytes));

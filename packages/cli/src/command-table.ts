@@ -5,7 +5,7 @@
  */
 import { BACKEND_CHOICES } from '@sinet/model/node';
 import { DEFAULT_PRETRAINED, PRETRAINED_MODELS } from '@sinet/pretrained';
-import { UsageError } from './errors.js';
+import { CliError, EXIT_SOFTWARE, UsageError } from './errors.js';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -42,7 +42,7 @@ export function parseArgsOptions(commands: Record<string, CommandSpec<unknown>>)
   for (const spec of [COMMON_OPTIONS, ...Object.values(commands).map((c) => c.options)]) {
     for (const [name, o] of Object.entries(spec)) {
       const prior = all[name];
-      if (prior && prior.type !== o.type) throw new Error(`internal: option --${name} is both ${prior.type} and ${o.type}`);
+      if (prior && prior.type !== o.type) throw new CliError(`internal: option --${name} is both ${prior.type} and ${o.type}`, EXIT_SOFTWARE);
       all[name] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.type === 'boolean' ? { default: false } : {}) };
     }
   }

@@ -1,8 +1,13 @@
 /** Errors that mean bad input, not a bug: the CLI prints one line for them, never a stack trace. */
 import { AugmentError } from '@sinet/augment';
+import { LayersError } from '@sinet/layers';
 import { LossesError } from '@sinet/losses';
 import { ModelError } from '@sinet/model';
 import { TrainError } from '@sinet/train';
+import { WasmKernelsError } from '@sinet/wasm-kernels';
+
+/** The exit code of a bug (sysexits' EX_SOFTWARE): reported with its stack, not as the user's error. */
+export const EXIT_SOFTWARE = 70;
 
 export class CliError extends Error {
   constructor(
@@ -23,7 +28,7 @@ export class UsageError extends CliError {
 }
 
 /** Each library's error base class: bad input or state the user can fix. */
-const LIBRARY_ERRORS = [ModelError, TrainError, AugmentError, LossesError];
+const LIBRARY_ERRORS = [ModelError, TrainError, AugmentError, LossesError, LayersError, WasmKernelsError];
 
 /** File-system failures the user fixes (a path, a permission, a full or read-only disk), with what to do. */
 const FILE_SYSTEM_HINTS: Record<string, string> = {
@@ -43,7 +48,8 @@ const FILE_SYSTEM_HINTS: Record<string, string> = {
 
 export function isExpectedError(e: unknown): e is Error {
   if (!(e instanceof Error)) return false;
-  if (e instanceof CliError || LIBRARY_ERRORS.some((base) => e instanceof base)) return true;
+  if (e instanceof CliError) return e.exitCode !== EXIT_SOFTWARE;
+  if (LIBRARY_ERRORS.some((base) => e instanceof base)) return true;
   return (e as NodeJS.ErrnoException).code! in FILE_SYSTEM_HINTS;
 }
 

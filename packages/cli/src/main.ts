@@ -10,7 +10,7 @@ import { augmentPreviewCommand } from './augment-preview.js';
 import { benchCommand } from './bench/run.js';
 import { checkCommand, parseArgsOptions, usage, type CommandSpec } from './command-table.js';
 import { convertCommand, evalCommand, infoCommand, type Io } from './commands.js';
-import { CliError, describeError, isExpectedError, UsageError } from './errors.js';
+import { CliError, describeError, EXIT_SOFTWARE, isExpectedError, UsageError } from './errors.js';
 import { checkExportOptions, exportCommand } from './export.js';
 import { quickstartCommand } from './quickstart.js';
 import { segmentCommand, SEGMENT_MODES, type SegmentMode } from './segment.js';
@@ -243,7 +243,7 @@ if (isEntryPoint) {
         process.exitCode = e instanceof CliError ? e.exitCode : 1;
       } else {
         io.err(`sinet: internal error (please report): ${(e as Error)?.stack ?? String(e)}`);
-        process.exitCode = 70;
+        process.exitCode = EXIT_SOFTWARE;
       }
     },
   );

@@ -1,5 +1,6 @@
 import * as tf from './tfjs.js';
 import { batchNormTraining } from './ops.js';
+import { LayersError } from './errors.js';
 
 export type Shape = (number | null)[];
 
@@ -42,8 +43,8 @@ export abstract class BlockLayer extends tf.layers.Layer {
     super(args as never);
     this.epsilon = args.epsilon ?? DEFAULT_EPSILON;
     this.momentum = args.momentum ?? DEFAULT_MOMENTUM;
-    if (!(this.epsilon > 0)) throw new Error(`${this.getClassName()}: epsilon must be > 0, got ${this.epsilon}`);
-    if (!(this.momentum >= 0 && this.momentum < 1)) throw new Error(`${this.getClassName()}: momentum must be in [0, 1), got ${this.momentum}`);
+    if (!(this.epsilon > 0)) throw new LayersError(`${this.getClassName()}: epsilon must be > 0, got ${this.epsilon}`, 'ARGUMENT');
+    if (!(this.momentum >= 0 && this.momentum < 1)) throw new LayersError(`${this.getClassName()}: momentum must be in [0, 1), got ${this.momentum}`, 'ARGUMENT');
   }
 
   protected addKernel(name: string, shape: number[]): tf.LayerVariable {
@@ -93,7 +94,7 @@ export abstract class BlockLayer extends tf.layers.Layer {
     const p = prefix ? `${prefix}_` : '';
     if (divide > 1) {
       const hidden = Math.floor(channels / divide);
-      if (hidden < 1) throw new Error(`${this.getClassName()}: ${channels} channels / divide ${divide} leaves no hidden units`);
+      if (hidden < 1) throw new LayersError(`${this.getClassName()}: ${channels} channels / divide ${divide} leaves no hidden units`, 'ARGUMENT');
       return {
         dense: [
           { kernel: this.addKernel(`${p}dense1_kernel`, [channels, hidden]), bias: this.addBias(`${p}dense1_bias`, hidden), alpha: this.addPReLU(`${p}prelu1_alpha`, hidden) },
@@ -122,7 +123,7 @@ export abstract class BlockLayer extends tf.layers.Layer {
 
 export function singleInput(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
   if (Array.isArray(inputs)) {
-    if (inputs.length !== 1) throw new Error(`expected one input tensor, got ${inputs.length}`);
+    if (inputs.length !== 1) throw new LayersError(`expected one input tensor, got ${inputs.length}`, 'INPUT_SHAPE');
     return inputs[0];
   }
   return inputs;
@@ -131,7 +132,7 @@ export function singleInput(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
 export function singleShape(inputShape: Shape | Shape[]): Shape {
   if (Array.isArray(inputShape[0])) {
     const shapes = inputShape as Shape[];
-    if (shapes.length !== 1) throw new Error(`expected one input, got ${shapes.length}`);
+    if (shapes.length !== 1) throw new LayersError(`expected one input, got ${shapes.length}`, 'INPUT_SHAPE');
     return shapes[0];
   }
   return inputShape as Shape;
@@ -140,8 +141,8 @@ export function singleShape(inputShape: Shape | Shape[]): Shape {
 /** Channels of an NHWC shape, with a clear error when they are unknown. */
 export function channelsOf(layer: string, shape: Shape): number {
   const channels = shape[shape.length - 1];
-  if (shape.length !== 4) throw new Error(`${layer}: expects NHWC input of rank 4, got shape [${shape.join(', ')}]`);
-  if (channels == null) throw new Error(`${layer}: the channel dimension of the input must be known`);
+  if (shape.length !== 4) throw new LayersError(`${layer}: expects NHWC input of rank 4, got shape [${shape.join(', ')}]`, 'INPUT_SHAPE');
+  if (channels == null) throw new LayersError(`${layer}: the channel dimension of the input must be known`, 'INPUT_SHAPE');
   return channels;
 }
 
@@ -156,11 +157,11 @@ export function convOutputSize(size: number | null, kernel: number, stride: numb
 
 export function assertPositiveInteger(layer: string, field: string, value: unknown): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new Error(`${layer}: '${field}' must be a positive integer, got ${JSON.stringify(value)}`);
+    throw new LayersError(`${layer}: '${field}' must be a positive integer, got ${JSON.stringify(value)}`, 'ARGUMENT');
   }
 }
 
 export function assertOddKernel(layer: string, value: unknown): asserts value is number {
   assertPositiveInteger(layer, 'kernelSize', value);
-  if (value % 2 !== 1) throw new Error(`${layer}: 'kernelSize' must be odd (symmetric padding), got ${value}`);
+  if (value % 2 !== 1) throw new LayersError(`${layer}: 'kernelSize' must be odd (symmetric padding), got ${value}`, 'ARGUMENT');
 }

@@ -16,6 +16,7 @@ export type { S2BlockArgs, S2BlockConfig, S2BlockSpec, S2ModuleArgs } from './la
 export { DEFAULT_EPSILON, DEFAULT_MOMENTUM, DEFAULT_PRELU_ALPHA } from './block-layer.js';
 export type { NormalizationArgs } from './block-layer.js';
 export * as ops from './ops.js';
+export { LayersError, type LayersErrorCode } from './errors.js';
 
 /** Every layer class of this package, e.g. to count or check registrations. */
 export const SINET_LAYER_CLASSES = [

@@ -3,6 +3,7 @@
  * loops and other models can use them without wrapping them in layers.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { LayersError } from './errors.js';
 
 /** Symmetric zero padding of PyTorch's `Conv2d(padding=(k - 1) / 2)`; TF 'same' pads stride-2 convolutions asymmetrically. */
 export function torchSamePadding(kernelSize: number): number {
@@ -15,8 +16,8 @@ export function torchSamePadding(kernelSize: number): number {
  * Matches PyTorch's view(b, g, c/g, h, w).transpose(1, 2) on NCHW.
  */
 export function channelShufflePermutation(channels: number, groups: number): number[] {
-  if (!Number.isInteger(groups) || groups < 1) throw new Error(`channel shuffle: groups must be a positive integer, got ${groups}`);
-  if (channels % groups !== 0) throw new Error(`channel shuffle: ${channels} channels are not divisible by ${groups} groups`);
+  if (!Number.isInteger(groups) || groups < 1) throw new LayersError(`channel shuffle: groups must be a positive integer, got ${groups}`, 'ARGUMENT');
+  if (channels % groups !== 0) throw new LayersError(`channel shuffle: ${channels} channels are not divisible by ${groups} groups`, 'INPUT_SHAPE');
   const perGroup = channels / groups;
   const perm = new Array<number>(channels);
   for (let i = 0; i < perGroup; i++) for (let g = 0; g < groups; g++) perm[i * groups + g] = g * perGroup + i;
@@ -39,7 +40,7 @@ export function channelShuffle(x: tf.Tensor, groups: number): tf.Tensor {
 export function expandGroupedPointwiseKernel(kernel: tf.Tensor4D, groups: number): tf.Tensor4D {
   return tf.tidy(() => {
     const [, , inPerGroup, out] = kernel.shape;
-    if (out % groups !== 0) throw new Error(`grouped convolution: ${out} filters are not divisible by ${groups} groups`);
+    if (out % groups !== 0) throw new LayersError(`grouped convolution: ${out} filters are not divisible by ${groups} groups`, 'ARGUMENT');
     if (groups === 1) return kernel.clone();
     const outPerGroup = out / groups;
     const columns: tf.Tensor4D[] = [];

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { prepareLabels, DEFAULT_IGNORE_LABEL, type PreparedLabels } from './labels.js';
+import { LossesError } from './errors.js';
 
 /**
  * A kernel a backend may register for the band of a label map: 'SinetLabelBand' (labelMap int32
@@ -15,7 +16,7 @@ import { prepareLabels, DEFAULT_IGNORE_LABEL, type PreparedLabels } from './labe
 export const LABEL_BAND_KERNEL = 'SinetLabelBand';
 
 function checkKernel(kernel: number): void {
-  if (!Number.isInteger(kernel) || kernel < 1 || kernel % 2 === 0) throw new Error(`band kernel must be a positive odd integer, got ${kernel}`);
+  if (!Number.isInteger(kernel) || kernel < 1 || kernel % 2 === 0) throw new LossesError(`band kernel must be a positive odd integer, got ${kernel}`, 'CONFIG');
 }
 
 /** k x k max filter of an NHWC tensor, window centred and clipped at the border. */

@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { bandOf, classBands } from './band.js';
 import { meanCoefficients, pixelWeights, weightedNll, type CrossEntropyOptions } from './cross-entropy.js';
 import { DEFAULT_IGNORE_LABEL, prepareLabels, weightedMean, type PreparedLabels } from './labels.js';
+import { LossesError } from './errors.js';
 
 export interface BoundaryLossOptions extends CrossEntropyOptions {
   /** Side of the square dilation/erosion window, odd. */
@@ -86,14 +87,14 @@ export type LossFunction = ((labels: tf.Tensor, logits: tf.Tensor) => tf.Scalar)
 export function sinetLoss(options: SINetLossOptions = {}): LossFunction {
   const { preset = 'official-decoder', classWeights, ignoreLabel, ...overrides } = options;
   const base = SINET_LOSS_PRESETS[preset];
-  if (!base) throw new Error(`sinetLoss: unknown preset '${preset}' (use ${Object.keys(SINET_LOSS_PRESETS).join(', ')})`);
+  if (!base) throw new LossesError(`sinetLoss: unknown preset '${preset}' (use ${Object.keys(SINET_LOSS_PRESETS).join(', ')})`, 'CONFIG');
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const config = { ...base, ...defined, classWeights, ignoreLabel };
-  if (!Number.isInteger(config.kernel) || config.kernel < 1 || config.kernel % 2 === 0) throw new Error(`sinetLoss: 'kernel' must be a positive odd integer, got ${config.kernel}`);
-  if (!(config.lambda >= 0)) throw new Error(`sinetLoss: 'lambda' must be >= 0, got ${config.lambda}`);
-  if (!(config.scale > 0)) throw new Error(`sinetLoss: 'scale' must be > 0, got ${config.scale}`);
-  if (!['band', 'all'].includes(config.bandAverage)) throw new Error(`sinetLoss: 'bandAverage' must be 'band' or 'all'`);
-  if (!['label', 'per-class'].includes(config.bandTarget)) throw new Error(`sinetLoss: 'bandTarget' must be 'label' or 'per-class'`);
+  if (!Number.isInteger(config.kernel) || config.kernel < 1 || config.kernel % 2 === 0) throw new LossesError(`sinetLoss: 'kernel' must be a positive odd integer, got ${config.kernel}`, 'CONFIG');
+  if (!(config.lambda >= 0)) throw new LossesError(`sinetLoss: 'lambda' must be >= 0, got ${config.lambda}`, 'CONFIG');
+  if (!(config.scale > 0)) throw new LossesError(`sinetLoss: 'scale' must be > 0, got ${config.scale}`, 'CONFIG');
+  if (!['band', 'all'].includes(config.bandAverage)) throw new LossesError(`sinetLoss: 'bandAverage' must be 'band' or 'all'`, 'CONFIG');
+  if (!['label', 'per-class'].includes(config.bandTarget)) throw new LossesError(`sinetLoss: 'bandTarget' must be 'label' or 'per-class'`, 'CONFIG');
   const fn = (labels: tf.Tensor, logits: tf.Tensor): tf.Scalar =>
     tf.tidy(() => {
       const l = logits as tf.Tensor4D;

@@ -1,6 +1,7 @@
 /** Pixel-wise softmax cross-entropy from logits, NHWC, any number of classes. */
 import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_IGNORE_LABEL, prepareLabels } from './labels.js';
+import { LossesError } from './errors.js';
 
 export interface CrossEntropyOptions {
   /** Per-class weights; the mean is weighted like PyTorch's (sum of w_y * nll over sum of w_y). */
@@ -58,7 +59,7 @@ export function pixelWeights(oneHot: tf.Tensor4D, valid: tf.Tensor4D, classWeigh
   if (!classWeights) return valid.clone();
   const classes = oneHot.shape[3];
   if (classWeights.length !== classes || classWeights.some((w) => !(w >= 0))) {
-    throw new Error(`classWeights must hold ${classes} non-negative numbers, got ${JSON.stringify(classWeights)}`);
+    throw new LossesError(`classWeights must hold ${classes} non-negative numbers, got ${JSON.stringify(classWeights)}`, 'CONFIG');
   }
   return tf.tidy(() => tf.sum(tf.mul(oneHot, tf.tensor1d(classWeights)), -1, true) as tf.Tensor4D);
 }

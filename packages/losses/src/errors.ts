@@ -1,5 +1,5 @@
 /** The one base class of @sinet/losses's errors: bad input or state the caller can fix, never a bug. `code` tells them apart without string-matching names. */
-export type LossesErrorCode = 'LABEL_SHAPE';
+export type LossesErrorCode = 'CONFIG' | 'INPUT' | 'LABEL_SHAPE';
 
 export class LossesError extends Error {
   constructor(

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_IGNORE_LABEL, prepareLabels } from './labels.js';
+import { LossesError } from './errors.js';
 
 /** Lovasz extension weights of sorted binary ground truth `fg` (1-D): Jaccard increments. */
 function lovaszWeights(fgSorted: tf.Tensor1D): tf.Tensor1D {
@@ -92,7 +93,7 @@ export function lovaszHinge(labels: tf.Tensor, logits: tf.Tensor, options: Lovas
   return tf.tidy(() => {
     const l = logits as tf.Tensor4D;
     const channels = l.shape[3];
-    if (channels !== 1 && channels !== 2) throw new Error(`lovaszHinge needs 1 or 2 logit channels, got ${channels}`);
+    if (channels !== 1 && channels !== 2) throw new LossesError(`lovaszHinge needs 1 or 2 logit channels, got ${channels}`, 'INPUT');
     // Two-class view of the labels, whatever the logits' channel count.
     const asTwoClass = channels === 1 ? tf.concat([tf.neg(l), l], 3) : l;
     const { oneHot, valid } = prepareLabels(labels, asTwoClass, options.ignoreLabel === undefined ? DEFAULT_IGNORE_LABEL : options.ignoreLabel);

@@ -9,6 +9,7 @@ import { decodeLogits, type DecodedPixels } from './decode.js';
 import { imageToRgbTensor, InputError, isPixelData, preprocess, type ImageInput } from './pixels.js';
 import type { SINetMetadata } from './types.js';
 import type { ModelRunner, OnnxRuntimeModule } from './onnx/runtime.js';
+import { ModelError } from './errors.js';
 
 export interface SegmentOptions {
   /** Person probability above which a pixel is in the mask. Default 0.5. */
@@ -180,7 +181,7 @@ function reapplyAtSize(model: tf.LayersModel, [height, width]: [number, number])
   const mapped = new Map<number, tf.SymbolicTensor>([[model.inputs[0].id, input]]);
   const find = (t: tf.SymbolicTensor) => {
     const found = mapped.get(t.id);
-    if (!found) throw new Error(`reapplyAtSize: ${t.name} is used before it is made`);
+    if (!found) throw new ModelError(`this model's layers are not listed in the order they run (${t.name} is used before it is made), so it cannot run at another size: use fit 'stretch' or 'letterbox'`, 'MODEL_FILE');
     return found;
   };
   for (const layer of model.layers) {
@@ -231,7 +232,7 @@ export class Segmenter {
   }
 
   private check(): void {
-    if (this.disposed) throw new Error('this Segmenter was disposed');
+    if (this.disposed) throw new ModelError('this Segmenter was disposed', 'DISPOSED');
   }
 
   /** Which runtime runs the network: tfjs (the model itself) or onnxruntime (loadSegmenter's `runtime: 'onnx'`). */

@@ -7,6 +7,7 @@
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { simdOn } from './simd.js';
+import { WasmKernelsError } from './errors.js';
 
 export const ADAMW = 'SinetAdamW';
 
@@ -33,7 +34,7 @@ export const adamWKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const a = attrs as unknown as AdamWAttrs;
   const n = variable.shape.reduce((k, d) => k * d, 1);
   if ([gradient, m, v].some((t) => t.shape.reduce((k, d) => k * d, 1) !== n) || [variable, gradient, m, v].some((t) => t.dtype !== 'float32')) {
-    throw new Error(`${ADAMW}: variable, gradient and moments must be float32 of one size`);
+    throw new WasmKernelsError(`${ADAMW}: variable, gradient and moments must be float32 of one size`, 'INPUT');
   }
   const fast = simdOn(backend);
   // Outputs start as copies of the inputs and are updated in place.

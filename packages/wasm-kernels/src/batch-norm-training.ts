@@ -9,6 +9,7 @@
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { simdOn, type HeapSimd } from './simd.js';
+import { WasmKernelsError } from './errors.js';
 
 export const BATCH_NORM_TRAINING = 'SinetBatchNormTraining';
 export const BATCH_NORM_TRAINING_GRAD = 'SinetBatchNormTrainingGrad';
@@ -23,7 +24,7 @@ const sizeOf = (shape: number[]) => shape.reduce((n, d) => n * d, 1);
 function checkChannels(x: TensorInfo, perChannel: TensorInfo[], kernel: string): number {
   const channels = x.shape[x.shape.length - 1];
   if (x.dtype !== 'float32' || perChannel.some((t) => sizeOf(t.shape) !== channels)) {
-    throw new Error(`${kernel}: expects float32 x with one scale/offset/statistic per channel (${channels}), got ${perChannel.map((t) => `[${t.shape}]`).join(', ')}`);
+    throw new WasmKernelsError(`${kernel}: expects float32 x with one scale/offset/statistic per channel (${channels}), got ${perChannel.map((t) => `[${t.shape}]`).join(', ')}`, 'INPUT');
   }
   return channels;
 }

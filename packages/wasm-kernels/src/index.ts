@@ -11,6 +11,7 @@ import { WEIGHTED_NLL_KERNELS } from './weighted-nll.js';
 import { LABEL_KERNELS } from './labels.js';
 
 export { loadSimdKernels, setSimdEnabled, simdActiveOn } from './simd.js';
+export { WasmKernelsError, type WasmKernelsErrorCode } from './errors.js';
 export { ADAMW, adamWKernel, type AdamWAttrs } from './adamw.js';
 export { WEIGHTED_NLL, weightedNllKernel } from './weighted-nll.js';
 export { LABEL_BAND, labelBandKernel, PREPARE_LABELS, prepareLabelsKernel } from './labels.js';

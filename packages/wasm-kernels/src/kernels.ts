@@ -5,6 +5,7 @@
  */
 import { backend_util, engine, getKernel, matMul, reshape, type DataId, type KernelConfig, type KernelFunc, type Tensor, type TensorInfo } from '@tensorflow/tfjs-core';
 import { simdOn } from './simd.js';
+import { WasmKernelsError } from './errors.js';
 
 /** The part of the wasm backend these kernels use (public methods of BackendWasm). */
 interface WasmBackendLike {
@@ -16,7 +17,7 @@ interface WasmBackendLike {
 type Pad = 'same' | 'valid' | number | backend_util.ExplicitPadding;
 
 function checkNHWC(dataFormat: unknown, kernel: string): void {
-  if (dataFormat !== undefined && dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') throw new Error(`${kernel} on wasm: only NHWC is supported, got ${String(dataFormat)}`);
+  if (dataFormat !== undefined && dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') throw new WasmKernelsError(`${kernel} on wasm: only NHWC is supported, got ${String(dataFormat)}`, 'INPUT');
 }
 
 /** dW[kh, kw, ci, co] = sum over b, oy, ox of x[b, iy, ix, ci] * dy[b, oy, ox, co]. */
@@ -439,7 +440,7 @@ export const unsortedSegmentSum: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WasmBackendLike;
   const { x, segmentIds } = inputs as { x: TensorInfo; segmentIds: TensorInfo };
   const { numSegments } = attrs as unknown as { numSegments: number };
-  if (x.dtype !== 'float32' && x.dtype !== 'int32') throw new Error(`UnsortedSegmentSum on wasm: dtype ${x.dtype} is not supported`);
+  if (x.dtype !== 'float32' && x.dtype !== 'int32') throw new WasmKernelsError(`UnsortedSegmentSum on wasm: dtype ${x.dtype} is not supported`, 'INPUT');
   const xv = b.typedArrayFromHeap(x);
   const ids = b.typedArrayFromHeap(segmentIds);
   const inner = x.shape.slice(segmentIds.shape.length).reduce((p, d) => p * d, 1);

@@ -12,6 +12,7 @@
  *   every window in O(1), whatever k, on integer labels.
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { WasmKernelsError } from './errors.js';
 
 export const PREPARE_LABELS = 'SinetPrepareLabels';
 export const LABEL_BAND = 'SinetLabelBand';
@@ -32,7 +33,7 @@ export const prepareLabelsKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const { labels } = inputs as { labels: TensorInfo };
   const { classes, ignoreLabel } = attrs as unknown as { classes: number; ignoreLabel: number | null };
   const pixels = labels.shape.reduce((n, d) => n * d, 1);
-  if (labels.shape.length !== 4 || labels.shape[3] !== 1) throw new Error(`${PREPARE_LABELS}: expects a label map [N, H, W, 1], got [${labels.shape}]`);
+  if (labels.shape.length !== 4 || labels.shape[3] !== 1) throw new WasmKernelsError(`${PREPARE_LABELS}: expects a label map [N, H, W, 1], got [${labels.shape}]`, 'INPUT');
   const values = b.typedArrayFromHeap(labels);
   const integer = labels.dtype !== 'float32';
   const oneHot = new Float32Array(pixels * classes);
@@ -55,7 +56,7 @@ export const labelBandKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as HeapBackend;
   const { labelMap } = inputs as { labelMap: TensorInfo };
   const { kernel } = attrs as unknown as { kernel: number };
-  if (labelMap.shape.length !== 4 || labelMap.shape[3] !== 1 || labelMap.dtype !== 'int32') throw new Error(`${LABEL_BAND}: expects an int32 label map [N, H, W, 1], got ${labelMap.dtype} [${labelMap.shape}]`);
+  if (labelMap.shape.length !== 4 || labelMap.shape[3] !== 1 || labelMap.dtype !== 'int32') throw new WasmKernelsError(`${LABEL_BAND}: expects an int32 label map [N, H, W, 1], got ${labelMap.dtype} [${labelMap.shape}]`, 'INPUT');
   const [n, h, w] = labelMap.shape;
   const x = b.typedArrayFromHeap(labelMap);
   const band = new Float32Array(n * h * w);

@@ -7,6 +7,7 @@
  */
 
 import type { DataId, TensorInfo } from '@tensorflow/tfjs-core';
+import { WasmKernelsError } from './errors.js';
 
 interface SimdExports {
   gemmTN(a: number, b: number, c: number, P: number, K: number, N: number): void;
@@ -44,7 +45,7 @@ async function readBytes(): Promise<ArrayBuffer> {
     return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   }
   const response = await fetch(WASM_URL);
-  if (!response.ok) throw new Error(`${WASM_URL.href}: HTTP ${response.status}`);
+  if (!response.ok) throw new WasmKernelsError(`${WASM_URL.href}: HTTP ${response.status}`, 'LOAD');
   return response.arrayBuffer();
 }
 

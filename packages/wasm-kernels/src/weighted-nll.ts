@@ -6,6 +6,7 @@
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { simdOn } from './simd.js';
+import { WasmKernelsError } from './errors.js';
 
 export const WEIGHTED_NLL = 'SinetWeightedNll';
 
@@ -20,7 +21,7 @@ export const weightedNllKernel: KernelFunc = ({ inputs, backend }) => {
   const classes = logits.shape[logits.shape.length - 1];
   const pixels = logits.shape.reduce((n, d) => n * d, 1) / classes;
   if (targets.shape.reduce((n, d) => n * d, 1) !== pixels * classes || coefficients.shape.reduce((n, d) => n * d, 1) !== pixels || [logits, targets, coefficients].some((t) => t.dtype !== 'float32')) {
-    throw new Error(`${WEIGHTED_NLL}: expects float32 logits and targets of one shape and one coefficient per pixel, got [${logits.shape}], [${targets.shape}], [${coefficients.shape}]`);
+    throw new WasmKernelsError(`${WEIGHTED_NLL}: expects float32 logits and targets of one shape and one coefficient per pixel, got [${logits.shape}], [${targets.shape}], [${coefficients.shape}]`, 'INPUT');
   }
   const fast = simdOn(backend);
   if (fast) {

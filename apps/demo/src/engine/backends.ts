@@ -5,13 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { AUTO_BACKEND_ORDER, type BackendName } from '../constants';
-
-export class BackendError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BackendError';
-  }
-}
+import { DemoError } from '../errors';
 
 async function registerWasm(): Promise<void> {
   if (tf.findBackendFactory('wasm')) return;
@@ -59,7 +53,7 @@ export const isSoftwareRenderer = (renderer: string | null): boolean => renderer
 
 async function registerWebgpu(): Promise<void> {
   if (tf.findBackendFactory('webgpu')) return;
-  if (!webgpuAdapter) throw new BackendError('WebGPU has no adapter in this browser');
+  if (!webgpuAdapter) throw new DemoError('WebGPU has no adapter in this browser', 'BACKEND');
   await import('@tensorflow/tfjs-backend-webgpu');
 }
 
@@ -86,12 +80,12 @@ export async function useBackend(name: BackendName): Promise<BackendName> {
   if (name === 'wasm') await registerWasm();
   if (name === 'webgpu') await registerWebgpu();
   if (name === 'webgl') {
-    if (!backendAvailable('webgl')) throw new BackendError('WebGL is not available here');
+    if (!backendAvailable('webgl')) throw new DemoError('WebGL is not available here', 'BACKEND');
     await registerWebgl();
   }
   if (name === 'cpu') await registerCpu();
   const ok = await tf.setBackend(name);
-  if (!ok) throw new BackendError(`the ${name} backend failed to initialise`);
+  if (!ok) throw new DemoError(`the ${name} backend failed to initialise`, 'BACKEND');
   await tf.ready();
   return name;
 }
@@ -116,7 +110,7 @@ export async function useBestBackend(order: BackendName[] = AUTO_BACKEND_ORDER, 
       onSkip?.(name, (e as Error).message);
     }
   }
-  throw new BackendError('no tfjs backend initialised (tried ' + order.join(', ') + ')');
+  throw new DemoError('no tfjs backend initialised (tried ' + order.join(', ') + ')', 'BACKEND');
 }
 
 /** e.g. "wasm (SIMD, 1 thread)": what the page actually runs on. */

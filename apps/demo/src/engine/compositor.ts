@@ -2,6 +2,7 @@
  * Compositing with the 2D canvas: the probabilities become the alpha of a small mask canvas that
  * the browser scales (bilinear) to the frame, so the heavy work stays on the GPU-backed canvas.
  */
+import { DemoError } from '../errors';
 export type Effect = 'overlay' | 'blur' | 'colour' | 'image' | 'cutout';
 
 export interface EffectOptions {
@@ -16,7 +17,7 @@ type Canvas2D = CanvasRenderingContext2D;
 
 function context(canvas: HTMLCanvasElement): Canvas2D {
   const ctx = canvas.getContext('2d', { willReadFrequently: false });
-  if (!ctx) throw new Error('2D canvas unavailable');
+  if (!ctx) throw new DemoError('this browser gives no 2D canvas', 'BACKEND');
   return ctx;
 }
 
@@ -119,5 +120,5 @@ export class Compositor {
 
 /** A canvas as a PNG blob (transparency kept). */
 export function canvasToPng(canvas: HTMLCanvasElement): Promise<Blob> {
-  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('could not encode PNG'))), 'image/png'));
+  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new DemoError('this browser could not encode a PNG', 'BACKEND'))), 'image/png'));
 }

@@ -10,13 +10,7 @@ import { Segmenter, sinetTaps, type ModelFiles } from '@sinet/model';
 import { buildModel, fetchModelFiles, readPickedModelFiles } from '@sinet/model/files';
 import { DEFAULT_PRETRAINED, PRETRAINED_MODELS } from '@sinet/pretrained';
 import { onnxRuntimeWeb } from './onnx';
-
-export class ModelSourceError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ModelSourceError';
-  }
-}
+import { DemoError } from '../errors';
 
 export interface ModelSource {
   name: string;
@@ -29,7 +23,7 @@ export async function fetchBundledModel(): Promise<ModelSource> {
   try {
     return { name: `bundled SINet: ${entry.name}, ${entry.summary}`, files: await fetchModelFiles(entry.modelUrl, { weightsUrls: entry.weightsUrls }) };
   } catch (e) {
-    throw new ModelSourceError(`the bundled model (${entry.modelUrl.href}) did not load: ${(e as Error).message}`);
+    throw new DemoError(`the bundled model (${entry.modelUrl.href}) did not load: ${(e as Error).message}`, 'MODEL_SOURCE');
   }
 }
 
@@ -40,7 +34,7 @@ export async function readModelFiles(files: File[]): Promise<ModelSource> {
     const checked = await readPickedModelFiles(files);
     source = { name: checked.where, files: checked };
   } catch (e) {
-    throw new ModelSourceError((e as Error).message);
+    throw new DemoError((e as Error).message, 'MODEL_SOURCE');
   }
   const model = await instantiate(source);
   model.dispose();
@@ -52,7 +46,7 @@ export async function instantiate(source: ModelSource): Promise<tf.LayersModel> 
   try {
     return await buildModel(source.files, { requireSINet: true });
   } catch (e) {
-    throw new ModelSourceError((e as Error).message);
+    throw new DemoError((e as Error).message, 'MODEL_SOURCE');
   }
 }
 

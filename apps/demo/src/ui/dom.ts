@@ -1,8 +1,9 @@
 /** Small DOM helpers: typed lookups, messages, file decoding with clear errors. */
+import { DemoError } from '../errors';
 
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const el = document.getElementById(id);
-  if (!el) throw new Error(`page is missing #${id}`);
+  if (!el) throw new DemoError(`page is missing #${id}`, 'PAGE');
   return el as T;
 }
 
@@ -16,20 +17,13 @@ export function showError(text: string | null): void {
   el.textContent = text ?? '';
 }
 
-export class ImageFileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ImageFileError';
-  }
-}
-
 /** Decodes an image file; a corrupt or non-image file gets an error naming it. */
 export async function decodeImageFile(file: File): Promise<ImageBitmap> {
-  if (file.type && !file.type.startsWith('image/')) throw new ImageFileError(`${file.name}: not an image (${file.type})`);
+  if (file.type && !file.type.startsWith('image/')) throw new DemoError(`${file.name}: not an image (${file.type})`, 'IMAGE_FILE');
   try {
     return await createImageBitmap(file);
   } catch {
-    throw new ImageFileError(`${file.name}: could not be decoded (corrupt or unsupported image)`);
+    throw new DemoError(`${file.name}: could not be decoded (corrupt or unsupported image)`, 'IMAGE_FILE');
   }
 }
 

@@ -4,6 +4,7 @@ import { PRESETS, type PresetName } from '@sinet/augment';
 import { boundaryBand } from '@sinet/losses';
 import { byId, decodeImageFile, onFiles, pixelsOf, showError, canvasOf } from './dom';
 import type { PhotoView } from './photo';
+import { DemoError } from '../errors';
 
 const TILES = 8;
 /** Working size: augmentation is per-pixel work in JS; a preview does not need full resolution. */
@@ -22,10 +23,10 @@ export class PlaygroundView {
     onFiles(byId<HTMLInputElement>('mask-file'), async ([file]) => {
       try {
         const current = this.photo.current;
-        if (!current) throw new Error('choose a photo first (Photo tab)');
+        if (!current) throw new DemoError('choose a photo first (Photo tab)', 'INPUT');
         const bitmap = await decodeImageFile(file);
         if (bitmap.width !== current.canvas.width || bitmap.height !== current.canvas.height) {
-          throw new Error(`${file.name}: the mask is ${bitmap.width}×${bitmap.height}, the photo ${current.canvas.width}×${current.canvas.height}`);
+          throw new DemoError(`${file.name}: the mask is ${bitmap.width}×${bitmap.height}, the photo ${current.canvas.width}×${current.canvas.height}`, 'IMAGE_FILE');
         }
         const rgba = pixelsOf(canvasOf(bitmap)).data;
         const mask = new Uint8Array(bitmap.width * bitmap.height);

@@ -2,6 +2,7 @@
 import * as tf from '../tfjs.js';
 import { assertPositiveInteger, channelsOf, singleInput, singleShape, type Shape } from '../block-layer.js';
 import { channelShuffle, channelShufflePermutation, informationBlockingGate, resizeBilinearAlignCorners } from '../ops.js';
+import { LayersError } from '../errors.js';
 
 export interface ChannelShuffleArgs {
   groups: number;
@@ -52,12 +53,12 @@ export class BilinearResize extends tf.layers.Layer {
 
   constructor(args: BilinearResizeArgs) {
     super(args);
-    if ((args.scale == null) === (args.size == null)) throw new Error(`BilinearResize: give exactly one of 'scale' and 'size'`);
+    if ((args.scale == null) === (args.size == null)) throw new LayersError(`BilinearResize: give exactly one of 'scale' and 'size'`, 'ARGUMENT');
     const pair = (v: number | [number, number]): [number, number] => (Array.isArray(v) ? [v[0], v[1]] : [v, v]);
     this.scale = args.scale == null ? null : pair(args.scale);
     this.size = args.size == null ? null : pair(args.size);
     for (const v of [...(this.scale ?? []), ...(this.size ?? [])]) {
-      if (!(v > 0) || !Number.isFinite(v)) throw new Error(`BilinearResize: scale and size must be positive, got ${JSON.stringify(args.scale ?? args.size)}`);
+      if (!(v > 0) || !Number.isFinite(v)) throw new LayersError(`BilinearResize: scale and size must be positive, got ${JSON.stringify(args.scale ?? args.size)}`, 'ARGUMENT');
     }
     this.alignCorners = args.alignCorners ?? true;
   }

@@ -16,6 +16,7 @@ import {
   type SqueezeExcitationVariables,
 } from '../block-layer.js';
 import { groupedPointwiseConv2d, torchSamePadding } from '../ops.js';
+import { LayersError } from '../errors.js';
 
 export interface GroupedPointwiseConv2DArgs {
   filters: number;
@@ -40,7 +41,7 @@ export class GroupedPointwiseConv2D extends BlockLayer {
     super(args);
     assertPositiveInteger('GroupedPointwiseConv2D', 'filters', args.filters);
     assertPositiveInteger('GroupedPointwiseConv2D', 'groups', args.groups);
-    if (args.filters % args.groups !== 0) throw new Error(`GroupedPointwiseConv2D: filters (${args.filters}) must be divisible by groups (${args.groups})`);
+    if (args.filters % args.groups !== 0) throw new LayersError(`GroupedPointwiseConv2D: filters (${args.filters}) must be divisible by groups (${args.groups})`, 'ARGUMENT');
     this.filters = args.filters;
     this.groups = args.groups;
     this.useBias = args.useBias ?? false;
@@ -48,7 +49,7 @@ export class GroupedPointwiseConv2D extends BlockLayer {
 
   override build(inputShape: Shape | Shape[]): void {
     const channels = channelsOf(this.name, singleShape(inputShape));
-    if (channels % this.groups !== 0) throw new Error(`${this.name}: input channels (${channels}) must be divisible by groups (${this.groups})`);
+    if (channels % this.groups !== 0) throw new LayersError(`${this.name}: input channels (${channels}) must be divisible by groups (${this.groups})`, 'INPUT_SHAPE');
     this.kernel = this.addKernel('kernel', [1, 1, channels / this.groups, this.filters]);
     if (this.useBias) this.bias = this.addBias('bias', this.filters);
     this.built = true;
@@ -82,7 +83,7 @@ export class BNPReLU extends BlockLayer {
 
   override build(inputShape: Shape | Shape[]): void {
     const channels = singleShape(inputShape).at(-1);
-    if (channels == null) throw new Error(`${this.name}: the channel dimension of the input must be known`);
+    if (channels == null) throw new LayersError(`${this.name}: the channel dimension of the input must be known`, 'INPUT_SHAPE');
     this.bn = this.addBatchNorm('bn', channels);
     this.alpha = this.addPReLU('prelu_alpha', channels);
     this.built = true;
@@ -200,7 +201,7 @@ export interface SqueezeExcitationArgs {
 }
 
 function checkDivide(cls: string, divide: number): void {
-  if (!(divide > 0) || !Number.isFinite(divide)) throw new Error(`${cls}: 'divide' must be a positive number, got ${divide}`);
+  if (!(divide > 0) || !Number.isFinite(divide)) throw new LayersError(`${cls}: 'divide' must be a positive number, got ${divide}`, 'ARGUMENT');
 }
 
 /**

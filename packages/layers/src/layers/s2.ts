@@ -14,6 +14,7 @@ import {
   type Shape,
 } from '../block-layer.js';
 import { channelShufflePermutation, expandGroupedPointwiseKernel, resizeBilinearAlignCorners, torchSamePadding } from '../ops.js';
+import { LayersError } from '../errors.js';
 
 /** One S2 branch: depthwise kernel size and average-pool size (1 = no pooling). */
 export interface S2BlockConfig {
@@ -69,7 +70,7 @@ abstract class S2Base extends BlockLayer {
     for (const { poolSize } of configs) {
       for (const size of [shape[1], shape[2]]) {
         if (size != null && size % poolSize !== 0) {
-          throw new Error(`${this.name}: spatial size ${size} is not divisible by the S2 pool size ${poolSize}`);
+          throw new LayersError(`${this.name}: spatial size ${size} is not divisible by the S2 pool size ${poolSize}`, 'INPUT_SHAPE');
         }
       }
     }
@@ -143,7 +144,7 @@ export class S2Module extends S2Base {
   constructor(args: S2ModuleArgs) {
     super(args);
     assertPositiveInteger('S2Module', 'filters', args.filters);
-    if (!Array.isArray(args.blocks) || args.blocks.length === 0) throw new Error(`S2Module: 'blocks' must list at least one [kernelSize, poolSize]`);
+    if (!Array.isArray(args.blocks) || args.blocks.length === 0) throw new LayersError(`S2Module: 'blocks' must list at least one [kernelSize, poolSize]`, 'ARGUMENT');
     this.filters = args.filters;
     this.blocks = args.blocks.map((b, i) => toS2BlockConfig(b, `S2Module blocks[${i}]`));
     this.residual = args.residual ?? true;
@@ -162,12 +163,12 @@ export class S2Module extends S2Base {
     const channels = channelsOf(this.name, shape);
     const groups = this.groups;
     const width = this.branchWidth;
-    if (width < 1) throw new Error(`${this.name}: ${this.filters} filters are fewer than its ${groups} branches`);
+    if (width < 1) throw new LayersError(`${this.name}: ${this.filters} filters are fewer than its ${groups} branches`, 'ARGUMENT');
     if (channels % groups !== 0 || width % groups !== 0) {
-      throw new Error(`${this.name}: input channels (${channels}) and branch width (${width}) must be divisible by the ${groups} branches`);
+      throw new LayersError(`${this.name}: input channels (${channels}) and branch width (${width}) must be divisible by the ${groups} branches`, 'INPUT_SHAPE');
     }
     if (this.residual && channels !== this.filters) {
-      throw new Error(`${this.name}: a residual S2 module needs input channels (${channels}) == filters (${this.filters}); set residual: false`);
+      throw new LayersError(`${this.name}: a residual S2 module needs input channels (${channels}) == filters (${this.filters}); set residual: false`, 'INPUT_SHAPE');
     }
     this.checkPoolable(shape, this.blocks);
     this.reduce = this.addKernel('reduce_kernel', [1, 1, channels / groups, width]);

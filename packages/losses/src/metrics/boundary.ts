@@ -7,6 +7,7 @@
  * Classes absent from both maps are skipped; ignored pixels count as no class.
  */
 import { DEFAULT_IGNORE_LABEL } from '../labels.js';
+import { LossesError } from '../errors.js';
 
 type Labels = ArrayLike<number>;
 
@@ -19,9 +20,9 @@ export interface BoundaryMetricOptions {
 }
 
 function check(truth: Labels, prediction: Labels, o: BoundaryMetricOptions): void {
-  if (!(Number.isInteger(o.width) && Number.isInteger(o.height) && o.width > 0 && o.height > 0)) throw new Error(`width and height must be positive integers, got ${o.width} x ${o.height}`);
+  if (!(Number.isInteger(o.width) && Number.isInteger(o.height) && o.width > 0 && o.height > 0)) throw new LossesError(`width and height must be positive integers, got ${o.width} x ${o.height}`, 'INPUT');
   const n = o.width * o.height;
-  if (truth.length !== n || prediction.length !== n) throw new Error(`expected ${o.width} x ${o.height} = ${n} labels, got ${truth.length} (truth) and ${prediction.length} (prediction)`);
+  if (truth.length !== n || prediction.length !== n) throw new LossesError(`expected ${o.width} x ${o.height} = ${n} labels, got ${truth.length} (truth) and ${prediction.length} (prediction)`, 'INPUT');
 }
 
 function classesOf(truth: Labels, prediction: Labels, o: BoundaryMetricOptions): number[] {
@@ -82,7 +83,7 @@ export function boundaryFScore(truth: Labels, prediction: Labels, options: Bound
   check(truth, prediction, options);
   const { width, height } = options;
   const tolerance = options.tolerance ?? 0.0075 * Math.hypot(width, height);
-  if (!(tolerance >= 0)) throw new Error(`tolerance must be >= 0, got ${tolerance}`);
+  if (!(tolerance >= 0)) throw new LossesError(`tolerance must be >= 0, got ${tolerance}`, 'CONFIG');
   const perClass = classesOf(truth, prediction, options).map((k) => {
     const t = classBoundary(truth, width, height, k);
     const p = classBoundary(prediction, width, height, k);
@@ -140,7 +141,7 @@ export function boundaryIou(truth: Labels, prediction: Labels, options: Boundary
   check(truth, prediction, options);
   const { width, height } = options;
   const d = options.distance ?? Math.max(1, Math.round(0.02 * Math.hypot(width, height)));
-  if (!(Number.isInteger(d) && d >= 1)) throw new Error(`distance must be a positive integer, got ${d}`);
+  if (!(Number.isInteger(d) && d >= 1)) throw new LossesError(`distance must be a positive integer, got ${d}`, 'CONFIG');
   const perClass = classesOf(truth, prediction, options).map((k) => {
     const band = (labels: Labels) => innerBoundary(Uint8Array.from({ length: labels.length }, (_, i) => (labels[i] === k ? 1 : 0)), width, height, d);
     const t = band(truth);
@@ -160,7 +161,7 @@ export function boundaryIou(truth: Labels, prediction: Labels, options: Boundary
 /** Reads a [H, W] or [H, W, 1] tensor of class indices asynchronously. */
 async function labelsOfTensor(t: { shape: number[]; data(): Promise<ArrayLike<number>> }, what: string): Promise<{ data: ArrayLike<number>; width: number; height: number }> {
   const [height, width, channels = 1] = t.shape;
-  if ((t.shape.length !== 2 && t.shape.length !== 3) || channels !== 1) throw new Error(`${what} must be a [height, width] label tensor, got shape [${t.shape}]`);
+  if ((t.shape.length !== 2 && t.shape.length !== 3) || channels !== 1) throw new LossesError(`${what} must be a [height, width] label tensor, got shape [${t.shape}]`, 'LABEL_SHAPE');
   return { data: await t.data(), width, height };
 }
 

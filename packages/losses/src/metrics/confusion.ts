@@ -1,6 +1,7 @@
 /** A streaming confusion matrix and the figures derived from it, on typed arrays or tensors. */
 import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_IGNORE_LABEL } from '../labels.js';
+import { LossesError } from '../errors.js';
 
 type Labels = ArrayLike<number>;
 
@@ -12,19 +13,19 @@ export class ConfusionMatrix {
     readonly classes: number,
     readonly ignoreLabel: number | null = DEFAULT_IGNORE_LABEL,
   ) {
-    if (!Number.isInteger(classes) || classes < 1) throw new Error(`ConfusionMatrix: classes must be a positive integer, got ${classes}`);
+    if (!Number.isInteger(classes) || classes < 1) throw new LossesError(`ConfusionMatrix: classes must be a positive integer, got ${classes}`, 'CONFIG');
     this.counts = new Float64Array(classes * classes);
   }
 
   /** Adds one image (or any set of pixels): truth and prediction as class indices of equal length. */
   update(truth: Labels, prediction: Labels): this {
-    if (truth.length !== prediction.length) throw new Error(`ConfusionMatrix: truth has ${truth.length} pixels, prediction ${prediction.length}`);
+    if (truth.length !== prediction.length) throw new LossesError(`ConfusionMatrix: truth has ${truth.length} pixels, prediction ${prediction.length}`, 'INPUT');
     const c = this.classes;
     for (let i = 0; i < truth.length; i++) {
       const t = truth[i];
       if (t === this.ignoreLabel || !(t >= 0 && t < c)) continue;
       const p = prediction[i];
-      if (!(p >= 0 && p < c)) throw new Error(`ConfusionMatrix: prediction ${p} at pixel ${i} is not a class index below ${c}`);
+      if (!(p >= 0 && p < c)) throw new LossesError(`ConfusionMatrix: prediction ${p} at pixel ${i} is not a class index below ${c}`, 'INPUT');
       this.counts[t * c + p]++;
     }
     return this;
@@ -37,7 +38,7 @@ export class ConfusionMatrix {
   }
 
   merge(other: ConfusionMatrix): this {
-    if (other.classes !== this.classes) throw new Error('ConfusionMatrix: cannot merge matrices of different class counts');
+    if (other.classes !== this.classes) throw new LossesError('ConfusionMatrix: cannot merge matrices of different class counts', 'INPUT');
     for (let i = 0; i < this.counts.length; i++) this.counts[i] += other.counts[i];
     return this;
   }

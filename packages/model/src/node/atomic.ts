@@ -29,6 +29,8 @@ export async function makeFolder(dir: string): Promise<void> {
     let existing = path.dirname(path.resolve(dir));
     while (!existsSync(existing) && existing !== path.dirname(existing)) existing = path.dirname(existing);
     await fs.access(existing, constants.W_OK).catch((cause: NodeJS.ErrnoException) => {
+      // A file-system error shaped like Node's own (code, path), so callers handle it as one.
+      // eslint-disable-next-line no-restricted-syntax
       throw Object.assign(new Error(`${cause.code}: cannot create ${dir}: ${existing} is ${cause.code === 'EROFS' ? 'on a read-only file system' : 'not writable'}`), { code: cause.code, path: dir });
     });
     throw e;

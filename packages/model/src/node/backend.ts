@@ -37,8 +37,8 @@ export interface InitBackendOptions {
 }
 
 export class BackendError extends ModelError {
-  constructor(message: string) {
-    super(message, 'BACKEND');
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'BACKEND', options);
   }
 }
 
@@ -51,9 +51,9 @@ async function tryTensorflow(): Promise<string> {
   const specifier = '@tensorflow/tfjs-node';
   await import(specifier);
   if (!tf.findBackend('tensorflow')) {
-    throw new Error('@tensorflow/tfjs-node loaded but registered no backend with this copy of @tensorflow/tfjs (version mismatch?)');
+    throw new BackendError('@tensorflow/tfjs-node loaded but registered no backend with this copy of @tensorflow/tfjs (version mismatch?)');
   }
-  if (!(await tf.setBackend('tensorflow'))) throw new Error('the tensorflow backend failed to initialise');
+  if (!(await tf.setBackend('tensorflow'))) throw new BackendError('the tensorflow backend failed to initialise');
   return 'tensorflow (libtensorflow via @tensorflow/tfjs-node)';
 }
 
@@ -62,7 +62,7 @@ async function importPeer<T>(name: string, load: () => Promise<T>): Promise<T> {
   try {
     return await load();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') throw new Error(`${name} is not installed (npm install ${name})`, { cause: e });
+    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') throw new BackendError(`${name} is not installed (npm install ${name})`, { cause: e });
     throw e;
   }
 }
@@ -75,7 +75,7 @@ async function tryWasm(withKernels: boolean): Promise<{ description: string; ker
     wasm.setWasmPaths(dir);
     wasmPathsSet = true;
   }
-  if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
+  if (!(await tf.setBackend('wasm'))) throw new BackendError('the wasm backend failed to initialise');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const threads = `${wasm.getThreadsCount()} thread${wasm.getThreadsCount() === 1 ? '' : 's'}`;
   if (!withKernels) return { description: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads}; tfjs-wasm's own kernels only: no training)`, kernels: [] };
@@ -90,7 +90,7 @@ async function tryWasm(withKernels: boolean): Promise<{ description: string; ker
 async function tryCpu(): Promise<string> {
   // The last resort everywhere; registered only when chosen.
   await importPeer('@tensorflow/tfjs-backend-cpu', () => import('@tensorflow/tfjs-backend-cpu'));
-  if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend failed to initialise');
+  if (!(await tf.setBackend('cpu'))) throw new BackendError('the cpu backend failed to initialise');
   // Our own notice already says cpu is slow; skip tfjs's multi-line "install tfjs-node" banner.
   const cpu = tf.backend() as unknown as { firstUse?: boolean };
   if (cpu.firstUse === true) cpu.firstUse = false;

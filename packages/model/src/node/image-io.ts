@@ -22,7 +22,7 @@ async function loadSharp(): Promise<Sharp> {
     (m) => ((m as unknown as { default?: Sharp }).default ?? (m as unknown as Sharp)),
     (e) => {
       sharpModule = null;
-      throw new Error(`reading and writing image files in Node needs the 'sharp' package (npm install sharp): ${(e as Error).message}`);
+      throw new ModelError(`reading and writing image files in Node needs the 'sharp' package (npm install sharp): ${(e as Error).message}`, 'DEPENDENCY');
     },
   );
   return sharpModule;

@@ -9,6 +9,7 @@ import { CopyPaste, PRESETS, Rng, type ImageU8, type LabelMap, type PresetName, 
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { compiledWorkerUrl } from '@sinet/model/node';
+import { TrainError, TrainingError } from '../errors.js';
 
 export type AugmentPresetName = PresetName | 'none';
 
@@ -49,7 +50,7 @@ export interface PackableSample {
 }
 
 export function packSamples(samples: PackableSample[], shared = true): PackedSamples {
-  if (samples.length === 0) throw new Error('packSamples: no samples');
+  if (samples.length === 0) throw new TrainError('packSamples: no samples', 'DATASET');
   const { width, height } = samples[0].image;
   const pixels = width * height;
   const alloc = (bytes: number) => new Uint8Array(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
@@ -57,7 +58,7 @@ export function packSamples(samples: PackableSample[], shared = true): PackedSam
   const masks = alloc(samples.length * pixels);
   samples.forEach(({ image, mask }, i) => {
     if (image.width !== width || image.height !== height || image.channels !== 3 || mask.width !== width || mask.height !== height) {
-      throw new Error(`packSamples: sample ${i} is ${image.width}x${image.height}x${image.channels}, expected ${width}x${height}x3 like the first`);
+      throw new TrainError(`packSamples: sample ${i} is ${image.width}x${image.height}x${image.channels}, expected ${width}x${height}x3 like the first`, 'DATASET');
     }
     images.set(image.data, i * pixels * 3);
     masks.set(mask.data, i * pixels);
@@ -69,7 +70,7 @@ export function packSamples(samples: PackableSample[], shared = true): PackedSam
   }
   if (samples.some((s) => (s.paste ?? 0) > 0)) {
     const donors = samples.flatMap((s, i) => (s.donor && s.mask.data.includes(1) ? [i] : []));
-    if (donors.length === 0) throw new Error('packSamples: samples are to be pasted onto, but none is a donor with a person');
+    if (donors.length === 0) throw new TrainError('packSamples: samples are to be pasted onto, but none is a donor with a person', 'DATASET');
     packed.paste = Float32Array.from(samples, (s) => s.paste ?? 0);
     packed.donors = Int32Array.from(donors);
   }
@@ -108,7 +109,7 @@ export function augmentBatch(packed: PackedSamples, preset: AugmentPresetName, r
   const images: ImageU8[] = [];
   const masks: LabelMap[] = [];
   for (const index of request.indices) {
-    if (!Number.isInteger(index) || index < 0 || index >= packed.count) throw new RangeError(`augmentBatch: sample index ${index} outside 0..${packed.count - 1}`);
+    if (!Number.isInteger(index) || index < 0 || index >= packed.count) throw new TrainError(`augmentBatch: sample index ${index} outside 0..${packed.count - 1}`, 'DATASET');
     let sample: Sample = sampleAt(packed, index);
     const p = packed.paste?.[index] ?? 0;
     if (paster && pasteRng && p > 0 && pasteRng.random() < p) sample = paster.run(sample, pasteRng);
@@ -153,20 +154,20 @@ export class AugmentPool {
     private readonly options: AugmentPoolOptions = {},
   ) {
     const count = options.workers ?? spareCores();
-    if (!Number.isInteger(count) || count < 0) throw new RangeError(`AugmentPool: workers must be an integer >= 0, got ${count}`);
-    if (count > 0 && !(packed.images.buffer instanceof SharedArrayBuffer)) throw new Error('AugmentPool: workers need samples packed into SharedArrayBuffers (packSamples(samples, true))');
+    if (!Number.isInteger(count) || count < 0) throw new TrainError(`AugmentPool: workers must be an integer >= 0, got ${count}`, 'CONFIG');
+    if (count > 0 && !(packed.images.buffer instanceof SharedArrayBuffer)) throw new TrainError('AugmentPool: workers need samples packed into SharedArrayBuffers (packSamples(samples, true))', 'CONFIG');
     for (let i = 0; i < count; i++) {
       const worker = new Worker(compiledWorkerUrl('./augment-worker.js', import.meta.url), { workerData: { packed, preset } });
       worker.on('message', (message: { id: number; images?: ImageU8[]; masks?: LabelMap[]; error?: string }) => {
         const job = this.pending.get(message.id);
         if (!job) return;
         this.pending.delete(message.id);
-        if (message.error !== undefined) job.reject(new Error(`augmentation worker: ${message.error}`));
+        if (message.error !== undefined) job.reject(new TrainingError(`augmentation worker: ${message.error}`));
         else job.resolve({ images: message.images!, masks: message.masks! });
       });
       worker.on('error', (error) => this.fail(error));
       worker.on('exit', (code) => {
-        if (!this.closed && code !== 0) this.fail(new Error(`augmentation worker exited with code ${code}`));
+        if (!this.closed && code !== 0) this.fail(new TrainingError(`augmentation worker exited with code ${code}`));
       });
       this.workers.push(worker);
     }
@@ -184,7 +185,7 @@ export class AugmentPool {
 
   /** One batch; with workers it is computed on the next worker in turn. */
   request(request: BatchRequest): Promise<AugmentedBatch> {
-    if (this.closed) return Promise.reject(new Error('AugmentPool is closed'));
+    if (this.closed) return Promise.reject(new TrainingError('AugmentPool is closed'));
     if (this.failure) return Promise.reject(this.failure);
     if (this.workers.length === 0) {
       try {
@@ -223,7 +224,7 @@ export class AugmentPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.fail(new Error('AugmentPool closed'));
+    this.fail(new TrainingError('AugmentPool closed'));
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.workers.length = 0;
   }

@@ -5,6 +5,7 @@
  * at pixel centres: every pixel drawn from a person shape is person, and nothing else is.
  */
 import { gaussianBlur, Rng, type ImageU8, type LabelMap } from '@sinet/augment';
+import { TrainError } from '../errors.js';
 
 export interface SyntheticPortraitOptions {
   width?: number;
@@ -47,7 +48,7 @@ function valueNoise(rng: Rng, width: number, height: number, cells: number): (x:
 export function syntheticPortrait(seed: number, options: SyntheticPortraitOptions = {}): { image: ImageU8; mask: LabelMap } {
   const width = options.width ?? 224;
   const height = options.height ?? 224;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 16 || height < 16) throw new Error(`syntheticPortrait: size must be at least 16 x 16, got ${width} x ${height}`);
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 16 || height < 16) throw new TrainError(`syntheticPortrait: size must be at least 16 x 16, got ${width} x ${height}`, 'CONFIG');
   const rng = new Rng(seed);
   const s = Math.min(width, height);
 

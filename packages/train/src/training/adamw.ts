@@ -8,6 +8,7 @@
  * checkpoints written with tf.train.adam resume with it.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { TrainingError } from '../errors.js';
 
 type NamedTensor = { name: string; tensor: tf.Tensor };
 
@@ -68,7 +69,7 @@ export class AdamW extends tf.Optimizer {
     const fused = !!tf.getKernel(ADAMW_KERNEL, tf.getBackend());
     entries.forEach(([name, gradient], i) => {
       const variable = tf.engine().registeredVariables[name];
-      if (!variable) throw new Error(`AdamW: no variable named ${name}`);
+      if (!variable) throw new TrainingError(`AdamW: no variable named ${name}`);
       this.slots[i] ??= { name, m: tf.tidy(() => tf.zerosLike(variable).variable(false)), v: tf.tidy(() => tf.zerosLike(variable).variable(false)) };
       const slot = this.slots[i];
       if (gradient == null) return;
@@ -96,7 +97,7 @@ export class AdamW extends tf.Optimizer {
 
   override async setWeights(weights: NamedTensor[]): Promise<void> {
     const [iter, ...moments] = weights;
-    if (!iter || iter.name !== 'iter' || moments.length % 2 !== 0) throw new Error("AdamW.setWeights: expects 'iter' then the first and second moments (tfjs Adam's layout)");
+    if (!iter || iter.name !== 'iter' || moments.length % 2 !== 0) throw new TrainingError("AdamW.setWeights: expects 'iter' then the first and second moments (tfjs Adam's layout)");
     this.steps = (await iter.tensor.data())[0];
     this.dispose();
     const half = moments.length / 2;

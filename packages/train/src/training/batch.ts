@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ImageU8, LabelMap } from '@sinet/augment';
 import { sinetLoss, softmaxCrossEntropy, type SINetLossPreset } from '@sinet/losses';
 import { preprocess, type Preprocessing } from '@sinet/model';
+import { TrainError } from '../errors.js';
 
 /** SINet's presets, or plain pixel-mean cross-entropy. */
 export type LossName = SINetLossPreset | 'cross-entropy';
@@ -20,7 +21,7 @@ export function imageBatch(images: ImageU8[], size: [number, number], preprocess
   const [h, w] = size;
   const pixels = new Float32Array(images.length * h * w * 3);
   images.forEach((im, i) => {
-    if (im.width !== w || im.height !== h || im.channels !== 3) throw new Error(`internal: sample of ${im.width} x ${im.height} x ${im.channels}, expected ${w} x ${h} x 3`);
+    if (im.width !== w || im.height !== h || im.channels !== 3) throw new TrainError(`imageBatch: image ${i} is ${im.width} x ${im.height} x ${im.channels}, expected ${w} x ${h} x 3`, 'DATASET');
     pixels.set(im.data, i * h * w * 3);
   });
   return tf.tidy(() => preprocess(tf.tensor4d(pixels, [images.length, h, w, 3]), preprocessing, size));

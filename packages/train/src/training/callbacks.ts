@@ -15,6 +15,7 @@ import type { AdamW } from './adamw.js';
 import { writeCheckpoint, type EpochRecord, type TrainerState } from './checkpoint.js';
 import type { ProgressReporter, ProgressState } from './progress.js';
 import { writeReport } from './report.js';
+import { TrainError } from '../errors.js';
 
 /** Flags callbacks set to steer the loop; the trainer reads and clears them. */
 export interface TrainerControl {
@@ -110,7 +111,7 @@ export interface EarlyStoppingOptions {
  */
 export function earlyStoppingCallback(options: EarlyStoppingOptions): TrainingCallback {
   const { patience, minDelta = 0 } = options;
-  if (!(Number.isInteger(patience) && patience >= 1)) throw new RangeError(`earlyStopping: patience must be an integer >= 1, got ${patience}`);
+  if (!(Number.isInteger(patience) && patience >= 1)) throw new TrainError(`earlyStopping: patience must be an integer >= 1, got ${patience}`, 'CONFIG');
   const scoreOf = (r: EpochRecord) => r.valScore ?? r.valMiou;
   return {
     onEpochEnd: ({ history }, control) => {

@@ -20,6 +20,7 @@ import { Worker } from 'node:worker_threads';
 import { compiledWorkerUrl } from '@sinet/model/node';
 import type { Preprocessing } from '@sinet/model';
 import { batchTensors, type LossName, makeLoss } from './batch.js';
+import { TrainError, TrainingError } from '../errors.js';
 
 export interface DataParallelOptions {
   /** Worker threads besides the calling thread (1 on a 2-core machine). */
@@ -75,7 +76,7 @@ export class DataParallel {
    * `trained` lists the indices of model.trainableWeights to compute gradients for.
    */
   static async start(model: tf.LayersModel, trained: number[], options: DataParallelOptions): Promise<DataParallel> {
-    if (!Number.isInteger(options.workers) || options.workers < 1) throw new RangeError(`DataParallel: workers must be an integer >= 1, got ${options.workers}`);
+    if (!Number.isInteger(options.workers) || options.workers < 1) throw new TrainError(`DataParallel: workers must be an integer >= 1, got ${options.workers}`, 'CONFIG');
     const dp = new DataParallel(model, trained, options);
     const topology = JSON.stringify(model.toJSON(null, false));
     const url = compiledWorkerUrl('./gradient-worker.js', import.meta.url);
@@ -85,11 +86,11 @@ export class DataParallel {
         const job = dp.pending.get(m.id);
         if (!job) return;
         dp.pending.delete(m.id);
-        if (m.error !== undefined) job.reject(new Error(`gradient worker ${i + 1}: ${m.error}`));
+        if (m.error !== undefined) job.reject(new TrainingError(`gradient worker ${i + 1}: ${m.error}`));
         else job.resolve(m);
       });
       worker.on('error', (e) => dp.fail(e));
-      worker.on('exit', (code) => code !== 0 && dp.fail(new Error(`gradient worker ${i + 1} exited with code ${code}`)));
+      worker.on('exit', (code) => code !== 0 && dp.fail(new TrainingError(`gradient worker ${i + 1} exited with code ${code}`)));
       dp.workers.push(worker);
     }
     await Promise.all(dp.workers.map((_, i) => dp.ask(i, { kind: 'ready' })));
@@ -182,7 +183,7 @@ export class DataParallel {
   }
 
   async close(): Promise<void> {
-    this.fail(new Error('DataParallel closed'));
+    this.fail(new TrainingError('DataParallel closed'));
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.workers.length = 0;
   }

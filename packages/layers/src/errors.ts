@@ -1,0 +1,15 @@
+/**
+ * The one base class of @sinet/layers's errors, in the role of tfjs-layers' ValueError: a layer
+ * argument or an input shape the caller can fix, never a bug. `code` tells them apart.
+ */
+export type LayersErrorCode = 'ARGUMENT' | 'INPUT_SHAPE';
+
+export class LayersError extends Error {
+  constructor(
+    message: string,
+    readonly code: LayersErrorCode,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
