@@ -48,7 +48,9 @@ describe('Segmenter API (untrained weights)', () => {
       const s = await model.segment(image);
       const rgb = tf.tensor4d(Float32Array.from(image.data), [1, 38, 45, 3]);
       // The reference: logits resized bilinearly (align corners) to the image, then a softmax over classes.
-      const p = tf.tidy(() => tf.softmax(tf.image.resizeBilinear(model.predictLogits(rgb), [38, 45], false, true), -1));
+      const logits = await model.predictLogits(rgb);
+      const p = tf.tidy(() => tf.softmax(tf.image.resizeBilinear(logits, [38, 45], false, true), -1));
+      logits.dispose();
       const person = tf.tidy(() => tf.squeeze(tf.slice(p, [0, 0, 0, 1], [-1, -1, -1, 1])).dataSync() as Float32Array);
       const labels = tf.tidy(() => tf.argMax(p, -1).dataSync());
       const all = p.dataSync();
@@ -75,11 +77,13 @@ describe('Segmenter API (untrained weights)', () => {
     const [plain, flipped, ofMirror] = [await seeded.segment(image), await seeded.segment(image, { flipTest: true }), await seeded.segment(mirror, { flipTest: true })];
     // By hand: (logits(x) + mirror(logits(mirror(x)))) / 2, resized, softmax.
     const rgb = tf.tensor4d(Float32Array.from(image.data), [1, 38, 45, 3]);
+    const reversed = tf.reverse(rgb, 2);
+    const [ofImage, ofReversed] = [await seeded.predictLogits(rgb), await seeded.predictLogits(reversed)];
     const expected = tf.tidy(() => {
-      const both = tf.mul(tf.add(seeded.predictLogits(rgb), tf.reverse(seeded.predictLogits(tf.reverse(rgb, 2)), 2)), 0.5) as tf.Tensor4D;
+      const both = tf.mul(tf.add(ofImage, tf.reverse(ofReversed, 2)), 0.5) as tf.Tensor4D;
       return tf.slice(tf.softmax(tf.image.resizeBilinear(both, [38, 45], false, true), -1), [0, 0, 0, 1], [1, -1, -1, 1]).dataSync() as Float32Array;
     });
-    rgb.dispose();
+    tf.dispose([rgb, reversed, ofImage, ofReversed]);
     expectClose(flipped.probabilities, expected, 1e-5);
     const mirroredBack = Float32Array.from(ofMirror.probabilities, (_, i) => ofMirror.probabilities[Math.floor(i / 45) * 45 + 44 - (i % 45)]);
     expectClose(mirroredBack, flipped.probabilities, 1e-5);
@@ -93,17 +97,19 @@ describe('Segmenter API (untrained weights)', () => {
     const seeded = await loadSegmenter(seededWeights(untrainedModel({ inputSize: [64, 64] }), 17));
     // 40 wide, 30 tall into a square input: 5 rows of padding above and below (40 x 40), 1/8 of the height each.
     const rgb = tf.tensor4d(Float32Array.from(pixels(40, 30, 3, 4).data), [1, 30, 40, 3]);
-    const boxed = seeded.predictLogits(rgb, { fit: 'letterbox' });
+    const boxed = await seeded.predictLogits(rgb, { fit: 'letterbox' });
     expect(boxed.shape).toEqual([1, 48, 64, 2]);
     const mean = [...seeded.metadata.preprocessing.mean].reverse(); // BGR means, in RGB order
-    const expected = tf.tidy(() => {
-      const padded = tf.add(tf.pad(tf.sub(rgb, tf.tensor1d(mean)), [[0, 0], [5, 5], [0, 0], [0, 0]]), tf.tensor1d(mean)) as tf.Tensor4D;
-      return tf.slice(seeded.predictLogits(padded), [0, 8, 0, 0], [-1, 48, -1, -1]);
-    });
+    const padded = tf.tidy(() => tf.add(tf.pad(tf.sub(rgb, tf.tensor1d(mean)), [[0, 0], [5, 5], [0, 0], [0, 0]]), tf.tensor1d(mean)) as tf.Tensor4D);
+    const ofPadded = await seeded.predictLogits(padded);
+    const expected = tf.slice(ofPadded, [0, 8, 0, 0], [-1, 48, -1, -1]);
     expectClose(boxed.dataSync(), expected.dataSync(), 1e-5);
+    tf.dispose([padded, ofPadded]);
     // An image of the input's aspect needs no padding: letterbox is stretch.
     const square = tf.tensor4d(Float32Array.from(pixels(32, 32, 3, 5).data), [1, 32, 32, 3]);
-    expectClose(tf.tidy(() => seeded.predictLogits(square, { fit: 'letterbox' }).dataSync()), tf.tidy(() => seeded.predictLogits(square).dataSync()), 0);
+    const [squareBoxed, squareStretched] = [await seeded.predictLogits(square, { fit: 'letterbox' }), await seeded.predictLogits(square)];
+    expectClose(squareBoxed.dataSync(), squareStretched.dataSync(), 0);
+    tf.dispose([squareBoxed, squareStretched]);
     // segment() takes it too and answers at the image's size.
     const s = await seeded.segment(pixels(40, 30, 3, 4), { fit: 'letterbox' });
     expect([s.width, s.height]).toEqual([40, 30]);
@@ -131,17 +137,17 @@ describe('Segmenter API (untrained weights)', () => {
     const expectedAt = async () => {
       // An independent path: a copy of the model built at 32 x 96, the image stretched to it.
       const wide = await loadSegmenter(model, { inputSize: [32, 96] });
-      const logits = wide.predictLogits(rgb);
+      const logits = await wide.predictLogits(rgb);
       wide.dispose();
       return logits;
     };
-    const got = seeded.predictLogits(rgb, { fit: 'aspect' });
+    const got = await seeded.predictLogits(rgb, { fit: 'aspect' });
     const want = await expectedAt();
     expect(got.shape).toEqual([1, 32, 96, 2]);
     expectClose(got.dataSync(), want.dataSync(), 1e-5);
     // New weights (as fine-tuning sets them) reach the other size: it shares them, it holds no copy.
     seededWeights(model, 18);
-    const got2 = seeded.predictLogits(rgb, { fit: 'aspect' });
+    const got2 = await seeded.predictLogits(rgb, { fit: 'aspect' });
     const want2 = await expectedAt();
     expectClose(got2.dataSync(), want2.dataSync(), 1e-5);
     expect(Math.max(...got2.dataSync().map((v, i) => Math.abs(v - got.dataSync()[i])))).toBeGreaterThan(1e-3);
@@ -156,7 +162,8 @@ describe('Segmenter API (untrained weights)', () => {
     // A segmenter that owns its model frees the weights too, other sizes built or not.
     const start = tf.memory().numTensors;
     const owner = new Segmenter(untrainedModel({ inputSize: [64, 64] }), { takeOwnership: true });
-    tf.tidy(() => void owner.predictLogits(tf.zeros([1, 30, 90, 3]) as tf.Tensor4D, { fit: 'aspect' }));
+    const zeros = tf.zeros([1, 30, 90, 3]) as tf.Tensor4D;
+    tf.dispose([zeros, await owner.predictLogits(zeros, { fit: 'aspect' })]);
     owner.dispose();
     expect(tf.memory().numTensors).toBe(start);
   });

@@ -241,35 +241,16 @@ export class Segmenter {
   }
 
   /**
-   * Logits at the model's resolution for a batch of RGB 0..255 images [N, H, W, 3] of any size;
-   * with `flipTest`, the mean of the image's and its mirror's (mirrored back); with `fit:
-   * 'letterbox'`, only the logits over the image (not the padding). Synchronous, so tfjs only:
-   * a segmenter on onnxruntime answers `predictLogitsAsync`.
+   * Logits at the model's resolution for a batch of RGB 0..255 images [N, H, W, 3] of any size,
+   * on whichever runtime the segmenter has: the one prediction path (segment, eval, validation and
+   * the training report all come here). With `flipTest`, the mean of the image's and its mirror's
+   * (mirrored back; onnxruntime runs both as one batch); with `fit: 'letterbox'`, only the logits
+   * over the image (not the padding).
    */
-  predictLogits(rgb: tf.Tensor4D, options: PredictOptions = {}): tf.Tensor4D {
+  async predictLogits(rgb: tf.Tensor4D, options: PredictOptions = {}): Promise<tf.Tensor4D> {
     this.check();
     checkFit(options.fit);
-    if (this.runner) throw new InputError(`predictLogits runs tfjs synchronously; this segmenter runs on ${this.runner.runtime}: use await predictLogitsAsync(...)`);
-    const frame = options.fit === 'letterbox' ? this.letterbox(rgb) : null;
-    const size = this.networkInputSize(rgb, options.fit);
-    const network = this.networkAt(size);
-    try {
-      return tf.tidy(() => {
-        const x = preprocess(frame?.padded ?? rgb, this.metadata.preprocessing, size);
-        let logits = network.predict(x) as tf.Tensor4D;
-        if (options.flipTest) logits = tf.mul(tf.add(logits, tf.reverse(network.predict(tf.reverse(x, 2)) as tf.Tensor4D, 2)), 0.5) as tf.Tensor4D;
-        return frame ? frame.crop(logits) : logits;
-      });
-    } finally {
-      frame?.padded.dispose();
-    }
-  }
-
-  /** predictLogits on whichever runtime the segmenter has; with `flipTest`, onnxruntime runs both images as one batch. */
-  async predictLogitsAsync(rgb: tf.Tensor4D, options: PredictOptions = {}): Promise<tf.Tensor4D> {
-    this.check();
-    checkFit(options.fit);
-    if (!this.runner) return this.predictLogits(rgb, options);
+    if (!this.runner) return this.predictOnTfjs(rgb, options);
     const flip = options.flipTest ?? false;
     const frame = options.fit === 'letterbox' ? this.letterbox(rgb) : null;
     // onnxruntime's graph takes any multiple of 32: no other network to build.
@@ -295,6 +276,23 @@ export class Segmenter {
     });
     if (logits !== out) out.dispose();
     return logits;
+  }
+
+  /** The tfjs half of predictLogits: synchronous, in one tidy. */
+  private predictOnTfjs(rgb: tf.Tensor4D, options: PredictOptions): tf.Tensor4D {
+    const frame = options.fit === 'letterbox' ? this.letterbox(rgb) : null;
+    const size = this.networkInputSize(rgb, options.fit);
+    const network = this.networkAt(size);
+    try {
+      return tf.tidy(() => {
+        const x = preprocess(frame?.padded ?? rgb, this.metadata.preprocessing, size);
+        let logits = network.predict(x) as tf.Tensor4D;
+        if (options.flipTest) logits = tf.mul(tf.add(logits, tf.reverse(network.predict(tf.reverse(x, 2)) as tf.Tensor4D, 2)), 0.5) as tf.Tensor4D;
+        return frame ? frame.crop(logits) : logits;
+      });
+    } finally {
+      frame?.padded.dispose();
+    }
   }
 
   /** The network's [height, width] for `rgb`: the input size, or under fit 'aspect' the image's aspect. */
@@ -380,7 +378,7 @@ export class Segmenter {
     const input = options.flipHorizontal ? tf.reverse(rgb, 2) : rgb;
     let small: tf.Tensor4D;
     try {
-      small = await this.predictLogitsAsync(input, { flipTest: options.flipTest, fit: options.fit });
+      small = await this.predictLogits(input, { flipTest: options.flipTest, fit: options.fit });
     } finally {
       if (input !== rgb) input.dispose();
     }

@@ -16,11 +16,13 @@ const frame = (width: number, height: number, seed: number) => ({
 describe('VideoSegmenter', () => {
   let segmenter: Segmenter;
   /** One frame's person probability at the model's resolution, without smoothing. */
-  const single = (f: ReturnType<typeof frame>): Float32Array =>
-    tf.tidy(() => {
-      const logits = segmenter.predictLogits(tf.tensor4d(Float32Array.from(f.data), [1, f.height, f.width, 3]));
-      return tf.slice(tf.softmax(logits, -1), [0, 0, 0, 1], [1, -1, -1, 1]).dataSync() as Float32Array;
-    });
+  const single = async (f: ReturnType<typeof frame>): Promise<Float32Array> => {
+    const rgb = tf.tensor4d(Float32Array.from(f.data), [1, f.height, f.width, 3]);
+    const logits = await segmenter.predictLogits(rgb);
+    const person = tf.tidy(() => tf.slice(tf.softmax(logits, -1), [0, 0, 0, 1], [1, -1, -1, 1]).dataSync() as Float32Array);
+    tf.dispose([rgb, logits]);
+    return person;
+  };
 
   beforeAll(async () => {
     await initBackend('wasm', { log: null });
@@ -34,7 +36,8 @@ describe('VideoSegmenter', () => {
 
   it('smooths person probabilities over frames by the moving average, with the weight set between frames', async () => {
     const frames = [frame(50, 70, 1), frame(80, 60, 2), frame(64, 64, 3), frame(50, 70, 4)];
-    const p = frames.map(single);
+    const p: Float32Array[] = [];
+    for (const f of frames) p.push(await single(f));
     expect(Math.max(...p[1].map((v, i) => Math.abs(v - p[0][i])))).toBeGreaterThan(0.05);
     await expectNoLeak(async () => {
       // Frames of independent noise look like a new scene each time: cuts off for this arithmetic.
@@ -75,20 +78,20 @@ describe('VideoSegmenter', () => {
     for (const f of order) out.push(await video.segmentFrame(f));
     // Every frame is a new scene: no smoothing, each stands alone, and each result carries its own frame.
     expect(out.map((o) => o.sceneCut)).toEqual([true, true, true, true]);
-    out.forEach((o, i) => {
+    for (const [i, o] of out.entries()) {
       expect(o.frame).toBe(order[i]);
-      expectClose(o.probabilities, single(order[i]), 1e-5);
-    });
+      expectClose(o.probabilities, await single(order[i]), 1e-5);
+    }
     // The same scene again (noise only): smoothed with the previous frame.
     const again = await video.segmentFrame(uniform([30, 60, 210], 5));
     expect(again.sceneCut).toBe(false);
-    expectClose(again.probabilities, single(uniform([30, 60, 210], 5)).map((v, i) => 0.5 * v + 0.5 * out[3].probabilities[i]), 1e-5);
+    expectClose(again.probabilities, (await single(uniform([30, 60, 210], 5))).map((v, i) => 0.5 * v + 0.5 * out[3].probabilities[i]), 1e-5);
     // With cuts turned off the colour flip is smoothed like any other frame.
     const never = new VideoSegmenter(segmenter, { smoothing: 0.5, sceneCutLevels: Infinity });
     const first = await never.segmentFrame(red[0]);
     const second = await never.segmentFrame(blue[0]);
     expect([first.sceneCut, second.sceneCut]).toEqual([true, false]);
-    expectClose(second.probabilities, single(blue[0]).map((v, i) => 0.5 * v + 0.5 * first.probabilities[i]), 1e-5);
+    expectClose(second.probabilities, (await single(blue[0])).map((v, i) => 0.5 * v + 0.5 * first.probabilities[i]), 1e-5);
     expect(() => new VideoSegmenter(segmenter, { sceneCutLevels: 0 })).toThrow(/sceneCutLevels: must be > 0/);
   });
 
@@ -96,7 +99,7 @@ describe('VideoSegmenter', () => {
     const f = frame(40, 30, 9);
     const video = new VideoSegmenter(segmenter, { smoothing: 1 });
     const tensor = tf.tensor3d(Float32Array.from(f.data), [30, 40, 3]);
-    expectClose((await video.segmentFrame(tensor)).probabilities, single(f), 1e-5);
+    expectClose((await video.segmentFrame(tensor)).probabilities, await single(f), 1e-5);
     tensor.dispose();
     for (const bad of [0, -0.1, 1.5, Number.NaN]) expect(() => new VideoSegmenter(segmenter, { smoothing: bad })).toThrow(InputError);
     expect(() => (video.smoothing = 2)).toThrow(/smoothing: must be in \(0, 1\]/);

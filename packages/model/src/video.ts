@@ -90,7 +90,7 @@ export class VideoSegmenter {
     const thumb = tf.tidy(() => tf.avgPool(tf.image.resizeBilinear(rgb, [4 * THUMBNAIL, 4 * THUMBNAIL], false, true), 4, 4, 'valid'));
     let logits: tf.Tensor4D;
     try {
-      logits = await this.segmenter.predictLogitsAsync(rgb);
+      logits = await this.segmenter.predictLogits(rgb);
     } catch (e) {
       thumb.dispose();
       throw e;

@@ -4,7 +4,6 @@ import { expectClose, randomArray } from '@sinet/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../node/backend.js';
 import { loadSegmenter, type NodeSegmenter } from '../node/index.js';
-import { InputError } from '../pixels.js';
 import type { SegmentOptions } from '../segmenter.js';
 import { seededWeights, untrainedModel } from '../test-support.js';
 import { VideoSegmenter } from '../video.js';
@@ -69,15 +68,22 @@ describe('loadSegmenter(model, { runtime: "onnx" })', () => {
     onnxWide.dispose();
   });
 
-  it('serves VideoSegmenter, and refuses the synchronous predictLogits with a pointer to the async one', async () => {
+  it('serves VideoSegmenter, and predictLogits (the one prediction path) gives the tfjs logits, flip-tested too', async () => {
     const frame = photo(32, 24, 9);
     const result = await new VideoSegmenter(onOnnx, { smoothing: 1 }).segmentFrame(frame);
     const want = await new VideoSegmenter(onTfjs, { smoothing: 1 }).segmentFrame(frame);
     expect(result.probabilities.length).toBe(64 * 64);
     expectClose(result.probabilities, want.probabilities, 1e-5, 'video frame');
-    const rgb = tf.zeros([1, 64, 64, 3]) as tf.Tensor4D;
-    expect(() => onOnnx.predictLogits(rgb)).toThrow(InputError);
-    expect(() => onOnnx.predictLogits(rgb)).toThrow(/predictLogitsAsync/);
+    const rgb = tf.tensor4d(Float32Array.from(photo(40, 30, 4).data), [1, 30, 40, 3]);
+    for (const flipTest of [false, true]) {
+      const [got, expected] = [await onOnnx.predictLogits(rgb, { flipTest }), await onTfjs.predictLogits(rgb, { flipTest })];
+      expect(got.shape).toEqual([1, 64, 64, 2]);
+      const want = await expected.data();
+      // Relative to the logits' scale: seeded weights make logits of ~1e7, where float32 rounding differs by tens.
+      const scale = Math.max(...want.map(Math.abs));
+      expectClose(await got.data(), want, 1e-5 * scale, `logits, flipTest ${flipTest}`);
+      tf.dispose([got, expected]);
+    }
     rgb.dispose();
   });
 

@@ -68,7 +68,7 @@ export async function evaluate(segmenter: Segmenter, entries: DatasetEntry[], op
       ? async (image: tf.Tensor3D, probabilities: Float32Array, width: number, height: number) =>
           (await refineSegmentation(image, { width, height, probabilities, mask: new Uint8Array(0), labels: new Uint8Array(0), classNames: segmenter.metadata.classNames }, options.refine)).mask
       : undefined;
-    busyMs += await scoreBatch((x) => segmenter.predictLogitsAsync(x, { flipTest: options.flipTest, fit: options.fit }), person, rgb, [truth], { atOutput: atModel, atTruth: atFull, refineAtTruth });
+    busyMs += await scoreBatch((x) => segmenter.predictLogits(x, { flipTest: options.flipTest, fit: options.fit }), person, rgb, [truth], { atOutput: atModel, atTruth: atFull, refineAtTruth });
     rgb.dispose();
     conventions[mask.convention]++;
     persons += truth.data.some((v) => v === 1) ? 1 : 0;

@@ -16,15 +16,20 @@ export function makeLoss(name: LossName): (labels: tf.Tensor, logits: tf.Tensor)
   return name === 'cross-entropy' ? (labels, logits) => softmaxCrossEntropy(labels, logits) : sinetLoss({ preset: name });
 }
 
-/** Images (RGB, at `size`) of a batch as the preprocessed network input. */
-export function imageBatch(images: ImageU8[], size: [number, number], preprocessing: Preprocessing): tf.Tensor4D {
+/** Images (RGB, at `size`) of a batch as one RGB 0..255 tensor, as `Segmenter.predictLogits` takes it. */
+export function rgbBatch(images: ImageU8[], size: [number, number]): tf.Tensor4D {
   const [h, w] = size;
   const pixels = new Float32Array(images.length * h * w * 3);
   images.forEach((im, i) => {
-    if (im.width !== w || im.height !== h || im.channels !== 3) throw new TrainError(`imageBatch: image ${i} is ${im.width} x ${im.height} x ${im.channels}, expected ${w} x ${h} x 3`, 'DATASET');
+    if (im.width !== w || im.height !== h || im.channels !== 3) throw new TrainError(`rgbBatch: image ${i} is ${im.width} x ${im.height} x ${im.channels}, expected ${w} x ${h} x 3`, 'DATASET');
     pixels.set(im.data, i * h * w * 3);
   });
-  return tf.tidy(() => preprocess(tf.tensor4d(pixels, [images.length, h, w, 3]), preprocessing, size));
+  return tf.tensor4d(pixels, [images.length, h, w, 3]);
+}
+
+/** Images (RGB, at `size`) of a batch as the preprocessed network input. */
+export function imageBatch(images: ImageU8[], size: [number, number], preprocessing: Preprocessing): tf.Tensor4D {
+  return tf.tidy(() => preprocess(rgbBatch(images, size), preprocessing, size));
 }
 
 /** Images (RGB, at `size`) and labels of a batch as tensors: preprocessed input and an int32 label map. */

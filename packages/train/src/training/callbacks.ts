@@ -6,7 +6,6 @@
  * caller's, or whatever list the caller builds from the defaults.
  */
 import type * as tf from '@sinet/layers/tfjs';
-import type { Preprocessing } from '@sinet/model';
 import { saveModel } from '@sinet/model/node';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -65,7 +64,8 @@ export function progressCallback(progress: ProgressReporter, log: (line: string)
       progress.done();
       log(
         `stage ${r.stage} (${r.kind}) epoch ${r.epoch}/${epochs}: loss ${r.loss.toFixed(4)}, val mIoU ${(100 * r.valMiou).toFixed(2)}, person IoU ${(100 * r.valPersonIou).toFixed(2)}, ` +
-          `boundary F ${(100 * (r.valBoundaryF ?? Number.NaN)).toFixed(2)}, ${r.imagesPerSecond.toFixed(2)} img/s, lr ${r.lr.toExponential(2)}`,
+          `boundary F ${(100 * (r.valBoundaryF ?? Number.NaN)).toFixed(2)}, ${r.imagesPerSecond.toFixed(2)} img/s` +
+          `${r.dataWaitShare === undefined ? '' : ` (${(100 * r.dataWaitShare).toFixed(1)}% waiting for data)`}, lr ${r.lr.toExponential(2)}`,
       );
       if (r.valSources) log(`  person IoU by source: ${Object.entries(r.valSources).map(([k, v]) => `${k} ${(100 * v.personIou).toFixed(2)}`).join(', ')}; selection score ${(100 * (r.valScore ?? Number.NaN)).toFixed(2)}`);
     },
@@ -78,8 +78,8 @@ export function logFileCallback(out: string): TrainingCallback {
 }
 
 /** `out/report.html` with the curves so far and `predictions.png` of the first validation images. */
-export function reportCallback(out: string, name: string, val: ValSample[], preprocessing: Preprocessing): TrainingCallback {
-  return { onEpochEnd: ({ history, trainModel }) => writeReport(out, name, history, trainModel, val, preprocessing) };
+export function reportCallback(out: string, name: string, val: ValSample[]): TrainingCallback {
+  return { onEpochEnd: ({ history, trainModel }) => writeReport(out, name, history, trainModel, val) };
 }
 
 /** Keeps the full model of the best full-stage epoch (by its selection score) in `out/best`; the score is `state.bestMiou`. */
@@ -133,12 +133,11 @@ export interface DefaultCallbackContext {
   out: string;
   name: string;
   val: ValSample[];
-  preprocessing: Preprocessing;
   progress: ProgressReporter;
   log: (line: string) => void;
 }
 
 /** The callbacks every run has unless the caller replaces them: progress, log.jsonl, report, best model, checkpoint. */
 export function defaultCallbacks(c: DefaultCallbackContext): TrainingCallback[] {
-  return [progressCallback(c.progress, c.log), logFileCallback(c.out), reportCallback(c.out, c.name, c.val, c.preprocessing), bestModelCallback(c.out), checkpointCallback(c.out)];
+  return [progressCallback(c.progress, c.log), logFileCallback(c.out), reportCallback(c.out, c.name, c.val), bestModelCallback(c.out), checkpointCallback(c.out)];
 }

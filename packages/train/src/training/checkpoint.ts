@@ -31,6 +31,8 @@ export interface EpochRecord {
   valScore?: number;
   imagesPerSecond: number;
   seconds: number;
+  /** Share of the epoch's training time spent waiting for augmented batches (absent in older records). */
+  dataWaitShare?: number;
 }
 
 export interface TrainerState {
@@ -49,7 +51,7 @@ export interface TrainerState {
   /** The machines the run trained on (machineLine), each once, in order; absent in checkpoints written before it was kept. */
   machines?: string[];
   /** Set when a run stopped inside an epoch (Ctrl-C): where it continues, bit for bit. */
-  partial?: { step: number; order: number[]; seeds: number[]; lossSum: number; seconds: number };
+  partial?: { step: number; order: number[]; seeds: number[]; lossSum: number; seconds: number; dataWaitSeconds?: number };
 }
 
 /** Writes the checkpoint folder atomically: a complete new folder, then two renames. */
@@ -115,7 +117,7 @@ function checkState(text: string, file: string): TrainerState {
   if (o !== null && (typeof o !== 'object' || !Array.isArray(o.names) || !Array.isArray(o.shapes) || o.names.length !== o.shapes.length || o.shapes.some((sh) => !Array.isArray(sh) || sh.some((d) => !count(d))))) throw bad('optimizer');
   if (state.machines !== undefined && (!Array.isArray(state.machines) || state.machines.some((m) => typeof m !== 'string'))) throw bad('machines');
   const p = state.partial;
-  if (p !== undefined && (typeof p !== 'object' || p === null || !count(p.step) || !Array.isArray(p.order) || !p.order.every(count) || !Array.isArray(p.seeds) || !p.seeds.every(word) || typeof p.lossSum !== 'number' || typeof p.seconds !== 'number')) throw bad('partial');
+  if (p !== undefined && (typeof p !== 'object' || p === null || !count(p.step) || !Array.isArray(p.order) || !p.order.every(count) || !Array.isArray(p.seeds) || !p.seeds.every(word) || typeof p.lossSum !== 'number' || typeof p.seconds !== 'number' || (p.dataWaitSeconds !== undefined && typeof p.dataWaitSeconds !== 'number'))) throw bad('partial');
   return state;
 }
 

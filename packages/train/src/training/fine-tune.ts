@@ -6,11 +6,11 @@
 import * as tf from '@sinet/layers/tfjs';
 import { PRESETS, resizeSample, Rng, type ImageU8, type LabelMap, type PresetName } from '@sinet/augment';
 import type { SINetLossPreset } from '@sinet/losses';
-import { getSINetMetadata, isEncoderWeight } from '@sinet/model';
+import { getSINetMetadata, isEncoderWeight, Segmenter } from '@sinet/model';
 import { TrainingError } from '../errors.js';
 import { scoreBatch, SegmentationScores } from '../eval/scores.js';
 import { AdamW } from './adamw.js';
-import { imageBatch, makeLoss } from './batch.js';
+import { makeLoss, rgbBatch } from './batch.js';
 import { checkLoss, trainStep, type StepContext } from './step.js';
 
 /**
@@ -127,10 +127,11 @@ export async function fineTune(model: tf.LayersModel, samples: FineTuneSample[],
 export async function personIou(model: tf.LayersModel, samples: FineTuneSample[]): Promise<number> {
   const items = prepare(model, samples);
   const meta = getSINetMetadata(model);
+  const segmenter = new Segmenter(model); // not its owner
   const scores = new SegmentationScores();
   for (const item of items) {
-    const x = imageBatch([item.image], meta.config.inputSize, meta.preprocessing);
-    await scoreBatch((input) => model.predict(input) as tf.Tensor4D, meta.personClass, x, [item.mask], { atOutput: scores });
+    const x = rgbBatch([item.image], meta.config.inputSize);
+    await scoreBatch((input) => segmenter.predictLogits(input), meta.personClass, x, [item.mask], { atOutput: scores });
     x.dispose();
   }
   return scores.report().personIou;

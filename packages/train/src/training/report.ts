@@ -5,10 +5,11 @@
  */
 import * as tf from '@sinet/layers/tfjs';
 import { classBoundary } from '@sinet/losses';
-import { preprocess, type Preprocessing } from '@sinet/model';
+import { Segmenter } from '@sinet/model';
 import { writeFileAtomic, writeImage } from '@sinet/model/node';
 import path from 'node:path';
 import type { LoadedSample } from '../data/loader.js';
+import { rgbBatch } from './batch.js';
 import type { EpochRecord } from './checkpoint.js';
 
 const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
@@ -36,14 +37,13 @@ export function lineChart(title: string, series: { label: string; colour: string
 }
 
 /** Draws validation samples with predicted (magenta) and true (green) mask outlines. */
-export async function predictionGrid(model: tf.LayersModel, samples: LoadedSample[], file: string, preprocessing: Preprocessing): Promise<void> {
+export async function predictionGrid(model: tf.LayersModel, samples: LoadedSample[], file: string): Promise<void> {
   if (samples.length === 0) return;
   const { width: w, height: h } = samples[0].image;
-  const logits = tf.tidy(() => {
-    const x = tf.tensor4d(Float32Array.from(samples.flatMap((s) => Array.from(s.image.data))), [samples.length, h, w, 3]);
-    const out = model.predict(preprocess(x, preprocessing, [h, w])) as tf.Tensor4D;
-    return tf.argMax(out.shape[1] === h ? out : tf.image.resizeNearestNeighbor(out, [h, w]), -1);
-  });
+  const x = rgbBatch(samples.map((s) => s.image), [h, w]);
+  const out = await new Segmenter(model).predictLogits(x); // not its owner
+  const logits = tf.tidy(() => tf.argMax(out.shape[1] === h ? out : tf.image.resizeNearestNeighbor(out, [h, w]), -1));
+  tf.dispose([x, out]);
   const predicted = (await logits.data()) as Int32Array;
   logits.dispose();
   const cols = Math.min(4, samples.length);
@@ -69,8 +69,8 @@ export async function predictionGrid(model: tf.LayersModel, samples: LoadedSampl
   await writeImage(file, { data: sheet, width: W, height: H, channels: 3 });
 }
 
-export async function writeReport(out: string, name: string, history: EpochRecord[], model: tf.LayersModel, val: LoadedSample[], preprocessing: Preprocessing): Promise<void> {
-  await predictionGrid(model, val.slice(0, 8), path.join(out, 'predictions.png'), preprocessing);
+export async function writeReport(out: string, name: string, history: EpochRecord[], model: tf.LayersModel, val: LoadedSample[]): Promise<void> {
+  await predictionGrid(model, val.slice(0, 8), path.join(out, 'predictions.png'));
   const pick = (f: (r: EpochRecord) => number) => history.map(f);
   const last = history.at(-1);
   const rows = history

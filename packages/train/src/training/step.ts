@@ -56,6 +56,8 @@ export interface EpochPosition {
   lossSum: number;
   /** Seconds spent in the epoch so far. */
   seconds: number;
+  /** Of those, seconds the step waited for its batch (augmentation behind the trainer). */
+  dataWaitSeconds?: number;
 }
 
 export interface EpochPlan {
@@ -78,18 +80,30 @@ export interface EpochPlan {
 export async function runEpoch(ctx: StepContext, pool: AugmentPool, plan: EpochPlan): Promise<EpochPosition & { lr: number; complete: boolean }> {
   let { step, lossSum } = plan.start;
   const started = performance.now() - plan.start.seconds * 1000;
+  let waitedMs = (plan.start.dataWaitSeconds ?? 0) * 1000;
+  const position = () => ({ step, lossSum, seconds: (performance.now() - started) / 1000, dataWaitSeconds: waitedMs / 1000 });
   let lr = plan.learningRate(step);
-  for await (const batch of pool.batches(plan.requests)) {
-    lr = plan.learningRate(step);
-    ctx.optimizer.learningRate = lr;
-    const value = await trainStep(ctx, batch.images, batch.masks);
-    checkLoss(value, plan.where(step));
-    lossSum += value;
-    step++;
-    await plan.onStep({ step, lossSum, seconds: (performance.now() - started) / 1000 }, batch.images.length);
-    // Give the event loop a turn: signals and worker messages are only handled there.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    if (plan.stopRequested() && step < plan.steps) break;
+  const batches = pool.batches(plan.requests)[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const asked = performance.now();
+      const next = await batches.next();
+      waitedMs += performance.now() - asked;
+      if (next.done) break;
+      const batch = next.value;
+      lr = plan.learningRate(step);
+      ctx.optimizer.learningRate = lr;
+      const value = await trainStep(ctx, batch.images, batch.masks);
+      checkLoss(value, plan.where(step));
+      lossSum += value;
+      step++;
+      await plan.onStep(position(), batch.images.length);
+      // Give the event loop a turn: signals and worker messages are only handled there.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (plan.stopRequested() && step < plan.steps) break;
+    }
+  } finally {
+    await batches.return?.(undefined);
   }
-  return { step, lossSum, seconds: (performance.now() - started) / 1000, lr, complete: step >= plan.steps };
+  return { ...position(), lr, complete: step >= plan.steps };
 }

@@ -77,6 +77,11 @@ describe('train', () => {
     expect(full[2].loss).toBeLessThan(full[0].loss);
     const lines = (await fs.readFile(path.join(out, 'log.jsonl'), 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(5);
+    // Each epoch says what share of its training time went to waiting for augmented batches.
+    for (const r of lines.map((l) => JSON.parse(l))) {
+      expect(r.dataWaitShare).toBeGreaterThanOrEqual(0);
+      expect(r.dataWaitShare).toBeLessThanOrEqual(1);
+    }
     const report = await fs.readFile(path.join(out, 'report.html'), 'utf8');
     expect(report.match(/<svg /g)).toHaveLength(4);
     expect(report).toContain('src="predictions.png"');

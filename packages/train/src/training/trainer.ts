@@ -9,7 +9,7 @@
  */
 import * as tf from '@sinet/layers/tfjs';
 import { Rng } from '@sinet/augment';
-import { createSINet, DEFAULT_CLASS_NAMES, getSINetMetadata, initializeWeights, isEncoderWeight, isKernelWeight, OFFICIAL_PREPROCESSING, resolveSINetConfig, setSINetMetadata, sinetEncoder, type Preprocessing } from '@sinet/model';
+import { createSINet, DEFAULT_CLASS_NAMES, getSINetMetadata, initializeWeights, isEncoderWeight, isKernelWeight, OFFICIAL_PREPROCESSING, resolveSINetConfig, Segmenter, setSINetMetadata, sinetEncoder, type Preprocessing } from '@sinet/model';
 import { initBackend, loadModel, makeFolder, writeFileAtomic } from '@sinet/model/node';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -19,7 +19,7 @@ import { machineLine } from '../machine.js';
 import { TrainingError } from '../errors.js';
 import { scoreBatch, SegmentationScores } from '../eval/scores.js';
 import { AdamW } from './adamw.js';
-import { imageBatch, makeLoss } from './batch.js';
+import { makeLoss, rgbBatch } from './batch.js';
 import { defaultCallbacks, type SavePoint, type TrainerControl, type TrainingCallback } from './callbacks.js';
 import { CHECKPOINT_VERSION, checkResumePosition, readCheckpoint, refuseEarlierRun, restoreOptimizer, type EpochRecord, type TrainerState } from './checkpoint.js';
 import type { StageConfig, TrainConfig } from './config.js';
@@ -91,17 +91,18 @@ type Scores = ReturnType<SegmentationScores['report']>;
  * IoU, against masks resized as eval resizes them); encoder-stage outputs are scored at 1/8.
  * Scores are kept for all images together and for each source apart.
  */
-async function validate(model: tf.LayersModel, val: ValSample[], size: [number, number], preprocessing: Preprocessing, personClass: number, batchSize: number): Promise<{ all: Scores; bySource: Record<string, Scores> }> {
+async function validate(model: tf.LayersModel, val: ValSample[], size: [number, number], personClass: number, batchSize: number): Promise<{ all: Scores; bySource: Record<string, Scores> }> {
   const sources = [...new Set(val.map((s) => s.source))];
+  const segmenter = new Segmenter(model); // not its owner: the run keeps the model
   const all = new SegmentationScores();
   const bySource = new Map(sources.map((name) => [name, new SegmentationScores()]));
   for (const name of sources) {
     const part = val.filter((s) => s.source === name);
     for (let i = 0; i < part.length; i += batchSize) {
       const batch = part.slice(i, i + batchSize);
-      // The images are already at the training size and preprocessed here: predict as they are.
-      const x = imageBatch(batch.map((s) => s.image), size, preprocessing);
-      await scoreBatch((input) => model.predict(input) as tf.Tensor4D, personClass, x, batch.map((s) => s.truth ?? s.mask), { atOutput: bySource.get(name)! });
+      // The images are already at the training size; the segmenter preprocesses as the model's metadata says.
+      const x = rgbBatch(batch.map((s) => s.image), size);
+      await scoreBatch((input) => segmenter.predictLogits(input), personClass, x, batch.map((s) => s.truth ?? s.mask), { atOutput: bySource.get(name)! });
       x.dispose();
     }
     all.merge(bySource.get(name)!);
@@ -253,6 +254,8 @@ class TrainingRun {
     const stage: StageConfig = config.stages[s];
     const size = config.inputSize;
     const trainModel = stage.kind === 'encoder' ? sinetEncoder(model) : model;
+    // The encoder answers at 1/8 with the network's classes and preprocessing: the same metadata.
+    if (trainModel !== model) setSINetMetadata(trainModel, getSINetMetadata(model));
     const trainedIndices = trainModel.trainableWeights.flatMap((w, i) => (stage.kind === 'full' && stage.freezeEncoder && isEncoderWeight(w.originalName) ? [] : [i]));
     const variables = trainedIndices.map((i) => trainModel.trainableWeights[i].read() as tf.Variable);
     // Decay only what this stage trains: a frozen encoder stays as stage 1 left it.
@@ -295,12 +298,12 @@ class TrainingRun {
     const order = resumed?.order ?? (this.data.plan ? drawEpoch(this.data.plan, rng) : rng.shuffle(this.data.train.map((_, i) => i)));
     const seeds = resumed?.seeds ?? Array.from({ length: steps }, () => (stage.augment === 'none' ? 0 : rng.nextUint32()));
     const firstStep = resumed?.step ?? 0;
-    const partialState = (position: EpochPosition): TrainerState => ({ ...this.state, stage: s, epoch, rng: rng.getState(), partial: { step: position.step, order, seeds, lossSum: position.lossSum, seconds: position.seconds } });
+    const partialState = (position: EpochPosition): TrainerState => ({ ...this.state, stage: s, epoch, rng: rng.getState(), partial: { step: position.step, order, seeds, lossSum: position.lossSum, seconds: position.seconds, dataWaitSeconds: position.dataWaitSeconds } });
     let stepStarted = performance.now();
     const reached = await runEpoch(ctx, pool, {
       requests: Array.from({ length: steps - firstStep }, (_, i) => ({ indices: order.slice((firstStep + i) * stage.batchSize, (firstStep + i + 1) * stage.batchSize), seed: seeds[firstStep + i] })),
       steps,
-      start: { step: firstStep, lossSum: resumed?.lossSum ?? 0, seconds: resumed?.seconds ?? 0 },
+      start: { step: firstStep, lossSum: resumed?.lossSum ?? 0, seconds: resumed?.seconds ?? 0, dataWaitSeconds: resumed?.dataWaitSeconds ?? 0 },
       learningRate: (step) => learningRate(stage.lr, config.optimizer, stage.epochs, epoch, (epoch + step / steps) / stage.epochs),
       stopRequested: () => this.stopReason() !== null,
       where: (step) => `stage ${s + 1}, epoch ${epoch + 1}, step ${step + 1}: stopping; the last good checkpoint is in ${path.join(options.out, 'checkpoint')}`,
@@ -332,9 +335,9 @@ class TrainingRun {
       return false;
     }
     this.progress.done();
-    const scores = await validate(trainModel, this.data.val, config.inputSize, this.setup.preprocessing, this.setup.personClass, stage.batchSize);
+    const scores = await validate(trainModel, this.data.val, config.inputSize, this.setup.personClass, stage.batchSize);
     const v = scores.all;
-    const record: EpochRecord = { stage: s + 1, kind: stage.kind, epoch: epoch + 1, loss: reached.lossSum / steps, lr: reached.lr, valMiou: v.miou, valPersonIou: v.personIou, valBoundaryF: v.boundaryF, valBoundaryIou: v.boundaryIou, imagesPerSecond: this.epochSize / reached.seconds, seconds: reached.seconds };
+    const record: EpochRecord = { stage: s + 1, kind: stage.kind, epoch: epoch + 1, loss: reached.lossSum / steps, lr: reached.lr, valMiou: v.miou, valPersonIou: v.personIou, valBoundaryF: v.boundaryF, valBoundaryIou: v.boundaryIou, imagesPerSecond: this.epochSize / reached.seconds, seconds: reached.seconds, dataWaitShare: (reached.dataWaitSeconds ?? 0) / reached.seconds };
     if (Object.keys(scores.bySource).length > 1) {
       record.valSources = Object.fromEntries(Object.entries(scores.bySource).map(([k, r]) => [k, { miou: r.miou, personIou: r.personIou, boundaryF: r.boundaryF }]));
       record.valScore = selectionScore(scores);
@@ -406,7 +409,7 @@ async function trainLocked(config: TrainConfig, options: TrainOptions, rng: Rng,
     state.trainWorkers = trainWorkers;
     const machine = machineLine();
     if (!state.machines?.includes(machine)) state.machines = [...(state.machines ?? []), machine];
-    const defaults = defaultCallbacks({ out: options.out, name: config.name, val: data.val, preprocessing, progress, log });
+    const defaults = defaultCallbacks({ out: options.out, name: config.name, val: data.val, progress, log });
     const callbacks = typeof options.callbacks === 'function' ? options.callbacks(defaults) : [...defaults, ...(options.callbacks ?? [])];
     const run = new TrainingRun(config, options, model, state, resumedFrom, data, callbacks, rng, stop, progress, log, { workers, trainWorkers, preprocessing, personClass });
     return await run.fit();
