@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { LayersError } from './errors.js';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, hasKernel, runKernel } from '@sinet/wasm-kernels/contracts';
 
 /** Symmetric zero padding of PyTorch's `Conv2d(padding=(k - 1) / 2)`; TF 'same' pads stride-2 convolutions asymmetrically. */
 export function torchSamePadding(kernelSize: number): number {
@@ -79,14 +80,6 @@ export interface BatchNormTrainingResult {
   variance: tf.Tensor1D;
 }
 
-/**
- * Kernels a backend may register for training BatchNorm (over every axis but the last); where
- * they are registered, `batchNormTraining` runs them instead of composing ops.
- * 'SinetBatchNormTraining': inputs x, scale, offset; attrs epsilon; outputs y, mean, variance.
- * 'SinetBatchNormTrainingGrad': inputs dy, x, mean, variance, scale; attrs epsilon; outputs dx, dScale, dOffset.
- * `@sinet/wasm-kernels` provides them for tfjs-backend-wasm.
- */
-export const BATCH_NORM_TRAINING_KERNELS = { forward: 'SinetBatchNormTraining', gradient: 'SinetBatchNormTrainingGrad' } as const;
 
 /**
  * Training-mode batch normalisation over every axis but the last, with the closed-form gradient
@@ -95,7 +88,8 @@ export const BATCH_NORM_TRAINING_KERNELS = { forward: 'SinetBatchNormTraining', 
  */
 export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult {
   const backendName = tf.getBackend();
-  const fused = x.dtype === 'float32' && tf.getKernel(BATCH_NORM_TRAINING_KERNELS.forward, backendName) && tf.getKernel(BATCH_NORM_TRAINING_KERNELS.gradient, backendName);
+  // Where a backend registers both kernels (@sinet/wasm-kernels on wasm) they run instead of composed ops.
+  const fused = x.dtype === 'float32' && hasKernel(BATCH_NORM_TRAINING, backendName) && hasKernel(BATCH_NORM_TRAINING_GRAD, backendName);
   return fused ? batchNormTrainingKernels(x, gamma, beta, epsilon) : batchNormTrainingOps(x, gamma, beta, epsilon);
 }
 
@@ -103,13 +97,13 @@ function batchNormTrainingKernels(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Ten
   let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | null = null;
   const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, scale, offset, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAINING_KERNELS.forward, { x: input, scale, offset }, { epsilon } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    const [y, mean, variance] = runKernel(BATCH_NORM_TRAINING, { x: input, scale, offset }, { epsilon });
     save([input, mean, variance, scale]);
     stats = { mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D };
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, [xs, m, v, g]: tf.Tensor[]) =>
-        tf.engine().runKernel(BATCH_NORM_TRAINING_KERNELS.gradient, { dy, x: xs, mean: m, variance: v, scale: g }, { epsilon } as unknown as tf.NamedAttrMap) as tf.Tensor[],
+        runKernel(BATCH_NORM_TRAINING_GRAD, { dy, x: xs, mean: m, variance: v, scale: g }, { epsilon }),
     };
   });
   const y = normalize(x, gamma, beta);

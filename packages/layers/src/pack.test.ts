@@ -1,9 +1,11 @@
-/** The published tarball alone must work in a project that depends on nothing else of ours. */
+/** The published tarball must work in a project with nothing else of ours but @sinet/wasm-kernels (which owns the contracts of the kernels the layers call). */
 import { freshDir, freshProject, packageDir, packPackage, runNode, tarballFiles, typecheck } from '@sinet/test-utils';
 import { describe, expect, it } from 'vitest';
 
 describe('@sinet/layers as published', () => {
-  const tarball = packPackage(packageDir('layers'), freshDir('sinet-pack-'));
+  const packed = freshDir('sinet-pack-');
+  const tarball = packPackage(packageDir('layers'), packed);
+  const kernels = packPackage(packageDir('wasm-kernels'), packed);
 
   it('holds only built files, README, LICENSE and package.json', () => {
     const files = tarballFiles(tarball);
@@ -16,8 +18,9 @@ describe('@sinet/layers as published', () => {
     expect(files.filter((f) => /\.test\.|test-utils|\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
   });
 
-  it('builds, saves and reloads a model in a fresh project with tfjs core and layers only, and its types resolve', () => {
-    const dir = freshProject({ '@sinet/layers': `file:${tarball}`, '@tensorflow/tfjs-core': '4.22.0', '@tensorflow/tfjs-layers': '4.22.0', '@tensorflow/tfjs-backend-cpu': '4.22.0' });
+  it('builds, saves and reloads a model in a fresh project with tfjs core and layers only (no wasm backend), and its types resolve', () => {
+    const ours = { '@sinet/layers': `file:${tarball}`, '@sinet/wasm-kernels': `file:${kernels}` };
+    const dir = freshProject({ ...ours, '@tensorflow/tfjs-core': '4.22.0', '@tensorflow/tfjs-layers': '4.22.0', '@tensorflow/tfjs-backend-cpu': '4.22.0' }, ours);
     const out = runNode(
       dir,
       'check.mjs',

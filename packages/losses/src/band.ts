@@ -7,13 +7,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { prepareLabels, DEFAULT_IGNORE_LABEL, type PreparedLabels } from './labels.js';
 import { LossesError } from './errors.js';
+// The band of a label map in one kernel where a backend registers it (@sinet/wasm-kernels on wasm: summed-area tables, O(1) a pixel).
+import { hasKernel, LABEL_BAND, runKernel } from '@sinet/wasm-kernels/contracts';
 
-/**
- * A kernel a backend may register for the band of a label map: 'SinetLabelBand' (labelMap int32
- * [N, H, W, 1]; attrs kernel) -> float32 [N, H, W, 1] (`@sinet/wasm-kernels` does on wasm, with
- * summed-area tables: O(1) per pixel whatever the window).
- */
-export const LABEL_BAND_KERNEL = 'SinetLabelBand';
 
 function checkKernel(kernel: number): void {
   if (!Number.isInteger(kernel) || kernel < 1 || kernel % 2 === 0) throw new LossesError(`band kernel must be a positive odd integer, got ${kernel}`, 'CONFIG');
@@ -57,7 +53,7 @@ export function boundaryBand(labels: tf.Tensor, logits: tf.Tensor, options: Band
 export function bandOf(prepared: PreparedLabels, kernel: number): tf.Tensor4D {
   checkKernel(kernel);
   return tf.tidy(() => {
-    if (prepared.labelMap && tf.getKernel(LABEL_BAND_KERNEL, tf.getBackend())) return tf.engine().runKernel(LABEL_BAND_KERNEL, { labelMap: prepared.labelMap }, { kernel }) as tf.Tensor4D;
+    if (prepared.labelMap && hasKernel(LABEL_BAND)) return runKernel(LABEL_BAND, { labelMap: prepared.labelMap }, { kernel })[0] as tf.Tensor4D;
     if (prepared.labelMap) {
       // One channel: the window is mixed exactly when its max and min class differ.
       const map = tf.cast(prepared.labelMap, 'float32') as tf.Tensor4D;

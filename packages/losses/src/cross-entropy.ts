@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_IGNORE_LABEL, prepareLabels } from './labels.js';
 import { LossesError } from './errors.js';
+import { hasKernel, runKernel, WEIGHTED_NLL } from '@sinet/wasm-kernels/contracts';
 
 export interface CrossEntropyOptions {
   /** Per-class weights; the mean is weighted like PyTorch's (sum of w_y * nll over sum of w_y). */
@@ -15,11 +16,6 @@ export function pixelNll(oneHot: tf.Tensor4D, logits: tf.Tensor4D): tf.Tensor4D 
   return tf.tidy(() => tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits, -1)), -1, true)) as tf.Tensor4D);
 }
 
-/**
- * A kernel a backend may register for weightedNll: 'SinetWeightedNll' (logits, targets,
- * coefficients) -> [value, gradient for the logits] in one pass (`@sinet/wasm-kernels` does on wasm).
- */
-export const WEIGHTED_NLL_KERNEL = 'SinetWeightedNll';
 
 /**
  * sum over pixels of coefficient * nll, where nll = -sum_c target_c log softmax_c, with the
@@ -29,11 +25,12 @@ export const WEIGHTED_NLL_KERNEL = 'SinetWeightedNll';
  * coefficients are labels: no gradient flows to them.
  */
 export function weightedNll(targets: tf.Tensor4D, logits: tf.Tensor4D, coefficients: tf.Tensor4D): tf.Scalar {
-  const fused = logits.dtype === 'float32' && !!tf.getKernel(WEIGHTED_NLL_KERNEL, tf.getBackend());
+  // Value and gradient in one pass where a backend registers the kernel (@sinet/wasm-kernels on wasm).
+  const fused = logits.dtype === 'float32' && hasKernel(WEIGHTED_NLL);
   const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
     if (fused) {
-      const [value, gradient] = tf.engine().runKernel(WEIGHTED_NLL_KERNEL, { logits: input, targets, coefficients }) as tf.Tensor[];
+      const [value, gradient] = runKernel(WEIGHTED_NLL, { logits: input, targets, coefficients }, {});
       save([gradient]);
       return { value, gradFunc: (dy: tf.Tensor, [g]: tf.Tensor[]) => tf.mul(g, dy) };
     }

@@ -1,16 +1,11 @@
 /** Turning the label formats people have into one-hot targets and a validity mask. */
 import * as tf from '@tensorflow/tfjs-core';
 import { LossesError } from './errors.js';
+import { hasKernel, PREPARE_LABELS, runKernel } from '@sinet/wasm-kernels/contracts';
 
 /** The label value that marks pixels to leave out (PyTorch's ignore_index convention). */
 export const DEFAULT_IGNORE_LABEL = 255;
 
-/**
- * A kernel a backend may register for prepareLabels' label-map case: 'SinetPrepareLabels'
- * (labels [N, H, W, 1]; attrs classes, ignoreLabel) -> [oneHot, valid, labelMap] in one pass
- * (`@sinet/wasm-kernels` does on wasm).
- */
-export const PREPARE_LABELS_KERNEL = 'SinetPrepareLabels';
 
 export interface PreparedLabels {
   /** [N, H, W, C] targets (one-hot or soft), zero at ignored pixels. */
@@ -54,8 +49,9 @@ export function prepareLabels(labels: tf.Tensor, logits: tf.Tensor, ignoreLabel:
       const valid = tf.cast(tf.greater(tf.sum(oneHot, -1, true), 0), 'float32') as tf.Tensor4D;
       return { oneHot, valid, labelMap: null } as unknown as tf.TensorContainer;
     }
-    if (tf.getKernel(PREPARE_LABELS_KERNEL, tf.getBackend())) {
-      const [oneHot, valid, labelMap] = tf.engine().runKernel(PREPARE_LABELS_KERNEL, { labels: l4 }, { classes, ignoreLabel } as unknown as tf.NamedAttrMap) as tf.Tensor4D[];
+    // One pass where a backend registers the kernel (@sinet/wasm-kernels on wasm).
+    if (hasKernel(PREPARE_LABELS)) {
+      const [oneHot, valid, labelMap] = runKernel(PREPARE_LABELS, { labels: l4 }, { classes, ignoreLabel }) as tf.Tensor4D[];
       return { oneHot, valid, labelMap } as unknown as tf.TensorContainer;
     }
     const indices = tf.cast(tf.round(tf.cast(l4, 'float32')), 'int32');

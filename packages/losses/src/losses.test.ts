@@ -1,13 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkGradient, expectNoLeak, randomArray, seededRandom, useBackend } from '@sinet/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSimdKernels, registerWasmTrainingKernels, setSimdEnabled, simdActiveOn } from '@sinet/wasm-kernels';
+import { LABEL_BAND, loadSimdKernels, PREPARE_LABELS, registerWasmTrainingKernels, setSimdEnabled, simdActiveOn, WEIGHTED_NLL } from '@sinet/wasm-kernels';
 import {
   boundaryBand,
   boundaryLoss,
-  LABEL_BAND_KERNEL,
   LabelShapeError,
-  PREPARE_LABELS_KERNEL,
   prepareLabels,
   lovaszHinge,
   lovaszSoftmax,
@@ -16,7 +14,6 @@ import {
   softDiceLoss,
   softIouLoss,
   softmaxCrossEntropy,
-  WEIGHTED_NLL_KERNEL,
 } from './index.js';
 
 beforeAll(async () => {
@@ -365,7 +362,7 @@ describe.each([
         tf.dispose([value, grads[logits.name]]);
       });
       const { value, grads } = tf.variableGrads(() => f(y, logits), [logits]);
-      const out = { value: value.dataSync()[0], grad: Array.from(grads[logits.name].dataSync()), fused: kernels.some((k) => k.name === WEIGHTED_NLL_KERNEL) };
+      const out = { value: value.dataSync()[0], grad: Array.from(grads[logits.name].dataSync()), fused: kernels.some((k) => k.name === WEIGHTED_NLL.kernelName) };
       tf.dispose([value, grads[logits.name], y, logits]);
       return out;
     };
@@ -416,7 +413,7 @@ describe('the fused label kernels on wasm', () => {
       const logits = tf.zeros([n, h, w, classes]);
       const { kernels } = await tf.profile(() => tf.dispose(Object.values(prepareLabels(y, logits, ignore === undefined ? 255 : ignore))));
       const prepared = prepareLabels(y, logits, ignore === undefined ? 255 : ignore);
-      const out = { oneHot: Array.from(prepared.oneHot.dataSync()), valid: Array.from(prepared.valid.dataSync()), map: Array.from(prepared.labelMap!.dataSync()), dtype: prepared.labelMap!.dtype, fused: kernels.some((k) => k.name === PREPARE_LABELS_KERNEL) };
+      const out = { oneHot: Array.from(prepared.oneHot.dataSync()), valid: Array.from(prepared.valid.dataSync()), map: Array.from(prepared.labelMap!.dataSync()), dtype: prepared.labelMap!.dtype, fused: kernels.some((k) => k.name === PREPARE_LABELS.kernelName) };
       tf.dispose([y, logits, prepared.oneHot, prepared.valid, prepared.labelMap!]);
       return out;
     };
@@ -438,7 +435,7 @@ describe('the fused label kernels on wasm', () => {
         const logits = tf.zeros([1, h, w, classes]);
         const { kernels } = await tf.profile(() => tf.dispose(boundaryBand(y, logits, { kernel })));
         const band = boundaryBand(y, logits, { kernel });
-        const out = { band: Array.from(band.dataSync()), fused: kernels.some((k) => k.name === LABEL_BAND_KERNEL) };
+        const out = { band: Array.from(band.dataSync()), fused: kernels.some((k) => k.name === LABEL_BAND.kernelName) };
         tf.dispose([y, logits, band]);
         return out;
       };

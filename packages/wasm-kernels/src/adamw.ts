@@ -7,21 +7,8 @@
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { simdOn } from './simd.js';
+import { ADAMW, type KernelAttrs, type KernelInputs } from './contracts.js';
 import { WasmKernelsError } from './errors.js';
-
-export const ADAMW = 'SinetAdamW';
-
-export interface AdamWAttrs {
-  learningRate: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  /** 1 - beta1^t and 1 - beta2^t. */
-  correction1: number;
-  correction2: number;
-  /** 1 - learningRate * weightDecay for decayed parameters, 1 otherwise. */
-  keep: number;
-}
 
 interface HeapBackend {
   typedArrayFromHeap(t: TensorInfo): Float32Array;
@@ -30,11 +17,11 @@ interface HeapBackend {
 
 export const adamWKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as HeapBackend;
-  const { variable, gradient, m, v } = inputs as { variable: TensorInfo; gradient: TensorInfo; m: TensorInfo; v: TensorInfo };
-  const a = attrs as unknown as AdamWAttrs;
+  const { variable, gradient, m, v } = inputs as KernelInputs<typeof ADAMW>;
+  const a = attrs as unknown as KernelAttrs<typeof ADAMW>;
   const n = variable.shape.reduce((k, d) => k * d, 1);
   if ([gradient, m, v].some((t) => t.shape.reduce((k, d) => k * d, 1) !== n) || [variable, gradient, m, v].some((t) => t.dtype !== 'float32')) {
-    throw new WasmKernelsError(`${ADAMW}: variable, gradient and moments must be float32 of one size`, 'INPUT');
+    throw new WasmKernelsError(`${ADAMW.kernelName}: variable, gradient and moments must be float32 of one size`, 'INPUT');
   }
   const fast = simdOn(backend);
   // Outputs start as copies of the inputs and are updated in place.
@@ -57,4 +44,4 @@ export const adamWKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   return outputs;
 };
 
-export const ADAMW_KERNELS: KernelConfig[] = [{ kernelName: ADAMW, backendName: 'wasm', kernelFunc: adamWKernel }];
+export const ADAMW_KERNELS: KernelConfig[] = [{ kernelName: ADAMW.kernelName, backendName: 'wasm', kernelFunc: adamWKernel }];

@@ -9,10 +9,8 @@
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { simdOn, type HeapSimd } from './simd.js';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, type KernelAttrs, type KernelInputs } from './contracts.js';
 import { WasmKernelsError } from './errors.js';
-
-export const BATCH_NORM_TRAINING = 'SinetBatchNormTraining';
-export const BATCH_NORM_TRAINING_GRAD = 'SinetBatchNormTrainingGrad';
 
 interface HeapBackend {
   typedArrayFromHeap(t: TensorInfo): Float32Array;
@@ -79,9 +77,9 @@ function forwardLoops(b: HeapBackend, x: TensorInfo, scale: TensorInfo, offset: 
 
 export const batchNormTrainingForward: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as HeapBackend;
-  const { x, scale, offset } = inputs as { x: TensorInfo; scale: TensorInfo; offset: TensorInfo };
-  const epsilon = (attrs as unknown as { epsilon: number }).epsilon;
-  const channels = checkChannels(x, [scale, offset], BATCH_NORM_TRAINING);
+  const { x, scale, offset } = inputs as KernelInputs<typeof BATCH_NORM_TRAINING>;
+  const { epsilon } = attrs as unknown as KernelAttrs<typeof BATCH_NORM_TRAINING>;
+  const channels = checkChannels(x, [scale, offset], BATCH_NORM_TRAINING.kernelName);
   const rows = sizeOf(x.shape) / channels;
   const fast = simdOn(backend);
   return fast ? forwardSimd(fast, b, x, scale, offset, epsilon, rows, channels) : forwardLoops(b, x, scale, offset, epsilon, rows, channels);
@@ -108,9 +106,9 @@ function gradientCoefficients(sumDy: Float32Array, sumDyXc: Float32Array, inv: F
 
 export const batchNormTrainingGrad: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as HeapBackend;
-  const { dy, x, mean, variance, scale } = inputs as { dy: TensorInfo; x: TensorInfo; mean: TensorInfo; variance: TensorInfo; scale: TensorInfo };
-  const epsilon = (attrs as unknown as { epsilon: number }).epsilon;
-  const channels = checkChannels(x, [mean, variance, scale], BATCH_NORM_TRAINING_GRAD);
+  const { dy, x, mean, variance, scale } = inputs as KernelInputs<typeof BATCH_NORM_TRAINING_GRAD>;
+  const { epsilon } = attrs as unknown as KernelAttrs<typeof BATCH_NORM_TRAINING_GRAD>;
+  const channels = checkChannels(x, [mean, variance, scale], BATCH_NORM_TRAINING_GRAD.kernelName);
   const rows = sizeOf(x.shape) / channels;
   const inv = inverseSigma(b.typedArrayFromHeap(variance), epsilon);
   // A copy: allocations below can grow (and detach) the heap under a view.
@@ -150,6 +148,6 @@ export const batchNormTrainingGrad: KernelFunc = ({ inputs, backend, attrs }) =>
 };
 
 export const BATCH_NORM_TRAINING_KERNELS: KernelConfig[] = [
-  { kernelName: BATCH_NORM_TRAINING, backendName: 'wasm', kernelFunc: batchNormTrainingForward },
-  { kernelName: BATCH_NORM_TRAINING_GRAD, backendName: 'wasm', kernelFunc: batchNormTrainingGrad },
+  { kernelName: BATCH_NORM_TRAINING.kernelName, backendName: 'wasm', kernelFunc: batchNormTrainingForward },
+  { kernelName: BATCH_NORM_TRAINING_GRAD.kernelName, backendName: 'wasm', kernelFunc: batchNormTrainingGrad },
 ];

@@ -2,22 +2,20 @@
  * @sinet/wasm-kernels: the gradient kernels @tensorflow/tfjs-backend-wasm 4.22 lacks, so that
  * tfjs models (SINet among them) train on the wasm backend in Node and in browsers.
  */
-import { add, backend as activeBackend, engine, getBackend, getGradient, getKernel, mul, neg, registerGradient, registerKernel, rsqrt, sub, sum, unregisterKernel, type GradConfig, type KernelFunc, type Tensor } from '@tensorflow/tfjs-core';
+import { add, backend as activeBackend, getBackend, getGradient, getKernel, mul, neg, registerGradient, registerKernel, rsqrt, sub, sum, unregisterKernel, type GradConfig, type KernelFunc } from '@tensorflow/tfjs-core';
 import { channelBatchNorm, channelReduction, nonOverlappingAvgPoolGrad, stridedConcat, stridedSplit, perChannelAlpha, pointwiseConv2DBackpropInput, sharedIdentity, WASM_TRAINING_KERNELS } from './kernels.js';
 import { loadSimdKernels, simdActiveOn } from './simd.js';
 import { BATCH_NORM_TRAINING_KERNELS } from './batch-norm-training.js';
 import { ADAMW_KERNELS } from './adamw.js';
 import { WEIGHTED_NLL_KERNELS } from './weighted-nll.js';
 import { LABEL_KERNELS } from './labels.js';
+import { PRELU_GRAD_ALPHA, PRELU_GRAD_INPUT, runKernel } from './contracts.js';
 
 export { loadSimdKernels, setSimdEnabled, simdActiveOn } from './simd.js';
 export { WasmKernelsError, type WasmKernelsErrorCode } from './errors.js';
-export { ADAMW, adamWKernel, type AdamWAttrs } from './adamw.js';
-export { WEIGHTED_NLL, weightedNllKernel } from './weighted-nll.js';
-export { LABEL_BAND, labelBandKernel, PREPARE_LABELS, prepareLabelsKernel } from './labels.js';
-export { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, batchNormTrainingForward, batchNormTrainingGrad } from './batch-norm-training.js';
+export { ADAMW, BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, hasKernel, KERNEL_CONTRACTS, LABEL_BAND, PREPARE_LABELS, PRELU_GRAD_ALPHA, PRELU_GRAD_INPUT, runKernel, WEIGHTED_NLL, type AdamWAttrs, type KernelAttrs, type KernelContract, type KernelInputs } from './contracts.js';
 
-export { channelBatchNorm, channelReduction, nonOverlappingAvgPoolGrad, stridedConcat, stridedSplit, conv2DBackpropFilter, preluGradAlpha, preluGradInput, pointwiseConv2DBackpropInput, sharedIdentity, depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput, unsortedSegmentSum, WASM_TRAINING_KERNELS } from './kernels.js';
+export { WASM_TRAINING_KERNELS } from './kernels.js';
 
 /** Marks the kernels this package wrapped, so that a second call does not wrap them again. */
 const WRAPPED = Symbol.for('@sinet/wasm-kernels/wrapped');
@@ -77,8 +75,8 @@ function fusedPreluGradient(original: GradConfig['gradFunc']): GradConfig['gradF
     const [x, alpha] = saved;
     if (getBackend() !== 'wasm' || !simdActiveOn(activeBackend()) || Array.isArray(dy) || dy.dtype !== 'float32' || !perChannelAlpha(x, alpha)) return original(dy, saved, attrs);
     return {
-      x: () => engine().runKernel('SinetPreluGradInput', { x, dy, alpha }) as Tensor,
-      alpha: () => engine().runKernel('SinetPreluGradAlpha', { x, dy, alpha }) as Tensor,
+      x: () => runKernel(PRELU_GRAD_INPUT, { x, dy, alpha }, {})[0],
+      alpha: () => runKernel(PRELU_GRAD_ALPHA, { x, dy, alpha }, {})[0],
     };
   };
 }

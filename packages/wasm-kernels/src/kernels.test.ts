@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { checkGradient, randomArray, useBackend } from '@sinet/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KernelFunc, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { loadSimdKernels, registerWasmTrainingKernels, setSimdEnabled, simdActiveOn, stridedConcat, stridedSplit } from './index.js';
+import { hasKernel, KERNEL_CONTRACTS, LABEL_BAND, loadSimdKernels, registerWasmTrainingKernels, runKernel, setSimdEnabled, simdActiveOn } from './index.js';
+import { stridedConcat, stridedSplit } from './kernel-functions.js';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -345,5 +346,17 @@ describe('registration', () => {
     tf.dispose([w1, w3]);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, w]);
+  });
+
+  it('registers a kernel for every contract, and each answers with the outputs its contract lists', async () => {
+    await useBackend('wasm');
+    expect(KERNEL_CONTRACTS.filter((c) => !hasKernel(c, 'wasm')).map((c) => c.kernelName)).toEqual([]);
+    expect(KERNEL_CONTRACTS.filter((c) => hasKernel(c, 'cpu')).map((c) => c.kernelName)).toEqual([]);
+    // The band of a label map with a vertical edge between columns 1 and 2, 3 x 3 window: columns 1 and 2.
+    const labels = tf.tensor4d([0, 0, 1, 1, 0, 0, 1, 1], [1, 2, 4, 1], 'int32');
+    const out = runKernel(LABEL_BAND, { labelMap: labels }, { kernel: 3 });
+    expect(out).toHaveLength(LABEL_BAND.outputs.length);
+    expect(Array.from(out[0].dataSync())).toEqual([0, 1, 1, 0, 0, 1, 1, 0]);
+    tf.dispose([labels, ...out]);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { backend_util, engine, getKernel, matMul, reshape, type DataId, type KernelConfig, type KernelFunc, type Tensor, type TensorInfo } from '@tensorflow/tfjs-core';
 import { simdOn } from './simd.js';
+import { PRELU_GRAD_ALPHA, PRELU_GRAD_INPUT } from './contracts.js';
 import { WasmKernelsError } from './errors.js';
 
 /** The part of the wasm backend these kernels use (public methods of BackendWasm). */
@@ -461,6 +462,6 @@ export const WASM_TRAINING_KERNELS: KernelConfig[] = [
   { kernelName: 'DepthwiseConv2dNativeBackpropInput', backendName: 'wasm', kernelFunc: depthwiseConv2dNativeBackpropInput },
   { kernelName: 'DepthwiseConv2dNativeBackpropFilter', backendName: 'wasm', kernelFunc: depthwiseConv2dNativeBackpropFilter },
   { kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum },
-  { kernelName: 'SinetPreluGradInput', backendName: 'wasm', kernelFunc: preluGradInput },
-  { kernelName: 'SinetPreluGradAlpha', backendName: 'wasm', kernelFunc: preluGradAlpha },
+  { kernelName: PRELU_GRAD_INPUT.kernelName, backendName: 'wasm', kernelFunc: preluGradInput },
+  { kernelName: PRELU_GRAD_ALPHA.kernelName, backendName: 'wasm', kernelFunc: preluGradAlpha },
 ];

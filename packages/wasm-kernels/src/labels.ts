@@ -12,10 +12,9 @@
  *   every window in O(1), whatever k, on integer labels.
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { LABEL_BAND, PREPARE_LABELS, type KernelAttrs, type KernelInputs } from './contracts.js';
 import { WasmKernelsError } from './errors.js';
 
-export const PREPARE_LABELS = 'SinetPrepareLabels';
-export const LABEL_BAND = 'SinetLabelBand';
 
 interface HeapBackend {
   typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
@@ -30,10 +29,10 @@ function roundHalfEven(v: number): number {
 
 export const prepareLabelsKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as HeapBackend;
-  const { labels } = inputs as { labels: TensorInfo };
-  const { classes, ignoreLabel } = attrs as unknown as { classes: number; ignoreLabel: number | null };
+  const { labels } = inputs as KernelInputs<typeof PREPARE_LABELS>;
+  const { classes, ignoreLabel } = attrs as unknown as KernelAttrs<typeof PREPARE_LABELS>;
   const pixels = labels.shape.reduce((n, d) => n * d, 1);
-  if (labels.shape.length !== 4 || labels.shape[3] !== 1) throw new WasmKernelsError(`${PREPARE_LABELS}: expects a label map [N, H, W, 1], got [${labels.shape}]`, 'INPUT');
+  if (labels.shape.length !== 4 || labels.shape[3] !== 1) throw new WasmKernelsError(`${PREPARE_LABELS.kernelName}: expects a label map [N, H, W, 1], got [${labels.shape}]`, 'INPUT');
   const values = b.typedArrayFromHeap(labels);
   const integer = labels.dtype !== 'float32';
   const oneHot = new Float32Array(pixels * classes);
@@ -54,9 +53,9 @@ export const prepareLabelsKernel: KernelFunc = ({ inputs, backend, attrs }) => {
 
 export const labelBandKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as HeapBackend;
-  const { labelMap } = inputs as { labelMap: TensorInfo };
-  const { kernel } = attrs as unknown as { kernel: number };
-  if (labelMap.shape.length !== 4 || labelMap.shape[3] !== 1 || labelMap.dtype !== 'int32') throw new WasmKernelsError(`${LABEL_BAND}: expects an int32 label map [N, H, W, 1], got ${labelMap.dtype} [${labelMap.shape}]`, 'INPUT');
+  const { labelMap } = inputs as KernelInputs<typeof LABEL_BAND>;
+  const { kernel } = attrs as unknown as KernelAttrs<typeof LABEL_BAND>;
+  if (labelMap.shape.length !== 4 || labelMap.shape[3] !== 1 || labelMap.dtype !== 'int32') throw new WasmKernelsError(`${LABEL_BAND.kernelName}: expects an int32 label map [N, H, W, 1], got ${labelMap.dtype} [${labelMap.shape}]`, 'INPUT');
   const [n, h, w] = labelMap.shape;
   const x = b.typedArrayFromHeap(labelMap);
   const band = new Float32Array(n * h * w);
@@ -97,6 +96,6 @@ export const labelBandKernel: KernelFunc = ({ inputs, backend, attrs }) => {
 };
 
 export const LABEL_KERNELS: KernelConfig[] = [
-  { kernelName: PREPARE_LABELS, backendName: 'wasm', kernelFunc: prepareLabelsKernel },
-  { kernelName: LABEL_BAND, backendName: 'wasm', kernelFunc: labelBandKernel },
+  { kernelName: PREPARE_LABELS.kernelName, backendName: 'wasm', kernelFunc: prepareLabelsKernel },
+  { kernelName: LABEL_BAND.kernelName, backendName: 'wasm', kernelFunc: labelBandKernel },
 ];

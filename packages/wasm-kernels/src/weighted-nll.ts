@@ -6,9 +6,8 @@
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { simdOn } from './simd.js';
+import { WEIGHTED_NLL, type KernelInputs } from './contracts.js';
 import { WasmKernelsError } from './errors.js';
-
-export const WEIGHTED_NLL = 'SinetWeightedNll';
 
 interface HeapBackend {
   typedArrayFromHeap(t: TensorInfo): Float32Array;
@@ -17,11 +16,11 @@ interface HeapBackend {
 
 export const weightedNllKernel: KernelFunc = ({ inputs, backend }) => {
   const b = backend as unknown as HeapBackend;
-  const { logits, targets, coefficients } = inputs as { logits: TensorInfo; targets: TensorInfo; coefficients: TensorInfo };
+  const { logits, targets, coefficients } = inputs as KernelInputs<typeof WEIGHTED_NLL>;
   const classes = logits.shape[logits.shape.length - 1];
   const pixels = logits.shape.reduce((n, d) => n * d, 1) / classes;
   if (targets.shape.reduce((n, d) => n * d, 1) !== pixels * classes || coefficients.shape.reduce((n, d) => n * d, 1) !== pixels || [logits, targets, coefficients].some((t) => t.dtype !== 'float32')) {
-    throw new WasmKernelsError(`${WEIGHTED_NLL}: expects float32 logits and targets of one shape and one coefficient per pixel, got [${logits.shape}], [${targets.shape}], [${coefficients.shape}]`, 'INPUT');
+    throw new WasmKernelsError(`${WEIGHTED_NLL.kernelName}: expects float32 logits and targets of one shape and one coefficient per pixel, got [${logits.shape}], [${targets.shape}], [${coefficients.shape}]`, 'INPUT');
   }
   const fast = simdOn(backend);
   if (fast) {
@@ -51,4 +50,4 @@ export const weightedNllKernel: KernelFunc = ({ inputs, backend }) => {
   return [b.makeOutput([], 'float32', undefined, Float32Array.of(total)), b.makeOutput(logits.shape, 'float32', undefined, grad)];
 };
 
-export const WEIGHTED_NLL_KERNELS: KernelConfig[] = [{ kernelName: WEIGHTED_NLL, backendName: 'wasm', kernelFunc: weightedNllKernel }];
+export const WEIGHTED_NLL_KERNELS: KernelConfig[] = [{ kernelName: WEIGHTED_NLL.kernelName, backendName: 'wasm', kernelFunc: weightedNllKernel }];

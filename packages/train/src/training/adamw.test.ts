@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { randomArray, useBackend } from '@sinet/test-utils';
-import { loadSimdKernels, registerWasmTrainingKernels, setSimdEnabled, simdActiveOn } from '@sinet/wasm-kernels';
+import { ADAMW, loadSimdKernels, registerWasmTrainingKernels, setSimdEnabled, simdActiveOn } from '@sinet/wasm-kernels';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdamW, ADAMW_KERNEL } from './adamw.js';
+import { AdamW } from './adamw.js';
 
 /** Three parameters with seeded values; a loss whose gradients differ per element. */
 function problem(seed: number) {
@@ -141,7 +141,7 @@ describe.each([
       const out = values(vars);
       tf.dispose(vars);
       a.dispose();
-      return { out, fused: kernels.filter((k) => k.name === ADAMW_KERNEL).length };
+      return { out, fused: kernels.filter((k) => k.name === ADAMW.kernelName).length };
     };
     const cpu = await run('cpu');
     const wasm = await run('wasm');

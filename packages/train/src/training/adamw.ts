@@ -8,11 +8,10 @@
  * checkpoints written with tf.train.adam resume with it.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ADAMW, hasKernel, runKernel } from '@sinet/wasm-kernels/contracts';
 import { TrainingError } from '../errors.js';
 
 type NamedTensor = { name: string; tensor: tf.Tensor };
-
-export const ADAMW_KERNEL = 'SinetAdamW';
 
 export interface AdamWOptions {
   learningRate: number;
@@ -66,7 +65,7 @@ export class AdamW extends tf.Optimizer {
     this.steps++;
     const correction1 = 1 - this.beta1 ** this.steps;
     const correction2 = 1 - this.beta2 ** this.steps;
-    const fused = !!tf.getKernel(ADAMW_KERNEL, tf.getBackend());
+    const fused = hasKernel(ADAMW);
     entries.forEach(([name, gradient], i) => {
       const variable = tf.engine().registeredVariables[name];
       if (!variable) throw new TrainingError(`AdamW: no variable named ${name}`);
@@ -76,7 +75,7 @@ export class AdamW extends tf.Optimizer {
       const keep = this.weightDecay > 0 && this.decays(name) ? 1 - this.learningRate * this.weightDecay : 1;
       const attrs = { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, correction1, correction2, keep };
       tf.tidy(() => {
-        const [w, m, v] = fused && gradient.dtype === 'float32' ? (tf.engine().runKernel(ADAMW_KERNEL, { variable, gradient, m: slot.m, v: slot.v }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[]) : adamWOps(variable, gradient, slot.m, slot.v, attrs);
+        const [w, m, v] = fused && gradient.dtype === 'float32' ? runKernel(ADAMW, { variable, gradient, m: slot.m, v: slot.v }, attrs) : adamWOps(variable, gradient, slot.m, slot.v, attrs);
         variable.assign(w);
         slot.m.assign(m);
         slot.v.assign(v);
