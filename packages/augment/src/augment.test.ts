@@ -1,39 +1,8 @@
 import { seededRandom } from '@sinet/test-utils';
 import { describe, expect, it } from 'vitest';
-import {
-  Add,
-  Affine,
-  AugmentInputError,
-  AverageBlur,
-  CropAndPad,
-  EnhanceBrightness,
-  EnhanceColor,
-  EnhanceContrast,
-  Fliplr,
-  Flipud,
-  GaussianBlur,
-  Grayscale,
-  MedianBlur,
-  Multiply,
-  MultiplyAndAddToBrightness,
-  MultiplyHueAndSaturation,
-  ParamError,
-  PRESETS,
-  RandomResizedCrop,
-  Resize,
-  Rng,
-  Rot90,
-  sampleParam,
-  sequential,
-  someOf,
-  sometimes,
-  fromImageData,
-  fuseGeometry,
-  toImageData,
-  type ImageU8,
-  type LabelMap,
-  type Sample,
-} from './index.js';
+import { AugmentInputError, ParamError, PRESETS, Rng, sequential, someOf, sometimes, fromImageData, toImageData, type ImageU8, type LabelMap, type Sample } from './index.js';
+import { Add, Affine, AverageBlur, CropAndPad, EnhanceBrightness, EnhanceColor, EnhanceContrast, Fliplr, Flipud, GaussianBlur, Grayscale, MedianBlur, Multiply, MultiplyAndAddToBrightness, MultiplyHueAndSaturation, RandomResizedCrop, Resize, Rot90 } from './augmenters.js';
+import { sampleParam, fuseGeometry } from './ops.js';
 
 const img = (width: number, height: number, channels: 1 | 3 | 4, values: number[]): ImageU8 => ({ data: Uint8Array.from(values), width, height, channels });
 const gray = (width: number, height: number, fn: (x: number, y: number) => number): ImageU8 => img(width, height, 1, Array.from({ length: width * height }, (_, i) => fn(i % width, Math.floor(i / width))));

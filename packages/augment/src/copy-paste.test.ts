@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CopyPaste, ParamError, AugmentInputError, type ImageU8, type LabelMap, type PasteDonor, type Sample } from './index.js';
+import { ParamError, AugmentInputError, type ImageU8, type LabelMap, type PasteDonor, type Sample } from './index.js';
+import { CopyPaste } from './augmenters.js';
 
 const solid = (width: number, height: number, rgb: [number, number, number]): ImageU8 => ({ data: Uint8Array.from({ length: width * height * 3 }, (_, i) => rgb[i % 3]), width, height, channels: 3 });
 const emptyMask = (width: number, height: number): LabelMap => ({ data: new Uint8Array(width * height), width, height });

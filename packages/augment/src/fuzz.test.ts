@@ -5,7 +5,9 @@
  */
 import { fc, fuzz } from '@sinet/test-utils';
 import { describe, expect, it } from 'vitest';
-import { AugmentError, CopyPaste, jpegRoundTrip, JpegCompression, type ImageU8 } from './index.js';
+import { AugmentError, type ImageU8 } from './index.js';
+import { CopyPaste, JpegCompression } from './augmenters.js';
+import { jpegRoundTrip } from './ops.js';
 
 const image = fc
   .record({ width: fc.integer({ min: 1, max: 40 }), height: fc.integer({ min: 1, max: 40 }), channels: fc.constantFrom(1, 3, 4) as fc.Arbitrary<1 | 3 | 4>, fill: fc.nat(255) })

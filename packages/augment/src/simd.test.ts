@@ -4,32 +4,9 @@
  */
 import { seededRandom } from '@sinet/test-utils';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  AdditiveGaussianNoise,
-  type Augmenter,
-  AverageBlur,
-  EnhanceBrightness,
-  EnhanceColor,
-  EnhanceContrast,
-  EnhanceSharpness,
-  MedianBlur,
-  Sharpen,
-  augmentKernelsActive,
-  GammaContrast,
-  gaussianBlur,
-  loadAugmentKernels,
-  MultiplyAndAddToBrightness,
-  MultiplyHueAndSaturation,
-  PRESETS,
-  setAugmentKernelsEnabled,
-  warpImage,
-  warpLabels,
-  type BorderMode,
-  type ImageU8,
-  type InverseMatrix,
-  type LabelMap,
-  type Sample,
-} from './index.js';
+import { type Augmenter, loadAugmentKernels, PRESETS, type BorderMode, type ImageU8, type LabelMap, type Sample } from './index.js';
+import { AdditiveGaussianNoise, AverageBlur, EnhanceBrightness, EnhanceColor, EnhanceContrast, EnhanceSharpness, MedianBlur, Sharpen, GammaContrast, MultiplyAndAddToBrightness, MultiplyHueAndSaturation } from './augmenters.js';
+import { augmentKernelsActive, gaussianBlur, setAugmentKernelsEnabled, warpImage, warpLabels, type InverseMatrix } from './ops.js';
 import { gaussianKernel, separableFilter } from './filters.js';
 import { scaleHueSaturation } from './photometric.js';
 

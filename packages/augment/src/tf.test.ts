@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expectNoLeak } from '@sinet/test-utils';
 import { describe, expect, it } from 'vitest';
-import { Fliplr } from './index.js';
+import { Fliplr } from './augmenters.js';
 import { augmentTensors, tensorToImages, tensorToMasks } from './tf.js';
 
 describe('tf.js adapters', () => {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Draws the contact sheet of CopyPaste in packages/augment/README.md from synthetic people and
 // backgrounds only (no photo of ../shared), after `pnpm build`: node packages/cli/scripts/copy-paste-sheet.mjs
-import { CopyPaste, Rng } from '@sinet/augment';
+import { Rng } from '@sinet/augment';
+import { CopyPaste } from '@sinet/augment/augmenters';
 import { writeImage } from '@sinet/model/node';
 import { syntheticPortrait } from '@sinet/train';
 import path from 'node:path';

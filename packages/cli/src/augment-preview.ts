@@ -1,7 +1,8 @@
 /** `sinet augment-preview`: a contact sheet of augmented samples with the mask outlined. */
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { PRESETS, Resize, type ImageU8, type LabelMap, type PresetName } from '@sinet/augment';
+import { PRESETS, type ImageU8, type LabelMap, type PresetName } from '@sinet/augment';
+import { Resize } from '@sinet/augment/augmenters';
 import { classBoundary } from '@sinet/losses';
 import { readImage, readMask, writeImage } from '@sinet/model/node';
 import type { Io } from './commands.js';

@@ -36,6 +36,7 @@ describe('published packages', () => {
       'check.mjs',
       `import * as tf from '@tensorflow/tfjs-core';
 import * as augment from '@sinet/augment';
+import { augmentKernelsActive } from '@sinet/augment/ops';
 import { augmentTensors } from '@sinet/augment/tf';
 import * as layers from '@sinet/layers';
 import * as losses from '@sinet/losses';
@@ -59,7 +60,7 @@ console.log(JSON.stringify({
   train: typeof train.evaluate,
   augment: augment.sinetBlog({ seed: 1 }).augmentSample({ image: { data: new Uint8Array(12), width: 2, height: 2, channels: 3 } }).image.width,
   // Its pixel kernels load from the installed package's build/kernels.wasm.
-  augmentKernels: augment.augmentKernelsActive(),
+  augmentKernels: augmentKernelsActive(),
   augmentTf: typeof augmentTensors,
   fineTune: typeof fineTune.fineTune,
   // The SIMD module loads from the installed package's build/simd.wasm.

@@ -3,7 +3,7 @@
  * (the official PyTorch weights), `@sinet/model/files` (checking untrusted model files),
  * `@sinet/model/node` (backends, image files, model folders).
  */
-export { countParameters, createSINet, initializeWeights, isEncoderWeight, isKernelWeight, rebuildWithInputSize, resolveSINetConfig, sinetEncoder, sinetTaps } from './architecture.js';
+export { countParameters, createSINet, rebuildWithInputSize, resolveSINetConfig, sinetTaps } from './architecture.js';
 export { DEFAULT_CLASS_NAMES, DEFAULT_SINET_CONFIG, OFFICIAL_PREPROCESSING, type TapName } from './constants.js';
 export { refineSegmentation, type RefineOptions } from './refine.js';
 export { blurBackground, cutout, parseColour, replaceBackground, toBinaryMask } from './compositing.js';

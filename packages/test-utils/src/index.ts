@@ -6,3 +6,4 @@ export { freshDir, freshProject, packageDir, packPackage, runNode, runNodeAsync,
 export { useBackend } from './backend.js';
 export { maxWeightDifference, readSavedWeights } from './saved-weights.js';
 export { fc, fuzz, FUZZ_RUNS, mutatedBytes, mutatedJson } from './fuzz.js';
+export { apiReport, type ApiReport } from './api-report.js';

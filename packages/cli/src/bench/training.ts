@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageU8, LabelMap } from '@sinet/augment';
-import { createSINet, initializeWeights, isKernelWeight, OFFICIAL_PREPROCESSING } from '@sinet/model';
+import { createSINet, OFFICIAL_PREPROCESSING } from '@sinet/model';
+import { initializeWeights, isKernelWeight } from '@sinet/model/training';
 import { initBackend } from '@sinet/model/node';
 import { AdamW, batchTensors, DataParallel, makeLoss } from '@sinet/train';
 import { quantile } from './inference.js';

@@ -5,7 +5,8 @@
  * augmentation of the next batches overlaps the current training step. A batch depends only on
  * its indices and seed, never on which thread made it: results equal `augmentBatch` inline.
  */
-import { CopyPaste, PRESETS, Rng, type ImageU8, type LabelMap, type PresetName, type Sample } from '@sinet/augment';
+import { PRESETS, Rng, type ImageU8, type LabelMap, type PresetName, type Sample } from '@sinet/augment';
+import { CopyPaste } from '@sinet/augment/augmenters';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { compiledWorkerUrl } from '@sinet/model/node';

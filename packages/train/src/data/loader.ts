@@ -4,7 +4,8 @@
  * (image bilinear, mask nearest) and cached on disk, keyed by the files' content, so the next
  * run does not decode the JPEGs again.
  */
-import { Resize, type ImageU8, type LabelMap } from '@sinet/augment';
+import { type ImageU8, type LabelMap } from '@sinet/augment';
+import { Resize } from '@sinet/augment/augmenters';
 import { ImageFileError, readImage, readImageFile, readPersonMask, makeFolder, writeFileAtomic } from '@sinet/model/node';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';

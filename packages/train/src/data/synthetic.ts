@@ -4,7 +4,8 @@
  * and noise. For a first training run and for tests, with nothing to download. The mask is exact
  * at pixel centres: every pixel drawn from a person shape is person, and nothing else is.
  */
-import { gaussianBlur, Rng, type ImageU8, type LabelMap } from '@sinet/augment';
+import { Rng, type ImageU8, type LabelMap } from '@sinet/augment';
+import { gaussianBlur } from '@sinet/augment/ops';
 import { TrainError } from '../errors.js';
 
 export interface SyntheticPortraitOptions {

@@ -4,9 +4,11 @@
  * corrected by hand. The demo uses it in the page; `train()` is the full two-stage trainer.
  */
 import * as tf from '@sinet/layers/tfjs';
-import { PRESETS, resizeSample, Rng, type ImageU8, type LabelMap, type PresetName } from '@sinet/augment';
+import { PRESETS, Rng, type ImageU8, type LabelMap, type PresetName } from '@sinet/augment';
+import { resizeSample } from '@sinet/augment/ops';
 import type { SINetLossPreset } from '@sinet/losses';
-import { getSINetMetadata, isEncoderWeight, Segmenter } from '@sinet/model';
+import { getSINetMetadata, Segmenter } from '@sinet/model';
+import { isEncoderWeight } from '@sinet/model/training';
 import { TrainingError } from '../errors.js';
 import { scoreBatch, SegmentationScores } from '../eval/scores.js';
 import { AdamW } from './adamw.js';

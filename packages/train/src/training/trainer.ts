@@ -9,7 +9,8 @@
  */
 import * as tf from '@sinet/layers/tfjs';
 import { Rng } from '@sinet/augment';
-import { createSINet, DEFAULT_CLASS_NAMES, getSINetMetadata, initializeWeights, isEncoderWeight, isKernelWeight, OFFICIAL_PREPROCESSING, resolveSINetConfig, Segmenter, setSINetMetadata, sinetEncoder, type Preprocessing } from '@sinet/model';
+import { createSINet, DEFAULT_CLASS_NAMES, getSINetMetadata, OFFICIAL_PREPROCESSING, resolveSINetConfig, Segmenter, setSINetMetadata, type Preprocessing } from '@sinet/model';
+import { initializeWeights, isEncoderWeight, isKernelWeight, sinetEncoder } from '@sinet/model/training';
 import { initBackend, loadModel, makeFolder, writeFileAtomic } from '@sinet/model/node';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';

@@ -1,0 +1,9 @@
+import { apiReport, packageDir } from '@sinet/test-utils';
+import { expect, it } from 'vitest';
+
+it('the public API is the reviewed api-report.md, and the root gives at most 30 names', async () => {
+  // ./tfjs passes tfjs-core and tfjs-layers through: their API, not ours.
+  const report = apiReport(packageDir('layers'), { skip: ['./tfjs'] });
+  await expect(report.text).toMatchFileSnapshot('../api-report.md');
+  expect(report.values['.']).toBeLessThanOrEqual(30);
+});
