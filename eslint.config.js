@@ -25,6 +25,13 @@ export default tseslint.config(
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
+    // Promises are awaited, returned or explicitly voided: a forgotten one loses its error.
+    // Type-aware, so only where each package's tsconfig covers the file.
+    files: ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { '@typescript-eslint/no-floating-promises': 'error', '@typescript-eslint/no-misused-promises': 'error' },
+  },
+  {
     // Every error a caller can fix is its package's error class (the CLI prints those as one line);
     // a bare Error would reach the user as an "internal error" with a stack trace.
     files: ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts'],

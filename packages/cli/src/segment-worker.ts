@@ -8,13 +8,15 @@ const job = workerData as SegmentJob;
 try {
   await initBackend(job.backend, { log: null });
   const segmenter = await fileSegmenter(job.options);
-  parentPort!.on('message', async ({ index, file }: { index: number; file: string }) => {
+  // Every failure goes back as a message: the handler's promise never rejects.
+  const handle = async ({ index, file }: { index: number; file: string }) => {
     try {
       parentPort!.postMessage({ index, line: await segmenter.run(file) });
     } catch (e) {
       parentPort!.postMessage({ index, error: (e as Error).message });
     }
-  });
+  };
+  parentPort!.on('message', (message: { index: number; file: string }) => void handle(message));
   parentPort!.postMessage({ ready: true });
 } catch (e) {
   parentPort!.postMessage({ setupError: (e as Error).message });

@@ -242,7 +242,7 @@ describe('Segmenter API (untrained weights)', () => {
       expect(tf.memory().numTensors).toBe(baseline);
     }
     // A model the segmenter loaded itself (here through an IOHandler) goes with it.
-    const artifacts = await new Promise<tf.io.ModelArtifacts>((resolve) => model.save(tf.io.withSaveHandler(async (a) => (resolve(a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }))));
+    const artifacts = await new Promise<tf.io.ModelArtifacts>((resolve) => void model.save(tf.io.withSaveHandler(async (a) => (resolve(a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }))));
     const loaded = await loadSegmenter(tf.io.fromMemory(artifacts));
     expect(tf.memory().numTensors).toBeGreaterThan(baseline);
     loaded.dispose();

@@ -62,9 +62,10 @@ export function setUpTabs(onChange: (panelId: string) => void): void {
 }
 
 /** A label's drop zone for files, plus its input. */
-export function onFiles(input: HTMLInputElement, handler: (files: File[]) => void, dropZone?: HTMLElement): void {
+/** Calls `handler` with picked or dropped files; an async handler reports its own errors (showError). */
+export function onFiles(input: HTMLInputElement, handler: (files: File[]) => void | Promise<void>, dropZone?: HTMLElement): void {
   input.addEventListener('change', () => {
-    if (input.files?.length) handler(Array.from(input.files));
+    if (input.files?.length) void handler(Array.from(input.files));
     input.value = '';
   });
   if (!dropZone) return;
@@ -77,7 +78,7 @@ export function onFiles(input: HTMLInputElement, handler: (files: File[]) => voi
     e.preventDefault();
     dropZone.classList.remove('dragging');
     const files = Array.from(e.dataTransfer?.files ?? []);
-    if (files.length) handler(files);
+    if (files.length) void handler(files);
   });
 }
 

@@ -23,10 +23,16 @@ const ready = (async () => {
   return tf.models.modelFromJSON(JSON.parse(topology));
 })();
 
-parentPort!.on('message', async (message: { id: number; kind: 'ready' | 'step'; images?: ImageU8[]; masks?: LabelMap[] }) => {
+type Message = { id: number; kind: 'ready' | 'step'; images?: ImageU8[]; masks?: LabelMap[] };
+
+/** One request; every failure goes back as a message, so the promise never rejects. */
+async function handle(message: Message): Promise<void> {
   try {
     const model = await ready;
-    if (message.kind === 'ready') return parentPort!.postMessage({ id: message.id, ready: true });
+    if (message.kind === 'ready') {
+      parentPort!.postMessage({ id: message.id, ready: true });
+      return;
+    }
     // Load the caller's current weights.
     let at = 0;
     const offsets: number[] = [];
@@ -51,4 +57,6 @@ parentPort!.on('message', async (message: { id: number; kind: 'ready' | 'step'; 
   } catch (e) {
     parentPort!.postMessage({ id: message.id, error: (e as Error).stack ?? String(e) });
   }
-});
+}
+
+parentPort!.on('message', (message: Message) => void handle(message));
