@@ -28,6 +28,20 @@ async function sinet(...argv: string[]): Promise<Run> {
 const cliPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
 
 describe('sinet without shared data', () => {
+  it('quickstart without the official weights segments its synthetic portrait with the shipped default model, and runs again', async () => {
+    const out = freshDir('sinet-quickstart-');
+    for (let run = 0; run < 2; run++) {
+      const r = await sinet('quickstart', '--weights', path.join(out, 'no-such.pth'), '--out', out);
+      expect(r.error).toBeUndefined();
+      expect(r.out.join('\n')).toMatch(/segmenting a synthetic portrait with the shipped 'realworld-f16' model/);
+    }
+    // A drawing, not a photo: the photo-trained model's mask of it is rough; what counts here is a mask of the photo's size from the shipped model.
+    const mask = await readImage(path.join(out, 'synthetic-portrait.mask.png'));
+    expect([mask.width, mask.height]).toEqual([240, 320]);
+    expect(new Set(mask.data).size).toBeGreaterThan(1); // some person, some background
+    await fs.access(path.join(out, 'synthetic-portrait.blur.png'));
+  });
+
   it('prints usage, rejects unknown commands and options', async () => {
     expect((await main(['--help'], { out: () => {}, err: () => {} }))).toBe(0);
     expect((await sinet('frobnicate')).error?.message).toMatch(/unknown command 'frobnicate'/);

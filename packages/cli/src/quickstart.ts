@@ -1,13 +1,13 @@
 /**
- * `sinet quickstart`, the main job of `pnpm start`: converts the official weights when they are
- * available and evaluates them on EG1800 when it is; otherwise runs the whole pipeline on an
- * embedded synthetic portrait so that a fresh clone always has something to run.
+ * `sinet quickstart`: converts the official weights when they are available and evaluates them
+ * on EG1800 when it is; otherwise segments an embedded synthetic portrait with the default shipped
+ * model, so that a fresh clone always has a real mask to look at.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { createSINet, DEFAULT_SINET_CONFIG, OFFICIAL_PREPROCESSING, setSINetMetadata, summarizeModel, type PixelData } from '@sinet/model';
-import { makeFolder, saveModel, writeFileAtomic } from '@sinet/model/node';
+import type { PixelData } from '@sinet/model';
+import { makeFolder } from '@sinet/model/node';
+import { DEFAULT_PRETRAINED } from '@sinet/pretrained';
 import { convertCommand, evalCommand, type Io } from './commands.js';
 import { segmentCommand } from './segment.js';
 
@@ -40,6 +40,7 @@ function sharedDir(): string {
 export async function quickstartCommand(io: Io, options: QuickstartOptions): Promise<void> {
   const weights = options.weights ?? process.env.SINET_WEIGHTS ?? path.join(sharedDir(), 'reference', 'sinet-official', 'SINet.pth');
   const data = options.data ?? path.join(sharedDir(), 'datasets', 'eg1800');
+  // The quickstart's own folder: every run regenerates what it wrote there.
   const out = path.resolve(options.out);
   await makeFolder(out);
   const samplePath = path.join(out, 'synthetic-portrait.png');
@@ -54,7 +55,7 @@ export async function quickstartCommand(io: Io, options: QuickstartOptions): Pro
     const hasData = existsSync(path.join(data, 'images'));
     const photos = hasData ? [path.join(data, 'images', '00017.jpg')].filter(existsSync) : [];
     io.out(`2/3 segmenting ${photos.length ? photos.join(', ') : samplePath}`);
-    for (const mode of ['mask', 'blur'] as const) await segmentCommand(io, photos.length ? photos : [samplePath], { model: modelDir, out, mode });
+    for (const mode of ['mask', 'blur'] as const) await segmentCommand(io, photos.length ? photos : [samplePath], { model: modelDir, out, mode, overwrite: true });
     if (hasData && existsSync(path.join(data, 'val.txt'))) {
       io.out(`3/3 evaluating on ${data} (val split, the official protocol)`);
       await evalCommand(io, { model: modelDir, data, list: path.join(data, 'val.txt'), json: false });
@@ -65,16 +66,9 @@ export async function quickstartCommand(io: Io, options: QuickstartOptions): Pro
     return;
   }
 
-  io.out(`no official weights at ${weights}: running the pipeline with untrained weights on a synthetic portrait.`);
-  io.out('Get SINet.pth from clovaai/ext_portrait_segmentation (result/SINet/SINet.pth, MIT) and run: pnpm start --weights <SINet.pth>');
-  const model = createSINet();
-  setSINetMetadata(model, { format: 1, config: DEFAULT_SINET_CONFIG, classNames: ['background', 'person'], personClass: 1, preprocessing: OFFICIAL_PREPROCESSING, source: 'untrained (quickstart)' });
-  const modelDir = path.join(out, 'sinet-untrained');
-  await saveModel(model, modelDir);
-  const s = summarizeModel(model);
-  model.dispose();
-  io.out(`SINet: ${s.parameters.toLocaleString('en-US')} parameters, ${(s.macs / 1e9).toFixed(4)} GMACs at 224x224 on ${tf.getBackend()}`);
-  await segmentCommand(io, [samplePath], { model: modelDir, out, mode: 'mask' });
-  await writeFileAtomic(path.join(out, 'README.txt'), 'Untrained weights: the mask is noise. Provide the official weights (see the repository README).\n');
+  io.out(`no official weights at ${weights}: segmenting a synthetic portrait with the shipped '${DEFAULT_PRETRAINED}' model.`);
+  io.out(`1/2 segmenting ${samplePath} (a drawing: the model is trained on photos, so try one of yours too: pnpm sinet segment <photo>)`);
+  for (const mode of ['mask', 'blur'] as const) await segmentCommand(io, [samplePath], { out, mode, overwrite: true });
+  io.out(`2/2 skipped conversion and evaluation: they need the official SINet.pth (clovaai/ext_portrait_segmentation, result/SINet/SINet.pth, MIT): pnpm sinet quickstart --weights <SINet.pth> [--data <EG1800 folder>]`);
   io.out(`done: outputs in ${out}`);
 }

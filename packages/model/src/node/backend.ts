@@ -22,6 +22,8 @@ export interface BackendInfo {
   skipped: string[];
   /** Kernels (and gradients: 'Prelu gradient', ...) @sinet/wasm-kernels added or replaced, process-wide, on wasm. */
   kernels: string[];
+  /** Of those, tfjs-wasm's own kernels it replaced. */
+  replaced: string[];
 }
 
 export interface InitBackendOptions {
@@ -49,7 +51,7 @@ let wasmPathsSet = false;
 async function tryTensorflow(): Promise<string> {
   // A variable specifier keeps bundlers and TypeScript from requiring the optional package.
   const specifier = '@tensorflow/tfjs-node';
-  await import(specifier);
+  await importPeer(specifier, () => import(specifier));
   if (!tf.findBackend('tensorflow')) {
     throw new BackendError('@tensorflow/tfjs-node loaded but registered no backend with this copy of @tensorflow/tfjs (version mismatch?)');
   }
@@ -62,7 +64,10 @@ async function importPeer<T>(name: string, load: () => Promise<T>): Promise<T> {
   try {
     return await load();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') throw new BackendError(`${name} is not installed (npm install ${name})`, { cause: e });
+    // Node says ERR_MODULE_NOT_FOUND; bundlers and test runners word it their way, naming the package.
+    const message = String((e as Error)?.message);
+    const missing = (e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' || (/Cannot find (package|module)|Could not resolve|Failed to (load|resolve)/.test(message) && message.includes(name));
+    if (missing) throw new BackendError(`${name} is not installed (npm install ${name})`, { cause: e });
     throw e;
   }
 }
@@ -80,7 +85,13 @@ async function tryWasm(withKernels: boolean): Promise<{ description: string; ker
   const threads = `${wasm.getThreadsCount()} thread${wasm.getThreadsCount() === 1 ? '' : 's'}`;
   if (!withKernels) return { description: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads}; tfjs-wasm's own kernels only: no training)`, kernels: [] };
   // tfjs-backend-wasm 4.22 lacks the gradient kernels training needs and runs others slowly.
-  const { loadSimdKernels, registerWasmTrainingKernels } = await importPeer('@sinet/wasm-kernels', () => import('@sinet/wasm-kernels'));
+  // Without @sinet/wasm-kernels, wasm still infers (faster than cpu): say what is missing.
+  const kernelsModule = await importPeer('@sinet/wasm-kernels', () => import('@sinet/wasm-kernels')).catch((e: unknown) => {
+    if (e instanceof BackendError) return null;
+    throw e;
+  });
+  if (!kernelsModule) return { description: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads}; inference only: npm install @sinet/wasm-kernels to train)`, kernels: [] };
+  const { loadSimdKernels, registerWasmTrainingKernels } = kernelsModule;
   const builtIn = new Set(tf.getKernelsForBackend('wasm').map((k) => k.kernelName));
   const kernels = registerWasmTrainingKernels();
   const simdKernels = await loadSimdKernels();
@@ -112,6 +123,13 @@ function parseChoice(value: string | undefined): BackendChoice {
   return v as BackendChoice;
 }
 
+/** Why 'auto' passed over the faster backends, worded so that an optional package reads as optional. */
+function skipNote(skipped: string[]): string {
+  if (skipped.length === 0) return '';
+  const notes = skipped.map((s) => (/^tensorflow: .*tfjs-node.* is not installed/.test(s) ? '@tensorflow/tfjs-node (optional, native) is not installed' : `tried first: ${s}`));
+  return ` (${notes.join('; ')})`;
+}
+
 async function select(choice: BackendChoice, log: ((line: string) => void) | null, withKernels: boolean): Promise<BackendInfo> {
   const order: Exclude<BackendChoice, 'auto'>[] = choice === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [choice];
   const skipped: string[] = [];
@@ -119,13 +137,13 @@ async function select(choice: BackendChoice, log: ((line: string) => void) | nul
     try {
       const { description, kernels, replaced = [] } = await LOADERS[name](withKernels);
       await tf.ready();
-      log?.(`sinet: backend ${description}${choice === 'auto' && skipped.length ? ` [skipped: ${skipped.join('; ')}]` : ''}`);
+      log?.(`sinet: backend ${description}${choice === 'auto' ? skipNote(skipped) : ''}`);
       if (kernels.length) {
-        const gradients = kernels.filter((k) => k.endsWith(' gradient'));
-        const added = kernels.filter((k) => !replaced.includes(k) && !gradients.includes(k)).length;
-        log?.(`sinet: @sinet/wasm-kernels for every model in this process: ${added} kernels added, tfjs-wasm's ${replaced.join(', ')} replaced${gradients.length ? `, ${gradients.join(', ')} fused` : ''} (wasmKernels: false keeps tfjs-wasm as it ships)`);
+        // Counts only: the kernels themselves are in BackendInfo (and `sinet info`).
+        const gradients = kernels.filter((k) => k.endsWith(' gradient')).length;
+        log?.(`sinet: training kernels of @sinet/wasm-kernels in place: ${kernels.length - replaced.length - gradients} added, ${replaced.length} of tfjs-wasm's replaced, ${gradients} gradients fused`);
       }
-      return { name, description, skipped, kernels };
+      return { name, description, skipped, kernels, replaced };
     } catch (e) {
       const reason = (e as Error).message.split('\n')[0];
       if (choice !== 'auto') throw new BackendError(`backend '${name}' is not available here: ${reason}`);
