@@ -104,10 +104,19 @@ describe.runIf(run)('demo in Chromium', () => {
     const fromLibrary = await page.evaluate(async () => {
       const segmenter = await (window as unknown as DemoWindow).sinetDemo.loadSegmenter();
       const r = await segmenter.segment({ data: new Uint8ClampedArray(48 * 40 * 4).fill(200), width: 48, height: 40 });
+      // An <img> shown at half its photo's size is segmented at the photo's size.
+      const canvas = Object.assign(document.createElement('canvas'), { width: 96, height: 80 });
+      canvas.getContext('2d')!.fillRect(20, 10, 40, 60);
+      const img = new Image();
+      img.src = canvas.toDataURL('image/png');
+      await img.decode();
+      img.width = 48;
+      img.height = 40;
+      const fromImg = await segmenter.segment(img);
       segmenter.dispose();
-      return { inputSize: segmenter.inputSize, classes: segmenter.metadata.classNames, size: [r.width, r.height] };
+      return { inputSize: segmenter.inputSize, classes: segmenter.metadata.classNames, size: [r.width, r.height], imgSize: [fromImg.width, fromImg.height] };
     });
-    expect(fromLibrary).toEqual({ inputSize: [224, 224], classes: ['background', 'person'], size: [48, 40] });
+    expect(fromLibrary).toEqual({ inputSize: [224, 224], classes: ['background', 'person'], size: [48, 40], imgSize: [96, 80] });
     // The first screen, for the README: Start camera and the explanation first, the engine folded away.
     expect(await page.isVisible('#camera-start')).toBe(true);
     expect(await page.isVisible('#backend')).toBe(false);

@@ -69,10 +69,27 @@ export const MAX_IMAGE_PIXELS = 24_000_000;
 /** Width and height of an image input, where they can be known without reading its pixels. */
 function inputSize(input: ImageInput): [number, number] | null {
   if (input instanceof tf.Tensor) return input.rank === 3 ? [input.shape[1], input.shape[0]] : null;
-  const sized = input as { width?: unknown; height?: unknown; videoWidth?: unknown; videoHeight?: unknown };
-  const w = Number(sized.videoWidth || sized.width);
-  const h = Number(sized.videoHeight || sized.height);
+  const sized = input as { width?: unknown; height?: unknown; videoWidth?: unknown; videoHeight?: unknown; naturalWidth?: unknown; naturalHeight?: unknown };
+  const w = Number(sized.videoWidth || sized.naturalWidth || sized.width);
+  const h = Number(sized.videoHeight || sized.naturalHeight || sized.height);
   return Number.isFinite(w) && Number.isFinite(h) ? [w, h] : null;
+}
+
+/**
+ * An <img> at the size of its photo: tfjs reads an image element at its display size (`width`,
+ * `height`), so `<img width=300>` of a 600 x 800 photo gave a 300 x 400 result.
+ */
+function atNaturalSize(input: BrowserPixels): BrowserPixels {
+  if (typeof HTMLImageElement === 'undefined' || !(input instanceof HTMLImageElement)) return input;
+  const { naturalWidth: w, naturalHeight: h } = input;
+  if (!w || !h || (w === input.width && h === input.height)) return input;
+  const canvas = document.createElement('canvas');
+  canvas.width = w;
+  canvas.height = h;
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return input;
+  ctx.drawImage(input, 0, 0);
+  return canvas;
 }
 
 export function imageToRgbTensor(input: ImageInput, what = 'image'): tf.Tensor3D {
@@ -90,7 +107,7 @@ export function imageToRgbTensor(input: ImageInput, what = 'image'): tf.Tensor3D
     return tf.tidy(() => toRgb3D(tf.tensor3d(Float32Array.from(input.data), [input.height, input.width, channels]), what));
   }
   if (typeof (tf.browser as { fromPixels?: unknown }).fromPixels === 'function') {
-    return tf.tidy(() => toRgb3D(tf.browser.fromPixels(input as BrowserPixels, 3), what));
+    return tf.tidy(() => toRgb3D(tf.browser.fromPixels(atNaturalSize(input as BrowserPixels), 3), what));
   }
   throw new InputError(`${what}: unsupported input; pass a tf.Tensor3D, {data, width, height} pixels or a browser image`);
 }
