@@ -23,6 +23,9 @@ describe('compositing (hand-computed)', () => {
   it('toBinaryMask paints foreground and background colours', () => {
     const m = toBinaryMask(seg, { r: 255, g: 0, b: 0, a: 255 }, { r: 0, g: 0, b: 255, a: 128 });
     expect(Array.from(m.data)).toEqual([255, 0, 0, 255, 0, 0, 255, 128, 0, 0, 255, 128, 0, 0, 255, 128]);
+    // What the README does with it, `new ImageData(m.data, width, height)`, type-checks (the typecheck task compiles the tests).
+    const forImageData: ImageDataArray = m.data;
+    expect(forImageData.length).toBe(16);
   });
 
   it('cutout uses the probability (soft) or the mask as alpha', async () => {

@@ -14,7 +14,8 @@ export interface PixelData {
 
 /** RGBA pixels as returned by the compositing helpers; can be put on a canvas with `new ImageData(data, width, height)`. */
 export interface RgbaImage {
-  data: Uint8ClampedArray;
+  /** Over a plain ArrayBuffer, as `ImageData` requires (TypeScript 5.7+ tells the two apart). */
+  data: Uint8ClampedArray<ArrayBuffer>;
   width: number;
   height: number;
 }
