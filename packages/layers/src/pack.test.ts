@@ -1,5 +1,7 @@
 /** The published tarball must work in a project with nothing else of ours but @sinet/wasm-kernels (which owns the contracts of the kernels the layers call). */
 import { freshDir, freshProject, packageDir, packPackage, runNode, tarballFiles, typecheck } from '@sinet/test-utils';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 describe('@sinet/layers as published', () => {
@@ -16,6 +18,19 @@ describe('@sinet/layers as published', () => {
     const unexpected = files.filter((f) => !(f.startsWith('dist/') || ['README.md', 'LICENSE', 'package.json'].includes(f)));
     expect(unexpected).toEqual([]);
     expect(files.filter((f) => /\.test\.|test-utils|\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
+  });
+
+  it("runs the README's example as written: builds, fits, saves to files and reloads in Node", () => {
+    // One owner: the README's js block is the script.
+    const readme = readFileSync(path.join(packageDir('layers'), 'README.md'), 'utf8');
+    const example = /## Example[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)![1];
+    const ours = { '@sinet/layers': `file:${tarball}`, '@sinet/wasm-kernels': `file:${kernels}` };
+    const dir = freshProject({ ...ours, '@tensorflow/tfjs-core': '4.22.0', '@tensorflow/tfjs-layers': '4.22.0', '@tensorflow/tfjs-backend-cpu': '4.22.0' }, ours);
+    const result = JSON.parse(runNode(dir, 'example.mjs', example).trim().split('\n').pop()!);
+    expect(result.loss).toHaveLength(4);
+    expect(result.loss[3]).toBeLessThan(result.loss[0]);
+    expect(result.difference).toBe(0);
+    expect(result.gate).toEqual([null, 64, 64, 1]);
   });
 
   it('builds, saves and reloads a model in a fresh project with tfjs core and layers only (no wasm backend), and its types resolve', () => {
