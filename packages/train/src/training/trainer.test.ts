@@ -85,6 +85,14 @@ describe('train', () => {
     const report = await fs.readFile(path.join(out, 'report.html'), 'utf8');
     expect(report.match(/<svg /g)).toHaveLength(4);
     expect(report).toContain('src="predictions.png"');
+    // Where stage 2 starts is marked on every chart; the loss axis starts at zero.
+    expect(report.match(/stroke-dasharray="4 3"\/><text [^>]*>stage 2 \(full\)</g)).toHaveLength(4);
+    expect(report).toMatch(/aria-label="training loss"[\s\S]*?>0\.000<\/text>/);
+    // It says which epoch best/ holds (the best full-network mIoU), and what to do next.
+    const bestFull = full.reduce((b, r) => (r.valMiou > b.valMiou ? r : b));
+    expect(report).toContain(`stage 2 epoch ${bestFull.epoch}, validation mIoU ${(100 * bestFull.valMiou).toFixed(2)}`);
+    expect(report.match(/<tr class="best"><td>2 \(full\)<\/td><td>(\d+)</)?.[1]).toBe(String(bestFull.epoch));
+    expect(report).toContain(`pnpm sinet segment photo.jpg --model ${path.join(out, 'best')}`);
     const { readImage } = await import('@sinet/model/node');
     const grid = await readImage(path.join(out, 'predictions.png'));
     // 8 validation images of 64 x 64 in 4 columns and 2 rows with 4-pixel gaps.
