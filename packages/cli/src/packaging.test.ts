@@ -25,6 +25,21 @@ describe('published packages', () => {
     expect(files).toEqual(expect.arrayContaining(['README.md', 'LICENSE', ...entry]));
   });
 
+  // What npm users' tools check: publint (the package.json against the files), and attw (the types
+  // each entry point resolves to, as Node's ESM and bundlers resolve them; ESM only, the .wasm
+  // entries are not modules).
+  it.each(PUBLISHED)('@sinet/%s passes publint and arethetypeswrong with no problem', (name) => {
+    const tarball = tarballs[`@sinet/${name}`];
+    const bin = (tool: string) => path.join(packageDir('cli'), 'node_modules', '.bin', tool);
+    const lint = execFileSync(bin('publint'), ['run', tarball, '--strict'], { encoding: 'utf8' });
+    expect(lint).toContain('All good!');
+    const exportsMap = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' })).exports as Record<string, unknown>;
+    const wasm = Object.keys(exportsMap).filter((k) => k.endsWith('.wasm'));
+    const types = execFileSync(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'ascii', ...(wasm.length ? ['--exclude-entrypoints', ...wasm] : [])], { encoding: 'utf8' });
+    // attw exits 1 on any problem its profile does not ignore (execFileSync throws with the report).
+    expect(types).toContain(`@sinet/${name} v`);
+  });
+
   let dir = '';
   it('their entry points import, the sinet bin runs, and the types resolve in a clean project', () => {
     const files = Object.fromEntries(Object.entries(tarballs).map(([name, file]) => [name, `file:${file}`]));
