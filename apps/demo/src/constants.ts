@@ -23,5 +23,5 @@ export const LANDSCAPE_INPUT: [number, number] = [192, 256];
 export const DEFAULT_BLUR_PX = 12;
 export const DEFAULT_BACKGROUND_COLOUR = '#2f6f4f';
 export const CAMERA_CONSTRAINTS: MediaStreamConstraints = { video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' }, audio: false };
-export const AUGMENT_PRESET_NAMES = ['sinetOfficial', 'sinetBlog', 'portraitNet'] as const;
+
 export const BAND_KERNELS = [5, 15] as const;

@@ -3,7 +3,8 @@
  * augmentation playground and fine-tuning, all on the visitor's device.
  */
 import * as tf from '@sinet/layers/tfjs';
-import { AUGMENT_PRESET_NAMES, AUTO_SQUARE_SIZE, BAND_KERNELS, DEFAULT_INPUT_SIZE, ENGINE_LABELS, ENGINES, INPUT_SIZES, LANDSCAPE_INPUT, type EngineName, type InputSizeChoice } from './constants';
+import { PRESET_NAMES } from '@sinet/augment';
+import { AUTO_SQUARE_SIZE, BAND_KERNELS, DEFAULT_INPUT_SIZE, ENGINE_LABELS, ENGINES, INPUT_SIZES, LANDSCAPE_INPUT, type EngineName, type InputSizeChoice } from './constants';
 import { backendAvailable, describeBackend, probeWebgpu, useBackend, useBestBackend } from './engine/backends';
 import { disposeSized, fetchBundledModel, instantiate, readModelFiles, sizeModel } from './engine/model-source';
 import { drawHeatmap } from './engine/heatmap';
@@ -123,7 +124,7 @@ function fillSelects(): void {
   const choices: [InputSizeChoice, string][] = [['auto', `auto (photos ${AUTO_SQUARE_SIZE} × ${AUTO_SQUARE_SIZE}, landscape camera ${LANDSCAPE_INPUT[0]} × ${LANDSCAPE_INPUT[1]})`], ...INPUT_SIZES.map((n): [InputSizeChoice, string] => [n, `${n} × ${n}`])];
   for (const [value, label] of choices) sizeSelect.add(new Option(label, String(value), value === DEFAULT_INPUT_SIZE, value === DEFAULT_INPUT_SIZE));
   const presets = byId<HTMLSelectElement>('augment-preset');
-  for (const name of AUGMENT_PRESET_NAMES) presets.add(new Option(name, name));
+  for (const name of PRESET_NAMES) presets.add(new Option(name, name));
   const kernels = byId<HTMLSelectElement>('band-kernel');
   for (const k of BAND_KERNELS) kernels.add(new Option(`${k} × ${k}`, String(k)));
 }

@@ -5,7 +5,7 @@
  */
 export * as augmenters from './augmenters.js';
 export { Augmenter, oneOf, sequential, someOf, sometimes, type AugmenterOptions, type PlannedWarp, type SequentialOptions } from './augmenter.js';
-export { portraitNet, PRESETS, sinetBlog, sinetBlogGeometric, sinetBlogPhotometric, sinetOfficial, type PresetName, type PresetOptions } from './presets.js';
+export { portraitNet, PRESET_NAMES, PRESETS, sinetBlog, sinetBlogGeometric, sinetBlogPhotometric, sinetOfficial, type PresetName, type PresetOptions } from './presets.js';
 export { fromImageData, toImageData, type ImageDataLike } from './adapters.js';
 export { Rng } from './random.js';
 export { loadAugmentKernels } from './simd.js';

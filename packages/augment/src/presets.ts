@@ -132,3 +132,5 @@ export function portraitNet(options: PresetOptions = {}): Augmenter {
 
 export const PRESETS = { sinetBlog, sinetBlogGeometric, sinetBlogPhotometric, sinetOfficial, portraitNet } as const;
 export type PresetName = keyof typeof PRESETS;
+/** The presets' names, in PRESETS' order: the one list the trainer's configs, the CLI and the demo offer. */
+export const PRESET_NAMES = Object.keys(PRESETS) as readonly PresetName[];

@@ -1,14 +1,13 @@
 /** `sinet augment-preview`: a contact sheet of augmented samples with the mask outlined. */
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { PRESETS, type ImageU8, type LabelMap, type PresetName } from '@sinet/augment';
+import { PRESET_NAMES, PRESETS, type ImageU8, type LabelMap, type PresetName } from '@sinet/augment';
 import { Resize } from '@sinet/augment/augmenters';
 import { classBoundary } from '@sinet/losses';
 import { readImage, readMask, writeImage } from '@sinet/model/node';
 import type { Io } from './commands.js';
 import { CliError, UsageError } from './errors.js';
 
-export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
 
 const OUTLINE = [255, 0, 255];
 const GAP = 4;

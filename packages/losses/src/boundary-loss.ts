@@ -60,7 +60,9 @@ function bandCoefficients(prepared: PreparedLabels, kernel: number, bandAverage:
   });
 }
 
-export type SINetLossPreset = 'official-encoder' | 'official-decoder' | 'seed';
+/** The presets' names: the one list configs, the CLI and the demo offer. */
+export const SINET_LOSS_PRESET_NAMES = ['official-encoder', 'official-decoder', 'seed'] as const;
+export type SINetLossPreset = (typeof SINET_LOSS_PRESET_NAMES)[number];
 
 export interface SINetLossConfig extends Required<Pick<BoundaryLossOptions, 'kernel' | 'bandAverage' | 'bandTarget'>> {
   /** Weight of the band term. */
@@ -87,7 +89,7 @@ export type LossFunction = ((labels: tf.Tensor, logits: tf.Tensor) => tf.Scalar)
 export function sinetLoss(options: SINetLossOptions = {}): LossFunction {
   const { preset = 'official-decoder', classWeights, ignoreLabel, ...overrides } = options;
   const base = SINET_LOSS_PRESETS[preset];
-  if (!base) throw new LossesError(`sinetLoss: unknown preset '${preset}' (use ${Object.keys(SINET_LOSS_PRESETS).join(', ')})`, 'CONFIG');
+  if (!base) throw new LossesError(`sinetLoss: unknown preset '${preset}' (use ${SINET_LOSS_PRESET_NAMES.join(', ')})`, 'CONFIG');
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const config = { ...base, ...defined, classWeights, ignoreLabel };
   if (!Number.isInteger(config.kernel) || config.kernel < 1 || config.kernel % 2 === 0) throw new LossesError(`sinetLoss: 'kernel' must be a positive odd integer, got ${config.kernel}`, 'CONFIG');

@@ -4,7 +4,7 @@
  * and in custom loops with optimizer.minimize.
  */
 export { boundaryBand, classBands, maxFilter, minFilter, type BandOptions } from './band.js';
-export { boundaryLoss, sinetLoss, SINET_LOSS_PRESETS, type BoundaryLossOptions, type LossFunction, type SINetLossConfig, type SINetLossOptions, type SINetLossPreset } from './boundary-loss.js';
+export { boundaryLoss, sinetLoss, SINET_LOSS_PRESET_NAMES, SINET_LOSS_PRESETS, type BoundaryLossOptions, type LossFunction, type SINetLossConfig, type SINetLossOptions, type SINetLossPreset } from './boundary-loss.js';
 export { softmaxCrossEntropy, type CrossEntropyOptions } from './cross-entropy.js';
 export { LossesError, type LossesErrorCode } from './errors.js';
 export { DEFAULT_IGNORE_LABEL, LabelShapeError, prepareLabels, resizeLabels, type PreparedLabels } from './labels.js';

@@ -6,13 +6,13 @@ export { ConfigError, parseTrainConfig, TRAIN_PRESETS, type StageConfig, type Tr
 export { learningRate } from './training/schedule.js';
 export { AdamW, type AdamWOptions } from './training/adamw.js';
 export { DataParallel, type DataParallelOptions } from './training/data-parallel.js';
-export { batchTensors, makeLoss, type LossName } from './training/batch.js';
+export { batchTensors, LOSS_NAMES, makeLoss, type LossName } from './training/batch.js';
 export { formatDuration, formatProgress, ProgressReporter, ThroughputMeter, type ProgressSink, type ProgressState } from './training/progress.js';
 export { DatasetError, listFolderDataset, readIdList, resolveIdList, type DatasetEntry } from './data/folder-dataset.js';
 export { loadSamples, type LoadedSample, type LoadOptions, type LoadResult } from './data/loader.js';
 export { syntheticPortrait, type SyntheticPortraitOptions } from './data/synthetic.js';
 export { validationSets } from './data/run-data.js';
-export { spareCores } from './data/augment-pool.js';
+export { AUGMENT_PRESET_NAMES, spareCores, type AugmentPresetName } from './data/augment-pool.js';
 export { machineLine } from './machine.js';
 export { evaluate, type EvalOptions, type EvalReport } from './eval/evaluate.js';
 export { SegmentationScores } from './eval/scores.js';

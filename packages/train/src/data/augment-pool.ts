@@ -5,7 +5,7 @@
  * augmentation of the next batches overlaps the current training step. A batch depends only on
  * its indices and seed, never on which thread made it: results equal `augmentBatch` inline.
  */
-import { PRESETS, Rng, type ImageU8, type LabelMap, type PresetName, type Sample } from '@sinet/augment';
+import { PRESETS, PRESET_NAMES, Rng, type ImageU8, type LabelMap, type PresetName, type Sample } from '@sinet/augment';
 import { CopyPaste } from '@sinet/augment/augmenters';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -13,6 +13,8 @@ import { compiledWorkerUrl } from '@sinet/model/node';
 import { TrainError, TrainingError } from '../errors.js';
 
 export type AugmentPresetName = PresetName | 'none';
+/** What a stage's `augment` may be: every @sinet/augment preset, or none. */
+export const AUGMENT_PRESET_NAMES: readonly AugmentPresetName[] = [...PRESET_NAMES, 'none'];
 
 export interface BatchRequest {
   indices: number[];

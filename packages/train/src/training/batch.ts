@@ -5,12 +5,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageU8, LabelMap } from '@sinet/augment';
-import { sinetLoss, softmaxCrossEntropy, type SINetLossPreset } from '@sinet/losses';
+import { SINET_LOSS_PRESET_NAMES, sinetLoss, softmaxCrossEntropy } from '@sinet/losses';
 import { preprocess, type Preprocessing } from '@sinet/model';
 import { TrainError } from '../errors.js';
 
-/** SINet's presets, or plain pixel-mean cross-entropy. */
-export type LossName = SINetLossPreset | 'cross-entropy';
+/** SINet's presets, or plain pixel-mean cross-entropy: what a stage's `loss` may be. */
+export const LOSS_NAMES = [...SINET_LOSS_PRESET_NAMES, 'cross-entropy'] as const;
+export type LossName = (typeof LOSS_NAMES)[number];
 
 export function makeLoss(name: LossName): (labels: tf.Tensor, logits: tf.Tensor) => tf.Scalar {
   return name === 'cross-entropy' ? (labels, logits) => softmaxCrossEntropy(labels, logits) : sinetLoss({ preset: name });

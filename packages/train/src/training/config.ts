@@ -1,5 +1,7 @@
 /** Training configuration: a JSON value checked field by field; every problem names its field path. */
+import { AUGMENT_PRESET_NAMES, type AugmentPresetName } from '../data/augment-pool.js';
 import { DatasetError } from '../data/folder-dataset.js';
+import { LOSS_NAMES, type LossName } from './batch.js';
 import { TrainError } from '../errors.js';
 
 export interface StageConfig {
@@ -8,8 +10,8 @@ export interface StageConfig {
   epochs: number;
   batchSize: number;
   lr: number;
-  loss: 'official-encoder' | 'official-decoder' | 'seed';
-  augment: 'sinetBlog' | 'sinetOfficial' | 'portraitNet' | 'none';
+  loss: LossName;
+  augment: AugmentPresetName;
   /** Full stage only: keep the encoder's weights fixed (the seed's recipe). Default false. */
   freezeEncoder: boolean;
 }
@@ -155,8 +157,8 @@ function readStage(c: Checker, value: unknown, path: string): StageConfig {
     epochs: c.number(o, 'epochs', path, { int: true, min: 0 }),
     batchSize: c.number(o, 'batchSize', path, { int: true, min: 1 }),
     lr: c.number(o, 'lr', path, { positive: true }),
-    loss: c.oneOf(o, 'loss', path, ['official-encoder', 'official-decoder', 'seed'] as const),
-    augment: c.oneOf(o, 'augment', path, ['sinetBlog', 'sinetOfficial', 'portraitNet', 'none'] as const),
+    loss: c.oneOf(o, 'loss', path, LOSS_NAMES),
+    augment: c.oneOf(o, 'augment', path, AUGMENT_PRESET_NAMES),
     freezeEncoder: c.boolean(o, 'freezeEncoder', path, false),
   };
 }

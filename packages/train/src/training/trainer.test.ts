@@ -3,6 +3,8 @@ import { loadModel, loadSegmenter } from '@sinet/model/node';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { PRESET_NAMES } from '@sinet/augment';
+import { LOSS_NAMES } from './batch.js';
 import { parseTrainConfig, TRAIN_PRESETS, type TrainConfig } from './config.js';
 import { learningRate } from './schedule.js';
 import { train } from './trainer.js';
@@ -26,9 +28,15 @@ const tiny = (overrides: Partial<TrainConfig> = {}): TrainConfig =>
 
 describe('training config', () => {
   it('names every wrong field', () => {
+    // Each problem on its own line, every one of them.
     expect(() => parseTrainConfig({ ...tiny(), inputSize: [64, 60], stages: [{ kind: 'middle' }], extra: 1 })).toThrow(
-      /inputSize\.1: Number must be a multiple of 32[\s\S]*stages\.0\.kind[\s\S]*(root)|stages\.0\.kind/,
+      /\(root\): Unrecognized key\(s\) in object: 'extra'\n {2}inputSize\.1: Number must be a multiple of 32\n {2}stages\.0\.kind: Invalid enum value\. Expected 'encoder' \| 'full', received "middle"\n/,
     );
+    // The names a stage may use are the owners' lists: every loss the trainer makes, every augment preset.
+    expect(() => parseTrainConfig({ ...tiny(), stages: [{ ...tiny().stages[0], loss: 'x', augment: 'y' }] })).toThrow(
+      `stages.0.loss: Invalid enum value. Expected ${LOSS_NAMES.map((n) => `'${n}'`).join(' | ')}, received "x"\n  stages.0.augment: Invalid enum value. Expected ${[...PRESET_NAMES, 'none'].map((n) => `'${n}'`).join(' | ')}, received "y"`,
+    );
+    expect(parseTrainConfig({ ...tiny(), stages: [{ ...tiny().stages[0], loss: 'cross-entropy', augment: 'sinetBlogGeometric' }] }).stages[0]).toMatchObject({ loss: 'cross-entropy', augment: 'sinetBlogGeometric' });
     const message = (() => {
       try {
         parseTrainConfig({ ...tiny(), optimizer: { weightDecay: -1, schedule: 'poly' } });
