@@ -268,8 +268,10 @@ for (const [name, runDir, configFile] of trained) {
 }
 for (const stale of readdirSync(modelsDir)) if (!models.some((m) => m.name === stale)) rmSync(path.join(modelsDir, stale), { recursive: true, force: true });
 
-// The default: the best cross-domain mean (no one kind of photo decides).
-const best = models.reduce((a, m) => (m.cross.mean.personIouFull > a.cross.mean.personIouFull ? m : a));
+// The default: the best cross-domain mean (no one kind of photo decides). Means within 0.1 points
+// are a tie (a float16 copy against its float32 twin differ by noise), won by the smaller download.
+const meanKey = (m) => Math.round(m.cross.mean.personIouFull * 1000);
+const best = models.reduce((a, m) => (meanKey(m) > meanKey(a) || (meanKey(m) === meanKey(a) && weightsOf(m.dir).bytes < weightsOf(a.dir).bytes) ? m : a));
 const entry = (m) => {
   const w = weightsOf(m.dir);
   const licence = m.name.startsWith('official') ? 'MIT, NAVER Corp.' : 'MIT, the SINet.js contributors';
