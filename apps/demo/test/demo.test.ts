@@ -11,9 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlsWithoutName, textBelowContrast } from './a11y';
-import { haveChromium, launchChromium } from './browser';
-import { serveStatic, type StaticServer } from './static-server';
-import { photosToY4m } from './y4m';
+import { haveChromium, launchChromium, photosToY4m, serveStatic, type StaticServer } from '@sinet/test-utils/browser';
 
 const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(appDir, 'dist');

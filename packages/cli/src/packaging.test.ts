@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const PUBLISHED = ['augment', 'cli', 'layers', 'losses', 'model', 'pretrained', 'train', 'wasm-kernels'];
+const PUBLISHED = ['augment', 'cli', 'layers', 'losses', 'model', 'pretrained', 'track-processor', 'train', 'wasm-kernels'];
 
 describe('published packages', () => {
   const destination = freshDir('sinet-packs-');

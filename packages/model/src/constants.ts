@@ -54,3 +54,10 @@ export type TapName = keyof typeof TAP_LAYERS;
 
 /** The newest frame's weight in VideoSegmenter's moving average (the demo's default). */
 export const DEFAULT_FRAME_SMOOTHING = 0.6;
+
+/**
+ * VideoSegmenter's motion threshold: a pixel whose brightness changed by this many levels
+ * (0..255) since the previous frame takes the new frame's probability alone; a quarter of it is
+ * the sensor-noise floor, below which the pixel counts as still.
+ */
+export const DEFAULT_MOTION_LEVELS = 16;

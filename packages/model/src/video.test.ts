@@ -40,8 +40,8 @@ describe('VideoSegmenter', () => {
     for (const f of frames) p.push(await single(f));
     expect(Math.max(...p[1].map((v, i) => Math.abs(v - p[0][i])))).toBeGreaterThan(0.05);
     await expectNoLeak(async () => {
-      // Frames of independent noise look like a new scene each time: cuts off for this arithmetic.
-      const video = new VideoSegmenter(segmenter, { smoothing: 0.3, sceneCutLevels: Infinity });
+      // Frames of independent noise look like a new scene, and like motion everywhere: cuts and motion off for this arithmetic.
+      const video = new VideoSegmenter(segmenter, { smoothing: 0.3, sceneCutLevels: Infinity, motionLevels: Infinity });
       const out = [];
       for (const [i, f] of frames.entries()) {
         if (i === 2) video.smoothing = 0.8;
@@ -72,7 +72,7 @@ describe('VideoSegmenter', () => {
     };
     const red = [uniform([220, 40, 40], 1), uniform([220, 40, 40], 2)];
     const blue = [uniform([30, 60, 210], 3), uniform([30, 60, 210], 4)];
-    const video = new VideoSegmenter(segmenter, { smoothing: 0.5 });
+    const video = new VideoSegmenter(segmenter, { smoothing: 0.5, motionLevels: Infinity });
     const order = [red[0], blue[0], red[1], blue[1]];
     const out: Awaited<ReturnType<typeof video.segmentFrame>>[] = [];
     for (const f of order) out.push(await video.segmentFrame(f));
@@ -87,12 +87,45 @@ describe('VideoSegmenter', () => {
     expect(again.sceneCut).toBe(false);
     expectClose(again.probabilities, (await single(uniform([30, 60, 210], 5))).map((v, i) => 0.5 * v + 0.5 * out[3].probabilities[i]), 1e-5);
     // With cuts turned off the colour flip is smoothed like any other frame.
-    const never = new VideoSegmenter(segmenter, { smoothing: 0.5, sceneCutLevels: Infinity });
+    const never = new VideoSegmenter(segmenter, { smoothing: 0.5, sceneCutLevels: Infinity, motionLevels: Infinity });
     const first = await never.segmentFrame(red[0]);
     const second = await never.segmentFrame(blue[0]);
     expect([first.sceneCut, second.sceneCut]).toEqual([true, false]);
     expectClose(second.probabilities, (await single(blue[0])).map((v, i) => 0.5 * v + 0.5 * first.probabilities[i]), 1e-5);
     expect(() => new VideoSegmenter(segmenter, { sceneCutLevels: 0 })).toThrow(/sceneCutLevels: must be > 0/);
+  });
+
+  it('follows motion: a still pixel is averaged, a pixel that changed takes the new frame, the ones between in proportion', async () => {
+    // Frames at the model's size (64 x 64), so the brightness per pixel is the frame's own.
+    const base = frame(64, 64, 31);
+    const luma = (f: ReturnType<typeof frame>) => Float32Array.from({ length: 64 * 64 }, (_, i) => 0.299 * f.data[3 * i] + 0.587 * f.data[3 * i + 1] + 0.114 * f.data[3 * i + 2]);
+    // Rows 0-15 still, rows 16-31 brightened by 2 levels (noise), rows 32-47 by 10, rows 48-63 repainted (motion).
+    const next = { ...base, data: Uint8ClampedArray.from(base.data, (v, i) => {
+      const row = Math.floor(i / 3 / 64);
+      if (row < 16) return v;
+      if (row < 32) return v + 2;
+      if (row < 48) return v + 10;
+      return 255 - v;
+    }) };
+    const [p1, p2] = [await single(base), await single(next)];
+    const [y1, y2] = [luma(base), luma(next)];
+    await expectNoLeak(async () => {
+      const video = new VideoSegmenter(segmenter, { smoothing: 0.25, motionLevels: 16, sceneCutLevels: Infinity });
+      await video.segmentFrame(base);
+      const out = (await video.segmentFrame(next)).probabilities;
+      // By hand: weight 0.25 + 0.75 * clamp((|dY| - 4) / 12, 0, 1).
+      const expected = p2.map((v, i) => {
+        const w = 0.25 + 0.75 * Math.min(1, Math.max(0, (Math.abs(y2[i] - y1[i]) - 4) / 12));
+        return w * v + (1 - w) * p1[i];
+      });
+      expectClose(out, expected, 1e-4);
+      const rows = (from: number, to: number) => Array.from({ length: (to - from) * 64 }, (_, k) => from * 64 + k);
+      // The still and the noisy rows are averaged exactly; the repainted rows are the new frame's.
+      for (const i of [...rows(0, 16), ...rows(16, 32).filter((j) => Math.abs(y2[j] - y1[j]) <= 4)]) expect(out[i]).toBeCloseTo(0.25 * p2[i] + 0.75 * p1[i], 5);
+      for (const i of rows(48, 64).filter((j) => Math.abs(y2[j] - y1[j]) >= 16)) expect(out[i]).toBeCloseTo(p2[i], 5);
+      video.dispose();
+    });
+    expect(() => new VideoSegmenter(segmenter, { motionLevels: 0 })).toThrow(/motionLevels: must be > 0/);
   });
 
   it('takes tensors as frames and names a bad smoothing weight or frame', async () => {

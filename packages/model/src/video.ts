@@ -1,21 +1,30 @@
 /**
  * Segmentation of video frames: person probabilities at the model's resolution, smoothed over
  * time by an exponential moving average against flicker (what users of every portrait
- * segmenter ask for), read back asynchronously (never a sync read on a browser's main thread);
- * the history is a plain array, so frames keep no tensors between calls.
+ * segmenter ask for) that follows motion: a still pixel is averaged, a pixel whose brightness
+ * changed takes the new frame (a still edge stops flickering, a moving hand is not smeared).
+ * Read back asynchronously (never a sync read on a browser's main thread); the history is plain
+ * arrays, so frames keep no tensors between calls.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DEFAULT_FRAME_SMOOTHING } from './constants.js';
+import { DEFAULT_FRAME_SMOOTHING, DEFAULT_MOTION_LEVELS } from './constants.js';
 import { decodeLogits } from './decode.js';
 import { imageToRgbTensor, InputError, type ImageInput } from './pixels.js';
 import type { Segmenter } from './segmenter.js';
 
 export interface VideoSegmenterOptions {
   /**
-   * Weight of the newest frame in the moving average, in (0, 1]: 1 turns smoothing off, smaller
-   * values smooth more (and lag more). Default DEFAULT_FRAME_SMOOTHING.
+   * Weight of the newest frame in the moving average where the picture is still, in (0, 1]: 1
+   * turns smoothing off, smaller values smooth more (and lag more). Default DEFAULT_FRAME_SMOOTHING.
    */
   smoothing?: number;
+  /**
+   * Motion that ends smoothing, per pixel: the change of brightness (levels of 0..255, at the
+   * model's resolution) since the previous frame at which a pixel takes the new frame alone.
+   * Between a quarter of it (sensor noise) and all of it the weight rises linearly from
+   * `smoothing` to 1. Default DEFAULT_MOTION_LEVELS; Infinity smooths every pixel alike.
+   */
+  motionLevels?: number;
   /**
    * A scene cut: the mean absolute change of a 16 x 16 thumbnail's colours between two frames,
    * in levels of 0..255, above which the history is dropped (the previous scene's mask must not
@@ -42,6 +51,8 @@ export interface FrameSegmentation<Frame = ImageInput> {
 }
 
 const THUMBNAIL = 16;
+/** BT.601 luma of RGB on 0..255. */
+const LUMA_WEIGHTS = [0.299, 0.587, 0.114];
 
 /** Elements whose pixels change under us while the model runs: copied to an ImageBitmap first. */
 function isLiveElement(frame: unknown): boolean {
@@ -54,10 +65,11 @@ function checkSmoothing(value: number): number {
 }
 
 export class VideoSegmenter {
-  private previous: { probabilities: Float32Array; width: number; height: number } | null = null;
+  private previous: { probabilities: Float32Array; luma: Float32Array | null; width: number; height: number } | null = null;
   private thumbnail: Float32Array | null = null;
   private weight: number;
   private readonly cutLevels: number;
+  private readonly motionLevels: number;
 
   constructor(
     readonly segmenter: Segmenter,
@@ -66,6 +78,8 @@ export class VideoSegmenter {
     this.weight = checkSmoothing(options.smoothing ?? DEFAULT_FRAME_SMOOTHING);
     this.cutLevels = options.sceneCutLevels ?? 24;
     if (!(this.cutLevels > 0)) throw new InputError(`sceneCutLevels: must be > 0 (Infinity never cuts), got ${options.sceneCutLevels}`);
+    this.motionLevels = options.motionLevels ?? DEFAULT_MOTION_LEVELS;
+    if (!(this.motionLevels > 0)) throw new InputError(`motionLevels: must be > 0 (Infinity smooths every pixel alike), got ${options.motionLevels}`);
   }
 
   /** The newest frame's weight; can change between frames (e.g. from a slider). */
@@ -78,7 +92,8 @@ export class VideoSegmenter {
   }
 
   /**
-   * Segments the next frame: p = smoothing * p_frame + (1 - smoothing) * p_previous, per pixel.
+   * Segments the next frame: p = a * p_frame + (1 - a) * p_previous per pixel, where a is
+   * `smoothing` at a still pixel and rises to 1 with the pixel's change of brightness (see motionLevels).
    * The history restarts after `reset()`, at a scene cut, or when the model's input size changes.
    * Returns the frame it segmented with the probabilities (see FrameSegmentation.frame).
    */
@@ -89,8 +104,11 @@ export class VideoSegmenter {
     // Colour per cell of a 16 x 16 grid (each the mean of 4 x 4 samples): a change of light or hue, not of noise.
     const thumb = tf.tidy(() => tf.avgPool(tf.image.resizeBilinear(rgb, [4 * THUMBNAIL, 4 * THUMBNAIL], false, true), 4, 4, 'valid'));
     let logits: tf.Tensor4D;
+    let lumaTensor: tf.Tensor | null;
     try {
       logits = await this.segmenter.predictLogits(rgb);
+      // Brightness at the probabilities' resolution, for the motion of each pixel.
+      lumaTensor = Number.isFinite(this.motionLevels) ? tf.tidy(() => tf.sum(tf.mul(tf.image.resizeBilinear(rgb, [logits.shape[1], logits.shape[2]]), LUMA_WEIGHTS), -1)) : null;
     } catch (e) {
       thumb.dispose();
       throw e;
@@ -100,10 +118,11 @@ export class VideoSegmenter {
     const [, height, width, classes] = logits.shape;
     let values: Float32Array;
     let thumbnail: Float32Array;
+    let luma: Float32Array | null;
     try {
-      [values, thumbnail] = (await Promise.all([logits.data(), thumb.data()])) as [Float32Array, Float32Array];
+      [values, thumbnail, luma] = (await Promise.all([logits.data(), thumb.data(), lumaTensor?.data() ?? null])) as [Float32Array, Float32Array, Float32Array | null];
     } finally {
-      tf.dispose([logits, thumb]);
+      tf.dispose([logits, thumb, ...(lumaTensor ? [lumaTensor] : [])]);
     }
     const p = decodeLogits(values, classes, this.segmenter.metadata.personClass, 0.5).probabilities;
     const last = this.thumbnail;
@@ -114,9 +133,20 @@ export class VideoSegmenter {
     const a = this.weight;
     if (!sceneCut && a < 1) {
       const q = previous!.probabilities;
-      for (let i = 0; i < p.length; i++) p[i] = a * p[i] + (1 - a) * q[i];
+      const before = previous!.luma;
+      if (luma && before) {
+        const floor = this.motionLevels / 4;
+        const span = this.motionLevels - floor;
+        for (let i = 0; i < p.length; i++) {
+          const moved = Math.min(1, Math.max(0, (Math.abs(luma[i] - before[i]) - floor) / span));
+          const w = a + (1 - a) * moved;
+          p[i] = w * p[i] + (1 - w) * q[i];
+        }
+      } else {
+        for (let i = 0; i < p.length; i++) p[i] = a * p[i] + (1 - a) * q[i];
+      }
     }
-    this.previous = { probabilities: p.slice(), width, height };
+    this.previous = { probabilities: p.slice(), luma, width, height };
     return { probabilities: p, width, height, frame, sceneCut, latencyMs: performance.now() - started };
   }
 

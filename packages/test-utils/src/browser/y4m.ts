@@ -5,9 +5,14 @@
  */
 import sharp from 'sharp';
 import { promises as fs } from 'node:fs';
+import { seededRandom } from '../numeric.js';
 
-export async function photosToY4m(photos: string[], out: string, options: { width: number; height: number; framesEach: number; fps: number }): Promise<void> {
-  const { width, height, framesEach, fps } = options;
+/**
+ * `noiseLevels`: each frame's brightness gets independent, seeded uniform noise of +-this many
+ * levels, as a camera sensor's (a still scene that is never quite still).
+ */
+export async function photosToY4m(photos: string[], out: string, options: { width: number; height: number; framesEach: number; fps: number; noiseLevels?: number }): Promise<void> {
+  const { width, height, framesEach, fps, noiseLevels = 0 } = options;
   if (width % 2 || height % 2) throw new Error('y4m 4:2:0 needs even sizes');
   const chunks: Buffer[] = [Buffer.from(`YUV4MPEG2 W${width} H${height} F${fps}:1 Ip A1:1 C420jpeg\n`)];
   for (const photo of photos) {
@@ -35,7 +40,17 @@ export async function photosToY4m(photos: string[], out: string, options: { widt
       }
     }
     const frame = Buffer.concat([Buffer.from('FRAME\n'), y, u, v]);
-    for (let f = 0; f < framesEach; f++) chunks.push(frame);
+    for (let f = 0; f < framesEach; f++) {
+      if (!noiseLevels) {
+        chunks.push(frame);
+        continue;
+      }
+      const noisy = Buffer.from(frame);
+      const random = seededRandom(chunks.length);
+      const start = 'FRAME\n'.length;
+      for (let i = 0; i < width * height; i++) noisy[start + i] = Math.max(0, Math.min(255, Math.round(y[i] + (2 * random() - 1) * noiseLevels)));
+      chunks.push(noisy);
+    }
   }
   await fs.writeFile(out, Buffer.concat(chunks));
 }

@@ -1,0 +1,103 @@
+/**
+ * The compositor where WebGL2 is missing: the mask becomes the alpha of a small canvas that the
+ * browser scales (bilinear) to the frame, with the canvas's own blur filter. Plainer than WebGL2's:
+ * no edge-aware upsampling or light wrap, and a blurred background carries a faint glow of the
+ * person's colours.
+ */
+import { TrackProcessorError } from '../errors.js';
+import type { BackgroundEffect } from '../effects.js';
+import { blurSigma, coverRect, type CameraFrame, type Compositor, type OutputCanvas } from './compositor.js';
+
+type Context2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
+
+function makeCanvas(width: number, height: number): OffscreenCanvas | HTMLCanvasElement {
+  if (typeof OffscreenCanvas !== 'undefined') return new OffscreenCanvas(width, height);
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  return canvas;
+}
+
+function context(canvas: OutputCanvas): Context2D {
+  const ctx = canvas.getContext('2d') as Context2D | null;
+  if (!ctx) throw new TrackProcessorError('this browser gives no 2D canvas', 'UNSUPPORTED');
+  return ctx;
+}
+
+function resize(canvas: OutputCanvas, width: number, height: number): void {
+  if (canvas.width !== width) canvas.width = width;
+  if (canvas.height !== height) canvas.height = height;
+}
+
+export class Canvas2DCompositor implements Compositor {
+  readonly kind = 'canvas2d';
+  private readonly mask = makeCanvas(1, 1);
+  private readonly person = makeCanvas(1, 1);
+  private hasMask = false;
+
+  constructor(readonly canvas: OutputCanvas) {
+    context(canvas);
+  }
+
+  setMask(alpha: Uint8Array | null, width: number, height: number): void {
+    this.hasMask = !!alpha;
+    if (!alpha) return;
+    resize(this.mask, width, height);
+    const pixels = new ImageData(width, height);
+    for (let i = 0; i < alpha.length; i++) pixels.data[4 * i + 3] = alpha[i];
+    context(this.mask).putImageData(pixels, 0, 0);
+  }
+
+  render(frame: CameraFrame, width: number, height: number, effect: BackgroundEffect): void {
+    resize(this.canvas, width, height);
+    const ctx = context(this.canvas);
+    ctx.globalCompositeOperation = 'source-over';
+    ctx.filter = 'none';
+    if (effect.kind === 'none') {
+      ctx.drawImage(frame, 0, 0, width, height);
+      return;
+    }
+    ctx.clearRect(0, 0, width, height);
+    switch (effect.kind) {
+      case 'blur': {
+        // Blurring past the border would pull in transparent pixels: draw the frame under the blur first.
+        ctx.drawImage(frame, 0, 0, width, height);
+        ctx.filter = `blur(${blurSigma(effect.strength, width)}px)`;
+        ctx.drawImage(frame, 0, 0, width, height);
+        ctx.filter = 'none';
+        break;
+      }
+      case 'image': {
+        const { width: w, height: h } = effect.image as { width: number; height: number };
+        const [x, y, cw, ch] = coverRect(w, h, width, height);
+        if (effect.image instanceof ImageData) {
+          const staging = makeCanvas(w, h);
+          context(staging).putImageData(effect.image, 0, 0);
+          ctx.drawImage(staging, x, y, cw, ch, 0, 0, width, height);
+        } else ctx.drawImage(effect.image, x, y, cw, ch, 0, 0, width, height);
+        break;
+      }
+      case 'colour':
+        ctx.fillStyle = `rgb(${effect.rgb.join(', ')})`;
+        ctx.fillRect(0, 0, width, height);
+        break;
+      case 'transparent':
+        break;
+    }
+    if (!this.hasMask) return;
+    resize(this.person, width, height);
+    const p = context(this.person);
+    p.globalCompositeOperation = 'copy';
+    p.drawImage(frame, 0, 0, width, height);
+    p.globalCompositeOperation = 'destination-in';
+    p.imageSmoothingEnabled = true;
+    p.drawImage(this.mask, 0, 0, width, height);
+    p.globalCompositeOperation = 'source-over';
+    ctx.drawImage(this.person, 0, 0);
+  }
+
+  dispose(): void {
+    resize(this.mask, 1, 1);
+    resize(this.person, 1, 1);
+  }
+}
