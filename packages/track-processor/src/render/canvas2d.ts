@@ -34,6 +34,8 @@ export class Canvas2DCompositor implements Compositor {
   private readonly mask = makeCanvas(1, 1);
   private readonly person = makeCanvas(1, 1);
   private hasMask = false;
+  /** Reused while the mask's size stays (a mask arrives several times a second). */
+  private maskPixels: ImageData | null = null;
 
   constructor(readonly canvas: OutputCanvas) {
     context(canvas);
@@ -43,7 +45,8 @@ export class Canvas2DCompositor implements Compositor {
     this.hasMask = !!alpha;
     if (!alpha) return;
     resize(this.mask, width, height);
-    const pixels = new ImageData(width, height);
+    if (!this.maskPixels || this.maskPixels.width !== width || this.maskPixels.height !== height) this.maskPixels = new ImageData(width, height);
+    const pixels = this.maskPixels;
     for (let i = 0; i < alpha.length; i++) pixels.data[4 * i + 3] = alpha[i];
     context(this.mask).putImageData(pixels, 0, 0);
   }
