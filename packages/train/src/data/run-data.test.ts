@@ -6,7 +6,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseTrainConfig, type TrainConfig } from '../training/config.js';
 import { augmentBatch, AugmentPool, packSamples } from './augment-pool.js';
-import { drawEpoch, holdOutStratified, loadRunData, validationSets } from './run-data.js';
+import { listFolderDataset } from './folder-dataset.js';
+import { loadSamples } from './loader.js';
+import { drawEpoch, HOLD_OUT_SIZE, holdOutStratified, loadRunData, validationSets } from './run-data.js';
 import { selectionScore, train } from '../training/trainer.js';
 import { syntheticPortrait } from './synthetic.js';
 
@@ -102,6 +104,22 @@ describe('mixed training data', () => {
       expect(fromWorker.masks.map((m) => Array.from(m.data))).toEqual(here.masks.map((m) => Array.from(m.data)));
     } finally {
       await pool.close();
+    }
+  }, 60_000);
+
+  it('holds out the same photos whatever size the run trains at (shares measured at HOLD_OUT_SIZE)', async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `p${String(i).padStart(2, '0')}`);
+    const portraits = await folder(ids, 60, 80, { seed: 4 });
+    const source = { name: 'portraits', dir: portraits, trainList: 'train.txt', weight: 1 };
+    const at = (size: number) => ({ ...mixedConfig({ source: 'mixed', epochSize: 8, holdOut: 0.25, sources: [source] }), inputSize: [size, size] as [number, number] });
+    const entries = await listFolderDataset(portraits, path.join(portraits, 'train.txt'));
+    const sharesAt = async (size: number) => holdOutStratified('portraits', (await loadSamples(entries, { size: [size, size] })).samples, 0.25);
+    const reference = await sharesAt(HOLD_OUT_SIZE[0]);
+    // The premise: measured at 32 x 32, the person shares order these photos otherwise.
+    expect([...(await sharesAt(32))].sort()).not.toEqual([...reference].sort());
+    for (const size of [32, 96]) {
+      expect((await loadRunData(at(size), {})).heldOut!.portraits).toEqual([...reference].sort());
+      expect((await validationSets(at(size))).map((v) => v.entries.map((e) => e.id).sort())).toEqual([[...reference].sort()]);
     }
   }, 60_000);
 

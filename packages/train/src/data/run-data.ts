@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { TrainingError } from '../errors.js';
 import type { MixedSourceConfig, TrainConfig } from '../training/config.js';
-import { DatasetError, listFolderDataset, type DatasetEntry } from './folder-dataset.js';
+import { DatasetError, listFolderDataset, type DatasetEntry, type ImageEntry } from './folder-dataset.js';
 import { loadSamples, type LoadedSample } from './loader.js';
 import { syntheticPortrait } from './synthetic.js';
 
@@ -93,6 +93,13 @@ const idHash = (source: string, id: string) => createHash('sha256').update(`hold
  * of round(1 / fraction), one from each run (the one whose id hashes lowest), so the held-out part
  * has the source's mix of small and large people. Depends only on the ids and masks.
  */
+/**
+ * The size at which hold-out shares are measured, whatever a run trains at: a share measured at
+ * 320 x 320 orders near-ties differently from one at 224, and would hold out other photos, so a
+ * run continued at a larger input would train on its parent's validation photos.
+ */
+export const HOLD_OUT_SIZE: [number, number] = [224, 224];
+
 export function holdOutStratified(source: string, samples: LoadedSample[], fraction: number): Set<string> {
   if (fraction <= 0 || samples.length < 2) return new Set();
   const run = Math.max(2, Math.round(1 / fraction));
@@ -106,6 +113,13 @@ export function holdOutStratified(source: string, samples: LoadedSample[], fract
   return held;
 }
 
+const sameSize = (a: [number, number], b: [number, number]) => a[0] === b[0] && a[1] === b[1];
+
+/** A source's photos decoded at HOLD_OUT_SIZE (as a 224 x 224 run decodes them, so its decode cache serves). */
+async function samplesAtHoldOutSize(entries: ImageEntry[], skipBad: boolean | undefined, cacheDir: string | undefined): Promise<LoadedSample[]> {
+  return (await loadSamples(entries, { size: HOLD_OUT_SIZE, skipBad, cacheDir, evalTruth: true })).samples;
+}
+
 async function loadMixed(config: TrainConfig, d: Extract<TrainConfig['data'], { source: 'mixed' }>, options: { cacheDir?: string; log?: Log }): Promise<RunData> {
   const size: [number, number] = config.inputSize;
   const train: RunSample[] = [];
@@ -116,20 +130,21 @@ async function loadMixed(config: TrainConfig, d: Extract<TrainConfig['data'], { 
     const entries = await listFolderDataset(source.dir, list && path.resolve(source.dir, list), { masks: source.kind === 'photos' });
     const result = await loadSamples(entries, { size, skipBad: d.skipBad, cacheDir: options.cacheDir, evalTruth: truth });
     for (const s of result.skipped) options.log?.(`skipped ${source.name} ${s.id}: ${s.reason}`);
-    return result.samples;
+    return { entries, samples: result.samples };
   };
   for (const [index, source] of d.sources.entries()) {
     const photos = source.kind === 'photos';
-    const samples = await load(source, source.trainList, photos);
+    const { entries, samples } = await load(source, source.trainList, photos);
     let trainPart = samples;
     if (photos && source.valList) {
-      const valPart = await load(source, source.valList, true);
+      const valPart = (await load(source, source.valList, true)).samples;
       const trainIds = new Set(samples.map((s) => s.id));
       const overlap = valPart.filter((s) => trainIds.has(s.id)).map((s) => s.id);
       if (overlap.length) throw new TrainingError(`${source.name}: ${overlap.length} ids are in both ${source.trainList ?? 'the train images'} and ${source.valList} (e.g. ${overlap.slice(0, 3).join(', ')})`);
       val.push(...valPart.map((s) => ({ ...s, source: source.name })));
     } else if (photos) {
-      const held = holdOutStratified(source.name, samples, source.holdOut ?? d.holdOut);
+      const atHoldOutSize = sameSize(size, HOLD_OUT_SIZE) ? samples : await samplesAtHoldOutSize(entries, d.skipBad, options.cacheDir);
+      const held = holdOutStratified(source.name, atHoldOutSize, source.holdOut ?? d.holdOut);
       trainPart = samples.filter((s) => !held.has(s.id));
       val.push(...samples.filter((s) => held.has(s.id)).map((s) => ({ ...s, source: source.name })));
       heldOut[source.name] = [...held].sort();
@@ -184,8 +199,7 @@ export async function validationSets(config: TrainConfig, options: { cacheDir?: 
       continue;
     }
     const entries = await listFolderDataset(source.dir, resolve(source.dir, source.trainList));
-    const { samples } = await loadSamples(entries, { size: config.inputSize, skipBad: d.skipBad, cacheDir: options.cacheDir, evalTruth: true });
-    const held = holdOutStratified(source.name, samples, source.holdOut ?? d.holdOut);
+    const held = holdOutStratified(source.name, await samplesAtHoldOutSize(entries, d.skipBad, options.cacheDir), source.holdOut ?? d.holdOut);
     if (held.size) sets.push({ source: source.name, entries: entries.filter((e) => held.has(e.id)) });
   }
   return sets;
