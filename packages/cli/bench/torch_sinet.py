@@ -1,10 +1,15 @@
-"""PyTorch reference for `sinet bench --compare-torch`: SINet (the official Dnc_SINet layout,
-p=2, q=8, the ten official S2 branch configs) timed on this machine with the same work as the
-tfjs bench: a training step (batch, 224 x 224, Adam, CE + 0.5 x 15 x 15 boundary-band CE) and
-a forward pass at batch 1, on 1 thread and on all cores. Prints one JSON object on stdout.
+"""PyTorch reference for `sinet bench --compare-torch`: SINet timed on this machine with the same
+work as the tfjs bench: a training step (batch, 224 x 224, Adam, CE + 0.5 x 15 x 15 boundary-band
+CE) and a forward pass at batch 1, on 1 thread and on all cores. Prints one JSON object on stdout.
 
-Written for this project from the paper's description (no code of the reference repository).
+network=<path to SINet.py>: the official network, `Dnc_SINet(classes=2, p=2, q=8, chnn=1)` of
+clovaai's models/SINet.py (../shared/reference/sinet-official/pytorch), imported from that file.
+Otherwise this file's port (the same layout, written for this project from the paper's
+description) runs: a cross-check that needs no reference file.
+
 Needs python3 with torch (Debian: python3-torch)."""
+import contextlib
+import importlib.util
 import json
 import os
 import sys
@@ -139,12 +144,27 @@ class SINet(nn.Module):
         return self.head(up(self.bn_2(up(fused))))
 
 
+def official_network(path):
+    """Dnc_SINet of the official models/SINet.py at `path`; its constructor's prints go to stderr."""
+    spec = importlib.util.spec_from_file_location('official_sinet', path)
+    module = importlib.util.module_from_spec(spec)
+    with contextlib.redirect_stdout(sys.stderr):
+        spec.loader.exec_module(module)
+        return module.Dnc_SINet(classes=2, p=2, q=8, chnn=1)
+
+
+def max_pool_separable(f, kernel):
+    """A k x k max-pool (stride 1, same size) as k x 1 then 1 x k: the same values, 2k reads a pixel, not k^2."""
+    f = F.max_pool2d(f, (kernel, 1), 1, (kernel // 2, 0))
+    return F.max_pool2d(f, (1, kernel), 1, (0, kernel // 2))
+
+
 def boundary_loss(logits, labels, kernel=15, lam=0.5):
     """CE over all pixels + lam x CE averaged over the band where dilation != erosion."""
     ce = F.cross_entropy(logits, labels, reduction='none')
     f = labels[:, None].float()
-    dil = F.max_pool2d(f, kernel, 1, kernel // 2)
-    ero = -F.max_pool2d(-f, kernel, 1, kernel // 2)
+    dil = max_pool_separable(f, kernel)
+    ero = -max_pool_separable(-f, kernel)
     band = (dil - ero)[:, 0] > 0
     band_term = ce[band].mean() if band.any() else ce.sum() * 0
     return ce.mean() + lam * band_term
@@ -155,10 +175,10 @@ def median(xs):
     return xs[len(xs) // 2] if len(xs) % 2 else 0.5 * (xs[len(xs) // 2 - 1] + xs[len(xs) // 2])
 
 
-def time_training(threads, batch, runs, size):
+def time_training(make, threads, batch, runs, size):
     torch.set_num_threads(threads)
     torch.manual_seed(1)
-    model = SINet().train()
+    model = make().train()
     opt = torch.optim.Adam(model.parameters(), 1e-3)
     x = torch.randn(batch, 3, size, size)
     yy, xx = torch.meshgrid(torch.arange(size), torch.arange(size), indexing='ij')
@@ -181,10 +201,10 @@ def time_training(threads, batch, runs, size):
     return {'threads': threads, 'batch': batch, 'medianStepMs': ms, 'imagesPerSecond': 1000 * batch / ms}
 
 
-def time_inference(threads, runs, size):
+def time_inference(make, threads, runs, size):
     torch.set_num_threads(threads)
     torch.manual_seed(1)
-    model = SINet().eval()
+    model = make().eval()
     x = torch.randn(1, 3, size, size)
     samples = []
     with torch.inference_mode():
@@ -202,14 +222,17 @@ def main():
     batch = int(args.get('batch', 16))
     runs = int(args.get('runs', 5))
     size = int(args.get('size', 224))
+    path = args.get('network')
+    make = (lambda: official_network(path)) if path else SINet
     cores = os.cpu_count() or 1
     threads = sorted({1, cores})
-    params = sum(p.numel() for p in SINet().parameters())
+    params = sum(p.numel() for p in make().parameters())
     out = {
         'torch': torch.__version__,
+        'network': 'official' if path else 'port',
         'parameters': params,
-        'training': [time_training(t, batch, runs, size) for t in threads],
-        'inference': [time_inference(t, max(20, runs * 4), size) for t in threads],
+        'training': [time_training(make, t, batch, runs, size) for t in threads],
+        'inference': [time_inference(make, t, max(20, runs * 4), size) for t in threads],
     }
     print(json.dumps(out))
 

@@ -120,11 +120,12 @@ const COMMANDS: Record<string, CommandSpec<Run> & { needsBackend?: boolean }> = 
       'step-batch': { type: 'string', value: 'N' },
       workers: { type: 'string', value: 'N' },
       'compare-torch': { type: 'boolean' },
+      'torch-network': { type: 'string', value: 'official|port' },
       runtime,
       json,
     },
     check: checkRuntime,
-    run: ({ io, v }) => benchCommand(io, { suite: str(v, 'suite'), runs: str(v, 'runs'), backends: str(v, 'backends'), backend: str(v, 'backend'), batch: str(v, 'batch'), 'step-batch': str(v, 'step-batch'), workers: str(v, 'workers'), json: v.json, 'compare-torch': v['compare-torch'], runtime: parseRuntime(str(v, 'runtime')) }),
+    run: ({ io, v }) => benchCommand(io, { suite: str(v, 'suite'), runs: str(v, 'runs'), backends: str(v, 'backends'), backend: str(v, 'backend'), batch: str(v, 'batch'), 'step-batch': str(v, 'step-batch'), workers: str(v, 'workers'), json: v.json, 'compare-torch': v['compare-torch'], 'torch-network': str(v, 'torch-network'), runtime: parseRuntime(str(v, 'runtime')) }),
   },
   export: {
     options: {

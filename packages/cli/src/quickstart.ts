@@ -10,6 +10,7 @@ import { makeFolder } from '@sinet/model/node';
 import { DEFAULT_PRETRAINED } from '@sinet/pretrained';
 import { convertCommand, evalCommand, type Io } from './commands.js';
 import { segmentCommand } from './segment.js';
+import { sharedDir } from './shared-dir.js';
 
 /** A deterministic 240 x 320 drawing of head and shoulders on a gradient: no photo needed. */
 export function syntheticPortrait(width = 240, height = 320): PixelData & { channels: 3 } {
@@ -31,10 +32,6 @@ export interface QuickstartOptions {
   weights?: string;
   data?: string;
   out: string;
-}
-
-function sharedDir(): string {
-  return process.env.SINET_SHARED ? path.resolve(process.env.SINET_SHARED) : path.resolve('..', 'shared');
 }
 
 export async function quickstartCommand(io: Io, options: QuickstartOptions): Promise<void> {

@@ -1,4 +1,5 @@
 /** `sinet bench`: the suites, their table or JSON, and the PyTorch comparison in the same run. */
+import { existsSync } from 'node:fs';
 import { spareCores } from '@sinet/train';
 import { parseNonNegativeInt, parsePositiveInt } from '../args.js';
 import type { Io } from '../commands.js';
@@ -9,7 +10,7 @@ import { benchLosses } from './losses.js';
 import { benchOnnxInference } from './onnx.js';
 import { benchSummary } from './summary.js';
 import { machineLine } from '@sinet/train';
-import { benchTorch, findTorchPython, torchRatios } from './torch.js';
+import { benchTorch, findTorchPython, officialTorchNetwork, torchRatios } from './torch.js';
 import { benchTraining, type TrainingBenchRow } from './training.js';
 
 export interface BenchOptions {
@@ -22,8 +23,21 @@ export interface BenchOptions {
   workers?: string;
   json: boolean;
   'compare-torch': boolean;
+  /** 'official' (default where ../shared has it) or 'port': which PyTorch SINet --compare-torch times. */
+  'torch-network'?: string;
   /** 'onnx': onnxruntime-node's inference next to tfjs's, batch 1 and 8. */
   runtime?: 'tfjs' | 'onnx';
+}
+
+/** The official SINet.py where it is (or where --torch-network official insists), else the port, said aloud. */
+function chooseTorchNetwork(choice: string | undefined, io: Io): string | null {
+  if (choice !== undefined && choice !== 'official' && choice !== 'port') throw new UsageError(`--torch-network must be official or port, got '${choice}'`);
+  if (choice === 'port') return null;
+  const file = officialTorchNetwork();
+  if (existsSync(file)) return file;
+  if (choice === 'official') throw new CliError(`--torch-network official: no official SINet.py at ${file} (set SINET_SHARED to the folder that holds reference/sinet-official)`);
+  io.err(`sinet bench: no official SINet.py at ${file}: PyTorch times torch_sinet.py's port instead`);
+  return null;
 }
 
 export async function benchCommand(io: Io, v: BenchOptions): Promise<number> {
@@ -35,6 +49,7 @@ export async function benchCommand(io: Io, v: BenchOptions): Promise<number> {
   // Found before anything is timed: asking for a comparison that cannot run is an error, not a footnote.
   const torchPython = v['compare-torch'] ? await findTorchPython() : null;
   if (v['compare-torch'] && !torchPython) throw new CliError('--compare-torch needs python3 with torch (Debian: apt-get install python3-torch, or set SINET_PYTHON)');
+  const torchNetwork = torchPython ? chooseTorchNetwork(v['torch-network'], io) : null;
   if (v.runtime === 'onnx' && suite !== 'inference' && suite !== 'all') throw new UsageError('--runtime onnx compares inference: use it with --suite inference (or all)');
   if (suite === 'inference' || suite === 'all') {
     const backends = (v.backends ?? 'wasm,cpu').split(',').map((b) => b.trim()).filter(Boolean);
@@ -85,11 +100,12 @@ export async function benchCommand(io: Io, v: BenchOptions): Promise<number> {
   }
   if (torchPython) {
     const batch = v.batch ? parsePositiveInt(v.batch, '--batch') : 16;
-    io.err(`sinet bench: the same SINet in PyTorch (${torchPython}), training at batch ${batch} and inference at batch 1, 1 thread and all cores`);
-    const torch = await benchTorch(torchPython, { batch, runs: Math.min(runs, 5) });
+    io.err(`sinet bench: ${torchNetwork ? `the official SINet (${torchNetwork})` : "torch_sinet.py's port of SINet"} in PyTorch (${torchPython}), same loss and optimiser, training at batch ${batch} and inference at batch 1, 1 thread and all cores`);
+    const torch = await benchTorch(torchPython, { batch, runs: Math.min(runs, 5), network: torchNetwork });
     const ratios = torchRatios(torch, results.training as TrainingBenchRow[] | undefined, results.inference as BenchRow[] | undefined);
     results.torch = { ...torch, ratios };
     if (!v.json) {
+      io.out(`torch      network    ${torch.network === 'official' ? 'official Dnc_SINet (clovaai models/SINet.py)' : "torch_sinet.py's port"}, ${torch.parameters.toLocaleString('en-US')} parameters`);
       for (const t of torch.training) io.out(`torch      training   batch ${String(t.batch).padStart(2)}  threads ${t.threads}  median step ${t.medianStepMs.toFixed(0).padStart(7)} ms  ${t.imagesPerSecond.toFixed(2).padStart(6)} img/s`);
       for (const t of torch.inference) io.out(`torch      forward 1x224x224  threads ${t.threads}  median ${t.medianMs.toFixed(1).padStart(8)} ms`);
       const show = (name: string, r: number | null) => io.out(`ratio      ${name.padEnd(40)} ${r === null ? 'not measured (run its suite too)' : `${r.toFixed(2)}x PyTorch`}`);

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { machineLine } from '@sinet/train';
+import { haveShared, sharedPath } from '@sinet/test-utils';
+import path from 'node:path';
+import { main } from '../main.js';
 import { benchTorch, findTorchPython, torchRatios, type TorchBench } from './torch.js';
 
 const torch: TorchBench = {
   python: 'python3',
   torch: '1.13',
+  network: 'official',
   parameters: 86910,
   training: [
     { threads: 1, batch: 16, medianStepMs: 1000, imagesPerSecond: 16 },
@@ -42,12 +46,36 @@ describe('torch comparison', () => {
   it('runs the PyTorch SINet (86,910 parameters) where python3 has torch', async (context) => {
     const python = await findTorchPython();
     if (!python) return context.skip('no python3 with torch here (Debian: python3-torch)');
-    const result = await benchTorch(python, { batch: 2, runs: 1, size: 64 });
+    const result = await benchTorch(python, { batch: 2, runs: 1, size: 64, network: null });
+    expect(result.network).toBe('port');
     expect(result.parameters).toBe(86910);
     expect(result.training[0]).toMatchObject({ threads: 1, batch: 2 });
     expect(result.training[0].imagesPerSecond).toBeGreaterThan(0);
     expect(result.inference[0].medianMs).toBeGreaterThan(0);
   }, 120_000);
+
+  it.runIf(haveShared('the official PyTorch SINet', ['reference', 'sinet-official', 'pytorch', 'SINet.py']))('times the official Dnc_SINet of clovaai\'s models/SINet.py (86,910 parameters, its prints kept off the JSON)', async (context) => {
+    const python = await findTorchPython();
+    if (!python) return context.skip('no python3 with torch here (Debian: python3-torch)');
+    const result = await benchTorch(python, { batch: 2, runs: 1, size: 64, network: sharedPath('reference', 'sinet-official', 'pytorch', 'SINet.py') });
+    expect(result).toMatchObject({ network: 'official', parameters: 86910 });
+    expect(result.training.map((t) => t.threads)[0]).toBe(1);
+    expect(result.inference[0].medianMs).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('refuses a --torch-network other than official or port, and official where the file is missing', async () => {
+    const io = { out: () => undefined, err: () => undefined };
+    if (!(await findTorchPython())) return;
+    await expect(main(['bench', '--suite', 'augment', '--runs', '1', '--compare-torch', '--torch-network', 'mine'], io)).rejects.toThrow(/--torch-network must be official or port, got 'mine'/);
+    const before = process.env.SINET_SHARED;
+    process.env.SINET_SHARED = path.join(path.sep, 'no', 'such', 'shared');
+    try {
+      await expect(main(['bench', '--suite', 'augment', '--runs', '1', '--compare-torch', '--torch-network', 'official'], io)).rejects.toThrow(/--torch-network official: no official SINet\.py at \/no\/such\/shared\/reference\/sinet-official\/pytorch\/SINet\.py/);
+    } finally {
+      if (before === undefined) delete process.env.SINET_SHARED;
+      else process.env.SINET_SHARED = before;
+    }
+  });
 });
 
 describe('bench summary', () => {

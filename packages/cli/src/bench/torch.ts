@@ -1,10 +1,14 @@
 /**
  * `sinet bench --compare-torch`: the same SINet work timed in PyTorch on this machine, in the
  * same run (bench/torch_sinet.py; Debian's python3-torch), and our figures as ratios to it.
- * CPUs differ by 2-3x between machines; only ratios from one run compare.
+ * The PyTorch network is the official one (clovaai's models/SINet.py in ../shared) where that
+ * file is, else the script's own port. CPUs differ by 2-3x between machines; only ratios from
+ * one run compare.
  */
 import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sharedDir } from '../shared-dir.js';
 import { promisify } from 'node:util';
 import type { BenchRow } from './inference.js';
 import type { TrainingBenchRow } from './training.js';
@@ -12,9 +16,14 @@ import type { TrainingBenchRow } from './training.js';
 const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL('../../bench/torch_sinet.py', import.meta.url));
 
+/** clovaai's models/SINet.py, the reference network of every comparison with PyTorch. */
+export const officialTorchNetwork = (): string => path.join(sharedDir(), 'reference', 'sinet-official', 'pytorch', 'SINet.py');
+
 export interface TorchBench {
   python: string;
   torch: string;
+  /** 'official': Dnc_SINet of clovaai's models/SINet.py; 'port': torch_sinet.py's own SINet. */
+  network: 'official' | 'port';
   parameters: number;
   training: { threads: number; batch: number; medianStepMs: number; imagesPerSecond: number }[];
   inference: { threads: number; medianMs: number }[];
@@ -31,8 +40,6 @@ export interface TorchRatios {
   onnxInferenceOneThread: number | null;
 }
 
-/** This machine in one line: what every figure depends on. */
-
 /** The first of $SINET_PYTHON, python3 and /usr/bin/python3 that imports torch. */
 export async function findTorchPython(): Promise<string | null> {
   const candidates = [process.env.SINET_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => !!c);
@@ -47,8 +54,10 @@ export async function findTorchPython(): Promise<string | null> {
   return null;
 }
 
-export async function benchTorch(python: string, options: { batch: number; runs: number; size?: number }): Promise<TorchBench> {
-  const { stdout } = await run(python, [SCRIPT, `batch=${options.batch}`, `runs=${options.runs}`, `size=${options.size ?? 224}`], { timeout: 30 * 60_000, maxBuffer: 1 << 20 });
+/** `network`: the official SINet.py to time, or null for the script's port. */
+export async function benchTorch(python: string, options: { batch: number; runs: number; size?: number; network: string | null }): Promise<TorchBench> {
+  const args = [SCRIPT, `batch=${options.batch}`, `runs=${options.runs}`, `size=${options.size ?? 224}`, ...(options.network ? [`network=${options.network}`] : [])];
+  const { stdout } = await run(python, args, { timeout: 30 * 60_000, maxBuffer: 1 << 20 });
   const line = stdout.trim().split('\n').at(-1) ?? '';
   return { python, ...(JSON.parse(line) as Omit<TorchBench, 'python'>) };
 }
