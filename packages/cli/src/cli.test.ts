@@ -1,5 +1,6 @@
 import { EG1800, freshDir, haveShared, OFFICIAL_WEIGHTS, sharedPath } from '@sinet/test-utils';
 import { readImage, writeImage } from '@sinet/model/node';
+import { DEFAULT_PRETRAINED } from '@sinet/pretrained';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -33,7 +34,7 @@ describe('sinet without shared data', () => {
     for (let run = 0; run < 2; run++) {
       const r = await sinet('quickstart', '--weights', path.join(out, 'no-such.pth'), '--out', out);
       expect(r.error).toBeUndefined();
-      expect(r.out.join('\n')).toMatch(/segmenting a synthetic portrait with the shipped 'realworld-f16' model/);
+      expect(r.out.join('\n')).toContain(`segmenting a synthetic portrait with the shipped '${DEFAULT_PRETRAINED}' model`);
     }
     // A drawing, not a photo: the photo-trained model's mask of it is rough; what counts here is a mask of the photo's size from the shipped model.
     const mask = await readImage(path.join(out, 'synthetic-portrait.mask.png'));

@@ -167,7 +167,7 @@ console.log(JSON.stringify(scores));
     for (const [name, m] of Object.entries(PRETRAINED_MODELS)) expect([name, scores[name]]).toEqual([name, expect.closeTo(m.val.personIou, 3)]);
     for (const [name, m] of Object.entries(PRETRAINED_MODELS)) expect(scores[name]).toBeGreaterThan(m.val.personIou - 0.002);
     expect(scores.defaultName).toBe(DEFAULT_PRETRAINED);
-    expect(scores.defaultSize).toEqual([224, 224]);
+    expect(scores.defaultSize).toEqual(PRETRAINED_MODELS[DEFAULT_PRETRAINED].inputSize);
     // Four models over 133 photos, decoded each time: ~2 minutes on two quiet cores.
   }, 600_000);
 });

@@ -1,6 +1,6 @@
 /** @sinet/pretrained: what ships is what the script makes, and the cards tell the truth. */
 import { haveShared, OFFICIAL_WEIGHTS, repoRoot, sharedPath } from '@sinet/test-utils';
-import { DEFAULT_PRETRAINED, PRETRAINED_MODELS } from '@sinet/pretrained';
+import { DEFAULT_PRETRAINED, DEFAULT_REALTIME_PRETRAINED, PRETRAINED_MODELS } from '@sinet/pretrained';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,14 @@ describe('the shipped models', () => {
     const best = Object.values(PRETRAINED_MODELS).reduce((a, m) => (key(m) > key(a) || (key(m) === key(a) && m.bytes < a.bytes) ? m : a));
     expect(DEFAULT_PRETRAINED).toBe(best.name);
     expect(Object.values(PRETRAINED_MODELS).every((m) => key(m) <= key(PRETRAINED_MODELS[DEFAULT_PRETRAINED]))).toBe(true);
+    // Live video takes the best of the 224 x 224 models, and each model's input is the one in its model.json.
+    const live = Object.values(PRETRAINED_MODELS).filter((m) => m.inputSize.join() === '224,224').reduce((a, m) => (key(m) > key(a) || (key(m) === key(a) && m.bytes < a.bytes) ? m : a));
+    expect(DEFAULT_REALTIME_PRETRAINED).toBe(live.name);
+    for (const m of Object.values(PRETRAINED_MODELS)) {
+      const topology = JSON.parse(readFileSync(fileURLToPath(m.modelUrl), 'utf8')).modelTopology.config.layers[0].config.batch_input_shape;
+      expect([m.name, m.inputSize]).toEqual([m.name, topology.slice(1, 3)]);
+      expect(readFileSync(fileURLToPath(m.cardUrl), 'utf8')).toContain(`input ${m.inputSize.join(' x ')} RGB`);
+    }
     // float16 variants are half the download and within 0.1 person IoU of their float32 model.
     for (const m of Object.values(PRETRAINED_MODELS).filter((x) => x.precision === 'float16')) {
       const full = PRETRAINED_MODELS[m.name.replace(/-f16$/, '') as keyof typeof PRETRAINED_MODELS];

@@ -5,10 +5,13 @@
 //
 //   node packages/pretrained/scripts/build-models.mjs [--eg1800-run runs/eg1800-pretrained --eg1800-config configs/eg1800-pretrained.json]
 //                                                     [--realworld-run runs/realworld --realworld-config configs/realworld.json]
+//                                                     [--realworld-320-run runs/realworld-320 --realworld-320-config configs/realworld-320.json]
+//                                                     [--reuse-figures]
 //
 // official: `sinet convert` of ../shared/reference/sinet-official/SINet.pth (MIT, NAVER Corp.).
 // eg1800: the best model (by validation mIoU) of a `sinet train` run from scratch on EG1800.
-// realworld: the best model (by the mean person IoU over its validation sources) of the mixed run.
+// realworld: the best model (by the mean person IoU over its validation sources) of the mixed run;
+// realworld-320: the same recipe continued at 320 x 320 input (about twice the inference).
 // Each gets a float16 variant when its validation person IoU stays within 0.1 points.
 // Every model is scored with `sinet eval` on EG1800's val split and with `sinet eval --config
 // configs/realworld.json` on the cross-domain validation sources (EG1800 val and the held-out
@@ -30,6 +33,8 @@ const cli = path.join(repo, 'packages', 'cli', 'dist', 'main.js');
 const modelsDir = path.join(packageDir, 'models');
 /** The largest drop of validation person IoU a float16 variant may show to ship. */
 const FLOAT16_TOLERANCE = 0.001;
+/** The input of the models fit for live video (DEFAULT_REALTIME_PRETRAINED). */
+const REALTIME_INPUT = '224 x 224';
 
 function fail(message) {
   console.error(`build-models: ${message}`);
@@ -41,12 +46,14 @@ const option = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const run = option('--eg1800-run');
-const runConfig = option('--eg1800-config');
-if (run && !runConfig) fail('--eg1800-run needs --eg1800-config (the config file the run was started with)');
-const realRun = option('--realworld-run');
-const realConfig = option('--realworld-config');
-if (realRun && !realConfig) fail('--realworld-run needs --realworld-config (the config file the run was started with)');
+/** The trained models, each from a run given as --<name>-run and --<name>-config, else kept as built. */
+const TRAINED = ['eg1800', 'realworld', 'realworld-320'];
+const trained = TRAINED.map((name) => {
+  const runDir = option(`--${name}-run`);
+  const configFile = option(`--${name}-config`);
+  if (runDir && !configFile) fail(`--${name}-run needs --${name}-config (the config file the run was started with)`);
+  return [name, runDir, configFile];
+});
 /** The mixed config whose validation sources every model is scored on. */
 const crossConfig = path.join(repo, 'configs', 'realworld.json');
 for (const [what, file] of [['the CLI (pnpm build)', cli], ['the official weights', path.join(officialDir, 'SINet.pth')], ['EG1800', path.join(eg1800, 'val.txt')]]) {
@@ -67,6 +74,12 @@ function evaluateCrossDomain(dir) {
   return JSON.parse(sinet('eval', '--model', dir, '--config', crossConfig, '--json').trim().split('\n').pop());
 }
 
+/** The model's input, height x width, from its metadata. */
+function inputOf(dir) {
+  const [h, w] = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')).userDefinedMetadata.sinet.config.inputSize;
+  return `${h} x ${w}`;
+}
+
 function weightsOf(dir) {
   const manifest = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')).weightsManifest;
   const files = manifest.flatMap((group) => group.paths);
@@ -78,8 +91,8 @@ function weightsOf(dir) {
 const pct = (v) => (100 * v).toFixed(2);
 const machine = `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}`;
 
-function figures(report) {
-  return `| | at 224 x 224 (the model's input) | at each mask's size (600 x 800) |
+function figures(report, input) {
+  return `| | at ${input} (the model's input) | at each mask's size (600 x 800) |
 |---|---|---|
 | person IoU | ${pct(report.personIou)} | ${pct(report.personIouFull)} |
 | mIoU | ${pct(report.miou)} | ${pct(report.miouFull)} |
@@ -104,13 +117,13 @@ ${rows}
 | **mean** | | **${pct(cross.mean.personIouFull)}** | ${pct(cross.mean.miouFull)} | ${pct(cross.mean.boundaryFFull)} |`;
 }
 
-const LIMITS = `## Known limits
+const limits = (input) => `## Known limits
 
 - Trained and scored on EG1800: one person, head and shoulders, portrait framing, mostly good
   light. Full-body shots, several people, low light and landscape webcam frames (stretched to
   a square unless you letterbox) are outside that distribution and segment worse; measure on
   your own images before relying on it.
-- 224 x 224 input: thin structures (hair strands, fingers) are lost at that resolution; the
+- ${input} input: thin structures (hair strands, fingers) are lost at that resolution; the
   mask is upsampled to the photo's size.`;
 
 function officialCard(name, dir, report, base, cross) {
@@ -126,7 +139,7 @@ TensorFlow.js layers model by \`sinet convert\`, without Python:
 ${base ? `sinet convert models/${base} --out models/${name} --float16` : 'sinet convert ../shared/reference/sinet-official/SINet.pth --out models/official'}
 \`\`\`
 
-${w.precision} weights, ${(w.bytes / 1024).toFixed(1)} KiB; 86,910 parameters; input 224 x 224 RGB, 0..255 (the
+${w.precision} weights, ${(w.bytes / 1024).toFixed(1)} KiB; 86,910 parameters; input ${inputOf(dir)} RGB, 0..255 (the
 model's metadata holds the official preprocessing: BGR, (pixel - mean) / std / 255).
 
 ## Data
@@ -136,11 +149,11 @@ redistributed here). SINet.js did not train these weights.
 
 ## Validation (EG1800 val, 133 images, \`sinet eval\`)
 
-${figures(report)}
+${figures(report, inputOf(dir))}
 
 ${crossFigures(cross)}
 
-${LIMITS}
+${limits(inputOf(dir))}
 
 ## Licence
 
@@ -168,7 +181,7 @@ function trainedCard(name, dir, report, base, cross, runDir, configFile) {
     .map((r) => `| ${r.stage} (${r.kind}) | ${r.epoch} | ${pct(r.valPersonIou)} | ${pct(r.valMiou)} | ${r.valBoundaryF === undefined ? '' : pct(r.valBoundaryF)} |${sources.map((k) => ` ${r.valSources?.[k] ? pct(r.valSources[k].personIou) : ''} |`).join('')}${mixed ? ` ${r.valScore === undefined ? '' : pct(r.valScore)} |` : ''}`).join('\n');
   const title = mixed ? `# ${name}: SINet for everyday photos, trained by SINet.js on a mix of person data sets` : `# ${name}: SINet trained from scratch by SINet.js on EG1800`;
   const origin = mixed
-    ? `Weights trained by this project's trainer (\`@sinet/train\`)${config.init ? ` from \`${config.init}\` (the official weights)` : ' from random initialisation'} on a weighted mix of
+    ? `Weights trained by this project's trainer (\`@sinet/train\`)${config.init ? ` from \`${config.init}\` (${path.basename(config.init) === 'official' ? 'the official weights' : `the shipped \`${path.basename(config.init)}\` model`})` : ' from random initialisation'} on a weighted mix of
 ${config.data.sources.map((s) => `${s.name} (${s.kind === 'backgrounds' ? `person-free backgrounds with people pasted by CopyPaste, p ${s.paste}` : s.valList ? `${s.trainList ?? 'all'}, val ${s.valList}` : `${s.trainList ?? 'all'} less a ${s.holdOut ?? config.data.holdOut} hold-out`}; weight ${s.weight})`).join(', ')},
 selected by the mean person IoU over the validation sources (stage ${best.stage}, epoch ${best.epoch}).`
     : `Weights trained by this project's trainer (\`@sinet/train\`) from random initialisation (no
@@ -184,7 +197,7 @@ below. Research-only photos: not redistributed, and nothing derived from them sh
 
 ${origin}${finished ? '' : ` **The run is not finished**: ${progress} epochs so far; these are its best weights yet.`}
 
-${base ? `\`sinet convert models/${base} --out models/${name} --float16\` of those weights; ` : ''}${w.precision} weights, ${(w.bytes / 1024).toFixed(1)} KiB; 86,910 parameters; input 224 x 224 RGB, 0..255.
+${base ? `\`sinet convert models/${base} --out models/${name} --float16\` of those weights; ` : ''}${w.precision} weights, ${(w.bytes / 1024).toFixed(1)} KiB; 86,910 parameters; input ${inputOf(dir)} RGB, 0..255.
 
 ## Data
 
@@ -211,11 +224,11 @@ ${curve}
 
 ## Validation (EG1800 val, 133 images, \`sinet eval\`)
 
-${figures(report)}
+${figures(report, inputOf(dir))}
 
 ${crossFigures(cross)}
 
-${mixed ? LIMITS.replace('- Trained and scored on EG1800', '- Trained on EG1800 and the sets above, scored on their held-out parts').replace('one person, head and shoulders, portrait framing, mostly good\n  light. Full-body shots, several people, low light and landscape webcam frames (stretched to\n  a square unless you letterbox) are outside that distribution and segment worse', 'portraits, full-body street photos and everyday scenes; crowds,\n  low light and people far smaller than the frame still segment worse') : LIMITS}
+${mixed ? limits(inputOf(dir)).replace('- Trained and scored on EG1800', '- Trained on EG1800 and the sets above, scored on their held-out parts').replace('one person, head and shoulders, portrait framing, mostly good\n  light. Full-body shots, several people, low light and landscape webcam frames (stretched to\n  a square unless you letterbox) are outside that distribution and segment worse', 'portraits, full-body street photos and everyday scenes; crowds,\n  low light and people far smaller than the frame still segment worse') : limits(inputOf(dir))}
 
 ## Licence
 
@@ -248,22 +261,41 @@ function build(name, source, card) {
   return built;
 }
 
+/**
+ * With --reuse-figures, a kept model's figures from the built catalogue (dist/catalogue.js) when
+ * its weights are the ones scored there (same files and bytes): saves evaluating it again.
+ */
+const published = args.includes('--reuse-figures') ? (await import(path.join(packageDir, 'dist', 'catalogue.js'))).PRETRAINED_MODELS : {};
+function keptFigures(name, dir) {
+  const entry = published[name];
+  const w = weightsOf(dir);
+  if (!entry || entry.bytes !== w.bytes || Object.keys(entry.weightsUrls).join() !== w.files.join()) return null;
+  console.error(`build-models: ${name}: figures of the built catalogue (its weights are unchanged)`);
+  const sources = Object.fromEntries(Object.entries(entry.crossDomain.sources).map(([k, v]) => [k, { personIouFull: v }]));
+  return { name, dir, report: entry.val, cross: { mean: { personIouFull: entry.crossDomain.mean }, sources } };
+}
+
 mkdirSync(modelsDir, { recursive: true });
-const models = build('official', path.join(officialDir, 'SINet.pth'), officialCard);
+const kept = (name) => {
+  const dir = path.join(modelsDir, name);
+  return existsSync(path.join(dir, 'model.json')) ? keptFigures(name, dir) : null;
+};
+// The official conversion is deterministic: with --reuse-figures its built folders stay as they are.
+const keptOfficial = ['official', 'official-f16'].map(kept);
+const models = keptOfficial.every(Boolean) ? keptOfficial : build('official', path.join(officialDir, 'SINet.pth'), officialCard);
 for (const m of models) {
   const licence = readFileSync(path.join(officialDir, 'LICENSE'), 'utf8');
   writeFileSync(path.join(m.dir, 'LICENSE'), `The official SINet weights in this folder, converted from SINet.pth of\nclovaai/ext_portrait_segmentation, are under this licence:\n\n${licence}`);
 }
-const trained = [['eg1800', run, runConfig], ['realworld', realRun, realConfig]];
 for (const [name, runDir, configFile] of trained) {
   if (runDir) {
     models.push(...build(name, path.join(runDir, 'best'), (n, dir, report, base, cross) => trainedCard(n, dir, report, base, cross, path.resolve(runDir), configFile)));
     continue;
   }
   // Keep a previously built model when no run is given: its card is rewritten only by its run.
-  for (const kept of [name, `${name}-f16`]) {
-    const dir = path.join(modelsDir, kept);
-    if (existsSync(path.join(dir, 'model.json'))) models.push({ name: kept, dir, report: evaluate(dir), cross: evaluateCrossDomain(dir) });
+  for (const keptName of [name, `${name}-f16`]) {
+    const dir = path.join(modelsDir, keptName);
+    if (existsSync(path.join(dir, 'model.json'))) models.push(kept(keptName) ?? { name: keptName, dir, report: evaluate(dir), cross: evaluateCrossDomain(dir) });
   }
 }
 for (const stale of readdirSync(modelsDir)) if (!models.some((m) => m.name === stale)) rmSync(path.join(modelsDir, stale), { recursive: true, force: true });
@@ -271,7 +303,10 @@ for (const stale of readdirSync(modelsDir)) if (!models.some((m) => m.name === s
 // The default: the best cross-domain mean (no one kind of photo decides). Means within 0.1 points
 // are a tie (a float16 copy against its float32 twin differ by noise), won by the smaller download.
 const meanKey = (m) => Math.round(m.cross.mean.personIouFull * 1000);
-const best = models.reduce((a, m) => (meanKey(m) > meanKey(a) || (meanKey(m) === meanKey(a) && weightsOf(m.dir).bytes < weightsOf(a.dir).bytes) ? m : a));
+const bestOf = (list) => list.reduce((a, m) => (meanKey(m) > meanKey(a) || (meanKey(m) === meanKey(a) && weightsOf(m.dir).bytes < weightsOf(a.dir).bytes) ? m : a));
+const best = bestOf(models);
+// Live video: the best among the models at 224 x 224, the input that keeps a camera's frame rate on two cores.
+const realtime = bestOf(models.filter((m) => inputOf(m.dir) === REALTIME_INPUT));
 const entry = (m) => {
   const w = weightsOf(m.dir);
   const licence = m.name.startsWith('official') ? 'MIT, NAVER Corp.' : 'MIT, the SINet.js contributors';
@@ -288,11 +323,12 @@ const entry = (m) => {
     weightsUrls: { ${w.files.map((f) => `'${f}': new URL('../models/${m.name}/${f}', import.meta.url)`).join(', ')} },
     cardUrl: new URL('../models/${m.name}/MODEL_CARD.md', import.meta.url),
     precision: '${w.precision}',
+    inputSize: [${inputOf(m.dir).replace(' x ', ', ')}],
     bytes: ${w.bytes},
     val: { personIou: ${r.personIou.toFixed(6)}, miou: ${r.miou.toFixed(6)}, boundaryF: ${r.boundaryF.toFixed(6)}, boundaryIou: ${r.boundaryIou.toFixed(6)} },
     crossDomain: { mean: ${c.mean.personIouFull.toFixed(6)}, sources: { ${Object.entries(c.sources).map(([k, v]) => `'${k}': ${v.personIouFull.toFixed(6)}`).join(', ')} } },
     licence: '${licence}',
-    summary: '${summary}${w.precision === 'float16' ? ', float16' : ''}',
+    summary: '${summary}${inputOf(m.dir) === REALTIME_INPUT ? '' : `, ${inputOf(m.dir)} input`}${w.precision === 'float16' ? ', float16' : ''}',
   },`;
 };
 writeFileSync(
@@ -309,6 +345,9 @@ ${models.map(entry).join('\n')}
 
 /** The shipped model with the best cross-domain mean person IoU (crossDomain.mean): what \`loadSegmenter()\` loads. */
 export const DEFAULT_PRETRAINED: PretrainedName = '${best.name}';
+
+/** The best cross-domain mean among the models at 224 x 224 input, fast enough for live video on two cores: what VideoSegmenter and the track processor load. */
+export const DEFAULT_REALTIME_PRETRAINED: PretrainedName = '${realtime.name}';
 `,
 );
-console.error(`build-models: ${models.map((m) => `${m.name} ${pct(m.report.personIou)} (cross-domain ${pct(m.cross.mean.personIouFull)})`).join(', ')}; default ${best.name}`);
+console.error(`build-models: ${models.map((m) => `${m.name} ${pct(m.report.personIou)} (cross-domain ${pct(m.cross.mean.personIouFull)})`).join(', ')}; default ${best.name}, live video ${realtime.name}`);

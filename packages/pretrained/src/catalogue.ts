@@ -11,6 +11,7 @@ export const PRETRAINED_MODELS: Record<PretrainedName, PretrainedModel> = {
     weightsUrls: { 'weights-a874575e5510.bin': new URL('../models/official/weights-a874575e5510.bin', import.meta.url) },
     cardUrl: new URL('../models/official/MODEL_CARD.md', import.meta.url),
     precision: 'float32',
+    inputSize: [224, 224],
     bytes: 370696,
     val: { personIou: 0.958747, miou: 0.947341, boundaryF: 0.749818, boundaryIou: 0.719596 },
     crossDomain: { mean: 0.592499, sources: { 'eg1800': 0.958954, 'ccp': 0.667161, 'pennfudan': 0.250396, 'coco128': 0.493483 } },
@@ -23,6 +24,7 @@ export const PRETRAINED_MODELS: Record<PretrainedName, PretrainedModel> = {
     weightsUrls: { 'weights-12c3d7442902.bin': new URL('../models/official-f16/weights-12c3d7442902.bin', import.meta.url) },
     cardUrl: new URL('../models/official-f16/MODEL_CARD.md', import.meta.url),
     precision: 'float16',
+    inputSize: [224, 224],
     bytes: 185348,
     val: { personIou: 0.958708, miou: 0.947295, boundaryF: 0.749893, boundaryIou: 0.719572 },
     crossDomain: { mean: 0.592338, sources: { 'eg1800': 0.958917, 'ccp': 0.666544, 'pennfudan': 0.250005, 'coco128': 0.493888 } },
@@ -35,6 +37,7 @@ export const PRETRAINED_MODELS: Record<PretrainedName, PretrainedModel> = {
     weightsUrls: { 'weights-d75205a03327.bin': new URL('../models/eg1800/weights-d75205a03327.bin', import.meta.url) },
     cardUrl: new URL('../models/eg1800/MODEL_CARD.md', import.meta.url),
     precision: 'float32',
+    inputSize: [224, 224],
     bytes: 370696,
     val: { personIou: 0.962772, miou: 0.952154, boundaryF: 0.762175, boundaryIou: 0.733984 },
     crossDomain: { mean: 0.472767, sources: { 'eg1800': 0.963647, 'ccp': 0.446488, 'pennfudan': 0.159105, 'coco128': 0.321829 } },
@@ -47,6 +50,7 @@ export const PRETRAINED_MODELS: Record<PretrainedName, PretrainedModel> = {
     weightsUrls: { 'weights-9ae0b7da5353.bin': new URL('../models/eg1800-f16/weights-9ae0b7da5353.bin', import.meta.url) },
     cardUrl: new URL('../models/eg1800-f16/MODEL_CARD.md', import.meta.url),
     precision: 'float16',
+    inputSize: [224, 224],
     bytes: 185348,
     val: { personIou: 0.962769, miou: 0.952151, boundaryF: 0.762131, boundaryIou: 0.733973 },
     crossDomain: { mean: 0.472909, sources: { 'eg1800': 0.963641, 'ccp': 0.446808, 'pennfudan': 0.159256, 'coco128': 0.321930 } },
@@ -59,6 +63,7 @@ export const PRETRAINED_MODELS: Record<PretrainedName, PretrainedModel> = {
     weightsUrls: { 'weights-e3fc52100d2b.bin': new URL('../models/realworld/weights-e3fc52100d2b.bin', import.meta.url) },
     cardUrl: new URL('../models/realworld/MODEL_CARD.md', import.meta.url),
     precision: 'float32',
+    inputSize: [224, 224],
     bytes: 370696,
     val: { personIou: 0.961556, miou: 0.950218, boundaryF: 0.762279, boundaryIou: 0.729931 },
     crossDomain: { mean: 0.831928, sources: { 'eg1800': 0.963234, 'ccp': 0.916633, 'pennfudan': 0.748817, 'coco128': 0.699029 } },
@@ -71,6 +76,7 @@ export const PRETRAINED_MODELS: Record<PretrainedName, PretrainedModel> = {
     weightsUrls: { 'weights-657268569df0.bin': new URL('../models/realworld-f16/weights-657268569df0.bin', import.meta.url) },
     cardUrl: new URL('../models/realworld-f16/MODEL_CARD.md', import.meta.url),
     precision: 'float16',
+    inputSize: [224, 224],
     bytes: 185348,
     val: { personIou: 0.961552, miou: 0.950213, boundaryF: 0.762355, boundaryIou: 0.729822 },
     crossDomain: { mean: 0.831892, sources: { 'eg1800': 0.963233, 'ccp': 0.916665, 'pennfudan': 0.748797, 'coco128': 0.698872 } },
@@ -81,3 +87,6 @@ export const PRETRAINED_MODELS: Record<PretrainedName, PretrainedModel> = {
 
 /** The shipped model with the best cross-domain mean person IoU (crossDomain.mean): what `loadSegmenter()` loads. */
 export const DEFAULT_PRETRAINED: PretrainedName = 'realworld-f16';
+
+/** The best cross-domain mean among the models at 224 x 224 input, fast enough for live video on two cores: what VideoSegmenter and the track processor load. */
+export const DEFAULT_REALTIME_PRETRAINED: PretrainedName = 'realworld-f16';

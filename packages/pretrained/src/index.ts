@@ -1,11 +1,11 @@
 /**
  * @sinet/pretrained: SINet weights that ship with SINet.js, as tfjs layers model folders with a
  * model card each. No code of its own beyond where the files are: `@sinet/model`'s
- * `loadSegmenter()` loads them by name (or the default, the best by validation person IoU).
+ * `loadSegmenter()` loads them by name (or the default, the best by cross-domain mean person IoU).
  */
 import { PRETRAINED_MODELS, type PretrainedName } from './catalogue.js';
 
-export { DEFAULT_PRETRAINED, PRETRAINED_MODELS, type PretrainedName } from './catalogue.js';
+export { DEFAULT_PRETRAINED, DEFAULT_REALTIME_PRETRAINED, PRETRAINED_MODELS, type PretrainedName } from './catalogue.js';
 
 export interface PretrainedModel {
   name: string;
@@ -18,7 +18,9 @@ export interface PretrainedModel {
   precision: 'float32' | 'float16';
   /** Bytes of weights to download. */
   bytes: number;
-  /** EG1800 validation figures of `sinet eval` at 224 x 224, from the model card. */
+  /** The network's input, [height, width]; inference costs grow with its area. */
+  inputSize: [number, number];
+  /** EG1800 validation figures of `sinet eval` at the model's input size, from the model card. */
   val: { personIou: number; miou: number; boundaryF: number; boundaryIou: number };
   /**
    * Cross-domain validation (`sinet eval --config configs/realworld.json`): person IoU at each

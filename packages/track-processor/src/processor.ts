@@ -3,7 +3,7 @@
  * as LiveKit's TrackProcessor (name, init, restart, destroy, processedTrack) without depending on
  * LiveKit, so `localTrack.setProcessor(processor)` takes it; any other app uses processedTrack.
  */
-import { DEFAULT_PRETRAINED } from '@sinet/pretrained';
+import { DEFAULT_REALTIME_PRETRAINED } from '@sinet/pretrained';
 import { BackgroundBlur, checkEffect, DEFAULT_BLUR_STRENGTH, type BackgroundEffect } from './effects.js';
 import { TrackProcessorError } from './errors.js';
 import { FrameRenderer, makeCompositor, type RendererKind, type RendererStats } from './frame-renderer.js';
@@ -23,7 +23,7 @@ export interface BackgroundProcessorOptions {
    * (ending in '/'), or a map from those names to URLs (e.g. from a bundler's `?url` imports).
    */
   wasmPaths: string | Record<string, string>;
-  /** A model.json URL or a shipped model's name; default @sinet/pretrained's default model. */
+  /** A model.json URL or a shipped model's name; default DEFAULT_REALTIME_PRETRAINED (the best at 224 x 224, fast enough for a camera). */
   model?: string;
   /** [height, width] the network runs at (multiples of 32); default the model's own. */
   inputSize?: [number, number];
@@ -181,7 +181,7 @@ export class BackgroundProcessor {
       }
       this.masks = new MaskClient(worker, (e) => this.fail(e));
       this.ready = this.masks
-        .init({ model: o.model ?? DEFAULT_PRETRAINED, wasmPaths: o.wasmPaths, inputSize: o.inputSize, smoothing: o.smoothing ?? DEFAULT_PROCESSOR_SMOOTHING, motionLevels: o.motionLevels })
+        .init({ model: o.model ?? DEFAULT_REALTIME_PRETRAINED, wasmPaths: o.wasmPaths, inputSize: o.inputSize, smoothing: o.smoothing ?? DEFAULT_PROCESSOR_SMOOTHING, motionLevels: o.motionLevels })
         .then((r) => {
           this.backend = r.backend;
         });
