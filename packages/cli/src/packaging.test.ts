@@ -2,7 +2,6 @@
 import { EG1800, freshDir, freshProject, haveShared, packageDir, packPackage, runNode, runNodeAsync, sharedPath, tarballFiles, typecheck } from '@sinet/test-utils';
 import { DEFAULT_PRETRAINED, PRETRAINED_MODELS } from '@sinet/pretrained';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -104,43 +103,6 @@ export type Results = [Segmentation, EvalReport, typeof load, typeof loadSegment
 `,
     );
   });
-
-  it("@sinet/model's README example, as written, with only its install lines: segments a folder of photos with the default model", async () => {
-    const readme = readFileSync(path.join(packageDir('model'), 'README.md'), 'utf8');
-    const example = /## Segmenting[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)![1];
-    const ours = Object.fromEntries(['model', 'layers', 'pretrained', 'wasm-kernels'].map((n) => [`@sinet/${n}`, `file:${tarballs[`@sinet/${n}`]}`]));
-    // npm install @sinet/model @tensorflow/tfjs-core @tensorflow/tfjs-layers, then the Node line.
-    const project = freshProject({ ...ours, '@tensorflow/tfjs-core': '4.22.0', '@tensorflow/tfjs-layers': '4.22.0', '@tensorflow/tfjs-backend-wasm': '4.22.0', '@tensorflow/tfjs-backend-cpu': '4.22.0', sharp: '0.34.5' }, ours);
-    const photos = path.join(project, 'photos');
-    mkdirSync(photos);
-    const withPhotos = haveShared('the README example on real portraits', EG1800);
-    const ids = withPhotos ? readFileSync(sharedPath(...EG1800, 'val.txt'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 3) : [];
-    for (const id of ids) copyFileSync(sharedPath(...EG1800, 'images', `${id}.jpg`), path.join(photos, `${id}.jpg`));
-    if (!withPhotos) {
-      const { syntheticPortrait } = await import('@sinet/train');
-      const { writeImage } = await import('@sinet/model/node');
-      const { image } = syntheticPortrait(1, { width: 120, height: 160 });
-      await writeImage(path.join(photos, 'synthetic.png'), image);
-    }
-    const out = await runNodeAsync(project, 'segment.mjs', example.replace("process.argv.slice(2)", "['photos', 'out']"));
-    const names = readdirSync(photos).map((f) => path.parse(f).name);
-    expect(names).toHaveLength(withPhotos ? 3 : 1);
-    expect(out.trim().split('\n').filter((l) => /: person \d+\.\d% of the photo$/.test(l))).toHaveLength(names.length);
-    for (const name of names) for (const kind of ['mask', 'cutout', 'bokeh', 'green']) expect(readdirSync(path.join(project, 'out'))).toContain(`${name}.${kind}.png`);
-    // On real portraits, the default model's masks match the hand-made ones.
-    const { readImage } = await import('@sinet/model/node');
-    for (const id of ids) {
-      const [mask, truth] = [await readImage(path.join(project, 'out', `${id}.mask.png`)), await readImage(sharedPath(...EG1800, 'masks', `${id}.png`))];
-      let both = 0;
-      let either = 0;
-      for (let i = 0; i < mask.width * mask.height; i++) {
-        const [p, t] = [mask.data[i * mask.channels] > 127, truth.data[i * truth.channels] > 127];
-        both += p && t ? 1 : 0;
-        either += p || t ? 1 : 0;
-      }
-      expect([id, both / either > 0.9]).toEqual([id, true]);
-    }
-  }, 600_000);
 
   it.runIf(haveShared('scoring the shipped models', EG1800))('every shipped model loads from the installed tarball (no argument: the default) and scores its card\'s val person IoU within 0.2 points', async () => {
     expect(dir).not.toBe('');

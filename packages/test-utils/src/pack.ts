@@ -4,7 +4,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from './shared.js';
@@ -36,6 +36,23 @@ export function freshDir(prefix: string): string {
 export function freshProject(dependencies: Record<string, string>, overrides: Record<string, string> = {}): string {
   const dir = freshDir('sinet-consumer-');
   const manifest = { name: 'consumer', private: true, type: 'module', dependencies, pnpm: { overrides, onlyBuiltDependencies: [] } };
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
+  writeFileSync(path.join(dir, '.npmrc'), 'auto-install-peers=false\n');
+  execFileSync('pnpm', ['install', '--prefer-offline', '--ignore-workspace', '--reporter=silent'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return dir;
+}
+
+/**
+ * Copies an example app (examples/<name>: its package.json names our packages by registry
+ * version, as a user writes them) into a fresh folder and installs it there, our packages taken
+ * from these tarballs (pnpm overrides), outside the workspace.
+ */
+export function installExample(name: string, tarballs: Record<string, string>): string {
+  const dir = freshDir(`sinet-example-${name}-`);
+  cpSync(path.join(repoRoot, 'examples', name), dir, { recursive: true, filter: (f) => !/node_modules|dist$/.test(f) });
+  const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  const overrides = Object.fromEntries(Object.entries(tarballs).map(([pkg, file]) => [pkg, `file:${file}`]));
+  manifest.pnpm = { overrides, onlyBuiltDependencies: [] };
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
   writeFileSync(path.join(dir, '.npmrc'), 'auto-install-peers=false\n');
   execFileSync('pnpm', ['install', '--prefer-offline', '--ignore-workspace', '--reporter=silent'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
