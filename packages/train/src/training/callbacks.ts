@@ -11,7 +11,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ValSample } from '../data/run-data.js';
 import type { AdamW } from './adamw.js';
-import { writeCheckpoint, type EpochRecord, type TrainerState } from './checkpoint.js';
+import { epochScore, writeCheckpoint, type EpochRecord, type TrainerState } from './checkpoint.js';
 import type { ProgressReporter, ProgressState } from './progress.js';
 import { writeReport } from './report.js';
 import { TrainError } from '../errors.js';
@@ -112,15 +112,14 @@ export interface EarlyStoppingOptions {
 export function earlyStoppingCallback(options: EarlyStoppingOptions): TrainingCallback {
   const { patience, minDelta = 0 } = options;
   if (!(Number.isInteger(patience) && patience >= 1)) throw new TrainError(`earlyStopping: patience must be an integer >= 1, got ${patience}`, 'CONFIG');
-  const scoreOf = (r: EpochRecord) => r.valScore ?? r.valMiou;
   return {
     onEpochEnd: ({ history }, control) => {
       const full = history.filter((r) => r.kind === 'full');
       let best = -Infinity;
       let since = 0;
       for (const r of full) {
-        if (scoreOf(r) > best + minDelta) {
-          best = scoreOf(r);
+        if (epochScore(r) > best + minDelta) {
+          best = epochScore(r);
           since = 0;
         } else since++;
       }

@@ -35,6 +35,14 @@ export interface EpochRecord {
   dataWaitShare?: number;
 }
 
+/** The score an epoch is ranked by: its selection score (mixed data), else its validation mIoU. */
+export const epochScore = (r: EpochRecord): number => r.valScore ?? r.valMiou;
+
+/** The epoch `best/` holds: the first full-network epoch with the highest epochScore. */
+export function bestEpoch(history: EpochRecord[]): EpochRecord | undefined {
+  return history.filter((r) => r.kind === 'full').reduce<EpochRecord | undefined>((best, r) => (!best || epochScore(r) > epochScore(best) ? r : best), undefined);
+}
+
 export interface TrainerState {
   version: typeof CHECKPOINT_VERSION;
   /** Next stage index and epoch to run. */

@@ -10,7 +10,7 @@ import { writeFileAtomic, writeImage } from '@sinet/model/node';
 import path from 'node:path';
 import type { LoadedSample } from '../data/loader.js';
 import { rgbBatch } from './batch.js';
-import type { EpochRecord } from './checkpoint.js';
+import { bestEpoch, type EpochRecord } from './checkpoint.js';
 
 const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
@@ -103,12 +103,6 @@ export async function predictionGrid(model: tf.LayersModel, samples: LoadedSampl
 /** Where each stage after the first starts, as chart marks. */
 function stageMarks(history: EpochRecord[]): { at: number; label: string }[] {
   return history.flatMap((r, i) => (i > 0 && r.stage !== history[i - 1].stage ? [{ at: i, label: `stage ${r.stage} (${r.kind})` }] : []));
-}
-
-/** The epoch `best/` holds: the best selection score (mixed data) or mIoU among full-network epochs. */
-function bestEpoch(history: EpochRecord[]): EpochRecord | undefined {
-  const score = (r: EpochRecord) => r.valScore ?? r.valMiou;
-  return history.filter((r) => r.kind === 'full').reduce<EpochRecord | undefined>((best, r) => (!best || score(r) > score(best) ? r : best), undefined);
 }
 
 const SOURCE_COLOURS = ['#06c', '#393', '#a50', '#c03', '#639', '#099', '#777'];
