@@ -17,6 +17,7 @@ export { DEFAULT_EPSILON, DEFAULT_MOMENTUM, DEFAULT_PRELU_ALPHA } from './block-
 export type { NormalizationArgs } from './block-layer.js';
 export * as ops from './ops.js';
 export { LayersError, type LayersErrorCode } from './errors.js';
+export { batchNormFromTorch, torchWeightsOf, type TorchLayout, type TorchWeight, type TorchWeightsSource } from './torch-weights.js';
 
 /** Every layer class of this package, e.g. to count or check registrations. */
 export const SINET_LAYER_CLASSES = [

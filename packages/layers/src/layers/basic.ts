@@ -3,6 +3,8 @@ import * as tf from '../tfjs.js';
 import { assertPositiveInteger, channelsOf, singleInput, singleShape, type Shape } from '../block-layer.js';
 import { channelShuffle, channelShufflePermutation, informationBlockingGate, resizeBilinearAlignCorners } from '../ops.js';
 import { LayersError } from '../errors.js';
+import { oneInput, refuse, type LayerConversion } from '../onnx/converter.js';
+import { int, ints, resizeByScale, resizeToSize } from '../onnx/graph.js';
 
 export interface ChannelShuffleArgs {
   groups: number;
@@ -31,6 +33,14 @@ export class ChannelShuffle extends tf.layers.Layer {
 
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), groups: this.groups };
+  }
+
+  /** A Gather of the channel axis by the shuffle permutation. */
+  static toOnnx(c: LayerConversion): string {
+    const channels = c.inputShapes[0]?.at(-1);
+    if (channels == null) refuse(c, 'the channel dimension of its input is unknown');
+    const indices = c.graph.int64Constant(`${c.layer.name}.order`, channelShufflePermutation(channels, c.config.groups as number));
+    return c.graph.node('Gather', [oneInput(c), indices], { axis: int(1) }, c.layer.name);
   }
 }
 
@@ -84,6 +94,14 @@ export class BilinearResize extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), scale: this.scale, size: this.size, alignCorners: this.alignCorners };
   }
+
+  static toOnnx(c: LayerConversion): string {
+    const alignCorners = c.config.alignCorners !== false;
+    if (c.config.size) return resizeToSize(c.graph, oneInput(c), c.layer.name, c.config.size as [number, number], alignCorners);
+    const scale = c.config.scale as [number, number] | null;
+    if (!scale) refuse(c, 'neither scale nor size is set');
+    return resizeByScale(c.graph, oneInput(c), c.layer.name, scale, alignCorners);
+  }
 }
 
 /**
@@ -105,6 +123,15 @@ export class InformationBlockingGate extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return informationBlockingGate(singleInput(inputs) as tf.Tensor4D);
+  }
+
+  /** 1 - max softmax over the class axis (axis 1 in NCHW), one channel. */
+  static toOnnx(c: LayerConversion): string {
+    const g = c.graph;
+    const softmax = g.node('Softmax', [oneInput(c)], { axis: int(1) }, `${c.layer.name}.softmax`);
+    const confidence = g.node('ReduceMax', [softmax], { axes: ints([1]), keepdims: int(1) }, `${c.layer.name}.confidence`);
+    const one = g.constant(`${c.layer.name}.one`, { values: Float32Array.of(1), shape: [] });
+    return g.node('Sub', [one, confidence], {}, c.layer.name);
   }
 }
 

@@ -17,6 +17,25 @@ import {
 } from '../block-layer.js';
 import { groupedPointwiseConv2d, torchSamePadding } from '../ops.js';
 import { LayersError } from '../errors.js';
+import { epsilonOf, oneInput, type LayerConversion } from '../onnx/converter.js';
+import { batchNormNode, batchNormStats, conv, convKernel, denseAsConvKernel, foldBatchNorm, prelu, weight, type GraphBuilder, type HostTensor } from '../onnx/graph.js';
+import { batchNormFromTorch, type TorchWeight } from '../torch-weights.js';
+
+/** Squeeze-excitation in ONNX as SINet has it: global mean, (1x1 conv + PReLU) x 1 or 2, scale the input. */
+function squeezeExcitationOnnx(g: GraphBuilder, x: string, name: string, weights: Map<string, HostTensor>, prefix: string, c: LayerConversion): string {
+  let h = g.node('GlobalAveragePool', [x], {}, `${name}.se.pool`);
+  for (const i of [1, 2]) {
+    const kernel = weights.get(`${prefix}_dense${i}_kernel`);
+    if (!kernel) break;
+    const bias = weight(c.layer, weights, `${prefix}_dense${i}_bias`);
+    h = conv(g, h, `${name}.se.fc${i}`, { kernel: denseAsConvKernel(kernel), bias });
+    h = prelu(g, h, `${name}.se.prelu${i}`, weight(c.layer, weights, `${prefix}_prelu${i}_alpha`));
+  }
+  return g.node('Mul', [x, h], {}, `${name}.se`);
+}
+
+/** BatchNorm + PReLU of the official blocks: `<s>.bn` and `<s>.act`. */
+const bnPReLUFromTorch = (t: string, s: string): TorchWeight[] => [...batchNormFromTorch(`${t}/bn_`, `${s}.bn`), { target: `${t}/prelu_alpha`, source: `${s}.act.weight`, layout: 'identity' }];
 
 export interface GroupedPointwiseConv2DArgs {
   filters: number;
@@ -69,6 +88,11 @@ export class GroupedPointwiseConv2D extends BlockLayer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), filters: this.filters, groups: this.groups, useBias: this.useBias };
   }
+
+  static toOnnx(c: LayerConversion): string {
+    const { graph: g, layer, weights, config } = c;
+    return conv(g, oneInput(c), layer.name, { kernel: convKernel(weight(layer, weights, 'kernel')), bias: weights.get('bias') ?? null, group: config.groups as number });
+  }
 }
 
 /** BatchNorm + per-channel PReLU (SINet's `BR`). */
@@ -95,6 +119,17 @@ export class BNPReLU extends BlockLayer {
 
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), ...this.normalizationConfig() };
+  }
+
+  static toOnnx(c: LayerConversion): string {
+    const { graph: g, layer, weights } = c;
+    const y = batchNormNode(g, oneInput(c), `${layer.name}.bn`, batchNormStats(layer, weights, 'bn', epsilonOf(c)));
+    return prelu(g, y, layer.name, weight(layer, weights, 'prelu_alpha'));
+  }
+
+  /** SINet's `BR`: `<s>.bn`, `<s>.act`. */
+  static torchWeights(layer: { name: string }, s: string): TorchWeight[] {
+    return bnPReLUFromTorch(layer.name, s);
   }
 }
 
@@ -158,6 +193,20 @@ export class ConvBNPReLU extends ConvBlockBase {
       return tf.prelu(this.batchNorm(y, this.bn, isTraining(kwargs)), this.alpha.read());
     });
   }
+
+  /** The convolution with BatchNorm folded in, then PReLU. */
+  static toOnnx(c: LayerConversion): string {
+    const { graph: g, layer, weights, config } = c;
+    const k = config.kernelSize as number;
+    const folded = foldBatchNorm(convKernel(weight(layer, weights, 'kernel')), null, batchNormStats(layer, weights, 'bn', epsilonOf(c)));
+    const y = conv(g, oneInput(c), `${layer.name}.conv`, { ...folded, strides: config.strides as number, pad: torchSamePadding(k) });
+    return prelu(g, y, layer.name, weight(layer, weights, 'prelu_alpha'));
+  }
+
+  /** SINet's `CBR`: `<s>.conv`, `<s>.bn`, `<s>.act`. */
+  static torchWeights(layer: { name: string }, s: string): TorchWeight[] {
+    return [{ target: `${layer.name}/kernel`, source: `${s}.conv.weight`, layout: 'conv' }, ...bnPReLUFromTorch(layer.name, s)];
+  }
 }
 
 /** Depthwise k x k + pointwise 1x1 convolution, BatchNorm, PReLU (SINet's `separableCBR`). */
@@ -191,6 +240,18 @@ export class SeparableConvBNPReLU extends ConvBlockBase {
       y = tf.conv2d(y, this.pointwise.read() as tf.Tensor4D, 1, 'valid');
       return tf.prelu(this.batchNorm(y, this.bn, isTraining(kwargs)), this.alpha.read());
     });
+  }
+
+  /** Depthwise conv [+ squeeze-excitation], pointwise conv with BatchNorm folded in, PReLU (the SE variant inherits it). */
+  static toOnnx(c: LayerConversion): string {
+    const { graph: g, layer, weights, config } = c;
+    const k = config.kernelSize as number;
+    const depthwise = convKernel(weight(layer, weights, 'depthwise_kernel'), true);
+    let y = conv(g, oneInput(c), `${layer.name}.depthwise`, { kernel: depthwise, strides: config.strides as number, pad: torchSamePadding(k), group: depthwise.shape[0] });
+    if (weights.has('se_dense1_kernel')) y = squeezeExcitationOnnx(g, y, layer.name, weights, 'se', c);
+    const folded = foldBatchNorm(convKernel(weight(layer, weights, 'pointwise_kernel')), null, batchNormStats(layer, weights, 'bn', epsilonOf(c)));
+    y = conv(g, y, `${layer.name}.pointwise`, folded);
+    return prelu(g, y, layer.name, weight(layer, weights, 'prelu_alpha'));
   }
 }
 
@@ -231,6 +292,10 @@ export class SqueezeExcitation extends BlockLayer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), divide: this.divide };
   }
+
+  static toOnnx(c: LayerConversion): string {
+    return squeezeExcitationOnnx(c.graph, oneInput(c), c.layer.name, c.weights, 'se', c);
+  }
 }
 
 /** Depthwise convolution, squeeze-excitation, pointwise convolution, BatchNorm, PReLU (SINet's `SEseparableCBR`). */
@@ -255,6 +320,24 @@ export class SESeparableConvBNPReLU extends SeparableConvBNPReLU {
 
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), divide: this.divide };
+  }
+
+  /** SINet's `SEseparableCBR`: `<s>.conv.{0: depthwise, 1: SqueezeBlock, 2: pointwise}`, `<s>.bn`, `<s>.act`. */
+  static torchWeights(layer: { name: string; getConfig(): Record<string, unknown> }, s: string): TorchWeight[] {
+    const t = layer.name;
+    const se: TorchWeight[] = [
+      { target: `${t}/se_dense1_kernel`, source: `${s}.conv.1.dense.0.weight`, layout: 'linear' },
+      { target: `${t}/se_dense1_bias`, source: `${s}.conv.1.dense.0.bias`, layout: 'identity' },
+      { target: `${t}/se_prelu1_alpha`, source: `${s}.conv.1.dense.1.weight`, layout: 'identity' },
+    ];
+    if ((layer.getConfig().divide as number) > 1) {
+      se.push(
+        { target: `${t}/se_dense2_kernel`, source: `${s}.conv.1.dense.2.weight`, layout: 'linear' },
+        { target: `${t}/se_dense2_bias`, source: `${s}.conv.1.dense.2.bias`, layout: 'identity' },
+        { target: `${t}/se_prelu2_alpha`, source: `${s}.conv.1.dense.3.weight`, layout: 'identity' },
+      );
+    }
+    return [{ target: `${t}/depthwise_kernel`, source: `${s}.conv.0.weight`, layout: 'depthwise' }, ...se, { target: `${t}/pointwise_kernel`, source: `${s}.conv.2.weight`, layout: 'conv' }, ...bnPReLUFromTorch(t, s)];
   }
 }
 

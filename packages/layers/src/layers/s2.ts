@@ -15,6 +15,9 @@ import {
 } from '../block-layer.js';
 import { channelShufflePermutation, expandGroupedPointwiseKernel, resizeBilinearAlignCorners, torchSamePadding } from '../ops.js';
 import { LayersError } from '../errors.js';
+import { epsilonOf, oneInput, type LayerConversion } from '../onnx/converter.js';
+import { batchNormNode, batchNormStats, conv, convKernel, foldBatchNorm, gatherAxis, ints, prelu, resizeByScale, weight, type BatchNormStats, type HostTensor } from '../onnx/graph.js';
+import { batchNormFromTorch, type TorchWeight } from '../torch-weights.js';
 
 /** One S2 branch: depthwise kernel size and average-pool size (1 = no pooling). */
 export interface S2BlockConfig {
@@ -114,6 +117,10 @@ export class S2Block extends S2Base {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), filters: this.filters, ...this.config, ...this.normalizationConfig() };
   }
+
+  static toOnnx(c: LayerConversion): string {
+    return s2BranchOnnx(c, oneInput(c), '', toS2BlockConfig(c.config as unknown as S2BlockConfig), null);
+  }
 }
 
 export interface S2ModuleArgs extends NormalizationArgs {
@@ -208,6 +215,75 @@ export class S2Module extends S2Base {
     const blocks = this.blocks.map((b) => [b.kernelSize, b.poolSize]);
     return { ...super.getConfig(), filters: this.filters, blocks, residual: this.residual, ...this.normalizationConfig() };
   }
+
+  /**
+   * The channel shuffle after the grouped reduction folds into the branches: their depthwise
+   * weights, BatchNorm, PReLU and pointwise rows are reordered to read the unshuffled channels,
+   * so the reduction stays a grouped Conv.
+   */
+  static toOnnx(c: LayerConversion): string {
+    const { graph: g, layer, weights, config } = c;
+    const blocks = (config.blocks as S2BlockSpec[]).map((b) => toS2BlockConfig(b));
+    const groups = blocks.length;
+    const x = oneInput(c);
+    const reduceKernel = convKernel(weight(layer, weights, 'reduce_kernel'));
+    const width = reduceKernel.shape[0];
+    const reduced = conv(g, x, `${layer.name}.reduce`, { kernel: reduceKernel, group: groups });
+    // Shuffled channel j reads reduced channel perm[j]; a branch reading the unshuffled tensor needs its parameters at inverse[i].
+    const perm = channelShufflePermutation(width, groups);
+    const inverse = new Array<number>(width);
+    perm.forEach((source, j) => (inverse[source] = j));
+    const outputs = blocks.map((b, i) => s2BranchOnnx(c, reduced, `d${i + 1}`, b, groups > 1 ? inverse : null));
+    let y = outputs.length === 1 ? outputs[0] : g.node('Concat', outputs, { axis: { int: 1 } }, `${layer.name}.concat`);
+    if (config.residual) y = g.node('Add', [x, y], {}, `${layer.name}.residual`);
+    y = batchNormNode(g, y, `${layer.name}.bn`, batchNormStats(layer, weights, 'bn', epsilonOf(c)));
+    return prelu(g, y, layer.name, weight(layer, weights, 'prelu_alpha'));
+  }
+
+  /** SINet's `S2module`: `<s>.c1` (grouped reduction), `<s>.d<i>` (S2block branches), `<s>.BR`. */
+  static torchWeights(layer: { name: string; getConfig(): Record<string, unknown> }, s: string): TorchWeight[] {
+    const t = layer.name;
+    const branches = (layer.getConfig().blocks as unknown[]).length;
+    const out: TorchWeight[] = [{ target: `${t}/reduce_kernel`, source: `${s}.c1.conv.weight`, layout: 'conv' }];
+    for (let i = 1; i <= branches; i++) {
+      const [tb, sb] = [`${t}/d${i}`, `${s}.d${i}`];
+      out.push(
+        { target: `${tb}_depthwise_kernel`, source: `${sb}.conv.0.weight`, layout: 'depthwise' },
+        ...batchNormFromTorch(`${tb}_depthwise_bn_`, `${sb}.conv.1`),
+        { target: `${tb}_prelu_alpha`, source: `${sb}.act_conv1x1.0.weight`, layout: 'identity' },
+        { target: `${tb}_pointwise_kernel`, source: `${sb}.act_conv1x1.1.weight`, layout: 'conv' },
+        ...batchNormFromTorch(`${tb}_bn_`, `${sb}.bn`),
+      );
+    }
+    return [...out, ...batchNormFromTorch(`${t}/bn_`, `${s}.BR.bn`), { target: `${t}/prelu_alpha`, source: `${s}.BR.act.weight`, layout: 'identity' }];
+  }
+}
+
+const gatherStats = (bn: BatchNormStats, order: number[] | null): BatchNormStats =>
+  order
+    ? { ...bn, gamma: bn.gamma && gatherAxis(bn.gamma, order, 0), beta: bn.beta && gatherAxis(bn.beta, order, 0), mean: gatherAxis(bn.mean, order, 0), variance: gatherAxis(bn.variance, order, 0) }
+    : bn;
+
+/**
+ * One S2 branch in ONNX; `order[i]` = the branch's own channel index for input channel i (null:
+ * as saved). The BatchNorm after the branch's upsampling folds into its pointwise conv (bilinear
+ * weights sum to 1, so a per-channel affine map commutes with the resize).
+ */
+function s2BranchOnnx(c: LayerConversion, x: string, prefix: string, config: S2BlockConfig, order: number[] | null): string {
+  const { graph: g, layer, weights } = c;
+  const p = prefix ? `${prefix}_` : '';
+  const name = `${layer.name}${prefix ? `.${prefix}` : ''}`;
+  const reorder = (t: HostTensor, axis: number) => (order ? gatherAxis(t, order, axis) : t);
+  const eps = epsilonOf(c);
+  let y = x;
+  const pooled = config.poolSize > 1;
+  if (pooled) y = g.node('AveragePool', [y], { kernel_shape: ints([config.poolSize, config.poolSize]), strides: ints([config.poolSize, config.poolSize]) }, `${name}.pool`);
+  const depthwise = foldBatchNorm(convKernel(reorder(weight(layer, weights, `${p}depthwise_kernel`), 2), true), null, gatherStats(batchNormStats(layer, weights, `${p}depthwise_bn`, eps), order));
+  y = conv(g, y, `${name}.depthwise`, { ...depthwise, pad: torchSamePadding(config.kernelSize), group: depthwise.kernel.shape[0] });
+  y = prelu(g, y, `${name}.prelu`, reorder(weight(layer, weights, `${p}prelu_alpha`), 0));
+  const pointwise = foldBatchNorm(convKernel(reorder(weight(layer, weights, `${p}pointwise_kernel`), 2)), null, batchNormStats(layer, weights, `${p}bn`, eps));
+  y = conv(g, y, `${name}.pointwise`, pointwise);
+  return pooled ? resizeByScale(g, y, `${name}.up`, [config.poolSize, config.poolSize], true) : y;
 }
 
 for (const cls of [S2Block, S2Module]) tf.serialization.registerClass(cls);

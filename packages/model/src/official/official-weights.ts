@@ -4,28 +4,13 @@ import { TAP_LAYERS } from '../constants.js';
 import type { SINetConfig } from '../types.js';
 import type { TorchTensor } from './torch-checkpoint.js';
 import { ModelError } from '../errors.js';
-
-/** How a PyTorch tensor layout becomes ours. */
-type Transform = 'identity' | 'conv' | 'depthwise' | 'linear';
-
-interface Mapping {
-  target: string;
-  source: string;
-  transform: Transform;
-}
+import { batchNormFromTorch, torchWeightsOf, type TorchLayout, type TorchWeight } from '@sinet/layers';
 
 export class WeightMappingError extends ModelError {
   constructor(message: string) {
     super(message, 'WEIGHT_MAPPING');
   }
 }
-
-const bnMappings = (target: string, source: string, targetPrefix = `${target}_`): Mapping[] => [
-  { target: `${targetPrefix}gamma`, source: `${source}.weight`, transform: 'identity' },
-  { target: `${targetPrefix}beta`, source: `${source}.bias`, transform: 'identity' },
-  { target: `${targetPrefix}moving_mean`, source: `${source}.running_mean`, transform: 'identity' },
-  { target: `${targetPrefix}moving_variance`, source: `${source}.running_var`, transform: 'identity' },
-];
 
 /** The PyTorch module path of one of our layers (tap layers carry stage names). */
 function torchPath(layerName: string, config: SINetConfig): string {
@@ -34,72 +19,29 @@ function torchPath(layerName: string, config: SINetConfig): string {
   return layerName;
 }
 
-function layerMappings(layer: tf.layers.Layer, config: SINetConfig): Mapping[] {
+/** Each layer's tensors: @sinet/layers' blocks name theirs (static torchWeights); tfjs-layers' Conv2D and BatchNormalization are SINet's plain nn.Conv2d and nn.BatchNorm2d. */
+function layerMappings(layer: tf.layers.Layer, config: SINetConfig): TorchWeight[] {
   const t = layer.name;
   const s = torchPath(t, config);
-  const className = layer.getClassName();
-  switch (className) {
-    case 'ConvBNPReLU':
-      return [
-        { target: `${t}/kernel`, source: `${s}.conv.weight`, transform: 'conv' },
-        ...bnMappings(`${t}/bn`, `${s}.bn`),
-        { target: `${t}/prelu_alpha`, source: `${s}.act.weight`, transform: 'identity' },
-      ];
-    case 'BNPReLU':
-      return [...bnMappings(`${t}/bn`, `${s}.bn`), { target: `${t}/prelu_alpha`, source: `${s}.act.weight`, transform: 'identity' }];
-    case 'SESeparableConvBNPReLU': {
-      const twoLayers = (layer.getConfig().divide as number) > 1;
-      const se: Mapping[] = [
-        { target: `${t}/se_dense1_kernel`, source: `${s}.conv.1.dense.0.weight`, transform: 'linear' },
-        { target: `${t}/se_dense1_bias`, source: `${s}.conv.1.dense.0.bias`, transform: 'identity' },
-        { target: `${t}/se_prelu1_alpha`, source: `${s}.conv.1.dense.1.weight`, transform: 'identity' },
-      ];
-      if (twoLayers) {
-        se.push(
-          { target: `${t}/se_dense2_kernel`, source: `${s}.conv.1.dense.2.weight`, transform: 'linear' },
-          { target: `${t}/se_dense2_bias`, source: `${s}.conv.1.dense.2.bias`, transform: 'identity' },
-          { target: `${t}/se_prelu2_alpha`, source: `${s}.conv.1.dense.3.weight`, transform: 'identity' },
-        );
-      }
-      return [
-        { target: `${t}/depthwise_kernel`, source: `${s}.conv.0.weight`, transform: 'depthwise' },
-        ...se,
-        { target: `${t}/pointwise_kernel`, source: `${s}.conv.2.weight`, transform: 'conv' },
-        ...bnMappings(`${t}/bn`, `${s}.bn`),
-        { target: `${t}/prelu_alpha`, source: `${s}.act.weight`, transform: 'identity' },
-      ];
-    }
-    case 'S2Module': {
-      const branches = (layer.getConfig().blocks as unknown[]).length;
-      const out: Mapping[] = [{ target: `${t}/reduce_kernel`, source: `${s}.c1.conv.weight`, transform: 'conv' }];
-      for (let i = 1; i <= branches; i++) {
-        const tb = `${t}/d${i}`;
-        const sb = `${s}.d${i}`;
-        out.push(
-          { target: `${tb}_depthwise_kernel`, source: `${sb}.conv.0.weight`, transform: 'depthwise' },
-          ...bnMappings(`${tb}_depthwise_bn`, `${sb}.conv.1`),
-          { target: `${tb}_prelu_alpha`, source: `${sb}.act_conv1x1.0.weight`, transform: 'identity' },
-          { target: `${tb}_pointwise_kernel`, source: `${sb}.act_conv1x1.1.weight`, transform: 'conv' },
-          ...bnMappings(`${tb}_bn`, `${sb}.bn`),
-        );
-      }
-      return [...out, ...bnMappings(`${t}/bn`, `${s}.BR.bn`), { target: `${t}/prelu_alpha`, source: `${s}.BR.act.weight`, transform: 'identity' }];
-    }
+  const own = torchWeightsOf(layer);
+  if (own) return own(layer, s);
+  switch (layer.getClassName()) {
     case 'Conv2D':
-      return [{ target: `${t}/kernel`, source: t === TAP_LAYERS.encoder_logits ? `${s}.conv.weight` : `${s}.weight`, transform: 'conv' }];
+      // The encoder's classifier is a `C` module (its conv at `.conv`); the decoder's 3x3 head a bare nn.Conv2d.
+      return [{ target: `${t}/kernel`, source: t === TAP_LAYERS.encoder_logits ? `${s}.conv.weight` : `${s}.weight`, layout: 'conv' }];
     case 'BatchNormalization':
-      return bnMappings(t, s, `${t}/`);
+      return batchNormFromTorch(`${t}/`, s);
     default:
-      if (layer.weights.length > 0) throw new WeightMappingError(`no official weight mapping for layer '${t}' (${className})`);
+      if (layer.weights.length > 0) throw new WeightMappingError(`no official weight mapping for layer '${t}' (${layer.getClassName()})`);
       return [];
   }
 }
 
-function convert(tensor: TorchTensor, transform: Transform, name: string): tf.Tensor {
+function convert(tensor: TorchTensor, layout: TorchLayout, name: string): tf.Tensor {
   if (tensor.dtype !== 'float32') throw new WeightMappingError(`'${name}' is ${tensor.dtype}, expected float32`);
   return tf.tidy(() => {
     const t = tf.tensor(tensor.data as Float32Array, tensor.shape, 'float32');
-    switch (transform) {
+    switch (layout) {
       case 'identity':
         return t;
       case 'conv': // [out, in, kh, kw] -> [kh, kw, in, out]
@@ -134,7 +76,7 @@ export function loadOfficialWeights(model: tf.LayersModel, stateDict: Map<string
       if (!variable) throw new WeightMappingError(`internal: model has no weight '${m.target}'`);
       const source = stateDict.get(m.source);
       if (!source) throw new WeightMappingError(`the checkpoint has no '${m.source}' (needed for ${m.target}); is it SINet with this config?`);
-      const value = convert(source, m.transform, m.source);
+      const value = convert(source, m.layout, m.source);
       assignments.push([variable, value]);
       if (!tf.util.arraysEqual(value.shape, variable.shape as number[])) {
         throw new WeightMappingError(`'${m.source}' has shape [${source.shape}] but ${m.target} needs [${variable.shape}] after conversion`);

@@ -15,8 +15,7 @@ import { OFFICIAL_PREPROCESSING } from '../constants.js';
 import { initBackend } from '../node/backend.js';
 import { officialModel, seededWeights, untrainedModel } from '../test-support.js';
 import { exportOnnx, type OnnxExportOptions } from './export.js';
-import { OnnxExportError } from './graph.js';
-import { decodeOnnxModel } from './proto.js';
+import { decodeOnnxModel, OnnxExportError } from '@sinet/layers/onnx';
 
 beforeAll(async () => {
   await initBackend('cpu', { log: null });

@@ -6,16 +6,7 @@
 import * as tf from '@sinet/layers/tfjs';
 import { getSINetMetadata } from '../metadata.js';
 import type { SINetMetadata } from '../types.js';
-import { conversion, type LayerConverter } from './converter.js';
-import { BASIC_CONVERTERS } from './convert-basic.js';
-import { BLOCK_CONVERTERS } from './convert-blocks.js';
-import { CORE_CONVERTERS } from './convert-core.js';
-import { S2_CONVERTERS } from './convert-s2.js';
-import { GraphBuilder, OnnxExportError, int } from './graph.js';
-import { encodeOnnxModel, ONNX_IR_VERSION, ONNX_OPSET, TENSOR_TYPE, type OnnxValueInfo } from './proto.js';
-
-/** Every layer class the exporter writes, by tfjs class name. */
-export const ONNX_LAYER_CONVERTERS: Readonly<Record<string, LayerConverter>> = { ...CORE_CONVERTERS, ...BLOCK_CONVERTERS, ...S2_CONVERTERS, ...BASIC_CONVERTERS };
+import { conversion, encodeOnnxModel, GraphBuilder, int, ONNX_IR_VERSION, ONNX_LAYER_CONVERTERS, ONNX_OPSET, OnnxExportError, onnxConverterOf, TENSOR_TYPE, type OnnxValueInfo } from '@sinet/layers/onnx';
 
 export interface OnnxExportOptions {
   /** End with a softmax over the classes: output 'probabilities' instead of 'logits'. Default false. */
@@ -92,7 +83,7 @@ export function exportOnnx(model: tf.LayersModel, options: OnnxExportOptions = {
     const className = layer.getClassName();
     if (className === 'InputLayer') throw new OnnxExportError(`layer '${layer.name}' is a second input; ONNX export takes one`);
     if ((t.outputTensorIndex ?? 0) !== 0) throw new OnnxExportError(`cannot export layer '${layer.name}' (${className}) to ONNX: it has several outputs`);
-    const convert = ONNX_LAYER_CONVERTERS[className];
+    const convert = onnxConverterOf(layer);
     if (!convert) throw new OnnxExportError(`cannot export layer '${layer.name}' (${className}) to ONNX: no converter for ${className} (exportable: ${Object.keys(ONNX_LAYER_CONVERTERS).join(', ')})`);
     const inputs = t.inputs.map(visit);
     const name = convert(conversion(g, layer, inputs, t.inputs.map((i) => [...i.shape])));

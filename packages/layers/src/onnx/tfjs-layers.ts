@@ -1,4 +1,4 @@
-/** tfjs-layers' own layers that SINet (and models built with @sinet/layers) use, NHWC to NCHW. */
+/** ONNX conversions of tfjs-layers' own layers that SINet (and models built with @sinet/layers) use, NHWC to NCHW. */
 import { batchNormNode, batchNormStats, convKernel, int, ints, string, weight, type AttributeValue } from './graph.js';
 import { epsilonOf, oneInput, refuse, type LayerConversion, type LayerConverter } from './converter.js';
 
@@ -64,7 +64,8 @@ const activationLayer: LayerConverter = (c) => {
   return y === c.inputs[0] ? c.graph.node('Identity', [y], {}, c.layer.name) : y;
 };
 
-export const CORE_CONVERTERS: Record<string, LayerConverter> = {
+/** By tfjs class name: these classes are tfjs-layers', so their conversions live here rather than on the class. */
+export const TFJS_LAYER_CONVERTERS: Readonly<Record<string, LayerConverter>> = {
   Conv2D: conv2d,
   BatchNormalization: batchNormalization,
   Concatenate: concatenate,

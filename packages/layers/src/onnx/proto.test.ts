@@ -1,5 +1,7 @@
 /** The protobuf codec against bytes computed by hand from the wire format's definition. */
+import { fuzz, mutatedBytes } from '@sinet/test-utils';
 import { describe, expect, it } from 'vitest';
+import { LayersError } from '../errors.js';
 import { decodeOnnxModel, encodeOnnxModel, type OnnxModel } from './proto.js';
 
 const model = (fields: Partial<OnnxModel>) => fields as OnnxModel;
@@ -36,4 +38,17 @@ describe('ONNX protobuf codec', () => {
     expect(decodeOnnxModel(withUnknown)).toEqual({ ...original, opsetImport: [{ domain: '', version: 17 }] });
     expect(() => decodeOnnxModel(Uint8Array.from([0x08]))).toThrow(/truncated varint/);
   });
+
+  it('the ONNX codec reads what it writes and refuses damaged files by name', async () => {
+    const small: OnnxModel = {
+      irVersion: 8, producerName: 'fuzz', producerVersion: '1', opsetImport: [{ domain: '', version: 17 }], metadataProps: [{ key: 'k', value: 'v' }],
+      graph: {
+        name: 'g', node: [{ input: ['x', 'w'], output: ['y'], name: 'conv', opType: 'Conv', attribute: [{ name: 'pads', type: 7, ints: [1, 1, 1, 1] }, { name: 'alpha', type: 1, f: 0.25 }] }],
+        initializer: [{ name: 'w', dims: [1, 1, 3, 3], dataType: 1, rawData: new Uint8Array(36) }], input: [{ name: 'x' }], output: [{ name: 'y' }],
+      },
+    } as OnnxModel;
+    const seed = encodeOnnxModel(small);
+    expect(decodeOnnxModel(seed).graph.node[0].opType).toBe('Conv');
+    await fuzz(mutatedBytes([seed]), [LayersError], (bytes) => decodeOnnxModel(bytes));
+  }, 60_000);
 });

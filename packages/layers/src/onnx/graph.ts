@@ -1,10 +1,10 @@
 /** Builds an ONNX graph node by node: unique names, constants as initializers, NCHW helpers SINet's layers share. */
-import type * as tf from '@sinet/layers/tfjs';
+import type * as tf from '../tfjs.js';
 import { ATTRIBUTE_TYPE, TENSOR_TYPE, type OnnxAttribute, type OnnxNode, type OnnxTensor } from './proto.js';
-import { ModelError } from '../errors.js';
+import { LayersError } from '../errors.js';
 
 /** A model the exporter cannot write; the message names the layer. */
-export class OnnxExportError extends ModelError {
+export class OnnxExportError extends LayersError {
   constructor(message: string) {
     super(message, 'ONNX_EXPORT');
   }

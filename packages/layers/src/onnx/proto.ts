@@ -5,10 +5,10 @@
  * with `new Function`, which a Content-Security-Policy without 'unsafe-eval' (the demo's) forbids.
  * The files are checked by onnx's own parser (python3-onnx) and by onnxruntime in the tests.
  */
-import { ModelError } from '../errors.js';
+import { LayersError } from '../errors.js';
 
 /** An ONNX file the codec cannot read, or a message it cannot write: named, never a crash. */
-export class OnnxFormatError extends ModelError {
+export class OnnxFormatError extends LayersError {
   constructor(message: string) {
     super(message, 'ONNX_FORMAT');
   }

@@ -1,5 +1,5 @@
 /** What a layer converter gets: the graph so far, the layer, and the names of its NCHW inputs. */
-import type * as tf from '@sinet/layers/tfjs';
+import type * as tf from '../tfjs.js';
 import { GraphBuilder, OnnxExportError, layerWeights, type HostTensor } from './graph.js';
 
 export interface LayerConversion {
