@@ -13,6 +13,7 @@ import type { ValSample } from '../data/run-data.js';
 import type { AdamW } from './adamw.js';
 import { epochScore, writeCheckpoint, type EpochRecord, type TrainerState } from './checkpoint.js';
 import type { ProgressReporter, ProgressState } from './progress.js';
+import type { WeightAverage } from './weight-average.js';
 import { writeReport } from './report.js';
 import { TrainError } from '../errors.js';
 
@@ -45,6 +46,8 @@ export interface SavePoint {
   model: tf.LayersModel;
   optimizer: AdamW | null;
   state: TrainerState;
+  /** With optimizer.ema: the moving average of the weights (the model holds the trained ones). */
+  average: WeightAverage | null;
 }
 
 export interface TrainingCallback {
@@ -95,7 +98,7 @@ export function bestModelCallback(out: string): TrainingCallback {
 
 /** Writes the resumable checkpoint (model, AdamW moments, RNG and position) atomically in `out/checkpoint`. */
 export function checkpointCallback(out: string): TrainingCallback {
-  return { onSave: ({ model, optimizer, state }) => writeCheckpoint(out, model, optimizer, state) };
+  return { onSave: ({ model, optimizer, state, average }) => writeCheckpoint(out, model, optimizer, state, average) };
 }
 
 export interface EarlyStoppingOptions {

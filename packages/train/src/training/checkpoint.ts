@@ -8,6 +8,7 @@ import { saveModel, syncFolder, writeFileAtomic } from '@sinet/model/node';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { AdamW } from './adamw.js';
+import type { WeightAverage } from './weight-average.js';
 import type { StageConfig } from './config.js';
 import { TrainingError } from '../errors.js';
 
@@ -58,16 +59,19 @@ export interface TrainerState {
   trainWorkers?: number;
   /** The machines the run trained on (machineLine), each once, in order; absent in checkpoints written before it was kept. */
   machines?: string[];
+  /** With optimizer.ema: the moving average's update count; its weights are the model folder `checkpoint/average`. */
+  average?: { updates: number };
   /** Set when a run stopped inside an epoch (Ctrl-C): where it continues, bit for bit. */
   partial?: { step: number; order: number[]; seeds: number[]; lossSum: number; seconds: number; dataWaitSeconds?: number };
 }
 
 /** Writes the checkpoint folder atomically: a complete new folder, then two renames. */
-export async function writeCheckpoint(out: string, model: tf.LayersModel, optimizer: AdamW | null, state: TrainerState): Promise<void> {
+export async function writeCheckpoint(out: string, model: tf.LayersModel, optimizer: AdamW | null, state: TrainerState, average: WeightAverage | null = null): Promise<void> {
   const dir = path.join(out, 'checkpoint');
   const tmp = path.join(out, `.checkpoint.${process.pid}.tmp`);
   await fs.rm(tmp, { recursive: true, force: true });
   await saveModel(model, tmp);
+  if (average) await average.withAverage(() => saveModel(model, path.join(tmp, 'average')));
   // At a stage boundary the next stage starts a fresh optimizer: no moments to keep.
   const weights = optimizer ? await optimizer.getWeights() : [];
   const names = weights.map((w) => w.name);
@@ -77,7 +81,7 @@ export async function writeCheckpoint(out: string, model: tf.LayersModel, optimi
   const flat = new Float32Array(total);
   values.reduce((at, v) => (flat.set(v, at), at + v.length), 0);
   await writeFileAtomic(path.join(tmp, 'optimizer.bin'), new Uint8Array(flat.buffer));
-  await writeFileAtomic(path.join(tmp, 'state.json'), JSON.stringify({ ...state, optimizer: optimizer ? { names, shapes } : null }, null, 1));
+  await writeFileAtomic(path.join(tmp, 'state.json'), JSON.stringify({ ...state, optimizer: optimizer ? { names, shapes } : null, average: average ? { updates: average.updates } : undefined }, null, 1));
   // Rotation that always leaves one complete checkpoint: checkpoint.old is removed only while a
   // complete checkpoint/ exists (after a crash between the renames it is the only one left).
   const old = path.join(out, 'checkpoint.old');
@@ -124,6 +128,7 @@ function checkState(text: string, file: string): TrainerState {
   const o = state.optimizer;
   if (o !== null && (typeof o !== 'object' || !Array.isArray(o.names) || !Array.isArray(o.shapes) || o.names.length !== o.shapes.length || o.shapes.some((sh) => !Array.isArray(sh) || sh.some((d) => !count(d))))) throw bad('optimizer');
   if (state.machines !== undefined && (!Array.isArray(state.machines) || state.machines.some((m) => typeof m !== 'string'))) throw bad('machines');
+  if (state.average !== undefined && (typeof state.average !== 'object' || state.average === null || !count(state.average.updates))) throw bad('average');
   const p = state.partial;
   if (p !== undefined && (typeof p !== 'object' || p === null || !count(p.step) || !Array.isArray(p.order) || !p.order.every(count) || !Array.isArray(p.seeds) || !p.seeds.every(word) || typeof p.lossSum !== 'number' || typeof p.seconds !== 'number' || (p.dataWaitSeconds !== undefined && typeof p.dataWaitSeconds !== 'number'))) throw bad('partial');
   return state;

@@ -62,6 +62,11 @@ export interface OptimizerConfig {
   gamma: number;
   /** Linear warm-up epochs at the start of each stage (cosine and poly). Default 0. */
   warmupEpochs: number;
+  /**
+   * Decay of an exponential moving average of the weights (see WeightAverage), e.g. 0.999; the
+   * averaged weights are the ones validated, kept as best and exported. Default 0: off.
+   */
+  ema: number;
 }
 
 export interface TrainConfig {
@@ -217,7 +222,9 @@ function readMixedSource(c: Checker, value: unknown, path: string): MixedSourceC
 }
 
 function readOptimizer(c: Checker, value: unknown, path: string): OptimizerConfig {
-  const o = c.object(value, path, ['weightDecay', 'schedule', 'power', 'milestones', 'gamma', 'warmupEpochs']) ?? {};
+  const o = c.object(value, path, ['weightDecay', 'schedule', 'power', 'milestones', 'gamma', 'warmupEpochs', 'ema']) ?? {};
+  const ema = c.number(o, 'ema', path, { min: 0, default: 0 });
+  if (ema >= 1) c.problem(join(path, 'ema'), 'Number must be less than 1');
   const milestones = o.milestones === undefined ? [] : (c.array(o, 'milestones', path) ?? []);
   milestones.forEach((m, i) => {
     if (!Number.isInteger(m) || (m as number) < 1) c.problem(join(join(path, 'milestones'), i), 'Expected an integer >= 1');
@@ -229,6 +236,7 @@ function readOptimizer(c: Checker, value: unknown, path: string): OptimizerConfi
     milestones: milestones as number[],
     gamma: c.number(o, 'gamma', path, { positive: true, default: 0.1 }),
     warmupEpochs: c.number(o, 'warmupEpochs', path, { int: true, min: 0, default: 0 }),
+    ema,
   };
 }
 

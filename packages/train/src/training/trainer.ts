@@ -12,7 +12,7 @@ import { Rng } from '@sinet/augment';
 import { createSINet, DEFAULT_CLASS_NAMES, getSINetMetadata, OFFICIAL_PREPROCESSING, resolveSINetConfig, Segmenter, setSINetMetadata, type Preprocessing } from '@sinet/model';
 import { initializeWeights, isEncoderWeight, isKernelWeight, sinetEncoder } from '@sinet/model/training';
 import { initBackend, loadModel, makeFolder, writeFileAtomic } from '@sinet/model/node';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AugmentPool, spareCores, packSamples } from '../data/augment-pool.js';
 import { drawEpoch, loadRunData, type RunData, type ValSample } from '../data/run-data.js';
@@ -29,6 +29,7 @@ import { ProgressReporter, ThroughputMeter, type ProgressSink, type ProgressStat
 import { learningRate } from './schedule.js';
 import { lockRunFolder } from './run-lock.js';
 import { runEpoch, type EpochPosition, type StepContext } from './step.js';
+import { WeightAverage } from './weight-average.js';
 
 export { TrainingError } from '../errors.js';
 export type { EpochRecord } from './checkpoint.js';
@@ -198,6 +199,25 @@ async function prepareModel(config: TrainConfig, options: TrainOptions, rng: Rng
   return { model, state, resumedFrom: checkpoint.dir };
 }
 
+/** The moving average of the weights (optimizer.ema): a resumed run's from its checkpoint, else from the starting weights. */
+async function startAverage(config: TrainConfig, model: tf.LayersModel, state: TrainerState, resumedFrom: string | null, log: (line: string) => void): Promise<WeightAverage | null> {
+  const decay = config.optimizer.ema;
+  if (!(decay > 0)) return null;
+  const dir = resumedFrom && path.join(resumedFrom, 'average');
+  if (!dir || !state.average || !existsSync(path.join(dir, 'model.json'))) {
+    if (resumedFrom) log(`note: the checkpoint holds no moving average of the weights: it starts again from the current weights`);
+    return new WeightAverage(model, decay);
+  }
+  const saved = await loadModel(dir, { requireSINet: true }).catch((e: Error) => {
+    throw new TrainingError(`${dir}: ${e.message}; the checkpoint is damaged`);
+  });
+  try {
+    return new WeightAverage(model, decay, { values: saved.getWeights(), updates: state.average.updates });
+  } finally {
+    saved.dispose();
+  }
+}
+
 /** One run of `train()`: the loaded data, the model and its state, the callbacks and what they asked for. */
 class TrainingRun {
   private readonly control: TrainerControl = { shouldStop: false, shouldSave: false };
@@ -219,6 +239,7 @@ class TrainingRun {
     private readonly progress: ProgressReporter,
     private readonly log: (line: string) => void,
     private readonly setup: { workers: number; trainWorkers: number; preprocessing: Preprocessing; personClass: number },
+    private readonly average: WeightAverage | null,
   ) {
     this.epochSize = data.plan?.epochSize ?? data.train.length;
   }
@@ -309,6 +330,7 @@ class TrainingRun {
       stopRequested: () => this.stopReason() !== null,
       where: (step) => `stage ${s + 1}, epoch ${epoch + 1}, step ${step + 1}: stopping; the last good checkpoint is in ${path.join(options.out, 'checkpoint')}`,
       onStep: async (position, images) => {
+        this.average?.update();
         const now = performance.now();
         this.meter.add(images, (now - stepStarted) / 1000);
         stepStarted = now;
@@ -322,21 +344,23 @@ class TrainingRun {
         options.onStep?.(p);
         if (this.control.shouldSave && step < steps) {
           this.control.shouldSave = false;
-          await this.save({ model, optimizer: ctx.optimizer, state: partialState(position) });
+          await this.save({ model, optimizer: ctx.optimizer, state: partialState(position), average: this.average });
         }
       },
     });
     if (!reached.complete) {
       // Mid-epoch: save exactly where we are; validation waits for the epoch's end.
       this.state = partialState(reached);
-      await this.save({ model, optimizer: ctx.optimizer, state: this.state });
+      await this.save({ model, optimizer: ctx.optimizer, state: this.state, average: this.average });
       this.progress.done();
       this.log(`saved a checkpoint at stage ${s + 1}, epoch ${epoch + 1}, step ${reached.step}/${steps}; continue with --resume`);
       this.stoppedBy = this.stopReason() ?? 'signal';
       return false;
     }
     this.progress.done();
-    const scores = await validate(trainModel, this.data.val, config.inputSize, this.setup.personClass, stage.batchSize);
+    // With a moving average of the weights, the averaged ones are validated and handed to the callbacks (best/, the report).
+    const averaged = <T>(fn: () => Promise<T>) => (this.average ? this.average.withAverage(fn) : fn());
+    const scores = await averaged(() => validate(trainModel, this.data.val, config.inputSize, this.setup.personClass, stage.batchSize));
     const v = scores.all;
     const record: EpochRecord = { stage: s + 1, kind: stage.kind, epoch: epoch + 1, loss: reached.lossSum / steps, lr: reached.lr, valMiou: v.miou, valPersonIou: v.personIou, valBoundaryF: v.boundaryF, valBoundaryIou: v.boundaryIou, imagesPerSecond: this.epochSize / reached.seconds, seconds: reached.seconds, dataWaitShare: (reached.dataWaitSeconds ?? 0) / reached.seconds };
     if (Object.keys(scores.bySource).length > 1) {
@@ -344,11 +368,13 @@ class TrainingRun {
       record.valScore = selectionScore(scores);
     }
     this.state.history.push(record);
-    for (const c of this.callbacks) await c.onEpochEnd?.({ record, epochs: stage.epochs, history: this.state.history, trainModel, model, state: this.state, score: selectionScore(scores) }, this.control);
+    await averaged(async () => {
+      for (const c of this.callbacks) await c.onEpochEnd?.({ record, epochs: stage.epochs, history: this.state.history, trainModel, model, state: this.state, score: selectionScore(scores) }, this.control);
+    });
     const last = epoch + 1 === stage.epochs;
     this.state = { ...this.state, stage: last ? s + 1 : s, epoch: last ? 0 : epoch + 1, rng: rng.getState(), partial: undefined };
     this.control.shouldSave = false;
-    await this.save({ model, optimizer: last ? null : ctx.optimizer, state: this.state });
+    await this.save({ model, optimizer: last ? null : ctx.optimizer, state: this.state, average: this.average });
     this.epochsRun++;
     const reason = this.stopReason();
     if (reason) {
@@ -384,6 +410,7 @@ async function trainLocked(config: TrainConfig, options: TrainOptions, rng: Rng,
   // The model's metadata is the one source of its preprocessing.
   const { preprocessing, personClass } = getSINetMetadata(model);
   const stop = stopRequests(options, log);
+  let average: WeightAverage | null = null;
   try {
     if (resumedFrom) {
       // A kill -9 can leave a half-written checkpoint folder and log lines past the checkpoint.
@@ -412,11 +439,13 @@ async function trainLocked(config: TrainConfig, options: TrainOptions, rng: Rng,
     if (!state.machines?.includes(machine)) state.machines = [...(state.machines ?? []), machine];
     const defaults = defaultCallbacks({ out: options.out, name: config.name, val: data.val, progress, log });
     const callbacks = typeof options.callbacks === 'function' ? options.callbacks(defaults) : [...defaults, ...(options.callbacks ?? [])];
-    const run = new TrainingRun(config, options, model, state, resumedFrom, data, callbacks, rng, stop, progress, log, { workers, trainWorkers, preprocessing, personClass });
+    average = await startAverage(config, model, state, resumedFrom, log);
+    const run = new TrainingRun(config, options, model, state, resumedFrom, data, callbacks, rng, stop, progress, log, { workers, trainWorkers, preprocessing, personClass }, average);
     return await run.fit();
   } finally {
     progress.done();
     stop.dispose();
+    average?.dispose();
     model.dispose();
   }
 }
