@@ -10,27 +10,8 @@
  */
 import type { ImageU8 } from './image.js';
 import { AugmentError } from './errors.js';
+import type { KernelExports } from './kernel-exports.js';
 
-interface KernelExports {
-  memory: WebAssembly.Memory;
-  heapBase(): number;
-  filterRows(src: number, dst: number, w: number, h: number, c: number, weights: number, r: number): void;
-  filterColumns(src: number, dst: number, rowLength: number, h: number, weights: number, r: number, shift: number): void;
-  widen(src: number, dst: number, n: number): void;
-  boxRows(src: number, dst: number, w: number, h: number, c: number, r: number): void;
-  boxColumns(src: number, dst: number, rowLength: number, h: number, r: number): void;
-  scaleToBytes(src: number, dst: number, n: number, inv: number): void;
-  scaleHueSaturation(data: number, pixels: number, c: number, mulHue: number, mulSaturation: number): void;
-  addNoise(data: number, length: number, c: number, n: number, table: number, mask: number, at: number, step: number, stride: number, loc: number, scale: number): void;
-  applyLuts(data: number, length: number, c: number, n: number, luts: number): void;
-  shiftByLuma(data: number, length: number, c: number, tables: number): void;
-  blendConstant(data: number, length: number, c: number, n: number, f: number, d: number): void;
-  blendImage(data: number, degenerate: number, length: number, c: number, n: number, f: number): void;
-  grayscaleRound(data: number, length: number, c: number): void;
-  convolve3x3(src: number, dst: number, w: number, h: number, c: number, n: number, kernel: number): void;
-  medianFilter(src: number, dst: number, w: number, h: number, c: number, k: number, scratch: number): void;
-  warp(src: number, sw: number, sh: number, c: number, dst: number, dw: number, dh: number, a: number, b: number, cc: number, d: number, e: number, f: number, bilinear: boolean, mode: number, fill: number): void;
-}
 
 const WASM_URL = new URL('../build/kernels.wasm', import.meta.url);
 

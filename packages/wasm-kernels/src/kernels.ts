@@ -8,7 +8,7 @@ import { simdOn } from './simd.js';
 import { PRELU_GRAD_ALPHA, PRELU_GRAD_INPUT } from './contracts.js';
 import { WasmKernelsError } from './errors.js';
 
-/** The part of the wasm backend these kernels use (public methods of BackendWasm). */
+/** The part of the wasm backend these kernels use: methods of BackendWasm that tfjs-backend-wasm's own kernels call, not its public API (checked against the tfjs-backend-wasm 4.22 this package is tested with). */
 interface WasmBackendLike {
   typedArrayFromHeap(t: TensorInfo): backend_util.TypedArray;
   incRef(dataId: DataId): void;

@@ -8,25 +8,8 @@
 
 import type { DataId, TensorInfo } from '@tensorflow/tfjs-core';
 import { WasmKernelsError } from './errors.js';
+import type { SimdExports } from './simd-exports.js';
 
-interface SimdExports {
-  gemmTN(a: number, b: number, c: number, P: number, K: number, N: number): void;
-  gemmNN(b: number, wt: number, d: number, P: number, N: number, K: number): void;
-  convFilterGrad(x: number, dy: number, dw: number, N: number, H: number, W: number, Ci: number, OH: number, OW: number, Co: number, FH: number, FW: number, SH: number, SW: number, top: number, left: number): void;
-  convInputGrad(dy: number, w: number, dx: number, N: number, H: number, W: number, Ci: number, OH: number, OW: number, Co: number, FH: number, FW: number, SH: number, SW: number, top: number, left: number): void;
-  depthwiseInputGrad(dy: number, w: number, dx: number, N: number, H: number, W: number, C: number, OH: number, OW: number, FH: number, FW: number, SH: number, SW: number, DH: number, DW: number, top: number, left: number): void;
-  depthwiseFilterGrad(x: number, dy: number, dw: number, N: number, H: number, W: number, C: number, OH: number, OW: number, FH: number, FW: number, SH: number, SW: number, DH: number, DW: number, top: number, left: number): void;
-  channelSum(x: number, out: number, scratch: number, P: number, C: number): void;
-  channelAffine(x: number, a: number, b: number, out: number, P: number, C: number): void;
-  stridedCopy(src: number, dst: number, rows: number, width: number, srcStride: number, dstStride: number): void;
-  preluGradInput(x: number, dy: number, alpha: number, dx: number, P: number, C: number): void;
-  preluGradAlpha(x: number, dy: number, dAlpha: number, scratch: number, P: number, C: number): void;
-  adamW(w: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number, c1: number, c2: number, keep: number): void;
-  weightedNll(x: number, t: number, k: number, grad: number, P: number, C: number): number;
-  channelMoments(x: number, mean: number, variance: number, scratch: number, P: number, C: number): void;
-  batchNormGradSums(x: number, dy: number, mean: number, sumDy: number, sumDyXc: number, scratch: number, P: number, C: number): void;
-  batchNormGradInput(x: number, dy: number, mean: number, a: number, b: number, d: number, dx: number, P: number, C: number): void;
-}
 
 let compiled: WebAssembly.Module | null = null;
 let loading: Promise<boolean> | null = null;
