@@ -25,4 +25,18 @@ export {
   MultiplyHueAndSaturation,
   Sharpen,
 } from './photometric.js';
+export type {
+  AddOptions,
+  AlphaOptions,
+  BrightnessOptions,
+  EnhanceOptions,
+  GammaContrastOptions,
+  GaussianBlurOptions,
+  HueSaturationOptions,
+  KernelSizeOptions,
+  LinearContrastOptions,
+  MultiplyOptions,
+  NoiseOptions,
+  SharpenOptions,
+} from './photometric.js';
 export { JpegCompression, type JpegCompressionOptions } from './jpeg.js';

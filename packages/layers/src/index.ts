@@ -14,7 +14,7 @@ export type { ConvBlockArgs, GroupedPointwiseConv2DArgs, SqueezeExcitationArgs }
 export { S2Block, S2Module, toS2BlockConfig } from './layers/s2.js';
 export type { S2BlockArgs, S2BlockConfig, S2BlockSpec, S2ModuleArgs } from './layers/s2.js';
 export { DEFAULT_EPSILON, DEFAULT_MOMENTUM, DEFAULT_PRELU_ALPHA } from './block-layer.js';
-export type { NormalizationArgs } from './block-layer.js';
+export type { CallKwargs, NormalizationArgs, Shape } from './block-layer.js';
 export * as ops from './ops.js';
 export { LayersError, type LayersErrorCode } from './errors.js';
 export { batchNormFromTorch, torchWeightsOf, type TorchLayout, type TorchWeight, type TorchWeightsSource } from './torch-weights.js';

@@ -10,5 +10,5 @@ export { LossesError, type LossesErrorCode } from './errors.js';
 export { DEFAULT_IGNORE_LABEL, LabelShapeError, prepareLabels, resizeLabels, type PreparedLabels } from './labels.js';
 export { lovaszHinge, lovaszSoftmax, type LovaszOptions, type LovaszSoftmaxOptions } from './lovasz.js';
 export { softDiceLoss, softIouLoss, type OverlapOptions } from './overlap.js';
-export { boundaryFScore, boundaryFScoreOfTensors, boundaryIou, boundaryIouOfTensors, classBoundary, innerBoundary, type BoundaryFScore, type BoundaryFScoreOptions, type BoundaryIou, type BoundaryIouOptions, type BoundaryMetricOptions } from './metrics/boundary.js';
-export { ConfusionMatrix } from './metrics/confusion.js';
+export { boundaryFScore, boundaryFScoreOfTensors, boundaryIou, boundaryIouOfTensors, classBoundary, innerBoundary, type BoundaryFScore, type BoundaryFScoreOptions, type BoundaryIou, type BoundaryIouOptions, type BoundaryMetricOptions, type LabelTensor } from './metrics/boundary.js';
+export { ConfusionMatrix, type Labels } from './metrics/confusion.js';

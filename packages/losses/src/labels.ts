@@ -10,7 +10,7 @@ export const DEFAULT_IGNORE_LABEL = 255;
 export interface PreparedLabels {
   /** [N, H, W, C] targets (one-hot or soft), zero at ignored pixels. */
   oneHot: tf.Tensor4D;
-  /** [N, H, W, 1]: 1 where the pixel counts, 0 where it is ignored. */
+  /** 1 where the pixel counts, 0 where it is ignored ([N, H, W, 1]). */
   valid: tf.Tensor4D;
   /** [N, H, W, 1] class index (ignored pixels 0) when the labels were a label map. */
   labelMap: tf.Tensor4D | null;

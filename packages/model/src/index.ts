@@ -4,14 +4,14 @@
  * `@sinet/model/node` (backends, image files, model folders).
  */
 export { countParameters, createSINet, rebuildWithInputSize, resolveSINetConfig, sinetTaps } from './architecture.js';
-export { DEFAULT_CLASS_NAMES, DEFAULT_SINET_CONFIG, OFFICIAL_PREPROCESSING, type TapName } from './constants.js';
+export { DEFAULT_CLASS_NAMES, DEFAULT_SINET_CONFIG, OFFICIAL_PREPROCESSING, TAP_LAYERS, type TapName } from './constants.js';
 export { refineSegmentation, type RefineOptions } from './refine.js';
 export { blurBackground, cutout, parseColour, replaceBackground, toBinaryMask } from './compositing.js';
 export type { BlurOptions, Colour, CompositeOptions, Rgba } from './compositing.js';
 export { ModelError, type ModelErrorCode } from './errors.js';
 export { getSINetMetadata, setSINetMetadata } from './metadata.js';
 export { loadModelFromFiles, loadModelFromUrl, type ModelFiles, type UrlModelOptions } from './model-files.js';
-export { InputError, MAX_IMAGE_PIXELS, preprocess, type ImageInput, type PixelData, type RgbaImage } from './pixels.js';
+export { InputError, MAX_IMAGE_PIXELS, preprocess, type BrowserPixels, type ImageInput, type PixelData, type RgbaImage } from './pixels.js';
 export { aspectInputSize, FITS, loadSegmenter, Segmenter, type Fit, type LoadSegmenterOptions, type PredictOptions, type Segmentation, type SegmenterOptions, type SegmentOptions } from './segmenter.js';
 export { VideoSegmenter, type FrameSegmentation, type VideoSegmenterOptions } from './video.js';
 export { summarizeModel } from './summary.js';

@@ -20,7 +20,8 @@ export interface RgbaImage {
   height: number;
 }
 
-type BrowserPixels = Parameters<typeof tf.browser.fromPixels>[0];
+/** What tf.browser.fromPixels reads: ImageData, <img>, <canvas>, <video>, ImageBitmap and the like. */
+export type BrowserPixels = Parameters<typeof tf.browser.fromPixels>[0];
 
 export type ImageInput = tf.Tensor3D | PixelData | BrowserPixels;
 

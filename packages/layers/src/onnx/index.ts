@@ -12,7 +12,7 @@ import { TFJS_LAYER_CONVERTERS } from './tfjs-layers.js';
 export { conversion, epsilonOf, oneInput, refuse, type LayerConversion, type LayerConverter } from './converter.js';
 export * from './graph.js';
 /** decodeOnnxModel reads back what encodeOnnxModel writes (the subset of ONNX an inference graph needs): to inspect an export, not a general ONNX reader. */
-export { decodeOnnxModel, encodeOnnxModel, ONNX_IR_VERSION, ONNX_OPSET, OnnxFormatError, TENSOR_TYPE, type OnnxModel, type OnnxValueInfo } from './proto.js';
+export { decodeOnnxModel, encodeOnnxModel, ONNX_IR_VERSION, ONNX_OPSET, OnnxFormatError, TENSOR_TYPE, type OnnxAttribute, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './proto.js';
 export { TFJS_LAYER_CONVERTERS } from './tfjs-layers.js';
 
 /** The conversion of a layer: its class's static toOnnx (inherited ones count), else tfjs-layers' by class name. */

@@ -9,7 +9,7 @@
 import { DEFAULT_IGNORE_LABEL } from '../labels.js';
 import { LossesError } from '../errors.js';
 
-type Labels = ArrayLike<number>;
+import type { Labels } from './confusion.js';
 
 export interface BoundaryMetricOptions {
   width: number;
@@ -165,7 +165,8 @@ async function labelsOfTensor(t: { shape: number[]; data(): Promise<ArrayLike<nu
   return { data: await t.data(), width, height };
 }
 
-type LabelTensor = { shape: number[]; data(): Promise<ArrayLike<number>> };
+/** A label map as a tensor-like value: its shape and an async read (a tf.Tensor fits). */
+export type LabelTensor = { shape: number[]; data(): Promise<ArrayLike<number>> };
 
 /** boundaryFScore on [H, W] label tensors (read asynchronously). */
 export async function boundaryFScoreOfTensors(truth: LabelTensor, prediction: LabelTensor, options: Omit<BoundaryFScoreOptions, 'width' | 'height'> = {}): Promise<BoundaryFScore> {

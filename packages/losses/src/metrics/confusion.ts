@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_IGNORE_LABEL } from '../labels.js';
 import { LossesError } from '../errors.js';
 
-type Labels = ArrayLike<number>;
+/** Class indices per pixel, row-major: any array of numbers. */
+export type Labels = ArrayLike<number>;
 
 export class ConfusionMatrix {
   /** counts[truth * classes + prediction] */

@@ -5,15 +5,15 @@ import { exportOnnx } from './export.js';
 
 /** The part of onnxruntime's API that onnxruntime-node and onnxruntime-web share and the runner uses. */
 export interface OnnxRuntimeModule {
-  InferenceSession: { create(model: Uint8Array, options?: Record<string, unknown>): Promise<OnnxSession> };
-  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OnnxTensor;
+  InferenceSession: { create(model: Uint8Array, options?: Record<string, unknown>): Promise<OnnxRuntimeSession> };
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OnnxRuntimeTensor;
 }
-interface OnnxTensor {
+export interface OnnxRuntimeTensor {
   readonly data: unknown;
   readonly dims: readonly number[];
 }
-interface OnnxSession {
-  run(feeds: Record<string, OnnxTensor>): Promise<Record<string, OnnxTensor>>;
+export interface OnnxRuntimeSession {
+  run(feeds: Record<string, OnnxRuntimeTensor>): Promise<Record<string, OnnxRuntimeTensor>>;
   release(): Promise<void>;
 }
 
@@ -38,7 +38,7 @@ export interface OnnxRunnerOptions {
 /** Exports `model` to ONNX in memory and opens an onnxruntime session on it. */
 export async function createOnnxRunner(model: tf.LayersModel, ort: OnnxRuntimeModule, options: OnnxRunnerOptions = {}): Promise<ModelRunner> {
   const exported = exportOnnx(model);
-  let session: OnnxSession | null = await ort.InferenceSession.create(exported.bytes, options.sessionOptions);
+  let session: OnnxRuntimeSession | null = await ort.InferenceSession.create(exported.bytes, options.sessionOptions);
   return {
     runtime: 'onnx',
     async run(x: tf.Tensor4D): Promise<tf.Tensor4D> {

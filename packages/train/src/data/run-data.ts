@@ -42,7 +42,8 @@ export interface RunData {
   heldOut?: Record<string, string[]>;
 }
 
-type Log = (line: string) => void;
+/** Where a function writes its progress lines. */
+export type Log = (line: string) => void;
 
 export async function loadRunData(config: TrainConfig, options: { cacheDir?: string; log?: Log }): Promise<RunData> {
   const [h, w] = config.inputSize;

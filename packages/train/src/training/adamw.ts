@@ -11,7 +11,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ADAMW, hasKernel, runKernel } from '@sinet/wasm-kernels/contracts';
 import { TrainingError } from '../errors.js';
 
-type NamedTensor = { name: string; tensor: tf.Tensor };
+/** A tensor and the variable name it belongs to (tf.Optimizer's getWeights / applyGradients form). */
+export type NamedTensor = { name: string; tensor: tf.Tensor };
 
 export interface AdamWOptions {
   learningRate: number;

@@ -13,7 +13,7 @@ import type { ValSample } from '../data/run-data.js';
 import type { AdamW } from './adamw.js';
 import { epochScore, writeCheckpoint, type EpochRecord, type TrainerState } from './checkpoint.js';
 import type { ProgressReporter, ProgressState } from './progress.js';
-import type { WeightAverage } from './weight-average.js';
+import type { AveragedWeights } from './weight-average.js';
 import { writeReport } from './report.js';
 import { TrainError } from '../errors.js';
 
@@ -47,7 +47,7 @@ export interface SavePoint {
   optimizer: AdamW | null;
   state: TrainerState;
   /** With optimizer.ema: the moving average of the weights (the model holds the trained ones). */
-  average: WeightAverage | null;
+  average: AveragedWeights | null;
 }
 
 export interface TrainingCallback {

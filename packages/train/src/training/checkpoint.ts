@@ -8,7 +8,7 @@ import { saveModel, syncFolder, writeFileAtomic } from '@sinet/model/node';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { AdamW } from './adamw.js';
-import type { WeightAverage } from './weight-average.js';
+import type { AveragedWeights } from './weight-average.js';
 import type { StageConfig } from './config.js';
 import { TrainingError } from '../errors.js';
 
@@ -66,7 +66,7 @@ export interface TrainerState {
 }
 
 /** Writes the checkpoint folder atomically: a complete new folder, then two renames. */
-export async function writeCheckpoint(out: string, model: tf.LayersModel, optimizer: AdamW | null, state: TrainerState, average: WeightAverage | null = null): Promise<void> {
+export async function writeCheckpoint(out: string, model: tf.LayersModel, optimizer: AdamW | null, state: TrainerState, average: AveragedWeights | null = null): Promise<void> {
   const dir = path.join(out, 'checkpoint');
   const tmp = path.join(out, `.checkpoint.${process.pid}.tmp`);
   await fs.rm(tmp, { recursive: true, force: true });

@@ -8,7 +8,14 @@
 import * as tf from '@sinet/layers/tfjs';
 import { TrainingError } from '../errors.js';
 
-export class WeightAverage {
+/** What callbacks and the checkpoint writer see of the moving average: its decay, its update count, and a way to run code with it in the model. */
+export interface AveragedWeights {
+  readonly decay: number;
+  readonly updates: number;
+  withAverage<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+export class WeightAverage implements AveragedWeights {
   private readonly average: tf.Variable[];
 
   /** `start`: a checkpoint's averaged weights (in model.weights order) and its update count; else the model's weights, 0 updates. */
