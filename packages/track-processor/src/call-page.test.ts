@@ -42,7 +42,7 @@ interface CallWindow {
     setEffect(name: string | Record<string, unknown>): Promise<void>;
     stop(): Promise<void>;
     measureFrames(count: number, key?: [number, number, number] | null): Promise<Measured>;
-    processor: { stats: Stats; restart(init: { track: MediaStreamTrack }): Promise<void>; currentEffect: { kind: string } } | null;
+    processor: { stats: Stats; processedTrack: MediaStreamTrack | undefined; restart(init: { track: MediaStreamTrack }): Promise<void>; currentEffect: { kind: string } } | null;
     camera: MediaStream | null;
     errors: string[];
     presented: number;
@@ -185,6 +185,38 @@ describe.runIf(run)('the call page on BackgroundProcessor, in Chromium with a fa
       return track.readyState;
     });
     expect(ended).toBe('ended');
+  });
+
+  it('survives a lost WebGL context: no error, nothing drawn while it is lost, the effect back once it is restored', async () => {
+    await page.evaluate(() => (window as unknown as CallWindow).callPage.start({ renderer: 'webgl2', pipeline: 'canvas-capture' }));
+    await waitForMasks(3);
+    // The captured canvas (CanvasCaptureMediaStreamTrack.canvas) holds the compositor's context.
+    const lose = (restore: boolean) =>
+      page.evaluate((again) => {
+        // A lost context gives no extensions: the one that lost it restores it.
+        const held = window as unknown as { loser?: WEBGL_lose_context };
+        if (again) return held.loser!.restoreContext();
+        const track = (window as unknown as CallWindow).callPage.processor!.processedTrack as MediaStreamTrack & { canvas: HTMLCanvasElement };
+        held.loser = track.canvas.getContext('webgl2')!.getExtension('WEBGL_lose_context')!;
+        held.loser.loseContext();
+      }, restore);
+    await lose(false);
+    await page.waitForTimeout(300);
+    const during = await stats();
+    await page.waitForTimeout(700);
+    // While lost: camera frames keep coming, none is drawn.
+    const after = await stats();
+    expect(after.framesIn).toBeGreaterThan(during.framesIn);
+    expect(after.framesOut).toBe(during.framesOut);
+    await lose(true);
+    await page.waitForFunction((n) => ((window as unknown as CallWindow).callPage.processor?.stats.framesOut ?? 0) > n + 5, after.framesOut, { timeout: 30_000 });
+    await waitForMasks(2);
+    // Blurred again, opaque to the border, the person where the masks say.
+    const m = await page.evaluate(() => (window as unknown as CallWindow).callPage.measureFrames(3));
+    expect(m.borderAlphaMin).toBe(255);
+    expect(Math.min(...m.personShare)).toBeGreaterThan(0.05);
+    expect(await page.evaluate(() => (window as unknown as CallWindow).callPage.errors)).toEqual([]);
+    await page.evaluate(() => (window as unknown as CallWindow).callPage.stop());
   });
 
   it('falls back to the 2D canvas and to canvas.captureStream() where WebGL2 or insertable streams are missing', async () => {

@@ -65,9 +65,11 @@ export class FrameRenderer {
     this.effect = effect;
   }
 
-  draw(frame: CameraFrame, width: number, height: number): void {
+  /** Draws the output of `frame`; false when the compositor cannot draw now (the caller passes the frame on as it is). */
+  draw(frame: CameraFrame, width: number, height: number): boolean {
     const started = performance.now();
     this.framesIn++;
+    if (!this.compositor.ready) return false;
     const effect = this.passThrough ? { kind: 'none' as const } : this.effect;
     const masks = this.masks;
     if (effect.kind !== 'none' && masks.idle) {
@@ -86,6 +88,7 @@ export class FrameRenderer {
     this.framesOut++;
     this.drawTimes.push(performance.now() - started);
     if (this.drawTimes.length > 120) this.drawTimes.shift();
+    return true;
   }
 
   /** After a camera switch: the old mask must not linger. */

@@ -25,8 +25,8 @@ export function canvasCapture(): boolean {
   return typeof HTMLCanvasElement !== 'undefined' && typeof HTMLCanvasElement.prototype.captureStream === 'function';
 }
 
-/** Called per camera frame: draw the output on `canvas` (the frame is valid only during the call). */
-export type DrawFrame = (frame: CameraFrame, width: number, height: number) => void;
+/** Called per camera frame: draw the output on `canvas` (the frame is valid only during the call); false: nothing drawn. */
+export type DrawFrame = (frame: CameraFrame, width: number, height: number) => boolean | void;
 
 /** The camera's frames as a stream, and the processed track fed by a writable stream (both transferable to a worker). */
 export function openInsertableStreams(streams: InsertableStreams, track: MediaStreamTrack): { readable: ReadableStream<VideoFrame>; writable: WritableStream<VideoFrame>; output: MediaStreamTrack } {
@@ -41,8 +41,9 @@ export function pipeFrames(readable: ReadableStream<VideoFrame>, writable: Writa
   const transform = new TransformStream<VideoFrame, VideoFrame>({
     transform(frame, controller) {
       try {
-        draw(frame, frame.displayWidth, frame.displayHeight);
-        controller.enqueue(new VideoFrame(canvas, { timestamp: frame.timestamp, alpha: 'keep' }));
+        // Nothing drawn (a lost WebGL context): the camera's frame goes out as it is, never a stale canvas.
+        const drawn = draw(frame, frame.displayWidth, frame.displayHeight) !== false;
+        controller.enqueue(drawn ? new VideoFrame(canvas, { timestamp: frame.timestamp, alpha: 'keep' }) : frame.clone());
       } finally {
         frame.close();
       }

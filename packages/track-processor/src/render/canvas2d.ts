@@ -31,6 +31,7 @@ function resize(canvas: OutputCanvas, width: number, height: number): void {
 
 export class Canvas2DCompositor implements Compositor {
   readonly kind = 'canvas2d';
+  readonly ready = true;
   private readonly mask = makeCanvas(1, 1);
   private readonly person = makeCanvas(1, 1);
   private hasMask = false;

@@ -12,9 +12,11 @@ export const DEFAULT_LIGHT_WRAP = 0.3;
 export interface Compositor {
   readonly kind: 'webgl2' | 'canvas2d';
   readonly canvas: OutputCanvas;
+  /** False while the compositor cannot draw (a lost WebGL context): the caller shows the camera's frame as it is. */
+  readonly ready: boolean;
   /** The person alpha (0..255) at the model's resolution; null: no mask yet (everything is background). */
   setMask(alpha: Uint8Array | null, width: number, height: number): void;
-  /** Draws `frame` (width x height) with `effect` on the canvas, resized to the frame. */
+  /** Draws `frame` (width x height) with `effect` on the canvas, resized to the frame; does nothing while not ready. */
   render(frame: CameraFrame, width: number, height: number, effect: BackgroundEffect): void;
   dispose(): void;
 }

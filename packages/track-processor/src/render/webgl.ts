@@ -34,10 +34,13 @@ export class WebGL2Compositor implements Compositor {
   /** A CPU renderer (SwiftShader, llvmpipe): five full-frame passes there cost more than the 2D canvas. */
   readonly software: boolean;
   private readonly gl: WebGL2RenderingContext;
-  private readonly programs: Record<'upsample' | 'down' | 'blur' | 'composite', Program>;
-  private readonly frameTexture: WebGLTexture;
-  private readonly maskTexture: WebGLTexture;
-  private readonly imageTexture: WebGLTexture;
+  private programs!: Record<'upsample' | 'down' | 'blur' | 'composite', Program>;
+  private frameTexture!: WebGLTexture;
+  private maskTexture!: WebGLTexture;
+  private imageTexture!: WebGLTexture;
+  /** The last mask given, to upload again when a lost context comes back. */
+  private mask: { alpha: Uint8Array | null; width: number; height: number } = { alpha: null, width: 1, height: 1 };
+  private contextLost = false;
   private maskSize: [number, number] = [1, 1];
   private alpha: Target | null = null;
   private small: [Target, Target] | null = null;
@@ -52,6 +55,30 @@ export class WebGL2Compositor implements Compositor {
     const info = gl.getExtension('WEBGL_debug_renderer_info');
     const name = info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
     this.software = typeof name === 'string' && SOFTWARE_RENDERER.test(name);
+    // A lost context (GPU reset, driver update, too many contexts) comes back if the loss is
+    // prevented; until then frames pass through (see ready), then every resource is made again.
+    canvas.addEventListener('webglcontextlost', (event) => {
+      event.preventDefault();
+      this.contextLost = true;
+    });
+    canvas.addEventListener('webglcontextrestored', () => {
+      this.setUp();
+      this.contextLost = false;
+    });
+    this.setUp();
+  }
+
+  /** False while the WebGL context is lost: nothing can be drawn. */
+  get ready(): boolean {
+    return !this.contextLost && !this.gl.isContextLost();
+  }
+
+  /** Programs, the full-screen triangle, textures and the current mask: at start and after a restored context. */
+  private setUp(): void {
+    const gl = this.gl;
+    this.alpha = null;
+    this.small = null;
+    this.imageSource = null;
     this.programs = {
       upsample: this.link(UPSAMPLE),
       down: this.link(BACKGROUND_DOWN),
@@ -68,11 +95,13 @@ export class WebGL2Compositor implements Compositor {
     this.maskTexture = this.texture();
     this.imageTexture = this.texture();
     gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
-    this.setMask(null, 1, 1);
+    this.setMask(this.mask.alpha, this.mask.width, this.mask.height);
   }
 
   setMask(alpha: Uint8Array | null, width: number, height: number): void {
+    this.mask = { alpha, width, height };
     const gl = this.gl;
+    if (gl.isContextLost()) return;
     gl.bindTexture(gl.TEXTURE_2D, this.maskTexture);
     if (alpha) gl.texImage2D(gl.TEXTURE_2D, 0, gl.R8, width, height, 0, gl.RED, gl.UNSIGNED_BYTE, alpha);
     else gl.texImage2D(gl.TEXTURE_2D, 0, gl.R8, 1, 1, 0, gl.RED, gl.UNSIGNED_BYTE, new Uint8Array(1));
@@ -80,6 +109,7 @@ export class WebGL2Compositor implements Compositor {
   }
 
   render(frame: CameraFrame, width: number, height: number, effect: BackgroundEffect): void {
+    if (!this.ready) return;
     const gl = this.gl;
     if (this.canvas.width !== width) this.canvas.width = width;
     if (this.canvas.height !== height) this.canvas.height = height;
@@ -120,6 +150,7 @@ export class WebGL2Compositor implements Compositor {
 
   dispose(): void {
     const gl = this.gl;
+    if (gl.isContextLost()) return;
     for (const t of [this.alpha, ...(this.small ?? [])]) {
       if (!t) continue;
       gl.deleteTexture(t.texture);
