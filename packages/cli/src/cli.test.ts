@@ -256,7 +256,7 @@ describe.runIf(haveShared('CLI tests with the official weights', OFFICIAL_WEIGHT
     expect(r.out).toHaveLength(1);
     const report = JSON.parse(r.out[0]);
     expect(Object.keys(report).sort()).toEqual(
-      ['backend', 'backgroundIou', 'backgroundIouFull', 'boundaryF', 'boundaryFFull', 'boundaryIou', 'boundaryIouFull', 'images', 'maskConventions', 'miou', 'miouFull', 'msPerImage', 'personIou', 'personIouFull'].sort(),
+      ['backend', 'backgroundIou', 'backgroundIouFull', 'boundaryF', 'boundaryFFull', 'boundaryIou', 'boundaryIouFull', 'bySize', 'images', 'maskConventions', 'miou', 'miouFull', 'msPerImage', 'personIou', 'personIouFull'].sort(),
     );
     expect(report.images).toBe(4);
     expect(report.maskConventions).toEqual({ '0/255': 4, '0/1': 0 });

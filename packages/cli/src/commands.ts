@@ -116,11 +116,17 @@ export async function evalCommand(io: Io, options: EvalCommandOptions): Promise<
     io.out(`images ${report.images} (masks: ${masks}), ${report.msPerImage.toFixed(1)} ms/image on ${segmenter.runtime === 'onnx' ? 'onnxruntime-node' : report.backend}`);
     io.out(`${atNetwork(segmenter, options.fit)}:     mIoU ${pct(report.miou)}  person IoU ${pct(report.personIou)}  background IoU ${pct(report.backgroundIou)}  boundary F ${pct(report.boundaryF)}  boundary IoU ${pct(report.boundaryIou)}`);
     io.out(`at mask size:  mIoU ${pct(report.miouFull)}  person IoU ${pct(report.personIouFull)}  background IoU ${pct(report.backgroundIouFull)}  boundary F ${pct(report.boundaryFFull)}  boundary IoU ${pct(report.boundaryIouFull)}`);
+    io.out(`by person size (share of the frame), at mask size: ${bySizeLine(report)}`);
   } finally {
     segmenter.dispose();
   }
 }
 
+
+/** Person IoU per size class: 'small (< 10%) 12 images 45.20, ...'. */
+function bySizeLine(report: EvalReport): string {
+  return Object.entries(report.bySize).map(([name, r]) => `${name} (${r.shareOfFrame}) ${r.images} image${r.images === 1 ? '' : 's'}${r.images ? ` person IoU ${(100 * r.personIou).toFixed(2)}` : ''}`).join(', ');
+}
 
 /** Where the first figures are taken: the network's output, one size or (fit 'aspect') each photo's own. */
 const atNetwork = (segmenter: { inputSize: [number, number] }, fit: Fit | undefined) => (fit === 'aspect' ? `at the network, about ${segmenter.inputSize.join('x')} pixels at each photo's aspect` : `at ${segmenter.inputSize.join('x')}`);
@@ -145,6 +151,7 @@ async function evalConfigCommand(io: Io, options: EvalCommandOptions, file: stri
     const pct = (v: number) => (100 * v).toFixed(2).padStart(6);
     io.out(`${'source'.padEnd(14)} images  person IoU (${atNetwork(segmenter, options.fit)})  at mask size: person IoU   mIoU  boundary F`);
     for (const [source, r] of Object.entries(reports)) io.out(`${source.padEnd(14)} ${String(r.images).padStart(6)}  ${pct(r.personIou)}              ${pct(r.personIouFull)}         ${pct(r.miouFull)}  ${pct(r.boundaryFFull)}`);
+    for (const [source, r] of Object.entries(reports)) io.out(`${source.padEnd(14)} by person size: ${bySizeLine(r)}`);
     io.out(`${'mean'.padEnd(14)} ${' '.repeat(6)}  ${pct(summary.personIou)}              ${pct(summary.personIouFull)}         ${pct(summary.miouFull)}  ${pct(summary.boundaryFFull)}`);
   } finally {
     segmenter.dispose();

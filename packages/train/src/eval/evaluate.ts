@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InputError, refineSegmentation, type Fit, type RefineOptions, type Segmenter } from '@sinet/model';
 import { ImageFileError, readImage, readPersonMask, type MaskConvention } from '@sinet/model/node';
 import { DatasetError, type DatasetEntry } from '../data/folder-dataset.js';
-import { scoreBatch, SegmentationScores } from './scores.js';
+import { PERSON_SIZES, personSizeOf, scoreBatch, SegmentationScores, type PersonSize } from './scores.js';
 
 export interface EvalReport {
   miou: number;
@@ -31,6 +31,11 @@ export interface EvalReport {
   backend: string;
   /** How many masks used each convention (0/255 or 0/1). */
   maskConventions: Record<MaskConvention, number>;
+  /**
+   * At each mask's size, by the person's share of the frame in the truth (PERSON_SIZES: small
+   * < 10%, medium 10-30%, large >= 30%); photos without a person are in none of them.
+   */
+  bySize: Record<PersonSize, { images: number; personIou: number; boundaryF: number; /** e.g. '< 10%' */ shareOfFrame: string }>;
 }
 
 export interface EvalOptions {
@@ -50,6 +55,7 @@ export async function evaluate(segmenter: Segmenter, entries: DatasetEntry[], op
   const person = segmenter.metadata.personClass;
   const atModel = new SegmentationScores();
   const atFull = new SegmentationScores();
+  const bySize = Object.fromEntries(PERSON_SIZES.map((s) => [s.name, { scores: new SegmentationScores(), images: 0 }])) as Record<PersonSize, { scores: SegmentationScores; images: number }>;
   let busyMs = 0;
   const conventions = { '0/255': 0, '0/1': 0 };
   // Images whose truth has some person / some background: a set without either scores nothing.
@@ -68,7 +74,14 @@ export async function evaluate(segmenter: Segmenter, entries: DatasetEntry[], op
       ? async (image: tf.Tensor3D, probabilities: Float32Array, width: number, height: number) =>
           (await refineSegmentation(image, { width, height, probabilities, mask: new Uint8Array(0), labels: new Uint8Array(0), classNames: segmenter.metadata.classNames }, options.refine)).mask
       : undefined;
-    busyMs += await scoreBatch((x) => segmenter.predictLogits(x, { flipTest: options.flipTest, fit: options.fit }), person, rgb, [truth], { atOutput: atModel, atTruth: atFull, refineAtTruth });
+    const atTruth = new SegmentationScores();
+    busyMs += await scoreBatch((x) => segmenter.predictLogits(x, { flipTest: options.flipTest, fit: options.fit }), person, rgb, [truth], { atOutput: atModel, atTruth, refineAtTruth });
+    atFull.merge(atTruth);
+    const size = personSizeOf(truth.data);
+    if (size) {
+      bySize[size].scores.merge(atTruth);
+      bySize[size].images++;
+    }
     rgb.dispose();
     conventions[mask.convention]++;
     persons += truth.data.some((v) => v === 1) ? 1 : 0;
@@ -89,5 +102,14 @@ export async function evaluate(segmenter: Segmenter, entries: DatasetEntry[], op
     images: entries.length,
     msPerImage: busyMs / entries.length,
     backend: tf.getBackend(),
+    bySize: Object.fromEntries(
+      PERSON_SIZES.map(({ name, below }, i) => {
+        const { scores, images } = bySize[name];
+        const r = images ? scores.report() : null;
+        const from = i > 0 ? 100 * PERSON_SIZES[i - 1].below : 0;
+        const shareOfFrame = below === Infinity ? `>= ${from}%` : from ? `${from}-${100 * below}%` : `< ${100 * below}%`;
+        return [name, { images, personIou: r ? r.personIou : Number.NaN, boundaryF: r ? r.boundaryF : Number.NaN, shareOfFrame }];
+      }),
+    ) as EvalReport['bySize'],
   };
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resizeNearestFloor, scoreBatch, SegmentationScores } from './scores.js';
+import { PERSON_SIZES, personSizeOf, resizeNearestFloor, scoreBatch, SegmentationScores } from './scores.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -36,5 +36,13 @@ describe('scoreBatch, the one evaluation step', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(targets.atTruth.report().personIou).toBe(1);
     rgb.dispose();
+  });
+});
+
+describe('person size classes', () => {
+  it('by the share of the frame the truth\'s person covers: small < 10%, medium 10-30%, large from 30%; none without a person', () => {
+    const map = (persons: number) => Uint8Array.from({ length: 100 }, (_, i) => (i < persons ? 1 : 0));
+    expect([0, 1, 9, 10, 29, 30, 100].map((n) => personSizeOf(map(n)))).toEqual([null, 'small', 'small', 'medium', 'medium', 'large', 'large']);
+    expect(PERSON_SIZES.map((s) => s.name)).toEqual(['small', 'medium', 'large']);
   });
 });

@@ -47,6 +47,26 @@ export class SegmentationScores {
   }
 }
 
+/**
+ * Person size classes by the share of the frame the person covers in the truth: the photos
+ * SINet finds hardest are the small ones (a full-body person far away, a street scene).
+ */
+export const PERSON_SIZES = [
+  { name: 'small', below: 0.1 },
+  { name: 'medium', below: 0.3 },
+  { name: 'large', below: Infinity },
+] as const;
+export type PersonSize = (typeof PERSON_SIZES)[number]['name'];
+
+/** The size class of a 0/1 truth map, or null when it holds no person. */
+export function personSizeOf(truth: ArrayLike<number>): PersonSize | null {
+  let person = 0;
+  for (let i = 0; i < truth.length; i++) person += truth[i] === 1 ? 1 : 0;
+  if (person === 0) return null;
+  const share = person / truth.length;
+  return PERSON_SIZES.find((s) => share < s.below)!.name;
+}
+
 /** Nearest-neighbour resize that samples floor(i * in / out), as PyTorch's 'nearest' and the official evaluation do. */
 export function resizeNearestFloor(map: LabelMap, width: number, height: number): LabelMap {
   const data = new Uint8Array(width * height);
