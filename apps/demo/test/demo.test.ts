@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlsWithoutName, textBelowContrast } from './a11y';
 import { haveChromium, launchChromium, photosToY4m, serveStatic, type StaticServer } from '@sinet/test-utils/browser';
+import { DEFAULT_PRETRAINED, DEFAULT_REALTIME_PRETRAINED, PRETRAINED_MODELS } from '@sinet/pretrained';
 
 const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(appDir, 'dist');
@@ -114,7 +115,7 @@ describe.runIf(run)('demo in Chromium', () => {
       segmenter.dispose();
       return { inputSize: segmenter.inputSize, classes: segmenter.metadata.classNames, size: [r.width, r.height], imgSize: [fromImg.width, fromImg.height] };
     });
-    expect(fromLibrary).toEqual({ inputSize: [224, 224], classes: ['background', 'person'], size: [48, 40], imgSize: [96, 80] });
+    expect(fromLibrary).toEqual({ inputSize: PRETRAINED_MODELS[DEFAULT_PRETRAINED].inputSize, classes: ['background', 'person'], size: [48, 40], imgSize: [96, 80] });
     // The first screen, for the README: Start camera and the explanation first, the engine folded away.
     expect(await page.isVisible('#camera-start')).toBe(true);
     expect(await page.isVisible('#backend')).toBe(false);
@@ -148,13 +149,14 @@ describe.runIf(run)('demo in Chromium', () => {
     const tfjs = await person();
     expect([onnx.runtime, tfjs.runtime]).toEqual(['onnx', 'tfjs']);
     // The library's own entry: loadSegmenter() with runtime 'onnx' and the page's onnxruntime-web.
-    const fromLibrary = await page.evaluate(async (img) => {
+    // The model the demo bundles for live video, by name.
+    const fromLibrary = await page.evaluate(async ([img, name]) => {
       const demo = (window as unknown as DemoWindow).sinetDemo;
-      const segmenter = await demo.loadSegmenter(undefined, { runtime: 'onnx', onnxruntime: await demo.onnxRuntimeWeb() });
+      const segmenter = await demo.loadSegmenter(name, { runtime: 'onnx', onnxruntime: await demo.onnxRuntimeWeb() });
       const r = await segmenter.segment({ data: Uint8ClampedArray.from(img.data), width: img.width, height: img.height });
       segmenter.dispose();
       return { runtime: segmenter.runtime, probabilities: Array.from(r.probabilities) };
-    }, image);
+    }, [image, DEFAULT_REALTIME_PRETRAINED] as const);
     expect(fromLibrary.runtime).toBe('onnx');
     let libraryWorst = 0;
     fromLibrary.probabilities.forEach((p, i) => (libraryWorst = Math.max(libraryWorst, Math.abs(p - tfjs.probabilities[i]))));

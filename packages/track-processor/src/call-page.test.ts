@@ -188,6 +188,7 @@ describe.runIf(run)('the call page on BackgroundProcessor, in Chromium with a fa
   });
 
   it('survives a lost WebGL context: no error, nothing drawn while it is lost, the effect back once it is restored', async () => {
+    // No error from this run, nor from the pipelines the tests before stopped (their streams' end is no failure).
     await page.evaluate(() => (window as unknown as CallWindow).callPage.start({ renderer: 'webgl2', pipeline: 'canvas-capture' }));
     await waitForMasks(3);
     // The captured canvas (CanvasCaptureMediaStreamTrack.canvas) holds the compositor's context.

@@ -213,10 +213,12 @@ export class BackgroundProcessor {
       throw new TrackProcessorError(`the frame worker could not start: ${(e as Error)?.message ?? e}`, 'WORKER');
     }
     let latest: RendererStats | null = null;
+    // Once stopped, the worker's stream ending ('Stream closed') is the stop, not a failure.
+    let stopped = false;
     worker.onmessage = (event: MessageEvent<FrameWorkerReply>) => {
       const reply = event.data;
       if (reply.type === 'stats') latest = reply.stats;
-      else this.fail(new TrackProcessorError(reply.message, reply.code));
+      else if (!stopped) this.fail(new TrackProcessorError(reply.message, reply.code));
     };
     worker.onerror = (event) => {
       event.preventDefault();
@@ -234,6 +236,7 @@ export class BackgroundProcessor {
       setEffect: async (effect) => post({ type: 'effect', effect: await wireEffect(effect) }),
       stats: () => latest,
       stop: () => {
+        stopped = true;
         post({ type: 'stop' });
         // Its last frames are dropped with it; the output track ends here.
         setTimeout(() => worker.terminate(), 100);
