@@ -1,5 +1,7 @@
 // A photo in, its cut-out out: @sinet/model in the browser on tfjs' wasm backend, bundled by Vite.
 import { cutout, loadSegmenter } from '@sinet/model';
+// One shipped model's module: Vite copies its files alone (the catalogue, PRETRAINED_MODELS, would copy all).
+import model from '@sinet/pretrained/default';
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 // The backend's binaries as assets of this app: without setWasmPaths tfjs fetches them beside the bundle and fails (404).
@@ -13,7 +15,7 @@ const canvas = document.querySelector('#result');
 
 setWasmPaths({ 'tfjs-backend-wasm.wasm': plain, 'tfjs-backend-wasm-simd.wasm': simd, 'tfjs-backend-wasm-threaded-simd.wasm': threaded });
 await tf.setBackend('wasm');
-const segmenter = await loadSegmenter(); // the default shipped model, bundled by Vite from @sinet/pretrained
+const segmenter = await loadSegmenter(model);
 status.textContent = 'Pick a photo.';
 picker.disabled = false;
 

@@ -6,7 +6,7 @@ import * as tf from '@sinet/layers/tfjs';
 import { PRESET_NAMES } from '@sinet/augment';
 import { AUTO_SQUARE_SIZE, BAND_KERNELS, DEFAULT_INPUT_SIZE, ENGINE_LABELS, ENGINES, INPUT_SIZES, LANDSCAPE_INPUT, type EngineName, type InputSizeChoice } from './constants';
 import { backendAvailable, describeBackend, probeWebgpu, useBackend, useBestBackend } from './engine/backends';
-import { disposeSized, fetchBundledModel, instantiate, readModelFiles, sizeModel } from './engine/model-source';
+import { disposeSized, fetchBundledModel, instantiate, readModelFiles, realtimeModel, sizeModel } from './engine/model-source';
 import { drawHeatmap } from './engine/heatmap';
 import { onnxRuntimeThreads, onnxRuntimeWeb } from './engine/onnx';
 import { byId, onFiles, setStatus, setUpTabs, showError } from './ui/dom';
@@ -185,10 +185,11 @@ window.addEventListener('error', (e) => showError(`unexpected error: ${e.message
 window.addEventListener('unhandledrejection', (e) => showError(`unexpected error: ${(e.reason as Error)?.message ?? String(e.reason)}`));
 
 // For tests and the curious: the engine, its tensor count, what the views produced, and the
-// library's loadSegmenter (no argument: the default model of @sinet/pretrained).
+// library's loadSegmenter with the model the demo bundles (realtimeModel).
 (window as unknown as { sinetDemo: unknown }).sinetDemo = {
   tf,
   loadSegmenter,
+  realtimeModel,
   onnxRuntimeWeb,
   state,
   live,

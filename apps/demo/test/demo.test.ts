@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlsWithoutName, textBelowContrast } from './a11y';
 import { haveChromium, launchChromium, photosToY4m, serveStatic, type StaticServer } from '@sinet/test-utils/browser';
-import { DEFAULT_PRETRAINED, DEFAULT_REALTIME_PRETRAINED, PRETRAINED_MODELS } from '@sinet/pretrained';
+import { DEFAULT_REALTIME_PRETRAINED, PRETRAINED_MODELS } from '@sinet/pretrained';
 
 const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(appDir, 'dist');
@@ -27,6 +27,7 @@ interface DemoWindow {
     finetune: { samples: unknown[]; lastReport: { before: number; after: number; steps: number; losses: number[] } | null };
     whenIdle(): Promise<void>;
     state: { runtime: string; sized: { segmenter: { runtime: string; segment(image: unknown): Promise<{ width: number; height: number; probabilities: Float32Array }> } } | null };
+    realtimeModel: unknown;
     loadSegmenter(source?: unknown, options?: unknown): Promise<{ inputSize: [number, number]; runtime: string; metadata: { classNames: string[] }; segment(image: unknown): Promise<{ width: number; height: number; mask: Uint8Array; probabilities: Float32Array }>; dispose(): void }>;
     onnxRuntimeWeb(): Promise<unknown>;
   };
@@ -99,9 +100,11 @@ describe.runIf(run)('demo in Chromium', () => {
     await openDemo(page, server.url);
     expect(await page.textContent('#backend-active')).toMatch(/active: wasm \(SIMD/);
     expect(await page.textContent('#model-name')).toMatch(/bundled SINet/);
-    // The library's loadSegmenter() with no argument: the default shipped model, from this origin.
+    // The library's loadSegmenter with the model the demo bundles (its module, not a name), from this origin.
     const fromLibrary = await page.evaluate(async () => {
-      const segmenter = await (window as unknown as DemoWindow).sinetDemo.loadSegmenter();
+      const demo = (window as unknown as DemoWindow).sinetDemo;
+      const unnamed = await demo.loadSegmenter().then(() => 'loaded', (e: Error) => e.message);
+      const segmenter = await demo.loadSegmenter(demo.realtimeModel);
       const r = await segmenter.segment({ data: new Uint8ClampedArray(48 * 40 * 4).fill(200), width: 48, height: 40 });
       // An <img> shown at half its photo's size is segmented at the photo's size.
       const canvas = Object.assign(document.createElement('canvas'), { width: 96, height: 80 });
@@ -113,9 +116,18 @@ describe.runIf(run)('demo in Chromium', () => {
       img.height = 40;
       const fromImg = await segmenter.segment(img);
       segmenter.dispose();
-      return { inputSize: segmenter.inputSize, classes: segmenter.metadata.classNames, size: [r.width, r.height], imgSize: [fromImg.width, fromImg.height] };
+      return { unnamed, inputSize: segmenter.inputSize, classes: segmenter.metadata.classNames, size: [r.width, r.height], imgSize: [fromImg.width, fromImg.height] };
     });
-    expect(fromLibrary).toEqual({ inputSize: PRETRAINED_MODELS[DEFAULT_PRETRAINED].inputSize, classes: ['background', 'person'], size: [48, 40], imgSize: [96, 80] });
+    expect(fromLibrary).toEqual({
+      unnamed: expect.stringMatching(/^loadSegmenter needs a model: none was given\. Import a shipped model and pass it, `import model from '@sinet\/pretrained\/default'`/),
+      inputSize: PRETRAINED_MODELS[DEFAULT_REALTIME_PRETRAINED].inputSize,
+      classes: ['background', 'person'],
+      size: [48, 40],
+      imgSize: [96, 80],
+    });
+    // The bundle holds the one model it fetches: the others' weights are not copied.
+    const bundledWeights = (await fs.readdir(dist, { recursive: true })).filter((f) => /\.bin$/.test(f));
+    expect(bundledWeights).toHaveLength(Object.keys(PRETRAINED_MODELS[DEFAULT_REALTIME_PRETRAINED].weightsUrls).length);
     // The first screen, for the README: Start camera and the explanation first, the engine folded away.
     expect(await page.isVisible('#camera-start')).toBe(true);
     expect(await page.isVisible('#backend')).toBe(false);
@@ -149,14 +161,14 @@ describe.runIf(run)('demo in Chromium', () => {
     const tfjs = await person();
     expect([onnx.runtime, tfjs.runtime]).toEqual(['onnx', 'tfjs']);
     // The library's own entry: loadSegmenter() with runtime 'onnx' and the page's onnxruntime-web.
-    // The model the demo bundles for live video, by name.
-    const fromLibrary = await page.evaluate(async ([img, name]) => {
+    // The model the demo bundles for live video.
+    const fromLibrary = await page.evaluate(async (img) => {
       const demo = (window as unknown as DemoWindow).sinetDemo;
-      const segmenter = await demo.loadSegmenter(name, { runtime: 'onnx', onnxruntime: await demo.onnxRuntimeWeb() });
+      const segmenter = await demo.loadSegmenter(demo.realtimeModel, { runtime: 'onnx', onnxruntime: await demo.onnxRuntimeWeb() });
       const r = await segmenter.segment({ data: Uint8ClampedArray.from(img.data), width: img.width, height: img.height });
       segmenter.dispose();
       return { runtime: segmenter.runtime, probabilities: Array.from(r.probabilities) };
-    }, [image, DEFAULT_REALTIME_PRETRAINED] as const);
+    }, image);
     expect(fromLibrary.runtime).toBe('onnx');
     let libraryWorst = 0;
     fromLibrary.probabilities.forEach((p, i) => (libraryWorst = Math.max(libraryWorst, Math.abs(p - tfjs.probabilities[i]))));

@@ -6,6 +6,7 @@
 import { EG1800, freshDir, haveShared, installExample, packageDir, packPackage, repoRoot, sharedPath } from '@sinet/test-utils';
 import { haveChromium, launchChromium, serveStatic } from '@sinet/test-utils/browser';
 import { readImage } from '@sinet/model/node';
+import { DEFAULT_PRETRAINED, PRETRAINED_MODELS } from '@sinet/pretrained';
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -67,6 +68,9 @@ describe.runIf(withPhotos)('examples', () => {
     expect(modelReadme()).toContain(`\`\`\`js\n${example('vite-cutout', 'main.js')}\`\`\``);
     const dir = installExample('vite-cutout', tarballs);
     await run(process.execPath, [path.join(dir, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: dir, encoding: 'utf8' });
+    // The app's dist holds the one model it fetches, not every shipped one.
+    const weights = readdirSync(path.join(dir, 'dist'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.bin'));
+    expect(weights.map((f) => path.basename(f).replace(/-[\w-]{8}\.bin$/, '.bin'))).toEqual(Object.keys(PRETRAINED_MODELS[DEFAULT_PRETRAINED].weightsUrls));
     const server = await serveStatic(path.join(dir, 'dist'), '/cutout/');
     const browser = await launchChromium();
     try {

@@ -1,6 +1,6 @@
 /** Every published package, packed and installed from its tarball alone, works in a fresh project. */
 import { EG1800, freshDir, freshProject, haveShared, packageDir, packPackage, runNode, runNodeAsync, sharedPath, tarballFiles, typecheck } from '@sinet/test-utils';
-import { DEFAULT_PRETRAINED, PRETRAINED_MODELS } from '@sinet/pretrained';
+import { DEFAULT_PRETRAINED, DEFAULT_REALTIME_PRETRAINED, PRETRAINED_MODELS } from '@sinet/pretrained';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -117,6 +117,14 @@ const entries = await listFolderDataset(${JSON.stringify(sharedPath(...EG1800))}
 const fallback = await loadSegmenter();
 const scores = { defaultSize: fallback.inputSize, defaultName: DEFAULT_PRETRAINED };
 fallback.dispose();
+// A model's own module (what bundled apps import) loads from the installed package too.
+const realtime = (await import('@sinet/pretrained/realtime')).default;
+const fromModule = await loadSegmenter(realtime);
+scores.realtimeModule = { name: realtime.name, inputSize: fromModule.inputSize, personIou: (await evaluate(fromModule, entries.slice(0, 8))).personIou };
+fromModule.dispose();
+const named = await loadSegmenter(realtime.name);
+scores.realtimeNamed = (await evaluate(named, entries.slice(0, 8))).personIou;
+named.dispose();
 for (const name of Object.keys(PRETRAINED_MODELS)) {
   const segmenter = await loadSegmenter(name);
   scores[name] = (await evaluate(segmenter, entries)).personIou;
@@ -130,6 +138,7 @@ console.log(JSON.stringify(scores));
     for (const [name, m] of Object.entries(PRETRAINED_MODELS)) expect(scores[name]).toBeGreaterThan(m.val.personIou - 0.002);
     expect(scores.defaultName).toBe(DEFAULT_PRETRAINED);
     expect(scores.defaultSize).toEqual(PRETRAINED_MODELS[DEFAULT_PRETRAINED].inputSize);
+    expect(scores.realtimeModule).toEqual({ name: DEFAULT_REALTIME_PRETRAINED, inputSize: PRETRAINED_MODELS[DEFAULT_REALTIME_PRETRAINED].inputSize, personIou: scores.realtimeNamed });
     // Four models over 133 photos, decoded each time: ~2 minutes on two quiet cores.
   }, 600_000);
 });

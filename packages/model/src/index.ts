@@ -10,7 +10,7 @@ export { blurBackground, cutout, parseColour, replaceBackground, toBinaryMask } 
 export type { BlurOptions, Colour, CompositeOptions, Rgba } from './compositing.js';
 export { ModelError, type ModelErrorCode } from './errors.js';
 export { getSINetMetadata, setSINetMetadata } from './metadata.js';
-export { loadModelFromFiles, loadModelFromUrl, type ModelFiles, type UrlModelOptions } from './model-files.js';
+export { isModelLocation, loadModelFromFiles, loadModelFromUrl, type ModelFiles, type ModelLocation, type UrlModelOptions } from './model-files.js';
 export { InputError, MAX_IMAGE_PIXELS, preprocess, type BrowserPixels, type ImageInput, type PixelData, type RgbaImage } from './pixels.js';
 export { aspectInputSize, FITS, loadSegmenter, Segmenter, type Fit, type LoadSegmenterOptions, type PredictOptions, type Segmentation, type SegmenterOptions, type SegmentOptions } from './segmenter.js';
 export { VideoSegmenter, type FrameSegmentation, type VideoSegmenterOptions } from './video.js';

@@ -230,6 +230,21 @@ export interface UrlModelOptions {
 }
 
 /**
+ * Where a model's files are: a model.json URL and, where a bundler moved them, its weights. Every
+ * shipped model is one (`import model from '@sinet/pretrained/realtime'`).
+ */
+export interface ModelLocation {
+  modelUrl: string | URL;
+  /** See UrlModelOptions.weightsUrls. */
+  weightsUrls?: Record<string, string | URL>;
+}
+
+/** Whether `value` is a ModelLocation (an object with a modelUrl), not a model, handler or string. */
+export function isModelLocation(value: unknown): value is ModelLocation {
+  return typeof value === 'object' && value !== null && 'modelUrl' in value && (typeof value.modelUrl === 'string' || value.modelUrl instanceof URL);
+}
+
+/**
  * Fetches a model.json URL and its weights: model.json within its size limit, weights fetched
  * only from its own folder (and origin, unless allowed), within the bytes the manifest declares.
  */

@@ -1,11 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import { EG1800, expectClose, haveShared, OFFICIAL_WEIGHTS, randomArray, sharedPath } from '@sinet/test-utils';
+import { EG1800, expectClose, freshDir, haveShared, OFFICIAL_WEIGHTS, randomArray, sharedPath } from '@sinet/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './node/backend.js';
 import { readImage, readMask } from './node/image-io.js';
 import { InputError } from './pixels.js';
 import { aspectInputSize, loadSegmenter, Segmenter } from './segmenter.js';
 import { iou, officialModel, seededWeights, untrainedModel } from './test-support.js';
+import { loadSegmenter as loadNodeSegmenter } from './node/index.js';
+import officialF16 from '@sinet/pretrained/official-f16';
+import { serveStatic } from '@sinet/test-utils/browser';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 
 const pixels = (width: number, height: number, channels: number, seed: number) => ({
   data: Uint8ClampedArray.from(randomArray(width * height * channels, seed, 0, 255), Math.round),
@@ -217,6 +222,30 @@ describe('Segmenter API (untrained weights)', () => {
     await expect(segmenter.segment(tf.zeros([4, 4, 2]) as tf.Tensor3D)).rejects.toThrow(/1, 3 or 4 channels/);
     await expect(segmenter.segment(pixels(4, 4, 3, 1), { threshold: 2 })).rejects.toThrow(InputError);
     await expect(segmenter.segmentBatch(tf.zeros([4, 4, 3]) as unknown as tf.Tensor4D)).rejects.toThrow(/rank 3/);
+  });
+
+  it('takes a model\'s files (a shipped model\'s module, renamed weights included), never a name, which would make bundlers copy every model', async () => {
+    await expect(loadSegmenter(undefined as never)).rejects.toThrow(/^loadSegmenter needs a model: none was given\. Import a shipped model and pass it, `import model from '@sinet\/pretrained\/default'`/);
+    await expect(loadSegmenter('official-f16' as never)).rejects.toThrow(InputError);
+    await expect(loadSegmenter('official-f16' as never)).rejects.toThrow(/"official-f16" is not a model\.json URL\. .*'@sinet\/pretrained\/official-f16'/);
+    // As a bundler leaves them: model.json and its weights under names of their own, served over HTTP.
+    const dir = freshDir('sinet-bundled-');
+    const weightsPath = Object.keys(officialF16.weightsUrls)[0];
+    await fs.copyFile(officialF16.modelUrl, path.join(dir, 'model-Ab12Cd34.json'));
+    await fs.copyFile(officialF16.weightsUrls[weightsPath], path.join(dir, 'weights-Xy98Zw76.bin'));
+    const server = await serveStatic(dir, '/app/');
+    try {
+      const fromServer = await loadSegmenter({ modelUrl: `${server.url}model-Ab12Cd34.json`, weightsUrls: { [weightsPath]: `${server.url}weights-Xy98Zw76.bin` } });
+      const fromModule = await loadNodeSegmenter(officialF16);
+      const named = await loadNodeSegmenter('official-f16');
+      const photo = pixels(48, 40, 3, 5);
+      const [a, b, c] = await Promise.all([fromServer, fromModule, named].map((s) => s.segment(photo)));
+      expect(b.probabilities).toEqual(c.probabilities);
+      expect(a.probabilities).toEqual(c.probabilities);
+      [fromServer, fromModule, named].forEach((s) => s.dispose());
+    } finally {
+      await server.close();
+    }
   });
 
   it('refuses a model without SINet metadata, and a disposed segmenter', async () => {

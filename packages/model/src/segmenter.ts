@@ -3,8 +3,7 @@ import * as tf from '@sinet/layers/tfjs';
 import '@sinet/layers';
 import { rebuildWithInputSize } from './architecture.js';
 import { getSINetMetadata, setSINetMetadata } from './metadata.js';
-import { loadModelFromUrl } from './model-files.js';
-import { DEFAULT_PRETRAINED, isPretrainedName, PRETRAINED_MODELS, type PretrainedName } from '@sinet/pretrained';
+import { isModelLocation, loadModelFromUrl, type ModelLocation } from './model-files.js';
 import { decodeLogits, type DecodedPixels } from './decode.js';
 import { imageToRgbTensor, InputError, isPixelData, preprocess, type ImageInput } from './pixels.js';
 import type { SINetMetadata } from './types.js';
@@ -415,22 +414,31 @@ export class Segmenter {
 }
 
 /**
- * A segmenter for a shipped model by name ('official', 'eg1800', ... of `@sinet/pretrained`;
- * none: the best of them by cross-domain person IoU, see @sinet/pretrained), a LayersModel (which stays the
- * caller's), or a model it loads and owns from a model.json URL (checked as untrusted input, see
- * loadModelFromUrl) or any tf.io handler (trusted as it is). In Node, `@sinet/model/node` also
- * takes a model folder.
+ * A segmenter for a model's files (a shipped one: `import model from '@sinet/pretrained/realtime'`,
+ * or `/default`, or any `@sinet/pretrained/<name>`), a model.json URL (both checked as untrusted
+ * input, see loadModelFromUrl), a LayersModel (which stays the caller's) or any tf.io handler
+ * (trusted as it is). No names here: naming a model would make a bundler copy every shipped
+ * model into the app. In Node, `@sinet/model/node` also takes names and model folders.
  */
-export async function loadSegmenter(source: PretrainedName | tf.LayersModel | string | tf.io.IOHandler = DEFAULT_PRETRAINED, options: LoadSegmenterOptions = {}): Promise<Segmenter> {
+export async function loadSegmenter(source: ModelLocation | tf.LayersModel | string | tf.io.IOHandler, options: LoadSegmenterOptions = {}): Promise<Segmenter> {
   const owned = !(source instanceof tf.LayersModel);
   let model: tf.LayersModel;
   if (source instanceof tf.LayersModel) model = source;
-  else if (isPretrainedName(source)) {
-    const entry = PRETRAINED_MODELS[source];
-    model = await loadModelFromUrl(entry.modelUrl, { weightsUrls: entry.weightsUrls });
-  } else model = typeof source === 'string' ? await loadModelFromUrl(source) : await tf.loadLayersModel(source);
+  else if (isModelLocation(source)) model = await loadModelFromUrl(source.modelUrl, { weightsUrls: source.weightsUrls });
+  else if (typeof source === 'string' && !isModelName(source)) model = await loadModelFromUrl(source);
+  else if (typeof source === 'object' && source !== null && typeof (source as tf.io.IOHandler).load === 'function') model = await tf.loadLayersModel(source);
+  else {
+    const name = typeof source === 'string' ? source : 'default';
+    throw new InputError(
+      `loadSegmenter needs a model: ${source === undefined ? 'none was given' : `${JSON.stringify(source)?.slice(0, 60)} is not a model.json URL`}. ` +
+        `Import a shipped model and pass it, \`import model from '@sinet/pretrained/${name}'\` (a bundler then copies that model's files alone), or use @sinet/model/node in Node, which takes names.`,
+    );
+  }
   return segmenterOn(model, owned, options, 'onnxruntime-web', (m, o) => new Segmenter(m, o));
 }
+
+/** A string that names a model rather than locating one: no folder and no .json ('official', 'realtime'). */
+const isModelName = (s: string): boolean => !s.includes('/') && !/\.json$/i.test(s);
 
 /**
  * A segmenter of `model` on the runtime the options ask for (the onnxruntime module imported by

@@ -4,7 +4,7 @@
  * package's api.test.ts compares it with the committed `api-report.md`, so a change of the API is
  * a reviewed diff, and bounds the names of the root.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 
@@ -35,7 +35,14 @@ function entryPoints(packageDir: string): [string, string][] {
   return Object.entries(manifest.exports).flatMap(([name, target]) => {
     const js = typeof target === 'string' ? target : target.import;
     if (!js?.endsWith('.js') || !js.startsWith('./dist/')) return [];
-    return [[name, path.join(packageDir, 'src', js.slice('./dist/'.length).replace(/\.js$/, '.ts'))] as [string, string]];
+    const source = path.join(packageDir, 'src', js.slice('./dist/'.length).replace(/\.js$/, '.ts'));
+    if (!name.includes('*')) return [[name, source] as [string, string]];
+    // A subpath pattern ("./*" -> "./dist/models/*.js"): every source file it matches.
+    const [before, after] = path.basename(source).split('*');
+    return readdirSync(path.dirname(source))
+      .filter((f) => f.startsWith(before!) && f.endsWith(after!) && !f.endsWith('.test.ts'))
+      .sort()
+      .map((f) => [name.replace('*', f.slice(before!.length, f.length - after!.length)), path.join(path.dirname(source), f)] as [string, string]);
   });
 }
 

@@ -3,13 +3,14 @@
  * as LiveKit's TrackProcessor (name, init, restart, destroy, processedTrack) without depending on
  * LiveKit, so `localTrack.setProcessor(processor)` takes it; any other app uses processedTrack.
  */
-import { DEFAULT_REALTIME_PRETRAINED } from '@sinet/pretrained';
+import type { ModelLocation } from '@sinet/model';
+import realtimeModel from '@sinet/pretrained/realtime';
 import { BackgroundBlur, checkEffect, DEFAULT_BLUR_STRENGTH, type BackgroundEffect } from './effects.js';
 import { TrackProcessorError } from './errors.js';
 import { FrameRenderer, makeCompositor, type RendererKind, type RendererStats } from './frame-renderer.js';
 import { canvasCapture, insertableStreams, openInsertableStreams, startCanvasCapture, type PipelineKind } from './frames.js';
 import { MaskClient } from './mask-client.js';
-import type { FrameWorkerReply, FrameWorkerRequest, WireEffect } from './protocol.js';
+import type { FrameWorkerReply, FrameWorkerRequest, MaskWorkerInit, WireEffect } from './protocol.js';
 
 /** The newest frame's weight in the mask's moving average where the picture is still (moving pixels take the new frame). */
 export const DEFAULT_PROCESSOR_SMOOTHING = 0.4;
@@ -23,8 +24,12 @@ export interface BackgroundProcessorOptions {
    * (ending in '/'), or a map from those names to URLs (e.g. from a bundler's `?url` imports).
    */
   wasmPaths: string | Record<string, string>;
-  /** A model.json URL or a shipped model's name; default DEFAULT_REALTIME_PRETRAINED (the best at 224 x 224, fast enough for a camera). */
-  model?: string;
+  /**
+   * A model.json URL or a shipped model's module (`import model from '@sinet/pretrained/realworld-f16'`);
+   * default `@sinet/pretrained/realtime` (the best at 224 x 224, fast enough for a camera), which
+   * bundlers therefore copy into the app.
+   */
+  model?: string | ModelLocation;
   /** [height, width] the network runs at (multiples of 32); default the model's own. */
   inputSize?: [number, number];
   /** See DEFAULT_PROCESSOR_SMOOTHING; 1 turns smoothing off. */
@@ -181,7 +186,7 @@ export class BackgroundProcessor {
       }
       this.masks = new MaskClient(worker, (e) => this.fail(e));
       this.ready = this.masks
-        .init({ model: o.model ?? DEFAULT_REALTIME_PRETRAINED, wasmPaths: o.wasmPaths, inputSize: o.inputSize, smoothing: o.smoothing ?? DEFAULT_PROCESSOR_SMOOTHING, motionLevels: o.motionLevels })
+        .init({ model: absoluteModelUrls(o.model ?? realtimeModel), wasmPaths: o.wasmPaths, inputSize: o.inputSize, smoothing: o.smoothing ?? DEFAULT_PROCESSOR_SMOOTHING, motionLevels: o.motionLevels })
         .then((r) => {
           this.backend = r.backend;
         });
@@ -277,4 +282,12 @@ export class BackgroundProcessor {
     this.running?.stop();
     this.running = null;
   }
+}
+
+/** The model's URLs as the worker needs them: strings, absolute against the page. */
+function absoluteModelUrls(model: string | ModelLocation): MaskWorkerInit['model'] {
+  const absolute = (u: string | URL) => new URL(String(u), location.href).href;
+  if (typeof model === 'string') return { modelUrl: absolute(model) };
+  const weightsUrls = model.weightsUrls && Object.fromEntries(Object.entries(model.weightsUrls).map(([k, u]) => [k, absolute(u)]));
+  return { modelUrl: absolute(model.modelUrl), ...(weightsUrls ? { weightsUrls } : {}) };
 }

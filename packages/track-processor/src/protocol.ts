@@ -2,8 +2,8 @@
 
 export interface MaskWorkerInit {
   type: 'init';
-  /** A model.json URL or a shipped model's name (@sinet/pretrained). */
-  model: string;
+  /** Absolute URLs of the model's files (a worker resolves relative ones against its own script). */
+  model: { modelUrl: string; weightsUrls?: Record<string, string> };
   /** tfjs-backend-wasm's .wasm files: a folder URL ending in '/' or a map of file name to URL. */
   wasmPaths: string | Record<string, string>;
   /** [height, width] the network runs at; default the model's own. */

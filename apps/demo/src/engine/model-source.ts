@@ -8,7 +8,7 @@
 import * as tf from '@sinet/layers/tfjs';
 import { Segmenter, sinetTaps, type ModelFiles } from '@sinet/model';
 import { buildModel, fetchModelFiles, readPickedModelFiles } from '@sinet/model/files';
-import { DEFAULT_REALTIME_PRETRAINED, PRETRAINED_MODELS } from '@sinet/pretrained';
+import realtimeModel from '@sinet/pretrained/realtime';
 import { onnxRuntimeWeb } from './onnx';
 import { DemoError } from '../errors';
 
@@ -17,9 +17,11 @@ export interface ModelSource {
   files: ModelFiles;
 }
 
-/** The live-video default of @sinet/pretrained (the best by cross-domain person IoU at 224 x 224: the demo is camera-first); the bundler copies its files. */
+export { realtimeModel };
+
+/** The live-video default of @sinet/pretrained (the best by cross-domain person IoU at 224 x 224: the demo is camera-first); the bundler copies its files, and only its. */
 export async function fetchBundledModel(): Promise<ModelSource> {
-  const entry = PRETRAINED_MODELS[DEFAULT_REALTIME_PRETRAINED];
+  const entry = realtimeModel;
   try {
     return { name: `bundled SINet: ${entry.name}, ${entry.summary}`, files: await fetchModelFiles(entry.modelUrl, { weightsUrls: entry.weightsUrls }) };
   } catch (e) {

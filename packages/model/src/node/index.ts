@@ -5,7 +5,8 @@ import { Segmenter, segmenterOn, type LoadSegmenterOptions, type Segmentation, t
 import { initBackend, type BackendChoice } from './backend.js';
 import { readImage } from './image-io.js';
 import { loadModel } from './model-io.js';
-import { loadModelFromUrl } from '../model-files.js';
+import { isModelLocation, loadModelFromUrl, type ModelLocation } from '../model-files.js';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_PRETRAINED, type PretrainedName } from '@sinet/pretrained';
 
 export { BACKEND_CHOICES, BackendError, initBackend, type BackendChoice, type BackendInfo, type InitBackendOptions } from './backend.js';
@@ -40,17 +41,22 @@ export interface NodeSegmenterOptions extends LoadSegmenterOptions {
 }
 
 /**
- * Like the browser `loadSegmenter` (a shipped model by name, none for the default, a LayersModel,
- * a URL or a handler), plus local model folders and model.json paths, and a backend choice. A
- * name wins over a folder of the same name: write './eg1800' for the folder.
+ * Like the browser `loadSegmenter` (a ModelLocation such as a shipped model's module, a
+ * LayersModel, a URL or a handler), plus shipped models by name (none: DEFAULT_PRETRAINED),
+ * local model folders and model.json paths, and a backend choice. A name wins over a folder of
+ * the same name: write './eg1800' for the folder.
  */
-export async function loadSegmenter(source: PretrainedName | string | tf.LayersModel | tf.io.IOHandler = DEFAULT_PRETRAINED, options: NodeSegmenterOptions = {}): Promise<NodeSegmenter> {
+export async function loadSegmenter(source: PretrainedName | string | ModelLocation | tf.LayersModel | tf.io.IOHandler = DEFAULT_PRETRAINED, options: NodeSegmenterOptions = {}): Promise<NodeSegmenter> {
   const { backend, ...rest } = options;
   if (backend) await initBackend(backend);
   // A caller's model stays the caller's; a model loaded here belongs to the segmenter.
   let model: tf.LayersModel;
   if (source instanceof tf.LayersModel) model = source;
-  else if (typeof source !== 'string') model = await tf.loadLayersModel(source);
+  else if (isModelLocation(source)) {
+    // A shipped model's module points into the installed package: read it as a folder (its checks), not fetched.
+    const url = String(source.modelUrl);
+    model = /^https?:\/\//i.test(url) ? await loadModelFromUrl(url, { weightsUrls: source.weightsUrls }) : await loadModel(/^file:/i.test(url) ? fileURLToPath(url) : url, { requireSINet: true });
+  } else if (typeof source !== 'string') model = await tf.loadLayersModel(source);
   else if (/^https?:\/\//i.test(source)) model = await loadModelFromUrl(source);
   else model = await loadModel(source.replace(/^file:\/\//i, ''), { requireSINet: true });
   return segmenterOn(model, !(source instanceof tf.LayersModel), rest, 'onnxruntime-node', (m, o) => new NodeSegmenter(m, o));
