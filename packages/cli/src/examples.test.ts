@@ -4,9 +4,10 @@
  * and driven in Chromium. Each README example is the example's file, as written (one owner).
  */
 import { EG1800, freshDir, haveShared, installExample, packageDir, packPackage, repoRoot, sharedPath } from '@sinet/test-utils';
-import { haveChromium, launchChromium, serveStatic } from '@sinet/test-utils/browser';
+import { haveChromium, launchChromium, photosToY4m, serveStatic } from '@sinet/test-utils/browser';
+import sharp from 'sharp';
 import { readImage } from '@sinet/model/node';
-import { DEFAULT_PRETRAINED, PRETRAINED_MODELS } from '@sinet/pretrained';
+import { DEFAULT_PRETRAINED, DEFAULT_REALTIME_PRETRAINED, PRETRAINED_MODELS } from '@sinet/pretrained';
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -14,9 +15,14 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
-const OURS = ['model', 'layers', 'pretrained', 'wasm-kernels'];
+const OURS = ['model', 'layers', 'pretrained', 'wasm-kernels', 'track-processor'];
 const example = (name: string, file: string) => readFileSync(path.join(repoRoot, 'examples', name, file), 'utf8');
 const modelReadme = () => readFileSync(path.join(packageDir('model'), 'README.md'), 'utf8');
+/** The model weights files in a built app's dist, by their names before the bundler's hash. */
+const bundledWeights = (dist: string) =>
+  readdirSync(dist, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.bin'))
+    .map((f) => path.basename(f).replace(/-[\w-]{8}\.bin$/, '.bin'));
 
 /** Person IoU of a 0/255 mask file against a hand-made one. */
 async function personIou(maskFile: string, truthFile: string): Promise<number> {
@@ -69,8 +75,7 @@ describe.runIf(withPhotos)('examples', () => {
     const dir = installExample('vite-cutout', tarballs);
     await run(process.execPath, [path.join(dir, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: dir, encoding: 'utf8' });
     // The app's dist holds the one model it fetches, not every shipped one.
-    const weights = readdirSync(path.join(dir, 'dist'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.bin'));
-    expect(weights.map((f) => path.basename(f).replace(/-[\w-]{8}\.bin$/, '.bin'))).toEqual(Object.keys(PRETRAINED_MODELS[DEFAULT_PRETRAINED].weightsUrls));
+    expect(bundledWeights(path.join(dir, 'dist'))).toEqual(Object.keys(PRETRAINED_MODELS[DEFAULT_PRETRAINED].weightsUrls));
     const server = await serveStatic(path.join(dir, 'dist'), '/cutout/');
     const browser = await launchChromium();
     try {
@@ -101,6 +106,62 @@ describe.runIf(withPhotos)('examples', () => {
         either += p || t ? 1 : 0;
       });
       expect(both / either).toBeGreaterThan(0.9);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  }, 600_000);
+
+  it.runIf(haveChromium())("vite-call (the @sinet/track-processor README's example, as written) turns a fake camera's background green and leaves the person", async () => {
+    const readme = readFileSync(path.join(packageDir('track-processor'), 'README.md'), 'utf8');
+    expect(readme).toContain(`\`\`\`js\n${example('vite-call', 'main.js')}\`\`\``);
+    const dir = installExample('vite-call', tarballs);
+    await run(process.execPath, [path.join(dir, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: dir, encoding: 'utf8' });
+    expect(bundledWeights(path.join(dir, 'dist'))).toEqual(Object.keys(PRETRAINED_MODELS[DEFAULT_REALTIME_PRETRAINED].weightsUrls));
+    // The camera: an EG1800 portrait at 640 x 480 (cropped as the truth is), with sensor noise.
+    const [width, height] = [640, 480];
+    const video = path.join(dir, 'camera.y4m');
+    await photosToY4m([sharedPath(...EG1800, 'images', `${ids[0]}.jpg`)], video, { width, height, framesEach: 60, fps: 30, noiseLevels: 2 });
+    const truth = await sharp(sharedPath(...EG1800, 'masks', `${ids[0]}.png`)).greyscale().resize(width, height, { fit: 'cover' }).raw().toBuffer();
+    const server = await serveStatic(path.join(dir, 'dist'), '/call/');
+    const browser = await launchChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`, '--autoplay-policy=no-user-gesture-required']);
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
+      await page.goto(server.url);
+      await page.click('#start');
+      await page.getByText(/^Background hidden \(wasm/).waitFor({ timeout: 90_000 });
+      await page.selectOption('#effect', 'colour');
+      // Which pixels of the shown frame are the replacement green (#00b140), once the switch has reached the track.
+      const greenPixels = () =>
+        page.evaluate(([w, h]) => {
+          const v = document.querySelector('#call') as HTMLVideoElement;
+          const canvas = Object.assign(document.createElement('canvas'), { width: w, height: h });
+          const context = canvas.getContext('2d', { willReadFrequently: true })!;
+          context.drawImage(v, 0, 0, w, h);
+          const { data } = context.getImageData(0, 0, w, h);
+          return Array.from({ length: w * h }, (_, i) => (Math.abs(data[4 * i] - 0x00) + Math.abs(data[4 * i + 1] - 0xb1) + Math.abs(data[4 * i + 2] - 0x40) < 60 ? 1 : 0));
+        }, [width, height]);
+      let person = 0;
+      for (let tries = 0; tries < 60 && person < 0.9; tries++) {
+        await new Promise((r) => setTimeout(r, 250));
+        const green = await greenPixels();
+        // Person IoU of the pixels that are not green against the hand-made mask.
+        let both = 0;
+        let either = 0;
+        green.forEach((g, i) => {
+          const [p, t] = [g === 0, truth[i] > 127];
+          both += p && t ? 1 : 0;
+          either += p || t ? 1 : 0;
+        });
+        person = both / either;
+      }
+      expect(person).toBeGreaterThan(0.9);
+      await page.screenshot({ path: path.join(dir, 'call.png') });
       expect(errors).toEqual([]);
     } finally {
       await browser.close();
