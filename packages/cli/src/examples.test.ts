@@ -70,9 +70,9 @@ describe.runIf(withPhotos)('examples', () => {
     }
   }, 600_000);
 
-  it.runIf(haveChromium())("vite-cutout (the README's browser example, as written) builds with Vite and cuts a portrait out in Chromium", async () => {
-    expect(modelReadme()).toContain(`\`\`\`js\n${example('vite-cutout', 'main.js')}\`\`\``);
-    const dir = installExample('vite-cutout', tarballs);
+  /** Installs a cut-out page from the tarballs, builds it with Vite, picks a portrait in Chromium and compares the cut-out's alpha with the hand-made mask. */
+  async function cutOutInChromium(name: string): Promise<string> {
+    const dir = installExample(name, tarballs);
     await run(process.execPath, [path.join(dir, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: dir, encoding: 'utf8' });
     // The app's dist holds the one model it fetches, not every shipped one.
     expect(bundledWeights(path.join(dir, 'dist'))).toEqual(Object.keys(PRETRAINED_MODELS[DEFAULT_PRETRAINED].weightsUrls));
@@ -85,7 +85,7 @@ describe.runIf(withPhotos)('examples', () => {
       page.on('pageerror', (e) => errors.push(e.message));
       page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
       await page.goto(server.url);
-      await page.getByText('Pick a photo.').waitFor({ timeout: 60_000 });
+      await page.getByText(/^Pick a photo/).waitFor({ timeout: 60_000 });
       const id = ids[0];
       await page.setInputFiles('#photo', sharedPath(...EG1800, 'images', `${id}.jpg`));
       const status = page.locator('#status');
@@ -106,11 +106,30 @@ describe.runIf(withPhotos)('examples', () => {
         either += p || t ? 1 : 0;
       });
       expect(both / either).toBeGreaterThan(0.9);
+      await page.screenshot({ path: path.join(dir, 'page.png') });
       expect(errors).toEqual([]);
     } finally {
       await browser.close();
       await server.close();
     }
+    return dir;
+  }
+
+  it.runIf(haveChromium())("vite-cutout (the README's browser example, as written) builds with Vite and cuts a portrait out in Chromium", async () => {
+    expect(modelReadme()).toContain(`\`\`\`js\n${example('vite-cutout', 'main.js')}\`\`\``);
+    await cutOutInChromium('vite-cutout');
+  }, 600_000);
+
+  it.runIf(haveChromium())('vite-worker cuts a portrait out in a module Worker: the page\'s own script holds no tfjs', async () => {
+    const dir = await cutOutInChromium('vite-worker');
+    // The page's entry chunk is the few lines of main.js; tfjs and the model are the worker's chunks.
+    const html = readFileSync(path.join(dir, 'dist', 'index.html'), 'utf8');
+    const entry = /<script type="module" crossorigin src="\.\/(assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(entry).toBeDefined();
+    const script = readFileSync(path.join(dir, 'dist', entry!), 'utf8');
+    expect(script.length).toBeLessThan(4000);
+    expect(script).not.toMatch(/tfjs|wasm/i);
+    expect(script).toContain('segment-worker');
   }, 600_000);
 
   it.runIf(haveChromium())("vite-call (the @sinet/track-processor README's example, as written) turns a fake camera's background green and leaves the person", async () => {
