@@ -6,6 +6,7 @@
 import { EG1800, freshDir, haveShared, installExample, packageDir, packPackage, repoRoot, sharedPath } from '@sinet/test-utils';
 import { haveChromium, launchChromium, photosToY4m, serveStatic } from '@sinet/test-utils/browser';
 import sharp from 'sharp';
+import type { Page } from 'playwright-core';
 import { readImage } from '@sinet/model/node';
 import { DEFAULT_PRETRAINED, DEFAULT_REALTIME_PRETRAINED, PRETRAINED_MODELS } from '@sinet/pretrained';
 import { execFile } from 'node:child_process';
@@ -35,6 +36,15 @@ async function personIou(maskFile: string, truthFile: string): Promise<number> {
     either += p || t ? 1 : 0;
   }
   return both / either;
+}
+
+/** Console errors, uncaught exceptions and failed requests of a page, as they happen. */
+function pageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
+  return errors;
 }
 
 const withPhotos = haveShared('the examples on real portraits', EG1800);
@@ -80,10 +90,7 @@ describe.runIf(withPhotos)('examples', () => {
     const browser = await launchChromium();
     try {
       const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-      page.on('pageerror', (e) => errors.push(e.message));
-      page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
+      const errors = pageErrors(page);
       await page.goto(server.url);
       await page.getByText(/^Pick a photo/).waitFor({ timeout: 60_000 });
       const id = ids[0];
@@ -147,10 +154,7 @@ describe.runIf(withPhotos)('examples', () => {
     const browser = await launchChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`, '--autoplay-policy=no-user-gesture-required']);
     try {
       const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-      page.on('pageerror', (e) => errors.push(e.message));
-      page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
+      const errors = pageErrors(page);
       await page.goto(server.url);
       await page.click('#start');
       await page.getByText(/^Background hidden \(wasm/).waitFor({ timeout: 90_000 });
