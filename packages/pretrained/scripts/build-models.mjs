@@ -6,12 +6,14 @@
 //   node packages/pretrained/scripts/build-models.mjs [--eg1800-run runs/eg1800-pretrained --eg1800-config configs/eg1800-pretrained.json]
 //                                                     [--realworld-run runs/realworld --realworld-config configs/realworld.json]
 //                                                     [--realworld-320-run runs/realworld-320 --realworld-320-config configs/realworld-320.json]
+//                                                     [--realworld-384-run runs/realworld-384-ema --realworld-384-config configs/realworld-384-ema.json]
 //                                                     [--reuse-figures]
 //
 // official: `sinet convert` of ../shared/reference/sinet-official/SINet.pth (MIT, NAVER Corp.).
 // eg1800: the best model (by validation mIoU) of a `sinet train` run from scratch on EG1800.
 // realworld: the best model (by the mean person IoU over its validation sources) of the mixed run;
-// realworld-320: the same recipe continued at 320 x 320 input (about twice the inference).
+// realworld-320: the same recipe continued at 320 x 320 input (about twice the inference);
+// realworld-384: realworld-320 continued at 384 x 384 with a moving average of the weights (EMA).
 // Each gets a float16 variant when its validation person IoU stays within 0.1 points.
 // Every model is scored with `sinet eval` on EG1800's val split and with `sinet eval --config
 // configs/realworld.json` on the cross-domain validation sources (EG1800 val and the held-out
@@ -47,7 +49,7 @@ const option = (name) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 /** The trained models, each from a run given as --<name>-run and --<name>-config, else kept as built. */
-const TRAINED = ['eg1800', 'realworld', 'realworld-320'];
+const TRAINED = ['eg1800', 'realworld', 'realworld-320', 'realworld-384'];
 const trained = TRAINED.map((name) => {
   const runDir = option(`--${name}-run`);
   const configFile = option(`--${name}-config`);
@@ -185,7 +187,8 @@ function trainedCard(name, dir, report, base, cross, runDir, configFile) {
   const origin = mixed
     ? `Weights trained by this project's trainer (\`@sinet/train\`)${config.init ? ` from \`${config.init}\` (${path.basename(config.init) === 'official' ? 'the official weights' : `the shipped \`${path.basename(config.init)}\` model`})` : ' from random initialisation'} on a weighted mix of
 ${config.data.sources.map((s) => `${s.name} (${s.kind === 'backgrounds' ? `person-free backgrounds with people pasted by CopyPaste, p ${s.paste}` : s.valList ? `${s.trainList ?? 'all'}, val ${s.valList}` : `${s.trainList ?? 'all'} less a ${s.holdOut ?? config.data.holdOut} hold-out`}; weight ${s.weight})`).join(', ')},
-selected by the mean person IoU over the validation sources (stage ${best.stage}, epoch ${best.epoch}).`
+selected by the mean person IoU over the validation sources (stage ${best.stage}, epoch ${best.epoch}).${config.optimizer?.ema ? ` These are the
+exponential moving average of the trained weights (\`optimizer.ema\` ${config.optimizer.ema}): the average is what was validated and kept.` : ''}`
     : `Weights trained by this project's trainer (\`@sinet/train\`) from random initialisation (no
 official weights, no distillation) on the EG1800 train split, selected by validation mIoU on
 the val split (stage ${best.stage}, epoch ${best.epoch}).`;

@@ -5,34 +5,27 @@
  * wherever it is registered. The outputs are new tensors (tfjs tensors are immutable); the
  * optimizer assigns them to its variables.
  */
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { simdOn } from './simd.js';
-import { ADAMW, type KernelAttrs, type KernelInputs } from './contracts.js';
+import { ADAMW } from './contracts.js';
 import { WasmKernelsError } from './errors.js';
+import { contractKernel, floatsOf } from './heap.js';
 
-interface HeapBackend {
-  typedArrayFromHeap(t: TensorInfo): Float32Array;
-  makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): TensorInfo;
-}
-
-export const adamWKernel: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = backend as unknown as HeapBackend;
-  const { variable, gradient, m, v } = inputs as KernelInputs<typeof ADAMW>;
-  const a = attrs as unknown as KernelAttrs<typeof ADAMW>;
+export const adamWKernel = contractKernel(ADAMW, ({ backend: b, inputs: { variable, gradient, m, v }, attrs: a }) => {
   const n = variable.shape.reduce((k, d) => k * d, 1);
   if ([gradient, m, v].some((t) => t.shape.reduce((k, d) => k * d, 1) !== n) || [variable, gradient, m, v].some((t) => t.dtype !== 'float32')) {
     throw new WasmKernelsError(`${ADAMW.kernelName}: variable, gradient and moments must be float32 of one size`, 'INPUT');
   }
-  const fast = simdOn(backend);
+  const fast = simdOn(b);
   // Outputs start as copies of the inputs and are updated in place.
-  const outputs = [variable, m, v].map((t) => b.makeOutput(t.shape, 'float32', undefined, b.typedArrayFromHeap(t).slice()));
+  const outputs = [variable, m, v].map((t) => b.makeOutput(t.shape, 'float32', undefined, floatsOf(b, t, ADAMW.kernelName).slice()));
   if (fast) {
     const [w2, m2, v2] = outputs;
     fast.k.adamW(fast.ptr(w2), fast.ptr(gradient), fast.ptr(m2), fast.ptr(v2), n, a.learningRate, a.beta1, a.beta2, a.epsilon, a.correction1, a.correction2, a.keep);
     return outputs;
   }
-  const [w2, m2, v2] = outputs.map((t) => b.typedArrayFromHeap(t));
-  const g = b.typedArrayFromHeap(gradient);
+  const [w2, m2, v2] = outputs.map((t) => floatsOf(b, t, ADAMW.kernelName));
+  const g = floatsOf(b, gradient, ADAMW.kernelName);
   const f = Math.fround;
   for (let i = 0; i < n; i++) {
     const mi = f(f(m2[i] * a.beta1) + f(g[i] * f(1 - a.beta1)));
@@ -42,6 +35,6 @@ export const adamWKernel: KernelFunc = ({ inputs, backend, attrs }) => {
     w2[i] = f(f(w2[i] - f(a.learningRate * f(f(mi / a.correction1) / f(f(Math.sqrt(f(vi / a.correction2))) + a.epsilon)))) * a.keep);
   }
   return outputs;
-};
+});
 
 export const ADAMW_KERNELS: KernelConfig[] = [{ kernelName: ADAMW.kernelName, backendName: 'wasm', kernelFunc: adamWKernel }];

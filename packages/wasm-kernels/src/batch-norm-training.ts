@@ -7,15 +7,11 @@
  * - 'SinetBatchNormTrainingGrad' (dy, x, mean, variance, scale; epsilon) -> [dx, dScale, dOffset]:
  *   the closed-form gradient, one pass for both channel sums and one for dx.
  */
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { simdOn, type HeapSimd } from './simd.js';
-import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, type KernelAttrs, type KernelInputs } from './contracts.js';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './contracts.js';
+import { contractKernel, floatsOf, type WasmHeapBackend } from './heap.js';
 import { WasmKernelsError } from './errors.js';
-
-interface HeapBackend {
-  typedArrayFromHeap(t: TensorInfo): Float32Array;
-  makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): TensorInfo;
-}
 
 const sizeOf = (shape: number[]) => shape.reduce((n, d) => n * d, 1);
 
@@ -32,16 +28,16 @@ function inverseSigma(variance: Float32Array, epsilon: number): Float32Array {
   return variance.map((v) => 1 / Math.sqrt(v + epsilon));
 }
 
-function forwardSimd(fast: HeapSimd, b: HeapBackend, x: TensorInfo, scale: TensorInfo, offset: TensorInfo, epsilon: number, rows: number, channels: number): TensorInfo[] {
+function forwardSimd(fast: HeapSimd, b: WasmHeapBackend, x: TensorInfo, scale: TensorInfo, offset: TensorInfo, epsilon: number, rows: number, channels: number): TensorInfo[] {
   const mean = fast.output([channels]);
   const variance = fast.output([channels]);
   const scratch = fast.output([channels]);
   fast.k.channelMoments(fast.ptr(x), fast.ptr(mean), fast.ptr(variance), fast.ptr(scratch), rows, channels);
   fast.free(scratch);
-  const m = b.typedArrayFromHeap(mean);
-  const inv = inverseSigma(b.typedArrayFromHeap(variance), epsilon);
-  const g = b.typedArrayFromHeap(scale);
-  const o = b.typedArrayFromHeap(offset);
+  const m = floatsOf(b, mean, BATCH_NORM_TRAINING.kernelName);
+  const inv = inverseSigma(floatsOf(b, variance, BATCH_NORM_TRAINING.kernelName), epsilon);
+  const g = floatsOf(b, scale, BATCH_NORM_TRAINING.kernelName);
+  const o = floatsOf(b, offset, BATCH_NORM_TRAINING.kernelName);
   const a = inv.map((s, c) => s * g[c]);
   const shift = a.map((s, c) => o[c] - m[c] * s);
   const aHeap = fast.output([channels], a);
@@ -53,8 +49,8 @@ function forwardSimd(fast: HeapSimd, b: HeapBackend, x: TensorInfo, scale: Tenso
   return [y, mean, variance];
 }
 
-function forwardLoops(b: HeapBackend, x: TensorInfo, scale: TensorInfo, offset: TensorInfo, epsilon: number, rows: number, channels: number): TensorInfo[] {
-  const xv = b.typedArrayFromHeap(x);
+function forwardLoops(b: WasmHeapBackend, x: TensorInfo, scale: TensorInfo, offset: TensorInfo, epsilon: number, rows: number, channels: number): TensorInfo[] {
+  const xv = floatsOf(b, x, BATCH_NORM_TRAINING.kernelName);
   const mean = new Float32Array(channels);
   const variance = new Float32Array(channels);
   for (let i = 0; i < xv.length; i++) mean[i % channels] += xv[i];
@@ -65,8 +61,8 @@ function forwardLoops(b: HeapBackend, x: TensorInfo, scale: TensorInfo, offset: 
   }
   for (let c = 0; c < channels; c++) variance[c] /= rows;
   const inv = inverseSigma(variance, epsilon);
-  const g = b.typedArrayFromHeap(scale);
-  const o = b.typedArrayFromHeap(offset);
+  const g = floatsOf(b, scale, BATCH_NORM_TRAINING.kernelName);
+  const o = floatsOf(b, offset, BATCH_NORM_TRAINING.kernelName);
   const y = new Float32Array(xv.length);
   for (let i = 0; i < xv.length; i++) {
     const c = i % channels;
@@ -75,15 +71,12 @@ function forwardLoops(b: HeapBackend, x: TensorInfo, scale: TensorInfo, offset: 
   return [b.makeOutput(x.shape, 'float32', undefined, y), b.makeOutput([channels], 'float32', undefined, mean), b.makeOutput([channels], 'float32', undefined, variance)];
 }
 
-export const batchNormTrainingForward: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = backend as unknown as HeapBackend;
-  const { x, scale, offset } = inputs as KernelInputs<typeof BATCH_NORM_TRAINING>;
-  const { epsilon } = attrs as unknown as KernelAttrs<typeof BATCH_NORM_TRAINING>;
+export const batchNormTrainingForward = contractKernel(BATCH_NORM_TRAINING, ({ backend: b, inputs: { x, scale, offset }, attrs: { epsilon } }) => {
   const channels = checkChannels(x, [scale, offset], BATCH_NORM_TRAINING.kernelName);
   const rows = sizeOf(x.shape) / channels;
-  const fast = simdOn(backend);
+  const fast = simdOn(b);
   return fast ? forwardSimd(fast, b, x, scale, offset, epsilon, rows, channels) : forwardLoops(b, x, scale, offset, epsilon, rows, channels);
-};
+});
 
 /**
  * With xhat = (x - mean) inv: dScale = sum dy xhat, dOffset = sum dy, and
@@ -104,23 +97,20 @@ function gradientCoefficients(sumDy: Float32Array, sumDyXc: Float32Array, inv: F
   return { a, b: bc, d, dScale };
 }
 
-export const batchNormTrainingGrad: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = backend as unknown as HeapBackend;
-  const { dy, x, mean, variance, scale } = inputs as KernelInputs<typeof BATCH_NORM_TRAINING_GRAD>;
-  const { epsilon } = attrs as unknown as KernelAttrs<typeof BATCH_NORM_TRAINING_GRAD>;
+export const batchNormTrainingGrad = contractKernel(BATCH_NORM_TRAINING_GRAD, ({ backend: b, inputs: { dy, x, mean, variance, scale }, attrs: { epsilon } }) => {
   const channels = checkChannels(x, [mean, variance, scale], BATCH_NORM_TRAINING_GRAD.kernelName);
   const rows = sizeOf(x.shape) / channels;
-  const inv = inverseSigma(b.typedArrayFromHeap(variance), epsilon);
+  const inv = inverseSigma(floatsOf(b, variance, BATCH_NORM_TRAINING_GRAD.kernelName), epsilon);
   // A copy: allocations below can grow (and detach) the heap under a view.
-  const g = b.typedArrayFromHeap(scale).slice();
-  const fast = simdOn(backend);
+  const g = floatsOf(b, scale, BATCH_NORM_TRAINING_GRAD.kernelName).slice();
+  const fast = simdOn(b);
   if (fast) {
     const sums = fast.output([2 * channels]);
     const scratch = fast.output([2 * channels]);
     const p = fast.ptr(sums);
     fast.k.batchNormGradSums(fast.ptr(x), fast.ptr(dy), fast.ptr(mean), p, p + 4 * channels, fast.ptr(scratch), rows, channels);
     fast.free(scratch);
-    const both = b.typedArrayFromHeap(sums);
+    const both = floatsOf(b, sums, BATCH_NORM_TRAINING_GRAD.kernelName);
     const sumDy = both.slice(0, channels);
     const k = gradientCoefficients(sumDy, both.subarray(channels), inv, g, rows);
     fast.free(sums);
@@ -130,7 +120,7 @@ export const batchNormTrainingGrad: KernelFunc = ({ inputs, backend, attrs }) =>
     [aHeap, bHeap, dHeap].forEach((t) => fast.free(t));
     return [dx, fast.output(scale.shape, k.dScale), fast.output(scale.shape, sumDy)];
   }
-  const [xv, dyv, m] = [x, dy, mean].map((t) => b.typedArrayFromHeap(t));
+  const [xv, dyv, m] = [x, dy, mean].map((t) => floatsOf(b, t, BATCH_NORM_TRAINING_GRAD.kernelName));
   const sumDy = new Float32Array(channels);
   const sumDyXc = new Float32Array(channels);
   for (let i = 0; i < xv.length; i++) {
@@ -145,7 +135,7 @@ export const batchNormTrainingGrad: KernelFunc = ({ inputs, backend, attrs }) =>
     dx[i] = k.a[c] * dyv[i] + k.b[c] * (xv[i] - m[c]) + k.d[c];
   }
   return [b.makeOutput(x.shape, 'float32', undefined, dx), b.makeOutput(scale.shape, 'float32', undefined, k.dScale), b.makeOutput(scale.shape, 'float32', undefined, sumDy)];
-};
+});
 
 export const BATCH_NORM_TRAINING_KERNELS: KernelConfig[] = [
   { kernelName: BATCH_NORM_TRAINING.kernelName, backendName: 'wasm', kernelFunc: batchNormTrainingForward },

@@ -2,7 +2,7 @@
  * @sinet/wasm-kernels: the gradient kernels @tensorflow/tfjs-backend-wasm 4.22 lacks, so that
  * tfjs models (SINet among them) train on the wasm backend in Node and in browsers.
  */
-import { add, backend as activeBackend, getBackend, getGradient, getKernel, mul, neg, registerGradient, registerKernel, rsqrt, sub, sum, unregisterKernel, type GradConfig, type KernelFunc } from '@tensorflow/tfjs-core';
+import { add, backend as activeBackend, getBackend, getGradient, getKernel, mul, neg, registerGradient, registerKernel, rsqrt, sub, sum, unregisterKernel, type FusedBatchNormAttrs, type GradConfig, type KernelFunc } from '@tensorflow/tfjs-core';
 import { channelBatchNorm, channelReduction, nonOverlappingAvgPoolGrad, stridedConcat, stridedSplit, perChannelAlpha, pointwiseConv2DBackpropInput, sharedIdentity, WASM_TRAINING_KERNELS } from './kernels.js';
 import { loadSimdKernels, simdActiveOn } from './simd.js';
 import { BATCH_NORM_TRAINING_KERNELS } from './batch-norm-training.js';
@@ -10,6 +10,7 @@ import { ADAMW_KERNELS } from './adamw.js';
 import { WEIGHTED_NLL_KERNELS } from './weighted-nll.js';
 import { LABEL_KERNELS } from './labels.js';
 import { PRELU_GRAD_ALPHA, PRELU_GRAD_INPUT, runKernel } from './contracts.js';
+import { attrsOf } from './heap.js';
 
 export { loadSimdKernels, setSimdEnabled, simdActiveOn } from './simd.js';
 export { WasmKernelsError, type WasmKernelsErrorCode } from './errors.js';
@@ -90,7 +91,7 @@ function channelsLastBatchNormGradient(original: GradConfig['gradFunc']): GradCo
   return (dy, saved, attrs) => {
     const [x, mean, variance, scale] = saved;
     if (getBackend() !== 'wasm' || Array.isArray(dy) || x.rank !== 4 || mean.rank !== 1 || dy.dtype !== 'float32') return original(dy, saved, attrs);
-    const { varianceEpsilon } = attrs as unknown as { varianceEpsilon: number };
+    const { varianceEpsilon } = attrsOf<FusedBatchNormAttrs>(attrs);
     const axes = [0, 1, 2];
     const inverse = rsqrt(add(variance, varianceEpsilon));
     const a = scale == null ? inverse : mul(inverse, scale);

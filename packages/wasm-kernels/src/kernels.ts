@@ -3,17 +3,11 @@
  * definitions and run on the wasm backend's own memory. They are plain TypeScript for now;
  * each loop keeps its innermost index contiguous in memory.
  */
-import { backend_util, engine, getKernel, matMul, reshape, type DataId, type KernelConfig, type KernelFunc, type Tensor, type TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, engine, getKernel, matMul, reshape, type AvgPoolGradAttrs, type ConcatAttrs, type Conv2DBackpropFilterAttrs, type Conv2DBackpropInputAttrs, type FusedBatchNormAttrs, type KernelConfig, type KernelFunc, type MeanAttrs, type SplitVAttrs, type SumAttrs, type Tensor, type TensorInfo, type UnsortedSegmentSumAttrs } from '@tensorflow/tfjs-core';
 import { simdOn } from './simd.js';
 import { PRELU_GRAD_ALPHA, PRELU_GRAD_INPUT } from './contracts.js';
 import { WasmKernelsError } from './errors.js';
-
-/** The part of the wasm backend these kernels use: methods of BackendWasm that tfjs-backend-wasm's own kernels call, not its public API (checked against the tfjs-backend-wasm 4.22 this package is tested with). */
-interface WasmBackendLike {
-  typedArrayFromHeap(t: TensorInfo): backend_util.TypedArray;
-  incRef(dataId: DataId): void;
-  makeOutput(shape: number[], dtype: 'float32' | 'int32', memoryOffset?: number, values?: backend_util.BackendValues): TensorInfo;
-}
+import { attrsOf, heapOf, type WasmHeapBackend } from './heap.js';
 
 type Pad = 'same' | 'valid' | number | backend_util.ExplicitPadding;
 
@@ -23,9 +17,9 @@ function checkNHWC(dataFormat: unknown, kernel: string): void {
 
 /** dW[kh, kw, ci, co] = sum over b, oy, ox of x[b, iy, ix, ci] * dy[b, oy, ox, co]. */
 export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = backend as unknown as WasmBackendLike;
+  const b = heapOf(backend);
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as { strides: [number, number] | number; pad: Pad; dataFormat?: string; dimRoundingMode?: 'floor' | 'round' | 'ceil'; filterShape: [number, number, number, number] };
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrsOf<Conv2DBackpropFilterAttrs>(attrs);
   checkNHWC(dataFormat, 'Conv2DBackpropFilter');
   const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false);
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
@@ -75,13 +69,13 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
  * A tensor over an input's data inside a kernel. makeTensorFromTensorInfo tracks the wrapper but
  * does not take a backend reference, so one is taken here; disposing the wrapper gives it back.
  */
-function wrap(b: WasmBackendLike, t: TensorInfo): Tensor {
+function wrap(b: WasmHeapBackend, t: TensorInfo): Tensor {
   const tensor = engine().makeTensorFromTensorInfo(t) as Tensor;
   b.incRef(t.dataId);
   return tensor;
 }
 
-function pointwiseFilterGradient(b: WasmBackendLike, x: TensorInfo, dy: TensorInfo, pixels: number, inChannels: number, outChannels: number, filterShape: number[]): TensorInfo {
+function pointwiseFilterGradient(b: WasmHeapBackend, x: TensorInfo, dy: TensorInfo, pixels: number, inChannels: number, outChannels: number, filterShape: number[]): TensorInfo {
   const temps: Tensor[] = [];
   const keep = <T extends Tensor>(t: T): T => (temps.push(t), t);
   try {
@@ -106,9 +100,9 @@ export function pointwiseConv2DBackpropInput(fallback: KernelFunc): KernelFunc {
     const { inputs, backend, attrs } = args;
     const fast = simdOn(backend);
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
-    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as { strides: [number, number] | number; pad: Pad; dataFormat?: string; dimRoundingMode?: 'floor' | 'round' | 'ceil'; inputShape: [number, number, number, number] };
+    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrsOf<Conv2DBackpropInputAttrs>(attrs);
     const [fh, fw, inChannels, outChannels] = filter.shape;
-    const nhwc = dataFormat === undefined || dataFormat === 'NHWC' || dataFormat === 'channelsLast';
+    const nhwc = dataFormat === undefined || dataFormat === 'NHWC';
     if (!fast || !nhwc || dy.dtype !== 'float32') return fallback(args);
     const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false);
     if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return fallback(args);
@@ -118,7 +112,7 @@ export function pointwiseConv2DBackpropInput(fallback: KernelFunc): KernelFunc {
       if (info.strideHeight === 1 && info.strideWidth === 1 && forward && top < fh && bottom < fh && left < fw && right < fw) {
         // Stride 1: dX is the forward convolution of dY with W turned 180 degrees and its channels
         // swapped, on tfjs-wasm's own (XNNPACK) Conv2D.
-        const w = (backend as unknown as WasmBackendLike).typedArrayFromHeap(filter) as Float32Array;
+        const w = heapOf(backend).typedArrayFromHeap(filter) as Float32Array;
         const turned = new Float32Array(w.length);
         for (let ky = 0; ky < fh; ky++)
           for (let kx = 0; kx < fw; kx++)
@@ -135,7 +129,7 @@ export function pointwiseConv2DBackpropInput(fallback: KernelFunc): KernelFunc {
       fast.k.convInputGrad(fast.ptr(dy), fast.ptr(filter), fast.ptr(dx), info.batchSize, info.inHeight, info.inWidth, inChannels, info.outHeight, info.outWidth, outChannels, fh, fw, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
       return dx;
     }
-    const b = backend as unknown as WasmBackendLike;
+    const b = heapOf(backend);
     const w = b.typedArrayFromHeap(filter) as Float32Array;
     // W is [Ci, Co]; the kernel wants it transposed, [Co, Ci] (small: at most a few thousand values).
     const wt = new Float32Array(w.length);
@@ -159,12 +153,12 @@ export function channelReduction(fallback: KernelFunc, mean: boolean): KernelFun
     const { inputs, backend, attrs } = args;
     const fast = simdOn(backend);
     const { x } = inputs as { x: TensorInfo };
-    const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const { axis, keepDims } = attrsOf<MeanAttrs | SumAttrs>(attrs);
     const rank = x.shape.length;
     const axes = [...new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)))].sort((a, c) => a - c);
     const channelsOnly = rank >= 2 && axes.length === rank - 1 && axes.every((a, i) => a === i);
     if (!fast || !channelsOnly || x.dtype !== 'float32') return fallback(args);
-    const b = backend as unknown as WasmBackendLike;
+    const b = heapOf(backend);
     const channels = x.shape[rank - 1];
     const rows = x.shape.slice(0, -1).reduce((n, d) => n * d, 1);
     const out = fast.output(keepDims ? [...x.shape.slice(0, -1).map(() => 1), channels] : [channels]);
@@ -190,7 +184,7 @@ export function stridedConcat(fallback: KernelFunc): KernelFunc {
     const tensors = (inputs as unknown as TensorInfo[]).filter((t) => t.shape.reduce((n, d) => n * d, 1) > 0);
     if (!fast || tensors.length < 2 || tensors.some((t) => t.dtype !== 'float32')) return fallback(args);
     const rank = tensors[0].shape.length;
-    const axisAttr = (attrs as unknown as { axis: number | number[] }).axis;
+    const axisAttr = attrsOf<ConcatAttrs>(attrs).axis;
     const axis = ((Array.isArray(axisAttr) ? axisAttr[0] : axisAttr) + rank) % rank;
     const rows = tensors[0].shape.slice(0, axis).reduce((n, d) => n * d, 1);
     const widths = tensors.map((t) => t.shape.slice(axis).reduce((n, d) => n * d, 1));
@@ -214,7 +208,7 @@ export function stridedSplit(fallback: KernelFunc): KernelFunc {
     const fast = simdOn(backend);
     const { x } = inputs as { x: TensorInfo };
     if (!fast || x.dtype !== 'float32') return fallback(args);
-    const { numOrSizeSplits, axis: axisAttr } = attrs as unknown as { numOrSizeSplits: number | number[]; axis: number | number[] };
+    const { numOrSizeSplits, axis: axisAttr } = attrsOf<SplitVAttrs>(attrs);
     const rank = x.shape.length;
     const axis = ((Array.isArray(axisAttr) ? axisAttr[0] : axisAttr) + rank) % rank;
     const sizes = backend_util.prepareSplitSize(x as unknown as Tensor, numOrSizeSplits, axis);
@@ -247,7 +241,7 @@ export function nonOverlappingAvgPoolGrad(fallback: KernelFunc): KernelFunc {
   return (args) => {
     const { inputs, backend, attrs } = args;
     const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
-    const { filterSize, strides, pad } = attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: Pad };
+    const { filterSize, strides, pad } = attrsOf<AvgPoolGradAttrs>(attrs);
     const [kh, kw] = typeof filterSize === 'number' ? [filterSize, filterSize] : filterSize;
     const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
     if (input.shape.length !== 4 || dy.dtype !== 'float32') return fallback(args);
@@ -255,7 +249,7 @@ export function nonOverlappingAvgPoolGrad(fallback: KernelFunc): KernelFunc {
     const [oh, ow] = [dy.shape[1], dy.shape[2]];
     const unpadded = pad === 'valid' || pad === 0 || pad === 'same';
     if (!unpadded || kh !== sh || kw !== sw || oh * kh !== h || ow * kw !== w) return fallback(args);
-    const b = backend as unknown as { typedArrayFromHeap(t: TensorInfo): Float32Array; makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): TensorInfo };
+    const b = heapOf(backend);
     const from = b.typedArrayFromHeap(dy);
     const dx = new Float32Array(n * h * w * c);
     const scale = 1 / (kh * kw);
@@ -274,7 +268,7 @@ export function nonOverlappingAvgPoolGrad(fallback: KernelFunc): KernelFunc {
 
 export const sharedIdentity: KernelFunc = ({ inputs, backend }) => {
   const { x } = inputs as { x: TensorInfo };
-  (backend as unknown as WasmBackendLike).incRef(x.dataId);
+  heapOf(backend).incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 };
 
@@ -291,8 +285,8 @@ export function channelBatchNorm(fallback: KernelFunc): KernelFunc {
     const channels = x.shape[x.shape.length - 1];
     const perChannel = (t?: TensorInfo) => !t || (t.shape.length === 1 && t.shape[0] === channels) || (t.shape.reduce((n, d) => n * d, 1) === channels && t.shape[t.shape.length - 1] === channels);
     if (!fast || x.dtype !== 'float32' || ![mean, variance, offset, scale].every(perChannel)) return fallback(args);
-    const b = backend as unknown as WasmBackendLike;
-    const eps = (attrs as unknown as { varianceEpsilon: number }).varianceEpsilon ?? 0.001;
+    const b = heapOf(backend);
+    const eps = attrsOf<FusedBatchNormAttrs>(attrs).varianceEpsilon ?? 0.001;
     const m = b.typedArrayFromHeap(mean) as Float32Array;
     const v = b.typedArrayFromHeap(variance) as Float32Array;
     const o = offset ? (b.typedArrayFromHeap(offset) as Float32Array) : null;
@@ -324,7 +318,7 @@ export function perChannelAlpha(x: TensorInfo, alpha: TensorInfo): boolean {
  * composes them from Greater, Select, Multiply and Sum over the whole activation.
  */
 export const preluGradInput: KernelFunc = ({ inputs, backend }) => {
-  const b = backend as unknown as WasmBackendLike;
+  const b = heapOf(backend);
   const { x, dy, alpha } = inputs as { x: TensorInfo; dy: TensorInfo; alpha: TensorInfo };
   const channels = x.shape[x.shape.length - 1];
   const size = x.shape.reduce((n, d) => n * d, 1);
@@ -341,7 +335,7 @@ export const preluGradInput: KernelFunc = ({ inputs, backend }) => {
 };
 
 export const preluGradAlpha: KernelFunc = ({ inputs, backend }) => {
-  const b = backend as unknown as WasmBackendLike;
+  const b = heapOf(backend);
   const { x, dy, alpha } = inputs as { x: TensorInfo; dy: TensorInfo; alpha: TensorInfo };
   const channels = x.shape[x.shape.length - 1];
   const size = x.shape.reduce((n, d) => n * d, 1);
@@ -401,7 +395,7 @@ function forEachDepthwiseTap(info: backend_util.Conv2DInfo, visit: (dyAt: number
  */
 function depthwiseGradient(args: Parameters<KernelFunc>[0], forFilter: boolean): TensorInfo {
   const { inputs, backend, attrs } = args;
-  const b = backend as unknown as WasmBackendLike;
+  const b = heapOf(backend);
   const { dy, x, filter } = inputs as { dy: TensorInfo; x: TensorInfo; filter: TensorInfo };
   const a = attrs as unknown as DepthwiseAttrs & { inputShape: [number, number, number, number]; filterShape: [number, number, number, number] };
   const [other, outShape] = forFilter ? [x, a.filterShape] : [filter, a.inputShape];
@@ -438,9 +432,9 @@ export const depthwiseConv2dNativeBackpropFilter: KernelFunc = (args) => depthwi
 
 /** out[segmentIds[i], ...] += x[i, ...]; ids outside [0, numSegments) are dropped, as in TensorFlow. */
 export const unsortedSegmentSum: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = backend as unknown as WasmBackendLike;
+  const b = heapOf(backend);
   const { x, segmentIds } = inputs as { x: TensorInfo; segmentIds: TensorInfo };
-  const { numSegments } = attrs as unknown as { numSegments: number };
+  const { numSegments } = attrsOf<UnsortedSegmentSumAttrs>(attrs);
   if (x.dtype !== 'float32' && x.dtype !== 'int32') throw new WasmKernelsError(`UnsortedSegmentSum on wasm: dtype ${x.dtype} is not supported`, 'INPUT');
   const xv = b.typedArrayFromHeap(x);
   const ids = b.typedArrayFromHeap(segmentIds);

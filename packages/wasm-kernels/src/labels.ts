@@ -11,15 +11,10 @@
  *   exactly when n * sum(x^2) = sum(x)^2 over it (Cauchy-Schwarz), so two summed-area tables give
  *   every window in O(1), whatever k, on integer labels.
  */
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { LABEL_BAND, PREPARE_LABELS, type KernelAttrs, type KernelInputs } from './contracts.js';
+import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { LABEL_BAND, PREPARE_LABELS } from './contracts.js';
 import { WasmKernelsError } from './errors.js';
-
-
-interface HeapBackend {
-  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
-  makeOutput(shape: number[], dtype: 'float32' | 'int32', memoryOffset?: number, values?: Float32Array | Int32Array): TensorInfo;
-}
+import { contractKernel } from './heap.js';
 
 /** Math.round with ties to even, as tf.round. */
 function roundHalfEven(v: number): number {
@@ -27,10 +22,7 @@ function roundHalfEven(v: number): number {
   return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-export const prepareLabelsKernel: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = backend as unknown as HeapBackend;
-  const { labels } = inputs as KernelInputs<typeof PREPARE_LABELS>;
-  const { classes, ignoreLabel } = attrs as unknown as KernelAttrs<typeof PREPARE_LABELS>;
+export const prepareLabelsKernel = contractKernel(PREPARE_LABELS, ({ backend: b, inputs: { labels }, attrs: { classes, ignoreLabel } }) => {
   const pixels = labels.shape.reduce((n, d) => n * d, 1);
   if (labels.shape.length !== 4 || labels.shape[3] !== 1) throw new WasmKernelsError(`${PREPARE_LABELS.kernelName}: expects a label map [N, H, W, 1], got [${labels.shape}]`, 'INPUT');
   const values = b.typedArrayFromHeap(labels);
@@ -49,12 +41,9 @@ export const prepareLabelsKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   }
   const [n, h, w] = labels.shape;
   return [b.makeOutput([n, h, w, classes], 'float32', undefined, oneHot), b.makeOutput([n, h, w, 1], 'float32', undefined, valid), b.makeOutput([n, h, w, 1], 'int32', undefined, map)];
-};
+});
 
-export const labelBandKernel: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = backend as unknown as HeapBackend;
-  const { labelMap } = inputs as KernelInputs<typeof LABEL_BAND>;
-  const { kernel } = attrs as unknown as KernelAttrs<typeof LABEL_BAND>;
+export const labelBandKernel = contractKernel(LABEL_BAND, ({ backend: b, inputs: { labelMap }, attrs: { kernel } }) => {
   if (labelMap.shape.length !== 4 || labelMap.shape[3] !== 1 || labelMap.dtype !== 'int32') throw new WasmKernelsError(`${LABEL_BAND.kernelName}: expects an int32 label map [N, H, W, 1], got ${labelMap.dtype} [${labelMap.shape}]`, 'INPUT');
   const [n, h, w] = labelMap.shape;
   const x = b.typedArrayFromHeap(labelMap);
@@ -93,7 +82,7 @@ export const labelBandKernel: KernelFunc = ({ inputs, backend, attrs }) => {
     }
   }
   return b.makeOutput([n, h, w, 1], 'float32', undefined, band);
-};
+});
 
 export const LABEL_KERNELS: KernelConfig[] = [
   { kernelName: PREPARE_LABELS.kernelName, backendName: 'wasm', kernelFunc: prepareLabelsKernel },

@@ -6,9 +6,10 @@
  * writes outputs in place on the tfjs heap (it has no data of its own and never grows memory).
  */
 
-import type { DataId, TensorInfo } from '@tensorflow/tfjs-core';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { WasmKernelsError } from './errors.js';
 import type { SimdExports } from './simd-exports.js';
+import { heapOf } from './heap.js';
 
 
 let compiled: WebAssembly.Module | null = null;
@@ -54,14 +55,6 @@ export function setSimdEnabled(enabled: boolean): void {
   disabled = !enabled;
 }
 
-/** The part of tfjs-wasm's backend the in-place kernels use. */
-interface HeapBackend {
-  wasm?: { asm?: { memory?: WebAssembly.Memory } };
-  dataIdMap: { get(dataId: DataId): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): TensorInfo;
-  disposeData(dataId: DataId, force?: boolean): boolean;
-}
-
 /** SIMD kernels working directly on a tfjs wasm heap: pointers are tensors' byte offsets. */
 export interface HeapSimd {
   k: SimdExports;
@@ -73,7 +66,7 @@ export interface HeapSimd {
 
 export function simdOn(backend: unknown): HeapSimd | null {
   if (disabled || !compiled) return null;
-  const b = backend as HeapBackend;
+  const b = heapOf(backend);
   const memory = b.wasm?.asm?.memory;
   if (!(memory instanceof WebAssembly.Memory)) return null;
   let k = instances.get(memory);

@@ -4,31 +4,25 @@
  * k_p (softmax_p * sum_c t_pc - t_p), in one pass. `@sinet/losses`' weightedNll (cross-entropy
  * and SINet's band term) runs it wherever it is registered.
  */
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { simdOn } from './simd.js';
-import { WEIGHTED_NLL, type KernelInputs } from './contracts.js';
+import { WEIGHTED_NLL } from './contracts.js';
 import { WasmKernelsError } from './errors.js';
+import { contractKernel, floatsOf } from './heap.js';
 
-interface HeapBackend {
-  typedArrayFromHeap(t: TensorInfo): Float32Array;
-  makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): TensorInfo;
-}
-
-export const weightedNllKernel: KernelFunc = ({ inputs, backend }) => {
-  const b = backend as unknown as HeapBackend;
-  const { logits, targets, coefficients } = inputs as KernelInputs<typeof WEIGHTED_NLL>;
+export const weightedNllKernel = contractKernel(WEIGHTED_NLL, ({ backend: b, inputs: { logits, targets, coefficients } }) => {
   const classes = logits.shape[logits.shape.length - 1];
   const pixels = logits.shape.reduce((n, d) => n * d, 1) / classes;
   if (targets.shape.reduce((n, d) => n * d, 1) !== pixels * classes || coefficients.shape.reduce((n, d) => n * d, 1) !== pixels || [logits, targets, coefficients].some((t) => t.dtype !== 'float32')) {
     throw new WasmKernelsError(`${WEIGHTED_NLL.kernelName}: expects float32 logits and targets of one shape and one coefficient per pixel, got [${logits.shape}], [${targets.shape}], [${coefficients.shape}]`, 'INPUT');
   }
-  const fast = simdOn(backend);
+  const fast = simdOn(b);
   if (fast) {
     const grad = fast.output(logits.shape);
     const total = fast.k.weightedNll(fast.ptr(logits), fast.ptr(targets), fast.ptr(coefficients), fast.ptr(grad), pixels, classes);
     return [fast.output([], Float32Array.of(total)), grad];
   }
-  const [x, t, k] = [logits, targets, coefficients].map((v) => b.typedArrayFromHeap(v));
+  const [x, t, k] = [logits, targets, coefficients].map((v) => floatsOf(b, v, WEIGHTED_NLL.kernelName));
   const grad = new Float32Array(x.length);
   let total = 0;
   for (let p = 0; p < pixels; p++) {
@@ -48,6 +42,6 @@ export const weightedNllKernel: KernelFunc = ({ inputs, backend }) => {
     for (let c = 0; c < classes; c++) grad[row + c] = k[p] * (Math.exp(x[row + c] - logZ) * st - t[row + c]);
   }
   return [b.makeOutput([], 'float32', undefined, Float32Array.of(total)), b.makeOutput(logits.shape, 'float32', undefined, grad)];
-};
+});
 
 export const WEIGHTED_NLL_KERNELS: KernelConfig[] = [{ kernelName: WEIGHTED_NLL.kernelName, backendName: 'wasm', kernelFunc: weightedNllKernel }];
