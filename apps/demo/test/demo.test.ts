@@ -95,6 +95,11 @@ describe.runIf(run)('demo in Chromium', () => {
     const html = await fs.readFile(path.join(dist, 'index.html'), 'utf8');
     expect(html).toMatch(/http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self' 'wasm-unsafe-eval'/);
     expect(html).not.toMatch(/(src|href)="\/(?!\/)/);
+    // Link previews: title, description and a 1200 x 630 image that the site serves.
+    const og = Object.fromEntries([...html.matchAll(/<meta property="og:(\w+(?::\w+)?)" content="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    expect(Object.keys(og).sort()).toEqual(['description', 'image', 'image:height', 'image:width', 'title', 'type']);
+    const ogImage = await sharp(await fs.readFile(path.join(dist, og.image))).metadata();
+    expect([ogImage.format, ogImage.width, ogImage.height]).toEqual(['png', Number(og['image:width']), Number(og['image:height'])]);
     const page = await browser.newPage();
     const seen = watch(page, new URL(server.url).origin);
     await openDemo(page, server.url);
