@@ -54,6 +54,22 @@ describe('the shipped models', () => {
     }
   });
 
+  it('every model is also a module of its own (@sinet/pretrained/<name>), and /default and /realtime are the two defaults', async () => {
+    for (const [name, entry] of Object.entries(PRETRAINED_MODELS)) {
+      const own = (await import(`@sinet/pretrained/${name}`)).default;
+      expect(own).toBe(entry);
+    }
+    expect((await import('@sinet/pretrained/default')).default).toBe(PRETRAINED_MODELS[DEFAULT_PRETRAINED]);
+    expect((await import('@sinet/pretrained/realtime')).default).toBe(PRETRAINED_MODELS[DEFAULT_REALTIME_PRETRAINED]);
+    // A module's URLs are its model's files alone: what a bundler copies for an app that imports it.
+    const sources = readdirSync(path.join(repoRoot, 'packages', 'pretrained', 'src', 'models'));
+    for (const name of Object.keys(PRETRAINED_MODELS)) {
+      const text = readFileSync(path.join(repoRoot, 'packages', 'pretrained', 'src', 'models', `${name}.ts`), 'utf8');
+      expect(new Set([...text.matchAll(/new URL\('\.\.\/\.\.\/models\/([^/]+)\//g)].map((m) => m[1]))).toEqual(new Set([name]));
+    }
+    expect(sources.sort()).toEqual([...Object.keys(PRETRAINED_MODELS), 'default', 'realtime'].map((n) => `${n}.ts`).sort());
+  });
+
   it.runIf(haveShared('converting the official weights', OFFICIAL_WEIGHTS))('official and official-f16 are exactly what sinet convert makes of SINet.pth today', async () => {
     const out = freshDir('sinet-pretrained-');
     expect(await main(['convert', sharedPath(...OFFICIAL_WEIGHTS), '--out', path.join(out, 'official'), '--backend', 'cpu'], io)).toBe(0);
