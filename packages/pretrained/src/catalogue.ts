@@ -8,8 +8,10 @@ import realworld from './models/realworld.js';
 import realworldF16 from './models/realworld-f16.js';
 import realworld320 from './models/realworld-320.js';
 import realworld320F16 from './models/realworld-320-f16.js';
+import realworld384 from './models/realworld-384.js';
+import realworld384F16 from './models/realworld-384-f16.js';
 
-export type PretrainedName = 'official' | 'official-f16' | 'eg1800' | 'eg1800-f16' | 'realworld' | 'realworld-f16' | 'realworld-320' | 'realworld-320-f16';
+export type PretrainedName = 'official' | 'official-f16' | 'eg1800' | 'eg1800-f16' | 'realworld' | 'realworld-f16' | 'realworld-320' | 'realworld-320-f16' | 'realworld-384' | 'realworld-384-f16';
 
 /**
  * Every shipped model; the URLs resolve beside the package in Node and in bundlers (Vite, webpack 5,
@@ -25,10 +27,12 @@ export const PRETRAINED_MODELS: Record<PretrainedName, PretrainedModel> = {
   'realworld-f16': realworldF16,
   'realworld-320': realworld320,
   'realworld-320-f16': realworld320F16,
+  'realworld-384': realworld384,
+  'realworld-384-f16': realworld384F16,
 };
 
 /** The shipped model with the best cross-domain mean person IoU (crossDomain.mean): what `loadSegmenter()` of `@sinet/model/node` loads; `@sinet/pretrained/default` alone. */
-export const DEFAULT_PRETRAINED: PretrainedName = 'realworld-320-f16';
+export const DEFAULT_PRETRAINED: PretrainedName = 'realworld-384-f16';
 
 /** The best cross-domain mean among the models at 224 x 224 input, fast enough for live video on two cores: what the track processor and the demo load; `@sinet/pretrained/realtime` alone. */
 export const DEFAULT_REALTIME_PRETRAINED: PretrainedName = 'realworld-f16';
