@@ -15,6 +15,16 @@ export { fileModelHandler, loadModel, ModelFileError, readModelFolder, resolveMo
 export { makeFolder, syncFolder, writeFileAtomic } from './atomic.js';
 export { compiledWorkerUrl } from './worker-url.js';
 
+/** A path from a file: URL (a shipped model's module gives proper ones; a user may write file://models/x). */
+function localPath(where: string): string {
+  if (!/^file:/i.test(where)) return where;
+  try {
+    return fileURLToPath(where);
+  } catch {
+    return where.replace(/^file:\/\//i, '');
+  }
+}
+
 /** In Node an image may also be a file path or the bytes of an encoded file (JPEG, PNG, WebP...). */
 export type NodeImageInput = ImageInput | string | Uint8Array;
 
@@ -51,13 +61,11 @@ export async function loadSegmenter(source: PretrainedName | string | ModelLocat
   if (backend) await initBackend(backend);
   // A caller's model stays the caller's; a model loaded here belongs to the segmenter.
   let model: tf.LayersModel;
-  if (source instanceof tf.LayersModel) model = source;
-  else if (isModelLocation(source)) {
-    // A shipped model's module points into the installed package: read it as a folder (its checks), not fetched.
-    const url = String(source.modelUrl);
-    model = /^https?:\/\//i.test(url) ? await loadModelFromUrl(url, { weightsUrls: source.weightsUrls }) : await loadModel(/^file:/i.test(url) ? fileURLToPath(url) : url, { requireSINet: true });
-  } else if (typeof source !== 'string') model = await tf.loadLayersModel(source);
-  else if (/^https?:\/\//i.test(source)) model = await loadModelFromUrl(source);
-  else model = await loadModel(source.replace(/^file:\/\//i, ''), { requireSINet: true });
+  // A shipped model's module points into the installed package: read there as a folder (its checks), not fetched.
+  const where = isModelLocation(source) ? String(source.modelUrl) : source;
+  if (where instanceof tf.LayersModel) model = where;
+  else if (typeof where !== 'string') model = await tf.loadLayersModel(where);
+  else if (/^https?:\/\//i.test(where)) model = await loadModelFromUrl(where, isModelLocation(source) ? { weightsUrls: source.weightsUrls } : {});
+  else model = await loadModel(localPath(where), { requireSINet: true });
   return segmenterOn(model, !(source instanceof tf.LayersModel), rest, 'onnxruntime-node', (m, o) => new NodeSegmenter(m, o));
 }
