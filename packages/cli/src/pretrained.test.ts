@@ -13,7 +13,7 @@ const io = { out: () => undefined, err: () => undefined };
 const filesOf = (dir: string) => Object.fromEntries(readdirSync(dir).filter((f) => f === 'model.json' || f.endsWith('.bin')).map((f) => [f, readFileSync(path.join(dir, f))]));
 
 describe('the shipped models', () => {
-  it('the catalogue lists every model folder, its files and the figures of its card; the default is the best cross-domain mean (ties to 0.1 points: the smaller download)', () => {
+  it('the catalogue lists every model folder, its files and the figures of its card; the default is the best cross-domain mean (within 0.5 points: the smallest input, then the smaller download)', () => {
     const names = readdirSync(modelsDir).sort();
     expect(Object.keys(PRETRAINED_MODELS).sort()).toEqual(names);
     for (const m of Object.values(PRETRAINED_MODELS)) {
@@ -33,14 +33,19 @@ describe('the shipped models', () => {
       const sources = Object.values(m.crossDomain.sources);
       expect(m.crossDomain.mean).toBeCloseTo(sources.reduce((a, b) => a + b, 0) / sources.length, 5);
     }
-    // Means within 0.1 points tie (a float16 copy against its twin), won by the smaller download.
-    const key = (m: { crossDomain: { mean: number } }) => Math.round(1000 * m.crossDomain.mean);
-    const best = Object.values(PRETRAINED_MODELS).reduce((a, m) => (key(m) > key(a) || (key(m) === key(a) && m.bytes < a.bytes) ? m : a));
-    expect(DEFAULT_PRETRAINED).toBe(best.name);
-    expect(Object.values(PRETRAINED_MODELS).every((m) => key(m) <= key(PRETRAINED_MODELS[DEFAULT_PRETRAINED]))).toBe(true);
+    // Means within 0.5 points of the best are within noise: the smallest input wins among them, then the
+    // better mean to 0.1 points, then the smaller download (a float16 copy against its twin).
+    type Entry = (typeof PRETRAINED_MODELS)[keyof typeof PRETRAINED_MODELS];
+    const key = (m: Entry) => Math.round(1000 * m.crossDomain.mean);
+    const area = (m: Entry) => m.inputSize[0] * m.inputSize[1];
+    const bestOf = (list: Entry[]) => {
+      const top = Math.max(...list.map((m) => m.crossDomain.mean));
+      return list.filter((m) => m.crossDomain.mean >= top - 0.005).reduce((a, m) => (area(m) < area(a) || (area(m) === area(a) && (key(m) > key(a) || (key(m) === key(a) && m.bytes < a.bytes))) ? m : a));
+    };
+    expect(DEFAULT_PRETRAINED).toBe(bestOf(Object.values(PRETRAINED_MODELS)).name);
+    expect(Object.values(PRETRAINED_MODELS).every((m) => m.crossDomain.mean <= PRETRAINED_MODELS[DEFAULT_PRETRAINED].crossDomain.mean + 0.005)).toBe(true);
     // Live video takes the best of the 224 x 224 models, and each model's input is the one in its model.json.
-    const live = Object.values(PRETRAINED_MODELS).filter((m) => m.inputSize.join() === '224,224').reduce((a, m) => (key(m) > key(a) || (key(m) === key(a) && m.bytes < a.bytes) ? m : a));
-    expect(DEFAULT_REALTIME_PRETRAINED).toBe(live.name);
+    expect(DEFAULT_REALTIME_PRETRAINED).toBe(bestOf(Object.values(PRETRAINED_MODELS).filter((m) => m.inputSize.join() === '224,224')).name);
     for (const m of Object.values(PRETRAINED_MODELS)) {
       const topology = JSON.parse(readFileSync(fileURLToPath(m.modelUrl), 'utf8')).modelTopology.config.layers[0].config.batch_input_shape;
       expect([m.name, m.inputSize]).toEqual([m.name, topology.slice(1, 3)]);
