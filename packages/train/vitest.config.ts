@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  test: { include: ['src/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 180_000, pool: 'forks' },
+  test: { setupFiles: ['@sinet/test-utils/vitest-setup'], include: ['src/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 180_000, pool: 'forks' },
 });
