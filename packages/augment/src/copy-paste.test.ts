@@ -116,6 +116,8 @@ describe('CopyPaste', () => {
     expect(() => new CopyPaste({ donors: [{ image: solid(4, 4, [0, 0, 0]) } as PasteDonor] })).toThrow(/donor 0 has no mask/);
     expect(() => new CopyPaste({ donors: [{ image: solid(4, 4, [0, 0, 0]), mask: emptyMask(3, 4) }] })).toThrow(/donor 0 mask is 3 x 4/);
     expect(() => new CopyPaste({ donors: [redPerson(4, 4)], height: [0, 1] })).toThrow(/'height'/);
+    // Found by `pnpm fuzz`: an object in the range was compared (a TypeError), not named.
+    expect(() => new CopyPaste({ donors: [redPerson(4, 4)], height: [1, { toString: 1 }] as never })).toThrow(/'height' must be \[min, max\]/);
     // Found by fuzzing (src/fuzz.test.ts): a number where the range goes was a TypeError.
     expect(() => new CopyPaste({ donors: [redPerson(4, 4)], height: 0 as never })).toThrow(ParamError);
     const gray: Sample = { image: { data: new Uint8Array(16), width: 4, height: 4, channels: 1 } };

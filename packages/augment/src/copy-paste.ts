@@ -129,7 +129,8 @@ export class CopyPaste extends Augmenter {
     this.donors = options.donors;
     checkParam(where, 'count', options.count, { min: 0, integer: true });
     const height: unknown = options.height ?? DEFAULT_PASTE_HEIGHT;
-    const [h0, h1] = Array.isArray(height) && height.length === 2 ? (height as number[]) : [Number.NaN, Number.NaN];
+    // Numbers only: comparing an object (say { toString: 1 }) would throw a TypeError, not name the field.
+    const [h0, h1] = Array.isArray(height) && height.length === 2 && height.every((v) => typeof v === 'number') ? (height as number[]) : [Number.NaN, Number.NaN];
     if (!(h0 > 0 && h1 >= h0 && h1 <= 4)) throw new ParamError(`${where}: 'height' must be [min, max] with 0 < min <= max <= 4, got ${JSON.stringify(options.height)}`);
     checkProbability(where, 'flip', options.flip ?? 0.5);
     checkParam(where, 'colourMatch', options.colourMatch, { min: 0, max: 1 });

@@ -3,7 +3,7 @@
  * any image and quality round-trips to an image of the same size, and any parameter is accepted or
  * refused with an AugmentError, never a crash.
  */
-import { fc, fuzz } from '@sinet/test-utils';
+import { fc, fuzz, fuzzTimeout } from '@sinet/test-utils';
 import { describe, expect, it } from 'vitest';
 import { AugmentError, type ImageU8 } from './index.js';
 import { CopyPaste, JpegCompression } from './augmenters.js';
@@ -21,7 +21,7 @@ describe('fuzzing the JPEG code and augmenter parameters', () => {
       const out = jpegRoundTrip(img, quality);
       expect([out.width, out.height, out.channels, out.data.length]).toEqual([img.width, img.height, img.channels, img.data.length]);
     });
-  }, 60_000);
+  }, fuzzTimeout(60_000));
 
   it('parameters from JSON: accepted, or refused with an AugmentError', async () => {
     const anything = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant(undefined), fc.double());
@@ -30,5 +30,5 @@ describe('fuzzing the JPEG code and augmenter parameters', () => {
       const donor = { image: { data: new Uint8Array(12), width: 2, height: 2, channels: 3 as const }, mask: { data: Uint8Array.from([0, 1, 1, 0]), width: 2, height: 2 } };
       new CopyPaste({ donors: [donor], count: p.count as never, height: p.height as never, flip: p.flip as never });
     });
-  }, 60_000);
+  }, fuzzTimeout(60_000));
 });

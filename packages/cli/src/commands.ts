@@ -103,7 +103,7 @@ export async function evalCommand(io: Io, options: EvalCommandOptions): Promise<
     const report = await evaluate(segmenter, entries, {
       flipTest: options.flipTest,
       fit: options.fit,
-      refine: options.refine ? {} : undefined,
+      refine: options.refine,
       onImage: sink ? (done, total) => sink.write(`\r  ${done}/${total}`) : undefined,
     });
     sink?.write('\r');
@@ -139,7 +139,7 @@ async function evalConfigCommand(io: Io, options: EvalCommandOptions, file: stri
   try {
     const reports: Record<string, EvalReport> = {};
     for (const { source, entries } of sets) {
-      reports[source] = await evaluate(segmenter, options.limit ? entries.slice(0, options.limit) : entries, { flipTest: options.flipTest, fit: options.fit, refine: options.refine ? {} : undefined });
+      reports[source] = await evaluate(segmenter, options.limit ? entries.slice(0, options.limit) : entries, { flipTest: options.flipTest, fit: options.fit, refine: options.refine });
     }
     const values = Object.values(reports);
     const mean = (key: keyof EvalReport) => values.reduce((a, r) => a + (r[key] as number), 0) / values.length;

@@ -34,6 +34,9 @@ const req = (v: Invocation['v'], key: string) => v[key] as string;
 const inputSize = { type: 'string', value: 'HxW' } as const;
 const json = { type: 'boolean' } as const;
 const overwrite = { type: 'boolean' } as const;
+// Photos get the best mask by default (DEFAULT_SEGMENT_OPTIONS: flip test and refinement); these turn each off.
+const noFlipTest = { type: 'boolean' } as const;
+const noRefine = { type: 'boolean' } as const;
 const runtime = { type: 'string', value: RUNTIMES.join('|') } as const;
 const checkRuntime = (values: Record<string, unknown>) => void parseRuntime(values.runtime as string | undefined);
 const fit = { type: 'string', value: FITS.join('|') } as const;
@@ -64,7 +67,8 @@ const COMMANDS: Record<string, CommandSpec<Run> & { needsBackend?: boolean }> = 
       threshold: { type: 'string', value: '0.5' },
       'input-size': inputSize,
       workers: { type: 'string', value: 'N' },
-      'flip-test': { type: 'boolean' },
+      'no-flip-test': noFlipTest,
+      'no-refine': noRefine,
       fit,
       runtime,
     },
@@ -87,7 +91,8 @@ const COMMANDS: Record<string, CommandSpec<Run> & { needsBackend?: boolean }> = 
         inputSize,
         workers: workers !== undefined ? parsePositiveInt(workers, '--workers') : undefined,
         overwrite: v.overwrite,
-        flipTest: v['flip-test'] === true,
+        flipTest: !v['no-flip-test'],
+        refine: !v['no-refine'],
         fit: parseFit(str(v, 'fit')),
         runtime: parseRuntime(str(v, 'runtime')),
       });
@@ -95,7 +100,7 @@ const COMMANDS: Record<string, CommandSpec<Run> & { needsBackend?: boolean }> = 
     },
   },
   eval: {
-    options: { model: { type: 'string', value: '<dir|name>' }, data: { type: 'string', value: '<dir>' }, list: { type: 'string', value: '<ids.txt>' }, config: { type: 'string', value: '<train config>' }, json, limit: { type: 'string', value: 'N' }, 'input-size': inputSize, 'flip-test': { type: 'boolean' }, refine: { type: 'boolean' }, fit, runtime },
+    options: { model: { type: 'string', value: '<dir|name>' }, data: { type: 'string', value: '<dir>' }, list: { type: 'string', value: '<ids.txt>' }, config: { type: 'string', value: '<train config>' }, json, limit: { type: 'string', value: 'N' }, 'input-size': inputSize, 'no-flip-test': noFlipTest, 'no-refine': noRefine, fit, runtime },
     needsBackend: true,
     check: (v) => {
       checkRuntime(v);
@@ -107,7 +112,7 @@ const COMMANDS: Record<string, CommandSpec<Run> & { needsBackend?: boolean }> = 
     run: async ({ io, v, inputSize }) => {
       const limit = str(v, 'limit');
       const config = str(v, 'config');
-      await evalCommand(io, { model: str(v, 'model'), data: str(v, 'data'), config, list: str(v, 'list'), json: v.json, inputSize, limit: limit ? parsePositiveInt(limit, '--limit') : undefined, flipTest: v['flip-test'] === true, refine: v.refine === true, fit: parseFit(str(v, 'fit')), runtime: parseRuntime(str(v, 'runtime')) });
+      await evalCommand(io, { model: str(v, 'model'), data: str(v, 'data'), config, list: str(v, 'list'), json: v.json, inputSize, limit: limit ? parsePositiveInt(limit, '--limit') : undefined, flipTest: !v['no-flip-test'], refine: !v['no-refine'], fit: parseFit(str(v, 'fit')), runtime: parseRuntime(str(v, 'runtime')) });
       return 0;
     },
   },

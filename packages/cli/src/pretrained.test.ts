@@ -24,28 +24,44 @@ describe('the shipped models', () => {
       expect(Object.values(m.weightsUrls).reduce((n, u) => n + readFileSync(fileURLToPath(u)).length, 0)).toBe(m.bytes);
       const card = readFileSync(fileURLToPath(m.cardUrl), 'utf8');
       // The card's table quotes the catalogue's figures (both come from the same sinet eval run).
-      expect(card).toContain(`| person IoU | ${(100 * m.val.personIou).toFixed(2)} |`);
-      expect(card).toContain(`| mIoU | ${(100 * m.val.miou).toFixed(2)} |`);
+      // The catalogue keeps 6 decimals, the card 2 of the unrounded figure: equal to half a unit of the card's last digit.
+      for (const [row, value] of [['person IoU', m.val.personIou], ['mIoU', m.val.miou]] as const) {
+        const shown = Number(new RegExp(`\\| ${row} \\| ([\\d.]+) \\|`).exec(card)?.[1]);
+        expect(Math.abs(shown - 100 * value), `${m.name} ${row}`).toBeLessThanOrEqual(0.0051);
+      }
       expect(card).toMatch(/## Licence/);
       // Every card shows the cross-domain figures, per source and their mean, as the catalogue has them.
-      expect(card).toContain(`| **mean** | | **${(100 * m.crossDomain.mean).toFixed(2)}** |`);
-      for (const [source, iou] of Object.entries(m.crossDomain.sources)) expect(card).toMatch(new RegExp(`\\| ${source} \\| \\d+ \\| ${(100 * iou).toFixed(2)} \\|`));
-      const sources = Object.values(m.crossDomain.sources);
-      expect(m.crossDomain.mean).toBeCloseTo(sources.reduce((a, b) => a + b, 0) / sources.length, 5);
+      const near = (shown: string | undefined, value: number, what: string) => expect(Math.abs(Number(shown) - 100 * value), `${m.name} ${what}`).toBeLessThanOrEqual(0.0051);
+      const meanRow = /\| \*\*mean\*\* \| \| \*\*([\d.]+)\*\* \|.*\| ([\d.]+) \|$/m.exec(card);
+      near(meanRow?.[1], m.crossDomain.mean, 'mean');
+      near(meanRow?.[2], m.crossDomain.onePass.mean, 'one-pass mean');
+      for (const [source, iou] of Object.entries(m.crossDomain.sources)) {
+        const row = new RegExp(`^\\| ${source} \\| \\d+ \\| ([\\d.]+) \\|.*\\| ([\\d.]+) \\|$`, 'm').exec(card);
+        near(row?.[1], iou, source);
+        near(row?.[2], m.crossDomain.onePass.sources[source]!, `${source}, one pass`);
+      }
+      for (const figures of [m.crossDomain, m.crossDomain.onePass]) {
+        const sources = Object.values(figures.sources);
+        expect(figures.mean).toBeCloseTo(sources.reduce((a, b) => a + b, 0) / sources.length, 5);
+      }
+      expect(Object.keys(m.crossDomain.onePass.sources)).toEqual(Object.keys(m.crossDomain.sources));
     }
     // Means within 0.5 points of the best are within noise: the smallest input wins among them, then the
     // better mean to 0.1 points, then the smaller download (a float16 copy against its twin).
     type Entry = (typeof PRETRAINED_MODELS)[keyof typeof PRETRAINED_MODELS];
-    const key = (m: Entry) => Math.round(1000 * m.crossDomain.mean);
     const area = (m: Entry) => m.inputSize[0] * m.inputSize[1];
-    const bestOf = (list: Entry[]) => {
-      const top = Math.max(...list.map((m) => m.crossDomain.mean));
-      return list.filter((m) => m.crossDomain.mean >= top - 0.005).reduce((a, m) => (area(m) < area(a) || (area(m) === area(a) && (key(m) > key(a) || (key(m) === key(a) && m.bytes < a.bytes))) ? m : a));
+    const bestOf = (list: Entry[], meanOf = (m: Entry) => m.crossDomain.mean) => {
+      const key = (m: Entry) => Math.round(1000 * meanOf(m));
+      const top = Math.max(...list.map(meanOf));
+      return list.filter((m) => meanOf(m) >= top - 0.005).reduce((a, m) => (area(m) < area(a) || (area(m) === area(a) && (key(m) > key(a) || (key(m) === key(a) && m.bytes < a.bytes))) ? m : a));
     };
     expect(DEFAULT_PRETRAINED).toBe(bestOf(Object.values(PRETRAINED_MODELS)).name);
     expect(Object.values(PRETRAINED_MODELS).every((m) => m.crossDomain.mean <= PRETRAINED_MODELS[DEFAULT_PRETRAINED].crossDomain.mean + 0.005)).toBe(true);
-    // Live video takes the best of the 224 x 224 models, and each model's input is the one in its model.json.
-    expect(DEFAULT_REALTIME_PRETRAINED).toBe(bestOf(Object.values(PRETRAINED_MODELS).filter((m) => m.inputSize.join() === '224,224')).name);
+    // Live video (one pass) takes the best one-pass mean of the 224 x 224 models, and each model's input is the one in its model.json.
+    expect(DEFAULT_REALTIME_PRETRAINED).toBe(bestOf(Object.values(PRETRAINED_MODELS).filter((m) => m.inputSize.join() === '224,224'), (m) => m.crossDomain.onePass.mean).name);
+    // The default model reaches issue 23's bar on this validation as segment() gives photos: 85 mean person IoU, EG1800 at or above the official weights' 95.
+    expect(PRETRAINED_MODELS[DEFAULT_PRETRAINED].crossDomain.mean).toBeGreaterThanOrEqual(0.85);
+    expect(PRETRAINED_MODELS[DEFAULT_PRETRAINED].crossDomain.sources.eg1800).toBeGreaterThanOrEqual(0.95);
     for (const m of Object.values(PRETRAINED_MODELS)) {
       const topology = JSON.parse(readFileSync(fileURLToPath(m.modelUrl), 'utf8')).modelTopology.config.layers[0].config.batch_input_shape;
       expect([m.name, m.inputSize]).toEqual([m.name, topology.slice(1, 3)]);

@@ -5,28 +5,19 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { PixelData } from '@sinet/model';
 import { makeFolder } from '@sinet/model/node';
 import { DEFAULT_PRETRAINED } from '@sinet/pretrained';
+import { syntheticPortrait } from '@sinet/train';
 import { convertCommand, evalCommand, type Io } from './commands.js';
 import { segmentCommand } from './segment.js';
 import { sharedDir } from './shared-dir.js';
 
-/** A deterministic 240 x 320 drawing of head and shoulders on a gradient: no photo needed. */
-export function syntheticPortrait(width = 240, height = 320): PixelData & { channels: 3 } {
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) {
-      const i = 3 * (y * width + x);
-      const head = ((x - width / 2) / (width * 0.2)) ** 2 + ((y - height * 0.38) / (height * 0.2)) ** 2 <= 1;
-      const shoulders = y > height * 0.62 && Math.abs(x - width / 2) < width * 0.45 * Math.min(1, (y - height * 0.6) / (height * 0.12));
-      const person = head || shoulders;
-      data[i] = person ? (head ? 224 : 40) : 60 + (120 * x) / width;
-      data[i + 1] = person ? (head ? 172 : 70) : 140;
-      data[i + 2] = person ? (head ? 140 : 160) : 200 - (100 * y) / height;
-    }
-  return { data, width, height, channels: 3 };
-}
+/**
+ * The quickstart's drawing: @sinet/train's synthetic portrait of this seed at 240 x 320, one the
+ * photo-trained default model reads as a person (person IoU 0.99 against its exact mask; many
+ * seeds' flat drawings are not, as the test of this command notes). A smoke test, not a measurement.
+ */
+const QUICKSTART_PORTRAIT_SEED = 9;
 
 export interface QuickstartOptions {
   weights?: string;
@@ -42,7 +33,7 @@ export async function quickstartCommand(io: Io, options: QuickstartOptions): Pro
   await makeFolder(out);
   const samplePath = path.join(out, 'synthetic-portrait.png');
   const { writeImage } = await import('@sinet/model/node');
-  await writeImage(samplePath, syntheticPortrait());
+  await writeImage(samplePath, syntheticPortrait(QUICKSTART_PORTRAIT_SEED, { width: 240, height: 320 }).image);
 
   if (existsSync(weights)) {
     const modelDir = path.join(out, 'sinet-official');
@@ -55,7 +46,8 @@ export async function quickstartCommand(io: Io, options: QuickstartOptions): Pro
     for (const mode of ['mask', 'blur'] as const) await segmentCommand(io, photos.length ? photos : [samplePath], { model: modelDir, out, mode, overwrite: true });
     if (hasData && existsSync(path.join(data, 'val.txt'))) {
       io.out(`3/3 evaluating on ${data} (val split, the official protocol)`);
-      await evalCommand(io, { model: modelDir, data, list: path.join(data, 'val.txt'), json: false });
+      // The official protocol is one pass of the network, unrefined.
+      await evalCommand(io, { model: modelDir, data, list: path.join(data, 'val.txt'), json: false, flipTest: false, refine: false });
     } else {
       io.out(`3/3 skipped evaluation: no dataset at ${data} (pass --data <dir> with images/ and masks/)`);
     }

@@ -21,8 +21,10 @@ export interface SegmentFilesOptions {
   background?: string;
   threshold?: number;
   inputSize?: [number, number];
-  /** Average with the mirrored image's logits (twice the time). */
+  /** Average with the mirrored image's logits (twice the network's time). Default as `segment`: on. */
   flipTest?: boolean;
+  /** Refine the mask's edges against the photo's (a guided filter at its size). Default as `segment`: on. */
+  refine?: boolean;
   /** Pad to the model's aspect instead of stretching. */
   fit?: Fit;
   /** Run the network in onnxruntime-node instead of tfjs. */
@@ -77,7 +79,7 @@ export async function fileSegmenter(options: SegmentFilesOptions): Promise<{ run
   const run = async (file: string): Promise<string> => {
     const image = await readImage(file);
     const start = performance.now();
-    const seg = await segmenter.segment(image, { threshold: options.threshold, flipTest: options.flipTest, fit: options.fit });
+    const seg = await segmenter.segment(image, { threshold: options.threshold, flipTest: options.flipTest, refine: options.refine, fit: options.fit });
     let picture: RgbaImage;
     switch (options.mode) {
       case 'mask':

@@ -4,7 +4,7 @@
  * from it, and the ONNX codec. Each input either parses or is refused with a ModelError.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fc, fuzz, mutatedBytes, mutatedJson, repoRoot } from '@sinet/test-utils';
+import { fc, fuzz, fuzzTimeout, mutatedBytes, mutatedJson, repoRoot } from '@sinet/test-utils';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ describe('fuzzing the parsers of untrusted bytes', () => {
     const seed = new Uint8Array(readFileSync(path.join(here, 'fuzz', 'tiny-legacy.pth.bin')));
     expect([...readLegacyTorchStateDict(seed).keys()]).toEqual(['conv.weight', 'bn.num_batches_tracked', 'bn.running_var']);
     await fuzz(mutatedBytes([seed]), [ModelError], (bytes) => readLegacyTorchStateDict(bytes));
-  }, 60_000);
+  }, fuzzTimeout(60_000));
 
   it('model.json and its manifest: checked, or refused by name', async () => {
     const corpus = ['official', 'official-f16'].map((name) => shipped(name, 'model.json').toString('utf8'));
@@ -32,7 +32,7 @@ describe('fuzzing the parsers of untrusted bytes', () => {
     // Found by fuzzing: a format whose toString is not a function was a TypeError in the message.
     const odd = JSON.stringify({ ...JSON.parse(corpus[0]), format: { toString: 1 } });
     expect(() => checkModelJson(odd, 'model.json')).toThrow('model.json: a tfjs model of format {"toString":1}, not a layers model');
-  }, 60_000);
+  }, fuzzTimeout(60_000));
 
   it('a SINet rebuilt from a damaged model.json and weights: built, or refused by name, without leaking tensors', async () => {
     const json = shipped('official-f16', 'model.json').toString('utf8');
@@ -45,5 +45,5 @@ describe('fuzzing the parsers of untrusted bytes', () => {
       model.dispose();
     }, { runs: Math.min(60, Number(process.env.SINET_FUZZ_RUNS ?? 60)) });
     expect(tf.memory().numTensors).toBe(before);
-  }, 120_000);
+  }, fuzzTimeout(120_000));
 });

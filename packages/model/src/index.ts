@@ -12,7 +12,7 @@ export { ModelError, type ModelErrorCode } from './errors.js';
 export { getSINetMetadata, setSINetMetadata } from './metadata.js';
 export { isModelLocation, loadModelFromFiles, loadModelFromUrl, type ModelFiles, type ModelLocation, type UrlModelOptions } from './model-files.js';
 export { InputError, MAX_IMAGE_PIXELS, preprocess, type BrowserPixels, type ImageInput, type PixelData, type RgbaImage } from './pixels.js';
-export { aspectInputSize, FITS, loadSegmenter, Segmenter, type Fit, type LoadSegmenterOptions, type PredictOptions, type Segmentation, type SegmenterOptions, type SegmentOptions } from './segmenter.js';
+export { DEFAULT_SEGMENT_OPTIONS, FITS, loadSegmenter, Segmenter, type Fit, type LoadSegmenterOptions, type PredictOptions, type Segmentation, type SegmenterOptions, type SegmentOptions } from './segmenter.js';
 export { VideoSegmenter, type FrameSegmentation, type VideoSegmenterOptions } from './video.js';
 export { summarizeModel } from './summary.js';
 export type { ModelSummary, Preprocessing, SINetConfig, SINetMetadata } from './types.js';

@@ -17,84 +17,120 @@ export interface RefineOptions {
 }
 
 /**
- * Side of the tiles a large image is filtered in. tfjs-wasm's XNNPACK convolutions allocate an
- * indirection buffer of (pixels x taps) pointers per operator: untiled, a 1.5 MP photo ran out of
- * memory ("XNN status 6") and the mask came back nearly all person.
+ * Means over the (2r + 1)^2 box around each pixel of an h x w image (row-major), of the pixels
+ * inside the image, by prefix sums in float64: the same few operations a pixel whatever r. (As
+ * tfjs depthwise convolutions it took 280 ms at 600 x 800 on wasm, and XNNPACK ran out of memory
+ * on a 1.5 MP photo; here, a few milliseconds a megapixel.)
  */
-const TILE = 512;
-
-/** The two 1-D box kernels (rows, then columns) of a radius, made once per filtered image. */
-function boxKernels(r: number): [tf.Tensor4D, tf.Tensor4D] {
-  const taps = 2 * r + 1;
-  return [tf.ones([1, taps, 1, 1]) as tf.Tensor4D, tf.ones([taps, 1, 1, 1]) as tf.Tensor4D];
+function boxMean(x: Float64Array, h: number, w: number, r: number): Float64Array {
+  // Across each row: prefix sums.
+  const across = new Float64Array(h * w);
+  const prefix = new Float64Array(w + 1);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let i = 0; i < w; i++) prefix[i + 1] = prefix[i] + x[row + i];
+    for (let i = 0; i < w; i++) {
+      const lo = i - r > 0 ? i - r : 0;
+      const hi = i + r < w - 1 ? i + r : w - 1;
+      across[row + i] = (prefix[hi + 1] - prefix[lo]) / (hi - lo + 1);
+    }
+  }
+  // Down the columns: a window of rows slid down the image, row by row (memory in order).
+  const out = new Float64Array(h * w);
+  const sums = new Float64Array(w);
+  let lo = 0;
+  let hi = -1;
+  for (let y = 0; y < h; y++) {
+    const wantHi = y + r < h - 1 ? y + r : h - 1;
+    const wantLo = y - r > 0 ? y - r : 0;
+    for (; hi < wantHi; hi++) for (let c = 0, at = (hi + 1) * w; c < w; c++) sums[c] += across[at + c];
+    for (; lo < wantLo; lo++) for (let c = 0, at = lo * w; c < w; c++) sums[c] -= across[at + c];
+    const inverse = 1 / (hi - lo + 1);
+    for (let c = 0, at = y * w; c < w; c++) out[at + c] = sums[c] * inverse;
+  }
+  return out;
 }
 
-/** Mean over the (2r + 1)^2 box around each pixel, of the pixels inside the image (`count`: how many those are). */
-function boxMean(x: tf.Tensor4D, [across, down]: [tf.Tensor4D, tf.Tensor4D], count: tf.Tensor4D): tf.Tensor4D {
-  return tf.div(tf.depthwiseConv2d(tf.depthwiseConv2d(x, across, 1, 'same'), down, 1, 'same'), count) as tf.Tensor4D;
-}
-
-/** How many pixels of an h x w image the box of radius r around each pixel holds: rows x columns inside. */
-function boxCount(h: number, w: number, r: number): tf.Tensor4D {
-  const inside = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.min(i + r, n - 1) - Math.max(i - r, 0) + 1);
-  return tf.reshape(tf.outerProduct(tf.tensor1d(inside(h)), tf.tensor1d(inside(w))), [1, h, w, 1]) as tf.Tensor4D;
-}
-
-/** The guided filter of one image (or tile) as a whole. */
-function guidedFilterWhole(guide: tf.Tensor2D, p: tf.Tensor2D, radius: number, epsilon: number, kernels: [tf.Tensor4D, tf.Tensor4D]): tf.Tensor2D {
-  return tf.tidy(() => {
-    const [h, w] = guide.shape;
-    const count = boxCount(h, w, radius);
-    const mean = (x: tf.Tensor4D) => boxMean(x, kernels, count);
-    const I = tf.reshape(guide, [1, h, w, 1]) as tf.Tensor4D;
-    const P = tf.reshape(p, [1, h, w, 1]) as tf.Tensor4D;
-    const meanI = mean(I);
-    const meanP = mean(P);
-    const covIP = tf.sub(mean(tf.mul(I, P) as tf.Tensor4D), tf.mul(meanI, meanP));
-    const varI = tf.sub(mean(tf.mul(I, I) as tf.Tensor4D), tf.mul(meanI, meanI));
-    const a = tf.div(covIP, tf.add(varI, epsilon)) as tf.Tensor4D;
-    const b = tf.sub(meanP, tf.mul(a, meanI)) as tf.Tensor4D;
-    return tf.reshape(tf.add(tf.mul(mean(a), I), mean(b)), [h, w]) as tf.Tensor2D;
-  });
+/** The guided filter's mean(a) and mean(b): a = cov(I, p) / (var(I) + eps), b = mean(p) - a mean(I). */
+function guidedCoefficients(guide: ArrayLike<number>, probability: ArrayLike<number>, h: number, w: number, r: number, epsilon: number): [Float64Array, Float64Array] {
+  const n = h * w;
+  // One element type for every box mean (mixed typed arrays would make its loads polymorphic).
+  const I = Float64Array.from(guide);
+  const p = Float64Array.from(probability);
+  const Ip = new Float64Array(n);
+  const II = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    Ip[i] = I[i] * p[i];
+    II[i] = I[i] * I[i];
+  }
+  const meanI = boxMean(I, h, w, r);
+  const meanP = boxMean(p, h, w, r);
+  const corrIp = boxMean(Ip, h, w, r);
+  const corrII = boxMean(II, h, w, r);
+  const a = Ip;
+  const b = II;
+  for (let i = 0; i < n; i++) {
+    a[i] = (corrIp[i] - meanI[i] * meanP[i]) / (corrII[i] - meanI[i] * meanI[i] + epsilon);
+    b[i] = meanP[i] - a[i] * meanI[i];
+  }
+  return [boxMean(a, h, w, r), boxMean(b, h, w, r)];
 }
 
 /**
- * The guided filter of `p` by `guide` (both [h, w]): mean(a) * I + mean(b), with a = cov(I, p) /
- * (var(I) + eps), b = mean(p) - a mean(I). Large images go in tiles with a margin of 2 radii
- * (what two box means see), so the result is the untiled one exactly.
+ * The guided filter (He, Sun and Tang 2013) of `p` by `guide`, both h x w row-major:
+ * mean(a) * I + mean(b), unclipped.
  */
-export function guidedFilter(guide: tf.Tensor2D, p: tf.Tensor2D, radius: number, epsilon: number, tile = TILE): tf.Tensor2D {
-  const [h, w] = guide.shape;
-  const kernels = boxKernels(radius);
-  try {
-    if (h <= tile && w <= tile) return guidedFilterWhole(guide, p, radius, epsilon, kernels);
-    const margin = 2 * radius;
-    const rows: tf.Tensor2D[] = [];
-    try {
-      for (let y = 0; y < h; y += tile) {
-        const tiles: tf.Tensor2D[] = [];
-        try {
-          for (let x = 0; x < w; x += tile) {
-            tiles.push(tf.tidy(() => {
-              const y0 = Math.max(0, y - margin);
-              const x0 = Math.max(0, x - margin);
-              const size: [number, number] = [Math.min(h, y + tile + margin) - y0, Math.min(w, x + tile + margin) - x0];
-              const out = guidedFilterWhole(tf.slice(guide, [y0, x0], size), tf.slice(p, [y0, x0], size), radius, epsilon, kernels);
-              return tf.slice(out, [y - y0, x - x0], [Math.min(tile, h - y), Math.min(tile, w - x)]);
-            }));
-          }
-          rows.push(tiles.length === 1 ? tiles.pop()! : tf.concat(tiles, 1));
-        } finally {
-          tf.dispose(tiles);
-        }
-      }
-      return rows.length === 1 ? rows.pop()! : tf.concat(rows, 0);
-    } finally {
-      tf.dispose(rows);
-    }
-  } finally {
-    tf.dispose(kernels);
+export function guidedFilter(guide: ArrayLike<number>, p: ArrayLike<number>, h: number, w: number, radius: number, epsilon: number): Float32Array {
+  const [a, b] = guidedCoefficients(guide, p, h, w, radius, epsilon);
+  const out = new Float32Array(h * w);
+  for (let i = 0; i < out.length; i++) out[i] = a[i] * guide[i] + b[i];
+  return out;
+}
+
+/**
+ * Above this many pixels, refinement computes the filter's coefficients on a copy scaled down to
+ * about this many and applies them, upsampled, at full size (He and Sun's fast guided filter,
+ * 2015): a 24 MP photo costs little more than a 1 MP one.
+ */
+export const REFINE_EXACT_PIXELS = 2 ** 20;
+
+/** Per output index along an axis of n (from m samples, half-pixel centres): the first sample and the second's weight. */
+function bilinearTaps(n: number, m: number): { first: Int32Array; weight: Float32Array } {
+  const first = new Int32Array(n);
+  const weight = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const at = Math.min(m - 1, Math.max(0, ((i + 0.5) * m) / n - 0.5));
+    first[i] = Math.min(Math.max(0, m - 2), Math.floor(at));
+    weight[i] = m > 1 ? at - first[i] : 0;
   }
+  return { first, weight };
+}
+
+/** mean(a) * I + mean(b) at h x w with the coefficients (lh x lw) read bilinearly, clipped to 0..1. */
+function applyUpsampled(I: Float32Array, h: number, w: number, [a, b]: [Float64Array, Float64Array], lh: number, lw: number): Float32Array {
+  const cols = bilinearTaps(w, lw);
+  const rows = bilinearTaps(h, lh);
+  const dx = lw > 1 ? 1 : 0;
+  const dy = lh > 1 ? lw : 0;
+  // Each row first blends its two coefficient rows (once per row), then reads them across.
+  const rowA = new Float64Array(lw);
+  const rowB = new Float64Array(lw);
+  const out = new Float32Array(h * w);
+  for (let y = 0; y < h; y++) {
+    const fy = rows.weight[y];
+    const top = rows.first[y] * lw;
+    for (let c = 0; c < lw; c++) {
+      rowA[c] = (1 - fy) * a[top + c] + fy * a[top + dy + c];
+      rowB[c] = (1 - fy) * b[top + c] + fy * b[top + dy + c];
+    }
+    for (let x = 0, at = y * w; x < w; x++, at++) {
+      const fx = cols.weight[x];
+      const k = cols.first[x];
+      const q = ((1 - fx) * rowA[k] + fx * rowA[k + dx]) * I[at] + (1 - fx) * rowB[k] + fx * rowB[k + dx];
+      out[at] = q < 0 ? 0 : q > 1 ? 1 : q;
+    }
+  }
+  return out;
 }
 
 /** Luminance in 0..1 of an RGB 0..255 image [h, w, 3]. */
@@ -102,28 +138,74 @@ export function luminance(rgb: tf.Tensor3D): tf.Tensor2D {
   return tf.tidy(() => tf.squeeze(tf.sum(tf.mul(rgb, tf.tensor1d([0.299 / 255, 0.587 / 255, 0.114 / 255])), -1, true), [2]) as tf.Tensor2D);
 }
 
+/** Refinement's defaults at an image's size: radius 0.8% of the diagonal (at least 2), epsilon 1e-3; bad values refused. */
+function refineParameters(width: number, height: number, options: Omit<RefineOptions, 'threshold'>): { radius: number; epsilon: number } {
+  const radius = options.radius ?? Math.max(2, Math.round(0.008 * Math.hypot(width, height)));
+  const epsilon = options.epsilon ?? 1e-3;
+  if (!(Number.isInteger(radius) && radius >= 1)) throw new InputError(`radius must be a whole number of pixels >= 1, got ${radius}`);
+  if (!(epsilon > 0)) throw new InputError(`epsilon must be > 0, got ${epsilon}`);
+  return { radius, epsilon };
+}
+
+/**
+ * The person probability of an RGB 0..255 image [h, w, 3] refined against the image's edges (see
+ * guidedFilter), in 0..1: the one refinement of `refineSegmentation` and `Segmenter.segment`.
+ */
+export async function refineProbabilities(rgb: tf.Tensor3D, probabilities: Float32Array, options: Omit<RefineOptions, 'threshold'> = {}): Promise<Float32Array> {
+  const [height, width] = rgb.shape;
+  if (probabilities.length !== height * width) throw new InputError(`image is ${width} x ${height} but the probabilities hold ${probabilities.length} values`);
+  const { radius, epsilon } = refineParameters(width, height, options);
+  const scale = Math.sqrt((width * height) / REFINE_EXACT_PIXELS);
+  const low: [number, number] = scale > 1 ? [Math.max(1, Math.round(height / scale)), Math.max(1, Math.round(width / scale))] : [height, width];
+  // The guide at full size, and (above REFINE_EXACT_PIXELS) guide and probability scaled down.
+  const tensors = tf.tidy(() => {
+    const guide = luminance(rgb);
+    if (scale <= 1) return [guide];
+    const down = (x: tf.Tensor2D) => tf.image.resizeBilinear(tf.reshape(x, [1, height, width, 1]) as tf.Tensor4D, low, false, true);
+    return [guide, down(guide), down(tf.tensor2d(probabilities, [height, width]))];
+  });
+  let values: Float32Array[];
+  try {
+    values = (await Promise.all(tensors.map((t) => t.data()))) as Float32Array[];
+  } finally {
+    tf.dispose(tensors);
+  }
+  const [I, lowI, lowP] = values;
+  if (scale <= 1) {
+    const q = guidedFilter(I, probabilities, height, width, radius, epsilon);
+    for (let i = 0; i < q.length; i++) q[i] = q[i] < 0 ? 0 : q[i] > 1 ? 1 : q[i];
+    return q;
+  }
+  return applyUpsampled(I, height, width, guidedCoefficients(lowI, lowP, low[0], low[1], Math.max(1, Math.round(radius / scale)), epsilon), low[0], low[1]);
+}
+
+/**
+ * Mask and labels for refined probabilities: two classes follow the mask; with more, the labels
+ * stay the network's (only the person / not-person decision is refined).
+ */
+export function refinedPixels(probabilities: Float32Array, threshold: number, labels: Uint8Array, classes: number, personClass: number): { probabilities: Float32Array; mask: Uint8Array; labels: Uint8Array } {
+  const mask = new Uint8Array(probabilities.length);
+  for (let i = 0; i < mask.length; i++) mask[i] = probabilities[i] > threshold ? 1 : 0;
+  if (classes !== 2) return { probabilities, mask, labels: labels.slice() };
+  const twoClass = new Uint8Array(mask.length);
+  for (let i = 0; i < mask.length; i++) twoClass[i] = mask[i] ? personClass : 1 - personClass;
+  return { probabilities, mask, labels: twoClass };
+}
+
 /** The segmentation with its person probability refined against the photo's edges (see guidedFilter), and its mask thresholded again. */
 export async function refineSegmentation(image: ImageInput, segmentation: Segmentation, options: RefineOptions = {}): Promise<Segmentation> {
   const { width, height } = segmentation;
-  const radius = options.radius ?? Math.max(2, Math.round(0.008 * Math.hypot(width, height)));
-  const epsilon = options.epsilon ?? 1e-3;
   const threshold = options.threshold ?? 0.5;
-  if (!(Number.isInteger(radius) && radius >= 1)) throw new InputError(`radius must be a whole number of pixels >= 1, got ${radius}`);
-  if (!(epsilon > 0)) throw new InputError(`epsilon must be > 0, got ${epsilon}`);
+  refineParameters(width, height, options);
   const rgb = imageToRgbTensor(image);
-  let refined: tf.Tensor2D;
+  let probabilities: Float32Array;
   try {
     const [h, w] = rgb.shape;
     if (h !== height || w !== width) throw new InputError(`image is ${w} x ${h} but the segmentation is ${width} x ${height}`);
-    refined = tf.tidy(() => tf.clipByValue(guidedFilter(luminance(rgb), tf.tensor2d(segmentation.probabilities, [height, width]), radius, epsilon), 0, 1) as tf.Tensor2D);
+    probabilities = await refineProbabilities(rgb, segmentation.probabilities, options);
   } finally {
     rgb.dispose();
   }
-  const probabilities = (await refined.data()) as Float32Array;
-  refined.dispose();
-  const mask = Uint8Array.from(probabilities, (p) => (p > threshold ? 1 : 0));
-  // Two classes: the labels are the mask; with more, only the person / not-person decision changes.
-  const person = segmentation.classNames.length === 2 ? 1 : -1;
-  const labels = person === 1 ? mask.slice() : segmentation.labels.slice();
-  return { width, height, probabilities, mask, labels, classNames: segmentation.classNames };
+  // Two classes: the person is class 1 of the labels, as the shipped models and the trainer have it.
+  return { width, height, ...refinedPixels(probabilities, threshold, segmentation.labels, segmentation.classNames.length, 1), classNames: segmentation.classNames };
 }

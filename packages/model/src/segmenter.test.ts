@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './node/backend.js';
 import { readImage, readMask } from './node/image-io.js';
 import { InputError } from './pixels.js';
-import { aspectInputSize, loadSegmenter, Segmenter } from './segmenter.js';
+import { aspectInputSize, DEFAULT_SEGMENT_OPTIONS, loadSegmenter, Segmenter } from './segmenter.js';
+import { refineSegmentation } from './refine.js';
 import { iou, officialModel, seededWeights, untrainedModel } from './test-support.js';
 import { loadSegmenter as loadNodeSegmenter } from './node/index.js';
 import officialF16 from '@sinet/pretrained/official-f16';
@@ -44,13 +45,13 @@ describe('Segmenter API (untrained weights)', () => {
     expect(s.classNames).toEqual(['background', 'person']);
   });
 
-  it('segment() gives the person channel and argmax of the softmax of the resized logits, for 2 and 4 classes', async () => {
+  it('one pass, segment(image, { flipTest: false, refine: false }), gives the person channel and argmax of the softmax of the resized logits, for 2 and 4 classes', async () => {
     // Seeded weights: the default initialiser is unseeded and can give one label everywhere.
     const two = await loadSegmenter(seededWeights(untrainedModel({ inputSize: [64, 64] }), 11));
     const four = await loadSegmenter(seededWeights(untrainedModel({ inputSize: [64, 64], classes: 4 }), 12));
     for (const model of [two, four]) {
       const image = pixels(45, 38, 3, 7);
-      const s = await model.segment(image);
+      const s = await model.segment(image, { flipTest: false, refine: false });
       const rgb = tf.tensor4d(Float32Array.from(image.data), [1, 38, 45, 3]);
       // The reference: logits resized bilinearly (align corners) to the image, then a softmax over classes.
       const logits = await model.predictLogits(rgb);
@@ -79,7 +80,8 @@ describe('Segmenter API (untrained weights)', () => {
     const image = pixels(45, 38, 3, 9);
     const mirror = { ...image, data: new Uint8ClampedArray(image.data.length) };
     for (let y = 0; y < 38; y++) for (let x = 0; x < 45; x++) for (let c = 0; c < 3; c++) mirror.data[(y * 45 + x) * 3 + c] = image.data[(y * 45 + 44 - x) * 3 + c];
-    const [plain, flipped, ofMirror] = [await seeded.segment(image), await seeded.segment(image, { flipTest: true }), await seeded.segment(mirror, { flipTest: true })];
+    const unrefined = { refine: false } as const;
+    const [plain, flipped, ofMirror] = [await seeded.segment(image, { ...unrefined, flipTest: false }), await seeded.segment(image, unrefined), await seeded.segment(mirror, { ...unrefined, flipTest: true })];
     // By hand: (logits(x) + mirror(logits(mirror(x)))) / 2, resized, softmax.
     const rgb = tf.tensor4d(Float32Array.from(image.data), [1, 38, 45, 3]);
     const reversed = tf.reverse(rgb, 2);
@@ -94,6 +96,34 @@ describe('Segmenter API (untrained weights)', () => {
     expectClose(mirroredBack, flipped.probabilities, 1e-5);
     // Without the flip the model is not mirror-symmetric (seeded weights): the option does something.
     expect(Math.max(...plain.probabilities.map((p, i) => Math.abs(p - flipped.probabilities[i])))).toBeGreaterThan(1e-3);
+    seeded.dispose();
+    seeded.model.dispose();
+  });
+
+  it('by default segment() gives the best mask for a photo: the flip test, refined against the photo (DEFAULT_SEGMENT_OPTIONS)', async () => {
+    expect(DEFAULT_SEGMENT_OPTIONS).toEqual({ threshold: 0.5, flipHorizontal: false, flipTest: true, refine: true, fit: 'stretch' });
+    const seeded = await loadSegmenter(seededWeights(untrainedModel({ inputSize: [64, 64] }), 13));
+    const image = pixels(45, 38, 3, 9);
+    const before = tf.memory().numTensors;
+    const byDefault = await seeded.segment(image);
+    // Explicit undefined is the default too.
+    const undefinedOptions = await seeded.segment(image, { flipTest: undefined, refine: undefined, threshold: undefined });
+    const flipped = await seeded.segment(image, { refine: false });
+    const want = await refineSegmentation(image, flipped);
+    expect(tf.memory().numTensors).toBe(before);
+    expectClose(byDefault.probabilities, want.probabilities, 1e-6);
+    expect(byDefault.mask).toEqual(want.mask);
+    expect(byDefault.labels).toEqual(want.mask);
+    expect(undefinedOptions.probabilities).toEqual(byDefault.probabilities);
+    expect(Math.max(...byDefault.probabilities.map((p, i) => Math.abs(p - flipped.probabilities[i])))).toBeGreaterThan(1e-3);
+    // Refinement's own options pass through; a mirrored input is refined against the mirrored pixels.
+    const wide = await seeded.segment(image, { refine: { radius: 5 } });
+    expectClose(wide.probabilities, (await refineSegmentation(image, flipped, { radius: 5 })).probabilities, 1e-6);
+    const mirror = { ...image, data: new Uint8ClampedArray(image.data.length) };
+    for (let y = 0; y < 38; y++) for (let x = 0; x < 45; x++) for (let c = 0; c < 3; c++) mirror.data[(y * 45 + x) * 3 + c] = image.data[(y * 45 + 44 - x) * 3 + c];
+    const viaFlip = await seeded.segment(mirror, { flipHorizontal: true });
+    expectClose(viaFlip.probabilities, byDefault.probabilities, 1e-5);
+    await expect(seeded.segment(image, { refine: 'yes' as unknown as boolean })).rejects.toThrow(/refine must be true, false or \{ radius, epsilon \}, got "yes"/);
     seeded.dispose();
     seeded.model.dispose();
   });

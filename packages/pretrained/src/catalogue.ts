@@ -31,8 +31,8 @@ export const PRETRAINED_MODELS: Record<PretrainedName, PretrainedModel> = {
   'realworld-384-f16': realworld384F16,
 };
 
-/** The shipped model with the best cross-domain mean person IoU (crossDomain.mean; within 0.5 points of the best, the smallest input): what `loadSegmenter()` of `@sinet/model/node` loads; `@sinet/pretrained/default` alone. */
+/** The shipped model with the best cross-domain mean person IoU as `segment` gives photos (crossDomain.mean; within 0.5 points of the best, the smallest input): what `loadSegmenter()` of `@sinet/model/node` loads; `@sinet/pretrained/default` alone. */
 export const DEFAULT_PRETRAINED: PretrainedName = 'realworld-320-f16';
 
-/** The best cross-domain mean among the models at 224 x 224 input, fast enough for live video on two cores: what the track processor and the demo load; `@sinet/pretrained/realtime` alone. */
+/** The best cross-domain mean of one pass (crossDomain.onePass.mean, as video runs) among the models at 224 x 224 input, fast enough for live video on two cores: what the track processor and the demo load; `@sinet/pretrained/realtime` alone. */
 export const DEFAULT_REALTIME_PRETRAINED: PretrainedName = 'realworld-f16';

@@ -6,7 +6,7 @@
 import { PRETRAINED_MODELS, type PretrainedName } from './catalogue.js';
 
 export { DEFAULT_PRETRAINED, DEFAULT_REALTIME_PRETRAINED, PRETRAINED_MODELS, type PretrainedName } from './catalogue.js';
-export type { PretrainedModel } from './types.js';
+export type { CrossDomainFigures, PretrainedModel } from './types.js';
 
 /** Whether `value` names a shipped model ('official', 'eg1800', ...). */
 export function isPretrainedName(value: unknown): value is PretrainedName {

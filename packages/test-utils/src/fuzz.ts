@@ -14,6 +14,10 @@ export { fc };
 export const FUZZ_RUNS = Number(process.env.SINET_FUZZ_RUNS ?? 200);
 /** With $SINET_FUZZ_SECONDS, each property stops after that long (for `pnpm fuzz`). */
 const FUZZ_MS = process.env.SINET_FUZZ_SECONDS ? 1000 * Number(process.env.SINET_FUZZ_SECONDS) : undefined;
+/** A fuzz test's own time limit, plus the time `pnpm fuzz` gives each property (a test limit below it would end the run early). */
+export function fuzzTimeout(ms: number): number {
+  return ms + (FUZZ_MS ?? 0);
+}
 /** The tests' runs are repeatable (a fixed seed, $SINET_FUZZ_SEED to change it); `pnpm fuzz` draws a new one each time. */
 const FUZZ_SEED = FUZZ_MS ? undefined : Number(process.env.SINET_FUZZ_SEED ?? 20261202);
 
@@ -86,7 +90,13 @@ export function mutatedJson(corpus: string[]): fc.Arbitrary<string> {
  * with the input that caused it.
  */
 export async function fuzz<T>(arbitrary: fc.Arbitrary<T>, allowed: readonly (abstract new (...args: never[]) => Error)[], run: (input: T) => unknown, options: { runs?: number; timeoutMs?: number } = {}): Promise<void> {
+  let yielded = Date.now();
   const property = fc.asyncProperty(arbitrary, async (input) => {
+    // Back to the event loop now and then: cases that never wait would starve vitest's worker messages ("Timeout calling onTaskUpdate").
+    if (Date.now() - yielded > 100) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      yielded = Date.now();
+    }
     try {
       await run(input);
     } catch (e) {

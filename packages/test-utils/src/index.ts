@@ -5,5 +5,5 @@ export * as reference from './reference.js';
 export { freshDir, freshProject, installExample, packageDir, packPackage, runNode, runNodeAsync, tarballFiles, typecheck } from './pack.js';
 export { useBackend } from './backend.js';
 export { maxWeightDifference, readSavedWeights } from './saved-weights.js';
-export { fc, fuzz, FUZZ_RUNS, mutatedBytes, mutatedJson } from './fuzz.js';
+export { fc, fuzz, FUZZ_RUNS, fuzzTimeout, mutatedBytes, mutatedJson } from './fuzz.js';
 export { apiReport, type ApiReport } from './api-report.js';

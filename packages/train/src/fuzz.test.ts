@@ -2,7 +2,7 @@
  * Fuzzing of @sinet/train's readers of untrusted text (see @sinet/test-utils' fuzz): training
  * configs and checkpoint state files. Each either parses or is refused with a TrainError.
  */
-import { freshDir, fuzz, mutatedJson, repoRoot } from '@sinet/test-utils';
+import { freshDir, fuzz, fuzzTimeout, mutatedJson, repoRoot } from '@sinet/test-utils';
 import { promises as fs, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ describe('fuzzing the readers of untrusted text', () => {
       }
       parseTrainConfig(json, 'config.json');
     });
-  }, 60_000);
+  }, fuzzTimeout(60_000));
 
   it('checkpoint state.json: read, or refused as damaged', async () => {
     const out = freshDir('sinet-fuzz-state-');
@@ -39,5 +39,5 @@ describe('fuzzing the readers of untrusted text', () => {
       await fs.writeFile(file, text);
       await readCheckpoint(out);
     });
-  }, 60_000);
+  }, fuzzTimeout(60_000));
 });

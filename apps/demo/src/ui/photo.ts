@@ -1,5 +1,5 @@
 /** Photo mode: the mask of an uploaded photo, the cut-out PNG and the blurred or replaced result. */
-import { blurBackground, cutout, refineSegmentation, replaceBackground, type CompositeOptions, type RgbaImage, type Segmentation } from '@sinet/model';
+import { blurBackground, cutout, replaceBackground, type CompositeOptions, type RgbaImage, type Segmentation } from '@sinet/model';
 import { getBackend } from '@tensorflow/tfjs-core';
 import { DEFAULT_BACKGROUND_COLOUR } from '../constants';
 import { canvasToPng, Compositor, type Effect } from '../engine/compositor';
@@ -92,9 +92,8 @@ export class PhotoView {
     const { canvas, name } = this.photo;
     const started = performance.now();
     const threshold = Number(byId<HTMLInputElement>('photo-threshold').value) / 100;
-    let seg: Segmentation = await sized.segmenter.segment(canvas, { threshold });
-    // Edges that follow the photo's own (a guided filter at its resolution; see @sinet/model's README for what it gains).
-    if (byId<HTMLInputElement>('photo-refine').checked) seg = await refineSegmentation(canvas, seg, { threshold });
+    // The photo defaults (flip test, and edges that follow the photo's own: see @sinet/model's README), refinement switchable.
+    const seg: Segmentation = await sized.segmenter.segment(canvas, { threshold, refine: byId<HTMLInputElement>('photo-refine').checked });
     const ms = performance.now() - started;
     this.result = { name, width: seg.width, height: seg.height, mask: seg.mask, probabilities: seg.probabilities, backend: getBackend() };
     const person = seg.mask.reduce((n, v) => n + v, 0) / seg.mask.length;

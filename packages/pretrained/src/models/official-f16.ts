@@ -10,8 +10,8 @@ const model: PretrainedModel = {
   precision: 'float16',
   inputSize: [224, 224],
   bytes: 185348,
-  val: { personIou: 0.958708, miou: 0.947295, boundaryF: 0.749893, boundaryIou: 0.719572 },
-  crossDomain: { mean: 0.592338, sources: { 'eg1800': 0.958917, 'ccp': 0.666544, 'pennfudan': 0.250005, 'coco128': 0.493888 } },
+  val: { personIou: 0.961768, miou: 0.951100, boundaryF: 0.763015, boundaryIou: 0.730589 },
+  crossDomain: { mean: 0.596732, sources: { 'eg1800': 0.965586, 'ccp': 0.688724, 'pennfudan': 0.232181, 'coco128': 0.500439 }, onePass: { mean: 0.592338, sources: { 'eg1800': 0.958917, 'ccp': 0.666544, 'pennfudan': 0.250005, 'coco128': 0.493888 } } },
   licence: 'MIT, NAVER Corp.',
   summary: 'the official SINet weights (clovaai), converted, float16',
 };

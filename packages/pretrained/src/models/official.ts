@@ -10,8 +10,8 @@ const model: PretrainedModel = {
   precision: 'float32',
   inputSize: [224, 224],
   bytes: 370696,
-  val: { personIou: 0.958747, miou: 0.947341, boundaryF: 0.749818, boundaryIou: 0.719596 },
-  crossDomain: { mean: 0.592499, sources: { 'eg1800': 0.958954, 'ccp': 0.667161, 'pennfudan': 0.250396, 'coco128': 0.493483 } },
+  val: { personIou: 0.961807, miou: 0.951147, boundaryF: 0.762976, boundaryIou: 0.730563 },
+  crossDomain: { mean: 0.597036, sources: { 'eg1800': 0.965634, 'ccp': 0.689390, 'pennfudan': 0.232800, 'coco128': 0.500318 }, onePass: { mean: 0.592499, sources: { 'eg1800': 0.958954, 'ccp': 0.667161, 'pennfudan': 0.250396, 'coco128': 0.493483 } } },
   licence: 'MIT, NAVER Corp.',
   summary: 'the official SINet weights (clovaai), converted',
 };

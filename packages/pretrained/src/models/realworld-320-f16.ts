@@ -10,8 +10,8 @@ const model: PretrainedModel = {
   precision: 'float16',
   inputSize: [320, 320],
   bytes: 185348,
-  val: { personIou: 0.962381, miou: 0.951298, boundaryF: 0.758148, boundaryIou: 0.746845 },
-  crossDomain: { mean: 0.842592, sources: { 'eg1800': 0.963367, 'ccp': 0.925589, 'pennfudan': 0.797739, 'coco128': 0.683672 } },
+  val: { personIou: 0.966060, miou: 0.956087, boundaryF: 0.775395, boundaryIou: 0.762800 },
+  crossDomain: { mean: 0.855159, sources: { 'eg1800': 0.969517, 'ccp': 0.935330, 'pennfudan': 0.825040, 'coco128': 0.690750 }, onePass: { mean: 0.842592, sources: { 'eg1800': 0.963367, 'ccp': 0.925589, 'pennfudan': 0.797739, 'coco128': 0.683672 } } },
   licence: 'MIT, the SINet.js contributors',
   summary: 'SINet for everyday photos (portraits, full body, groups), trained by SINet.js on a mix of data sets, 320 x 320 input, float16',
 };

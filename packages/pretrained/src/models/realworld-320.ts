@@ -10,8 +10,8 @@ const model: PretrainedModel = {
   precision: 'float32',
   inputSize: [320, 320],
   bytes: 370696,
-  val: { personIou: 0.962370, miou: 0.951287, boundaryF: 0.758016, boundaryIou: 0.746801 },
-  crossDomain: { mean: 0.842574, sources: { 'eg1800': 0.963348, 'ccp': 0.925608, 'pennfudan': 0.797752, 'coco128': 0.683587 } },
+  val: { personIou: 0.966051, miou: 0.956076, boundaryF: 0.775396, boundaryIou: 0.762695 },
+  crossDomain: { mean: 0.855143, sources: { 'eg1800': 0.969510, 'ccp': 0.935382, 'pennfudan': 0.825006, 'coco128': 0.690675 }, onePass: { mean: 0.842574, sources: { 'eg1800': 0.963348, 'ccp': 0.925608, 'pennfudan': 0.797752, 'coco128': 0.683587 } } },
   licence: 'MIT, the SINet.js contributors',
   summary: 'SINet for everyday photos (portraits, full body, groups), trained by SINet.js on a mix of data sets, 320 x 320 input',
 };

@@ -10,8 +10,8 @@ const model: PretrainedModel = {
   precision: 'float16',
   inputSize: [384, 384],
   bytes: 185348,
-  val: { personIou: 0.958899, miou: 0.946942, boundaryF: 0.732311, boundaryIou: 0.730456 },
-  crossDomain: { mean: 0.844820, sources: { 'eg1800': 0.959990, 'ccp': 0.923914, 'pennfudan': 0.820196, 'coco128': 0.675180 } },
+  val: { personIou: 0.962842, miou: 0.952031, boundaryF: 0.757203, boundaryIou: 0.750372 },
+  crossDomain: { mean: 0.852467, sources: { 'eg1800': 0.966226, 'ccp': 0.933349, 'pennfudan': 0.844739, 'coco128': 0.665554 }, onePass: { mean: 0.844820, sources: { 'eg1800': 0.959990, 'ccp': 0.923914, 'pennfudan': 0.820196, 'coco128': 0.675180 } } },
   licence: 'MIT, the SINet.js contributors',
   summary: 'SINet for everyday photos (portraits, full body, groups), trained by SINet.js on a mix of data sets, 384 x 384 input, float16',
 };

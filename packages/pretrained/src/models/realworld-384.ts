@@ -10,8 +10,8 @@ const model: PretrainedModel = {
   precision: 'float32',
   inputSize: [384, 384],
   bytes: 370696,
-  val: { personIou: 0.958913, miou: 0.946956, boundaryF: 0.732532, boundaryIou: 0.730613 },
-  crossDomain: { mean: 0.844799, sources: { 'eg1800': 0.960007, 'ccp': 0.923916, 'pennfudan': 0.820204, 'coco128': 0.675068 } },
+  val: { personIou: 0.962855, miou: 0.952045, boundaryF: 0.757325, boundaryIou: 0.750535 },
+  crossDomain: { mean: 0.852445, sources: { 'eg1800': 0.966236, 'ccp': 0.933317, 'pennfudan': 0.844714, 'coco128': 0.665514 }, onePass: { mean: 0.844799, sources: { 'eg1800': 0.960007, 'ccp': 0.923916, 'pennfudan': 0.820204, 'coco128': 0.675068 } } },
   licence: 'MIT, the SINet.js contributors',
   summary: 'SINet for everyday photos (portraits, full body, groups), trained by SINet.js on a mix of data sets, 384 x 384 input',
 };

@@ -10,8 +10,8 @@ const model: PretrainedModel = {
   precision: 'float32',
   inputSize: [224, 224],
   bytes: 370696,
-  val: { personIou: 0.961556, miou: 0.950218, boundaryF: 0.762279, boundaryIou: 0.729931 },
-  crossDomain: { mean: 0.831928, sources: { 'eg1800': 0.963234, 'ccp': 0.916633, 'pennfudan': 0.748817, 'coco128': 0.699029 } },
+  val: { personIou: 0.964076, miou: 0.953450, boundaryF: 0.776224, boundaryIou: 0.740737 },
+  crossDomain: { mean: 0.843976, sources: { 'eg1800': 0.968591, 'ccp': 0.928170, 'pennfudan': 0.773731, 'coco128': 0.705413 }, onePass: { mean: 0.831928, sources: { 'eg1800': 0.963234, 'ccp': 0.916633, 'pennfudan': 0.748817, 'coco128': 0.699029 } } },
   licence: 'MIT, the SINet.js contributors',
   summary: 'SINet for everyday photos (portraits, full body, groups), trained by SINet.js on a mix of data sets',
 };

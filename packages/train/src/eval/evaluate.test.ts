@@ -8,7 +8,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listFolderDataset } from '../data/folder-dataset.js';
 import { syntheticPortrait } from '../data/synthetic.js';
-import { evaluate } from './evaluate.js';
+import { evaluate, type EvalReport } from './evaluate.js';
 
 beforeAll(async () => {
   await useBackend('cpu');
@@ -40,9 +40,11 @@ describe('evaluate by person size', () => {
     initializeWeights(model, 7);
     const segmenter = await loadSegmenter(model);
     const entries = await listFolderDataset(dir, path.join(dir, 'all.txt'));
-    const report = await evaluate(segmenter, entries);
+    // One pass: the network's own masks (refinement would make these flat photos all one class).
+    const onePass = { flipTest: false, refine: false };
+    const report = await evaluate(segmenter, entries, onePass);
     expect(Object.fromEntries(Object.entries(report.bySize).map(([k, v]) => [k, [v.images, v.shareOfFrame]]))).toEqual({ small: [1, '< 10%'], medium: [1, '10-30%'], large: [2, '>= 30%'] });
-    const alone = async (ids: string[]) => evaluate(segmenter, entries.filter((e) => ids.includes(e.id)));
+    const alone = async (ids: string[]) => evaluate(segmenter, entries.filter((e) => ids.includes(e.id)), onePass);
     // An untrained network's masks: a different IoU for each class, none 0 or 1.
     expect(new Set(Object.values(report.bySize).map((v) => v.personIou.toFixed(4))).size).toBe(3);
     for (const v of Object.values(report.bySize)) expect(v.personIou > 0 && v.personIou < 1).toBe(true);
@@ -51,6 +53,12 @@ describe('evaluate by person size', () => {
     const large = await alone(['p2', 'p3']);
     expect(report.bySize.large.personIou).toBeCloseTo(large.personIouFull, 10);
     expect(report.bySize.large.boundaryF).toBeCloseTo(large.boundaryFFull, 10);
+    // Unless told otherwise, eval scores what segment() gives a photo: flip test and refinement (DEFAULT_SEGMENT_OPTIONS).
+    const figures = (r: EvalReport) => [r.personIou, r.personIouFull, r.boundaryFFull];
+    const byDefault = await evaluate(segmenter, entries);
+    expect(figures(byDefault)).toEqual(figures(await evaluate(segmenter, entries, { flipTest: true, refine: true })));
+    expect(figures(byDefault)).not.toEqual(figures(await evaluate(segmenter, entries, { flipTest: true, refine: false })));
+    expect(byDefault.personIou).not.toBe(report.personIou);
     segmenter.dispose();
     model.dispose();
   }, 60_000);

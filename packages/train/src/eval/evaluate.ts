@@ -7,7 +7,7 @@
  * d = 2% of the diagonal) sums each class's band intersection and union over the data set.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { InputError, refineSegmentation, type Fit, type RefineOptions, type Segmenter } from '@sinet/model';
+import { DEFAULT_SEGMENT_OPTIONS, InputError, refineSegmentation, type Fit, type RefineOptions, type Segmenter } from '@sinet/model';
 import { ImageFileError, readImage, readPersonMask, type MaskConvention } from '@sinet/model/node';
 import { DatasetError, type DatasetEntry } from '../data/folder-dataset.js';
 import { PERSON_SIZES, personSizeOf, scoreBatch, SegmentationScores, type PersonSize } from './scores.js';
@@ -41,18 +41,24 @@ export interface EvalReport {
 export interface EvalOptions {
   /** Called after each image, e.g. for a progress line. */
   onImage?: (done: number, total: number, entry: DatasetEntry) => void;
-  /** Average each image's logits with its mirror's (Segmenter's flipTest). Default false. */
+  /** Average each image's logits with its mirror's (Segmenter's flipTest). Default as `segment`: DEFAULT_SEGMENT_OPTIONS.flipTest. */
   flipTest?: boolean;
   /** How images of another aspect meet the model's input (Segmenter's fit). Default 'stretch'. */
   fit?: Fit;
-  /** Refine the person probability against the photo's edges before the figures at mask size (refineSegmentation). */
-  refine?: RefineOptions;
+  /**
+   * Refine the person probability against the photo's edges before the figures at mask size
+   * (refineSegmentation; true for its defaults). Default as `segment`: DEFAULT_SEGMENT_OPTIONS.refine.
+   */
+  refine?: boolean | RefineOptions;
 }
 
 export async function evaluate(segmenter: Segmenter, entries: DatasetEntry[], options: EvalOptions = {}): Promise<EvalReport> {
   if (entries.length === 0) throw new DatasetError('nothing to evaluate: the image list is empty');
   if (segmenter.metadata.config.classes !== 2) throw new InputError(`sinet eval scores person vs background; this model has ${segmenter.metadata.config.classes} classes`);
   const person = segmenter.metadata.personClass;
+  // What `segment` gives a photo unless told otherwise is what is scored unless told otherwise.
+  const flipTest = options.flipTest ?? DEFAULT_SEGMENT_OPTIONS.flipTest;
+  const refine = options.refine ?? DEFAULT_SEGMENT_OPTIONS.refine;
   const atModel = new SegmentationScores();
   const atFull = new SegmentationScores();
   const bySize = Object.fromEntries(PERSON_SIZES.map((s) => [s.name, { scores: new SegmentationScores(), images: 0 }])) as Record<PersonSize, { scores: SegmentationScores; images: number }>;
@@ -70,12 +76,12 @@ export async function evaluate(segmenter: Segmenter, entries: DatasetEntry[], op
     const truth = { data: mask.data, width: mask.width, height: mask.height };
     const rgb = tf.tidy(() => tf.expandDims(tf.tensor3d(image.data, [image.height, image.width, 3], 'float32'), 0) as tf.Tensor4D);
     // At the model's size (the truth resized as the trainer's validation resizes it) and at the mask's.
-    const refineAtTruth = options.refine
+    const refineAtTruth = refine
       ? async (image: tf.Tensor3D, probabilities: Float32Array, width: number, height: number) =>
-          (await refineSegmentation(image, { width, height, probabilities, mask: new Uint8Array(0), labels: new Uint8Array(0), classNames: segmenter.metadata.classNames }, options.refine)).mask
+          (await refineSegmentation(image, { width, height, probabilities, mask: new Uint8Array(0), labels: new Uint8Array(0), classNames: segmenter.metadata.classNames }, refine === true ? {} : refine)).mask
       : undefined;
     const atTruth = new SegmentationScores();
-    busyMs += await scoreBatch((x) => segmenter.predictLogits(x, { flipTest: options.flipTest, fit: options.fit }), person, rgb, [truth], { atOutput: atModel, atTruth, refineAtTruth });
+    busyMs += await scoreBatch((x) => segmenter.predictLogits(x, { flipTest, fit: options.fit }), person, rgb, [truth], { atOutput: atModel, atTruth, refineAtTruth });
     atFull.merge(atTruth);
     const size = personSizeOf(truth.data);
     if (size) {
