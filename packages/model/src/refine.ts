@@ -196,6 +196,7 @@ export function refinedPixels(probabilities: Float32Array, threshold: number, la
 export async function refineSegmentation(image: ImageInput, segmentation: Segmentation, options: RefineOptions = {}): Promise<Segmentation> {
   const { width, height } = segmentation;
   const threshold = options.threshold ?? 0.5;
+  // Bad options are named before the image is converted.
   refineParameters(width, height, options);
   const rgb = imageToRgbTensor(image);
   let probabilities: Float32Array;

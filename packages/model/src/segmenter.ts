@@ -66,8 +66,8 @@ export function aspectInputSize(inputSize: [number, number], height: number, wid
 
 /**
  * What `segment` does unless told otherwise: the best mask for a photo, flip test and refinement
- * on (about three times the time of one pass of the network; on the cross-domain validation of
- * the README they add 1.3 points of person IoU to the default model). For video frames or batch
+ * on (2-2.5x the time of one pass of the network; on the cross-domain validation of the README
+ * they add 1.3 points of person IoU to the default model). For video frames or batch
  * jobs where time counts, pass `{ flipTest: false, refine: false }`: one pass.
  */
 export const DEFAULT_SEGMENT_OPTIONS = { threshold: 0.5, flipHorizontal: false, flipTest: true, refine: true, fit: 'stretch' } as const satisfies Required<SegmentOptions>;
@@ -115,9 +115,7 @@ export interface LoadSegmenterOptions extends Omit<SegmenterOptions, 'takeOwners
 
 /** The options that were given a value: an explicit `undefined` means the default, as when the key is left out. */
 function definedOf(options: SegmentOptions): SegmentOptions {
-  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as SegmentOptions;
-  if (given.refine !== undefined && typeof given.refine !== 'boolean' && (typeof given.refine !== 'object' || given.refine === null)) throw new InputError(`refine must be true, false or { radius, epsilon }, got ${JSON.stringify(given.refine)?.slice(0, 40)}`);
-  return given;
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as SegmentOptions;
 }
 
 /** Pixels scaled to 0..1 are said once per process, not per frame. */
@@ -395,6 +393,7 @@ export class Segmenter {
   private async segmentRgb(rgb: tf.Tensor4D, options: SegmentOptions, checkRange = false): Promise<Segmentation[]> {
     const { threshold, flipHorizontal, flipTest, refine, fit } = { ...DEFAULT_SEGMENT_OPTIONS, ...definedOf(options) };
     if (!(threshold >= 0 && threshold <= 1)) throw new InputError(`threshold must be in [0, 1], got ${threshold}`);
+    if (typeof refine !== 'boolean' && (typeof refine !== 'object' || refine === null)) throw new InputError(`refine must be true, false or { radius, epsilon }, got ${JSON.stringify(refine)?.slice(0, 40)}`);
     const person = this.metadata.personClass;
     const [n, height, width] = rgb.shape;
     const input = flipHorizontal ? tf.reverse(rgb, 2) : rgb;
