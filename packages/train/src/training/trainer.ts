@@ -89,8 +89,9 @@ export interface TrainResult {
 type Scores = ReturnType<SegmentationScores['report']>;
 
 /**
- * Validation by `sinet eval`'s protocol at the training size (mIoU, person IoU, boundary F and
- * IoU, against masks resized as eval resizes them); encoder-stage outputs are scored at 1/8.
+ * Validation by `sinet eval`'s one-pass protocol (`--no-flip-test --no-refine`: per epoch, the
+ * photo defaults would cost 2-2.5x) at the training size (mIoU, person IoU, boundary F and IoU,
+ * against masks resized as eval resizes them); encoder-stage outputs are scored at 1/8.
  * Scores are kept for all images together and for each source apart.
  */
 async function validate(model: tf.LayersModel, val: ValSample[], size: [number, number], personClass: number, batchSize: number): Promise<{ all: Scores; bySource: Record<string, Scores> }> {
