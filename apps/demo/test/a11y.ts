@@ -38,22 +38,22 @@ export function textBelowContrast(): LowContrast[] {
   const parse = (c: string): [number, number, number, number] => {
     const m = c.match(/rgba?\(([^)]+)\)/);
     if (!m) return [0, 0, 0, 0];
-    const [r, g, b, a = '1'] = m[1].split(/[\s,/]+/).filter(Boolean);
+    const [r, g, b, a = '1'] = m[1]!.split(/[\s,/]+/).filter(Boolean);
     return [Number(r), Number(g), Number(b), Number(a)];
   };
-  const luminance = ([r, g, b]: number[]): number => {
+  const luminance = ([r, g, b]: readonly [number, number, number, ...number[]]): number => {
     const lin = (v: number) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
     return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
   };
   // The first opaque background behind an element (translucent ones blended over it).
-  const backgroundOf = (el: Element | null): number[] => {
-    const layers: number[][] = [];
+  const backgroundOf = (el: Element | null): [number, number, number] => {
+    const layers: [number, number, number, number][] = [];
     for (let e = el; e; e = e.parentElement) {
       const c = parse(getComputedStyle(e).backgroundColor);
       if (c[3] > 0) layers.push(c);
       if (c[3] >= 1) break;
     }
-    let base = [255, 255, 255];
+    let base: [number, number, number] = [255, 255, 255];
     for (const [r, g, b, a] of layers.reverse()) base = [r * a + base[0] * (1 - a), g * a + base[1] * (1 - a), b * a + base[2] * (1 - a)];
     return base;
   };
@@ -67,8 +67,8 @@ export function textBelowContrast(): LowContrast[] {
     if (style.visibility === 'hidden' || Number(style.opacity) === 0) continue;
     const fg = parse(style.color);
     const bg = backgroundOf(el);
-    const blended = [0, 1, 2].map((i) => fg[i] * fg[3] + bg[i] * (1 - fg[3]));
-    const [hi, lo] = [luminance(blended), luminance(bg)].sort((a, b) => b - a);
+    const blended = [0, 1, 2].map((i) => fg[i]! * fg[3] + bg[i]! * (1 - fg[3])) as [number, number, number];
+    const [hi, lo] = [luminance(blended), luminance(bg)].sort((a, b) => b - a) as [number, number];
     const ratio = (hi + 0.05) / (lo + 0.05);
     const size = parseFloat(style.fontSize);
     const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);

@@ -20,9 +20,9 @@ export function toImageData(image: ImageU8): ImageDataLike {
   else {
     rgba = new Uint8ClampedArray(width * height * 4);
     for (let i = 0, j = 0; i < width * height; i++, j += channels) {
-      rgba[4 * i] = image.data[j];
-      rgba[4 * i + 1] = image.data[channels === 3 ? j + 1 : j];
-      rgba[4 * i + 2] = image.data[channels === 3 ? j + 2 : j];
+      rgba[4 * i] = image.data[j]!;
+      rgba[4 * i + 1] = image.data[channels === 3 ? j + 1 : j]!;
+      rgba[4 * i + 2] = image.data[channels === 3 ? j + 2 : j]!;
       rgba[4 * i + 3] = 255;
     }
   }

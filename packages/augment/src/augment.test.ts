@@ -49,7 +49,7 @@ describe('exact results of deterministic augmenters', () => {
     ['symmetric', [1, 0, 0, 1, 2]],
     ['wrap', [3, 4, 0, 1, 2]],
   ] as const)('border mode %s repeats pixels as numpy.pad does', (mode, expected) => {
-    const line = gray(5, 1, (x) => [0, 1, 2, 3, 4][x]);
+    const line = gray(5, 1, (x) => [0, 1, 2, 3, 4][x]!);
     const s = new Affine({ translatePx: { x: 2, y: 0 }, mode, order: 'nearest' }).augmentSample({ image: line });
     expect(Array.from(s.image.data)).toEqual(expected);
   });
@@ -78,7 +78,7 @@ describe('exact results of deterministic augmenters', () => {
 /** An image whose first channel is 255 where the mask is 1: alignment can be read back. */
 function encoded(width: number, height: number, seed: number): Sample {
   const r = seededRandom(seed);
-  const blobs = Array.from({ length: 4 }, () => [r() * width, r() * height, (0.1 + 0.2 * r()) * Math.min(width, height)]);
+  const blobs = Array.from({ length: 4 }, (): [number, number, number] => [r() * width, r() * height, (0.1 + 0.2 * r()) * Math.min(width, height)]);
   const mask = labels(width, height, (x, y) => (blobs.some(([cx, cy, rad]) => Math.hypot(x - cx, y - cy) < rad) ? 1 : 0));
   const image = img(width, height, 3, Array.from(mask.data).flatMap((m) => [255 * m, 128, 64]));
   return { image, mask };
@@ -96,7 +96,7 @@ function alignment(s: Sample, ignore = 255): { agree: number; edges: number } {
   for (let i = 0; i < s.mask!.data.length; i++) {
     const m = s.mask!.data[i];
     if (m === ignore) continue;
-    const v = s.image.data[3 * i];
+    const v = s.image.data[3 * i]!;
     if (v > 15 && v < 240) {
       edges++;
       continue;
@@ -141,7 +141,7 @@ describe('randomness', () => {
     expect(a.masks!.map((m) => Array.from(m.data))).toEqual(b.masks!.map((m) => Array.from(m.data)));
     expect(a.images.map((i) => Array.from(i.data))).not.toEqual(c.images.map((i) => Array.from(i.data)));
     // Two images of one batch get different parameters.
-    expect(Array.from(a.images[0].data)).not.toEqual(Array.from(a.images[1].data));
+    expect(Array.from(a.images[0]!.data)).not.toEqual(Array.from(a.images[1]!.data));
   });
 
   it('a deterministic view replays the same parameters on every batch', () => {
@@ -149,13 +149,13 @@ describe('randomness', () => {
     const det = aug.toDeterministic();
     const first = det.augment({ images: [sample.image], masks: [sample.mask!] });
     const second = det.augment({ images: [sample.image], masks: [sample.mask!] });
-    expect(Array.from(second.images[0].data)).toEqual(Array.from(first.images[0].data));
+    expect(Array.from(second.images[0]!.data)).toEqual(Array.from(first.images[0]!.data));
     // Replayed on another batch (here, just the mask as an image): the same transform.
     const maskAsImage = { data: sample.mask!.data, width: 64, height: 48, channels: 1 as const };
     const replay = det.augment({ images: [maskAsImage] });
-    expect(Array.from(replay.images[0].data)).toEqual(Array.from(first.masks![0].data));
+    expect(Array.from(replay.images[0]!.data)).toEqual(Array.from(first.masks![0]!.data));
     // The ordinary augmenter moves on.
-    expect(Array.from(aug.augment({ images: [sample.image] }).images[0].data)).not.toEqual(Array.from(first.images[0].data));
+    expect(Array.from(aug.augment({ images: [sample.image] }).images[0]!.data)).not.toEqual(Array.from(first.images[0]!.data));
   });
 
   it('sampled parameters follow their specification (fixed seed, 20000 draws)', () => {
@@ -189,7 +189,7 @@ describe('randomness', () => {
     const fired = out.images.filter((i) => i.data[0] === 101).length / 5000;
     expect(Math.abs(fired - 0.3)).toBeLessThan(0.02);
     const two = someOf(2, [new Add({ value: 1 }), new Add({ value: 10 }), new Add({ value: 100 })], { seed: 13 });
-    const sums = new Set(two.augment({ images: Array.from({ length: 300 }, () => img(1, 1, 1, [0])) }).images.map((i) => i.data[0]));
+    const sums = new Set(two.augment({ images: Array.from({ length: 300 }, () => img(1, 1, 1, [0])) }).images.map((i) => i.data[0]!));
     expect([...sums].sort((a, b) => a - b)).toEqual([11, 101, 110]);
   });
 });
@@ -201,14 +201,14 @@ describe('filters against brute force', () => {
   const window = (x: number, y: number, c: number, k: number) => {
     const values: number[] = [];
     const rad = (k - 1) / 2;
-    for (let dy = -rad; dy <= rad; dy++) for (let dx = -rad; dx <= rad; dx++) values.push(noise.data[(clampIdx(y + dy, 7) * 9 + clampIdx(x + dx, 9)) * 3 + c]);
+    for (let dy = -rad; dy <= rad; dy++) for (let dx = -rad; dx <= rad; dx++) values.push(noise.data[(clampIdx(y + dy, 7) * 9 + clampIdx(x + dx, 9)) * 3 + c]!);
     return values;
   };
   const brute = (fn: (v: number[]) => number, k: number) => Array.from({ length: 9 * 7 * 3 }, (_, i) => fn(window(Math.floor(i / 3) % 9, Math.floor(i / 27), i % 3, k)));
 
   it.each([3, 5])('MedianBlur k=%d is the exact window median (borders replicated)', (k) => {
     const out = new MedianBlur({ k }).augmentSample({ image: noise }).image.data;
-    expect(Array.from(out)).toEqual(brute((v) => v.sort((a, b) => a - b)[(v.length - 1) / 2], k));
+    expect(Array.from(out)).toEqual(brute((v) => v.sort((a, b) => a - b)[(v.length - 1) / 2]!, k));
   });
 
   it.each([3, 5])('AverageBlur k=%d is the window mean', (k) => {
@@ -223,7 +223,7 @@ describe('filters against brute force', () => {
     const out = new GaussianBlur({ sigma: 3 }).augmentSample({ image: step }).image.data;
     // Exact Gaussian of a step: 255 * Phi((x - 31.5) / sigma).
     const phi = (z: number) => 0.5 * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (z + 0.044715 * z ** 3)));
-    for (let x = 20; x < 44; x++) expect(Math.abs(out[x] - 255 * phi((x - 31.5) / 3))).toBeLessThan(8);
+    for (let x = 20; x < 44; x++) expect(Math.abs(out[x]! - 255 * phi((x - 31.5) / 3))).toBeLessThan(8);
   });
 });
 

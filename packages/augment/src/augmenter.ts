@@ -87,7 +87,7 @@ export abstract class Augmenter {
     const samples = batch.images.map((image, i): Sample => ({
       image,
       mask: batch.masks?.[i],
-      maps: batch.maps && Object.fromEntries(Object.entries(batch.maps).map(([k, v]) => [k, v[i]])),
+      maps: batch.maps && Object.fromEntries(Object.entries(batch.maps).map(([k, v]) => [k, v[i]!])),
     }));
     samples.forEach((s, i) => checkSample(s, `batch[${i}]`));
     const rng = this.rootRng();
@@ -95,7 +95,7 @@ export abstract class Augmenter {
     return {
       images: out.map((s) => s.image),
       masks: batch.masks ? out.map((s) => s.mask!) : undefined,
-      maps: batch.maps && Object.fromEntries(Object.keys(batch.maps).map((k) => [k, out.map((s) => s.maps![k])])),
+      maps: batch.maps && Object.fromEntries(Object.keys(batch.maps).map((k) => [k, out.map((s) => s.maps![k]!)])),
     };
   }
 
@@ -124,11 +124,11 @@ export abstract class Augmenter {
         return [inner];
       }
       override augmentSample(sample: Sample): Sample {
-        generators.forEach((g, i) => g.setState(states[i]));
+        generators.forEach((g, i) => g.setState(states[i]!));
         return inner.augmentSample(sample);
       }
       override augment(batch: Batch): Batch {
-        generators.forEach((g, i) => g.setState(states[i]));
+        generators.forEach((g, i) => g.setState(states[i]!));
         return inner.augment(batch);
       }
     })({ name: `${this.name} (deterministic)` });
@@ -213,7 +213,7 @@ export class SomeOf extends Augmenter {
     super(options);
     if (steps.length === 0) throw new ParamError('someOf: needs at least one child');
     const range = typeof n === 'number' ? [n, n] : (n as number[]);
-    if (typeof n !== 'function' && (range.some((v) => !Number.isInteger(v) || v < 0 || v > steps.length) || range[0] > range[range.length - 1])) {
+    if (typeof n !== 'function' && (range.some((v) => !Number.isInteger(v) || v < 0 || v > steps.length) || range[0]! > range[range.length - 1]!)) {
       throw new ParamError(`someOf: 'n' must be an integer or [min, max] within 0..${steps.length}, got ${JSON.stringify(n)}`);
     }
   }
@@ -223,10 +223,10 @@ export class SomeOf extends Augmenter {
   }
 
   protected apply(sample: Sample, rng: Rng): Sample {
-    const n = typeof this.n === 'number' ? this.n : typeof this.n === 'function' ? this.n(rng) : rng.integer(this.n[0], this.n[this.n.length - 1]);
+    const n = typeof this.n === 'number' ? this.n : typeof this.n === 'function' ? this.n(rng) : rng.integer(this.n[0], this.n[this.n.length - 1]!);
     const picked = rng.shuffle(this.steps.map((_, i) => i)).slice(0, n);
     const ordered = this.options.randomOrder ? picked : picked.sort((a, b) => a - b);
-    return ordered.reduce((s, i) => this.steps[i].run(s, rng), sample);
+    return ordered.reduce((s, i) => this.steps[i]!.run(s, rng), sample);
   }
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ParamError, AugmentInputError, type ImageU8, type LabelMap, type PasteDonor, type Sample } from './index.js';
 import { CopyPaste } from './augmenters.js';
 
-const solid = (width: number, height: number, rgb: [number, number, number]): ImageU8 => ({ data: Uint8Array.from({ length: width * height * 3 }, (_, i) => rgb[i % 3]), width, height, channels: 3 });
+const solid = (width: number, height: number, rgb: [number, number, number]): ImageU8 => ({ data: Uint8Array.from({ length: width * height * 3 }, (_, i) => rgb[i % 3]!), width, height, channels: 3 });
 const emptyMask = (width: number, height: number): LabelMap => ({ data: new Uint8Array(width * height), width, height });
 
 /** A red person (an ellipse, 0/1 mask) on blue, `width` x `height`, not touching the bottom edge. */
@@ -40,11 +40,11 @@ describe('CopyPaste', () => {
     for (let seed = 1; seed <= 30; seed++) {
       const out = new CopyPaste({ donors, seed, colourMatch: 0, noise: 0, height: [0.1, 1] }).augmentSample(greenCanvas(64, 48));
       for (let p = 0; p < 64 * 48; p++) {
-        const [r, g] = [out.image.data[p * 3], out.image.data[p * 3 + 1]];
+        const [r, g] = [out.image.data[p * 3]!, out.image.data[p * 3 + 1]!];
         // Coverage w gives red 255w and green 255(1 - w): the label is w >= 1/2 (bytes round: 2 levels either side are a tie).
         if (Math.abs(r - g) > 2) expect(out.mask!.data[p] === 1, `seed ${seed}, pixel ${p}: r ${r} g ${g}`).toBe(r > g);
         else ties++;
-        pasted += out.mask!.data[p];
+        pasted += out.mask!.data[p]!;
       }
     }
     expect(pasted).toBeGreaterThan(1000);

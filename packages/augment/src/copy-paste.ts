@@ -74,7 +74,7 @@ function meanColour(image: ImageU8, mask: LabelMap | null, box: Box): [number, n
     for (let x = box.x0; x < box.x1; x++) {
       const p = y * image.width + x;
       if (mask && mask.data[p] === 0) continue;
-      for (let c = 0; c < 3; c++) sum[c] += image.data[p * 3 + c];
+      for (let c = 0; c < 3; c++) sum[c]! += image.data[p * 3 + c]!;
       n++;
     }
   }
@@ -102,9 +102,9 @@ function readPerson(donor: PasteDonor, x: number, y: number, colour: number[]): 
     const p = yy * width + xx;
     if (w === 0 || mask[p] === 0) return;
     weight += w;
-    colour[0] += w * image[p * 3];
-    colour[1] += w * image[p * 3 + 1];
-    colour[2] += w * image[p * 3 + 2];
+    colour[0]! += w * image[p * 3]!;
+    colour[1]! += w * image[p * 3 + 1]!;
+    colour[2]! += w * image[p * 3 + 2]!;
   };
   tap(xa, ya, (1 - fx) * (1 - fy));
   tap(xb, ya, fx * (1 - fy));
@@ -130,7 +130,7 @@ export class CopyPaste extends Augmenter {
     checkParam(where, 'count', options.count, { min: 0, integer: true });
     const height: unknown = options.height ?? DEFAULT_PASTE_HEIGHT;
     // Numbers only: comparing an object (say { toString: 1 }) would throw a TypeError, not name the field.
-    const [h0, h1] = Array.isArray(height) && height.length === 2 && height.every((v) => typeof v === 'number') ? (height as number[]) : [Number.NaN, Number.NaN];
+    const [h0, h1] = Array.isArray(height) && height.length === 2 && height.every((v) => typeof v === 'number') ? (height as [number, number]) : [Number.NaN, Number.NaN];
     if (!(h0 > 0 && h1 >= h0 && h1 <= 4)) throw new ParamError(`${where}: 'height' must be [min, max] with 0 < min <= max <= 4, got ${JSON.stringify(options.height)}`);
     checkProbability(where, 'flip', options.flip ?? 0.5);
     checkParam(where, 'colourMatch', options.colourMatch, { min: 0, max: 1 });
@@ -146,8 +146,8 @@ export class CopyPaste extends Augmenter {
     // How much of each pixel people cover, composited like the colours: the label is coverage >= 1/2.
     const coverage = Float32Array.from(mask.data, (v) => (v ? 1 : 0));
     const count = draw(this.options.count ?? DEFAULT_PASTE_COUNT, rng, true);
-    for (let i = 0; i < count; i++) this.pasteOne(out, coverage, s.frame, this.donors[Math.floor(rng.random() * this.donors.length)], rng);
-    for (let p = 0; p < coverage.length; p++) if (coverage[p] >= 0.5) mask.data[p] = 1;
+    for (let i = 0; i < count; i++) this.pasteOne(out, coverage, s.frame, this.donors[Math.floor(rng.random() * this.donors.length)]!, rng);
+    for (let p = 0; p < coverage.length; p++) if (coverage[p]! >= 0.5) mask.data[p] = 1;
     return { image: out, mask, ...(s.frame ? { frame: s.frame } : {}) };
   }
 
@@ -181,7 +181,7 @@ export class CopyPaste extends Augmenter {
     const top = bottom - th;
     const personMean = meanColour(donor.image, donor.mask, box);
     const canvasMean = meanColour(canvas, null, { x0: 0, y0: 0, x1: W, y1: H });
-    const gain = [0, 1, 2].map((c) => Math.min(2, Math.max(0.5, ((canvasMean[c] + 1) / (personMean[c] + 1)) ** t)));
+    const gain = [0, 1, 2].map((c) => Math.min(2, Math.max(0.5, ((canvasMean[c]! + 1) / (personMean[c]! + 1)) ** t)));
     // Shrinking: average several bilinear taps per axis so small people are not aliased.
     const tapsX = Math.min(MAX_TAPS, Math.max(1, Math.ceil(1 / sx)));
     const tapsY = Math.min(MAX_TAPS, Math.max(1, Math.ceil(1 / sy)));
@@ -212,10 +212,10 @@ export class CopyPaste extends Augmenter {
         const weight = alpha / taps;
         const p = y * W + x;
         for (let c = 0; c < 3; c++) {
-          const person = (colour[c] / alpha) * gain[c] + (sigma > 0 ? rng.normal(0, sigma) : 0);
-          canvas.data[p * 3 + c] = clampByte(weight * Math.min(255, Math.max(0, person)) + (1 - weight) * canvas.data[p * 3 + c]);
+          const person = (colour[c]! / alpha) * gain[c]! + (sigma > 0 ? rng.normal(0, sigma) : 0);
+          canvas.data[p * 3 + c] = clampByte(weight * Math.min(255, Math.max(0, person)) + (1 - weight) * canvas.data[p * 3 + c]!);
         }
-        coverage[p] = weight + (1 - weight) * coverage[p];
+        coverage[p] = weight + (1 - weight) * coverage[p]!;
       }
     }
   }

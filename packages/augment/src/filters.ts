@@ -15,7 +15,7 @@ export const FILTER_BITS = 10;
 export function fixedPointKernel(kernel: Float32Array): Int32Array {
   const one = 1 << FILTER_BITS;
   const taps = Int32Array.from(kernel, (v) => Math.round(v * one));
-  taps[(taps.length - 1) / 2] += one - taps.reduce((a, b) => a + b, 0);
+  taps[(taps.length - 1) / 2]! += one - taps.reduce((a, b) => a + b, 0);
   return taps;
 }
 
@@ -33,7 +33,7 @@ export function separableFilter(src: ImageU8, kernel: Float32Array): ImageU8 {
     for (let x = 0; x < w; x++)
       for (let ch = 0; ch < c; ch++) {
         let acc = 0;
-        for (let t = -r; t <= r; t++) acc += taps[t + r] * data[y * row + clampIndex(x + t, w) * c + ch];
+        for (let t = -r; t <= r; t++) acc += taps[t + r]! * data[y * row + clampIndex(x + t, w) * c + ch]!;
         rows[y * row + x * c + ch] = acc;
       }
   const out = newImage(w, h, c);
@@ -41,7 +41,7 @@ export function separableFilter(src: ImageU8, kernel: Float32Array): ImageU8 {
   for (let y = 0; y < h; y++)
     for (let j = 0; j < row; j++) {
       let acc = half;
-      for (let t = -r; t <= r; t++) acc += taps[t + r] * rows[clampIndex(y + t, h) * row + j];
+      for (let t = -r; t <= r; t++) acc += taps[t + r]! * rows[clampIndex(y + t, h) * row + j]!;
       out.data[y * row + j] = acc >> (2 * FILTER_BITS);
     }
   return out;
@@ -61,10 +61,10 @@ function boxRows(src: Float64Array, dst: Float64Array, w: number, h: number, c: 
     for (let ch = 0; ch < c; ch++) {
       const base = y * w * c + ch;
       let acc = 0;
-      for (let t = -r; t <= r; t++) acc += src[base + clampIndex(t, w) * c];
+      for (let t = -r; t <= r; t++) acc += src[base + clampIndex(t, w) * c]!;
       for (let x = 0; x < w; x++) {
         dst[base + x * c] = acc;
-        acc += src[base + clampIndex(x + r + 1, w) * c] - src[base + clampIndex(x - r, w) * c];
+        acc += src[base + clampIndex(x + r + 1, w) * c]! - src[base + clampIndex(x - r, w) * c]!;
       }
     }
 }
@@ -74,13 +74,13 @@ function boxColumns(src: Float64Array, dst: Float64Array, rowLength: number, h: 
   const acc = new Float64Array(rowLength);
   for (let t = -r; t <= r; t++) {
     const from = clampIndex(t, h) * rowLength;
-    for (let i = 0; i < rowLength; i++) acc[i] += src[from + i];
+    for (let i = 0; i < rowLength; i++) acc[i]! += src[from + i]!;
   }
   for (let y = 0; y < h; y++) {
     dst.set(acc, y * rowLength);
     const add = clampIndex(y + r + 1, h) * rowLength;
     const remove = clampIndex(y - r, h) * rowLength;
-    for (let i = 0; i < rowLength; i++) acc[i] += src[add + i] - src[remove + i];
+    for (let i = 0; i < rowLength; i++) acc[i]! += src[add + i]! - src[remove + i]!;
   }
 }
 
@@ -103,7 +103,7 @@ export function boxFilters(src: ImageU8, sizes: number[]): ImageU8 {
   }
   const out = newImage(w, h, c);
   const inv = 1 / scale;
-  for (let i = 0; i < b.length; i++) out.data[i] = b[i] * inv + 0.5;
+  for (let i = 0; i < b.length; i++) out.data[i] = b[i]! * inv + 0.5;
   return out;
 }
 
@@ -126,26 +126,26 @@ export function medianFilter(src: ImageU8, k: number): ImageU8 {
         rows[j] = (yy < 0 ? 0 : yy >= h ? h - 1 : yy) * w * c + ch;
       }
       hist.fill(0);
-      for (let j = 0; j < k; j++) for (let dx = -r; dx <= r; dx++) hist[data[rows[j] + column(dx)]]++;
+      for (let j = 0; j < k; j++) for (let dx = -r; dx <= r; dx++) hist[data[rows[j]! + column(dx)]!]!++;
       // m: current median; below: how many window values are < m.
       let m = 0;
       let below = 0;
-      while (below + hist[m] <= half) below += hist[m++];
+      while (below + hist[m]! <= half) below += hist[m++]!;
       for (let x = 0; x < w; x++) {
         out.data[(y * w + x) * c + ch] = m;
         if (x === w - 1) break;
         const goneAt = column(x - r);
         const comeAt = column(x + r + 1);
         for (let j = 0; j < k; j++) {
-          const gone = data[rows[j] + goneAt];
-          const come = data[rows[j] + comeAt];
-          hist[gone]--;
+          const gone = data[rows[j]! + goneAt]!;
+          const come = data[rows[j]! + comeAt]!;
+          hist[gone]!--;
           if (gone < m) below--;
-          hist[come]++;
+          hist[come]!++;
           if (come < m) below++;
         }
-        while (below > half) below -= hist[--m];
-        while (below + hist[m] <= half) below += hist[m++];
+        while (below > half) below -= hist[--m]!;
+        while (below + hist[m]! <= half) below += hist[m++]!;
       }
     }
   return out;
@@ -158,7 +158,7 @@ export function convolve3x3(src: ImageU8, kernel: number[], channels: number): I
   const { width: w, height: h, channels: c, data } = src;
   const out = { ...src, data: new Uint8Array(data) };
   const row = w * c;
-  const [k0, k1, k2, k3, k4, k5, k6, k7, k8] = kernel;
+  const [k0, k1, k2, k3, k4, k5, k6, k7, k8] = kernel as [number, number, number, number, number, number, number, number, number];
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
       const interior = x > 0 && y > 0 && x < w - 1 && y < h - 1;
@@ -167,16 +167,16 @@ export function convolve3x3(src: ImageU8, kernel: number[], channels: number): I
         let acc: number;
         if (interior) {
           acc =
-            k0 * data[i - row - c] + k1 * data[i - row] + k2 * data[i - row + c] +
-            k3 * data[i - c] + k4 * data[i] + k5 * data[i + c] +
-            k6 * data[i + row - c] + k7 * data[i + row] + k8 * data[i + row + c];
+            k0 * data[i - row - c]! + k1 * data[i - row]! + k2 * data[i - row + c]! +
+            k3 * data[i - c]! + k4 * data[i]! + k5 * data[i + c]! +
+            k6 * data[i + row - c]! + k7 * data[i + row]! + k8 * data[i + row + c]!;
         } else {
           acc = 0;
           for (let dy = -1; dy <= 1; dy++)
             for (let dx = -1; dx <= 1; dx++) {
               const yy = y + dy < 0 ? 0 : y + dy >= h ? h - 1 : y + dy;
               const xx = x + dx < 0 ? 0 : x + dx >= w ? w - 1 : x + dx;
-              acc += kernel[(dy + 1) * 3 + dx + 1] * data[(yy * w + xx) * c + ch];
+              acc += kernel[(dy + 1) * 3 + dx + 1]! * data[(yy * w + xx) * c + ch]!;
             }
         }
         out.data[i] = clampByte(acc);

@@ -97,12 +97,12 @@ function warpBytes(data: ArrayLike<number>, sw: number, sh: number, c: number, m
           ix = borderIndex(ix, sw, mode);
           iy = borderIndex(iy, sh, mode);
           if (ix < 0 || iy < 0) {
-            for (let k = 0; k < c; k++) dst[at + k] = fill[k];
+            for (let k = 0; k < c; k++) dst[at + k] = fill[k]!;
             continue;
           }
         }
         const from = (iy * sw + ix) * c;
-        for (let k = 0; k < c; k++) dst[at + k] = data[from + k];
+        for (let k = 0; k < c; k++) dst[at + k] = data[from + k]!;
         continue;
       }
       const fx = Math.trunc((sx - x0) * n + 0.5);
@@ -115,7 +115,7 @@ function warpBytes(data: ArrayLike<number>, sw: number, sh: number, c: number, m
         // Interior: all four neighbours exist.
         const p00 = (y0 * sw + x0) * c;
         const p10 = p00 + sw * c;
-        for (let k = 0; k < c; k++) dst[at + k] = (data[p00 + k] * w00 + data[p00 + c + k] * w01 + data[p10 + k] * w10 + data[p10 + c + k] * w11 + half) >> bits;
+        for (let k = 0; k < c; k++) dst[at + k] = (data[p00 + k]! * w00 + data[p00 + c + k]! * w01 + data[p10 + k]! * w10 + data[p10 + c + k]! * w11 + half) >> bits;
         continue;
       }
       const ix0 = borderIndex(x0, sw, mode);
@@ -123,10 +123,10 @@ function warpBytes(data: ArrayLike<number>, sw: number, sh: number, c: number, m
       const iy0 = borderIndex(y0, sh, mode);
       const iy1 = borderIndex(y0 + 1, sh, mode);
       for (let k = 0; k < c; k++) {
-        const v00 = ix0 < 0 || iy0 < 0 ? fill[k] : data[(iy0 * sw + ix0) * c + k];
-        const v01 = ix1 < 0 || iy0 < 0 ? fill[k] : data[(iy0 * sw + ix1) * c + k];
-        const v10 = ix0 < 0 || iy1 < 0 ? fill[k] : data[(iy1 * sw + ix0) * c + k];
-        const v11 = ix1 < 0 || iy1 < 0 ? fill[k] : data[(iy1 * sw + ix1) * c + k];
+        const v00 = ix0 < 0 || iy0 < 0 ? fill[k]! : data[(iy0 * sw + ix0) * c + k]!;
+        const v01 = ix1 < 0 || iy0 < 0 ? fill[k]! : data[(iy0 * sw + ix1) * c + k]!;
+        const v10 = ix0 < 0 || iy1 < 0 ? fill[k]! : data[(iy1 * sw + ix0) * c + k]!;
+        const v11 = ix1 < 0 || iy1 < 0 ? fill[k]! : data[(iy1 * sw + ix1) * c + k]!;
         dst[at + k] = (v00 * w00 + v01 * w01 + v10 * w10 + v11 * w11 + half) >> bits;
       }
     }
@@ -278,7 +278,7 @@ export class Rot90 extends Augmenter {
       [0, -1, w - 1, 1, 0, 0],
     ];
     const [ow, oh] = k % 2 ? [h, w] : [w, h];
-    return warpSample(s, matrices[k], { width: ow, height: oh, interpolation: 'nearest', mode: 'edge', cval: [0, 0, 0, 0] }, 0);
+    return warpSample(s, matrices[k]!, { width: ow, height: oh, interpolation: 'nearest', mode: 'edge', cval: [0, 0, 0, 0] }, 0);
   }
 }
 
@@ -337,7 +337,7 @@ export class Affine extends AffineAugmenter {
   override planWarp(w: number, h: number, rng: Rng): PlannedWarp {
     const o = this.options;
     const g = this.generator(rng);
-    const pair = (a: Axes & { shared: boolean }) => {
+    const pair = (a: Axes & { shared: boolean }): [number, number] => {
       const x = sample(a.x, g);
       return [x, a.shared ? x : sample(a.y, g)];
     };
@@ -408,9 +408,9 @@ export class CropAndPad extends Augmenter {
     const { width: w, height: h, channels } = s.image;
     const spec = (o.px ?? o.percent)!;
     // Four entries are per side (top, right, bottom, left); anything else is one parameter for all sides.
-    const four = (Array.isArray(spec) && spec.length === 4 ? spec : [spec, spec, spec, spec]) as Param[];
-    const sizes = [h, w, h, w];
-    const [top, right, bottom, left] = four.map((p, i) => Math.round(o.px !== undefined ? sample(p, rng, true) : sample(p, rng) * sizes[i]));
+    const four = (Array.isArray(spec) && spec.length === 4 ? spec : [spec, spec, spec, spec]) as [Param, Param, Param, Param];
+    const side = (p: Param, size: number) => Math.round(o.px !== undefined ? sample(p, rng, true) : sample(p, rng) * size);
+    const [top, right, bottom, left] = [side(four[0], h), side(four[1], w), side(four[2], h), side(four[3], w)];
     const ow = w + left + right;
     const oh = h + top + bottom;
     if (ow < 1 || oh < 1) throw new ParamError(`CropAndPad: cropping ${JSON.stringify([top, right, bottom, left])} leaves nothing of a ${w} x ${h} image`);

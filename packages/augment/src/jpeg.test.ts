@@ -29,7 +29,7 @@ async function libjpeg(image: ImageU8, quality: number): Promise<Uint8Array> {
 
 const meanAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i]! - b[i]!);
   return s / a.length;
 };
 
@@ -67,7 +67,7 @@ describe('JpegCompression', () => {
 
   it('keeps masks and alpha, follows its seed, and names a bad compression', () => {
     const rgb = testImage(20, 18);
-    const rgba: ImageU8 = { data: new Uint8Array(20 * 18 * 4).map((_, i) => (i % 4 === 3 ? i % 251 : rgb.data[Math.floor(i / 4) * 3 + (i % 4)])), width: 20, height: 18, channels: 4 };
+    const rgba: ImageU8 = { data: new Uint8Array(20 * 18 * 4).map((_, i) => (i % 4 === 3 ? i % 251 : rgb.data[Math.floor(i / 4) * 3 + (i % 4)]!)), width: 20, height: 18, channels: 4 };
     const mask = { data: Uint8Array.from({ length: 20 * 18 }, (_, i) => i % 2), width: 20, height: 18 };
     const aug = new JpegCompression({ compression: [50, 90], seed: 3 });
     const a = aug.augmentSample({ image: rgba, mask });
@@ -77,7 +77,7 @@ describe('JpegCompression', () => {
     expect(new JpegCompression({ compression: [50, 90], seed: 3 }).augmentSample({ image: rgba, mask }).image.data).toEqual(a.image.data);
     // Compression 0 is quality 100: a grey image comes back within a level (colour loses its
     // fine chroma to 4:2:0 at any quality).
-    const grey: ImageU8 = { data: Uint8Array.from({ length: 20 * 18 }, (_, i) => rgb.data[i * 3]), width: 20, height: 18, channels: 1 };
+    const grey: ImageU8 = { data: Uint8Array.from({ length: 20 * 18 }, (_, i) => rgb.data[i * 3]!), width: 20, height: 18, channels: 1 };
     expect(meanAbs(new JpegCompression({ compression: 0 }).augmentSample({ image: grey }).image.data, grey.data)).toBeLessThan(1);
     expect(meanAbs(new JpegCompression({ compression: 95 }).augmentSample({ image: grey }).image.data, grey.data)).toBeGreaterThan(5);
     expect(() => new JpegCompression({ compression: [50, 120] })).toThrow(ParamError);

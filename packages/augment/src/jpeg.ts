@@ -39,15 +39,15 @@ function roundTripBlock(block: Float64Array, table: Float64Array, scratch: Float
   for (let y = 0; y < 8; y++)
     for (let u = 0; u < 8; u++) {
       let s = 0;
-      for (let x = 0; x < 8; x++) s += BASIS[u * 8 + x] * block[y * 8 + x];
+      for (let x = 0; x < 8; x++) s += BASIS[u * 8 + x]! * block[y * 8 + x]!;
       scratch[y * 8 + u] = s;
     }
   for (let u = 0; u < 8; u++)
     for (let v = 0; v < 8; v++) {
       let s = 0;
-      for (let y = 0; y < 8; y++) s += BASIS[v * 8 + y] * scratch[y * 8 + u];
+      for (let y = 0; y < 8; y++) s += BASIS[v * 8 + y]! * scratch[y * 8 + u]!;
       // libjpeg: the coefficient times 8, rounded; then halves round away from zero.
-      const q = table[v * 8 + u];
+      const q = table[v * 8 + u]!;
       const c8 = Math.round(8 * s);
       block[v * 8 + u] = Math.sign(c8) * Math.floor((Math.abs(c8) + 4 * q) / (8 * q)) * q;
     }
@@ -55,13 +55,13 @@ function roundTripBlock(block: Float64Array, table: Float64Array, scratch: Float
   for (let u = 0; u < 8; u++)
     for (let y = 0; y < 8; y++) {
       let s = 0;
-      for (let v = 0; v < 8; v++) s += BASIS[v * 8 + y] * block[v * 8 + u];
+      for (let v = 0; v < 8; v++) s += BASIS[v * 8 + y]! * block[v * 8 + u]!;
       scratch[y * 8 + u] = s;
     }
   for (let y = 0; y < 8; y++)
     for (let x = 0; x < 8; x++) {
       let s = 0;
-      for (let u = 0; u < 8; u++) s += BASIS[u * 8 + x] * scratch[y * 8 + u];
+      for (let u = 0; u < 8; u++) s += BASIS[u * 8 + x]! * scratch[y * 8 + u]!;
       block[y * 8 + x] = s;
     }
 }
@@ -75,12 +75,12 @@ function roundTripPlane(plane: Float64Array, width: number, height: number, tabl
     for (let bx = 0; bx < width; bx += 8) {
       for (let y = 0; y < 8; y++) {
         const row = Math.min(by + y, height - 1) * width;
-        for (let x = 0; x < 8; x++) block[y * 8 + x] = plane[row + Math.min(bx + x, width - 1)] - 128;
+        for (let x = 0; x < 8; x++) block[y * 8 + x] = plane[row + Math.min(bx + x, width - 1)]! - 128;
       }
       roundTripBlock(block, table, scratch);
       // The decoder clamps samples to 0..255 before upsampling and colour conversion.
       for (let y = 0; y < 8 && by + y < height; y++)
-        for (let x = 0; x < 8 && bx + x < width; x++) out[(by + y) * width + bx + x] = Math.min(255, Math.max(0, Math.round(block[y * 8 + x] + 128)));
+        for (let x = 0; x < 8 && bx + x < width; x++) out[(by + y) * width + bx + x] = Math.min(255, Math.max(0, Math.round(block[y * 8 + x]! + 128)));
     }
   return out;
 }
@@ -96,7 +96,7 @@ function downsample(plane: Float64Array, width: number, height: number): { data:
     for (let x = 0; x < w; x++) {
       const c0 = 2 * x;
       const c1 = Math.min(2 * x + 1, width - 1);
-      data[y * w + x] = (plane[r0 + c0] + plane[r0 + c1] + plane[r1 + c0] + plane[r1 + c1] + 1 + (x & 1)) >> 2;
+      data[y * w + x] = (plane[r0 + c0]! + plane[r0 + c1]! + plane[r1 + c0]! + plane[r1 + c1]! + 1 + (x & 1)) >> 2;
     }
   }
   return { data, width: w, height: h };
@@ -113,11 +113,11 @@ function upsample(chroma: Float64Array, w: number, h: number, width: number, hei
     const row = y >> 1;
     // Upper output rows lean on the chroma row above, lower ones on the row below.
     const other = Math.min(h - 1, Math.max(0, y & 1 ? row + 1 : row - 1));
-    for (let x = 0; x < w; x++) sums[x] = 3 * chroma[row * w + x] + chroma[other * w + x];
+    for (let x = 0; x < w; x++) sums[x] = 3 * chroma[row * w + x]! + chroma[other * w + x]!;
     for (let x = 0; x < width; x++) {
       const c = x >> 1;
-      const neighbour = x & 1 ? sums[Math.min(w - 1, c + 1)] : sums[Math.max(0, c - 1)];
-      out[y * width + x] = (3 * sums[c] + neighbour + (x & 1 ? 7 : 8)) >> 4;
+      const neighbour = x & 1 ? sums[Math.min(w - 1, c + 1)]! : sums[Math.max(0, c - 1)]!;
+      out[y * width + x] = (3 * sums[c]! + neighbour + (x & 1 ? 7 : 8)) >> 4;
     }
   }
   return out;
@@ -138,9 +138,9 @@ export function jpegRoundTrip(image: ImageU8, quality: number): ImageU8 {
   const Cb = new Float64Array(n);
   const Cr = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const r = src[i * channels];
-    const g = src[i * channels + 1];
-    const b = src[i * channels + 2];
+    const r = src[i * channels]!;
+    const g = src[i * channels + 1]!;
+    const b = src[i * channels + 2]!;
     // libjpeg's fixed-point conversion rounds Y to nearest and Cb, Cr just below the half.
     Y[i] = Math.floor(0.299 * r + 0.587 * g + 0.114 * b + 0.5);
     Cb[i] = Math.floor(128 - 0.168736 * r - 0.331264 * g + 0.5 * b + 0.49999);
@@ -155,14 +155,14 @@ export function jpegRoundTrip(image: ImageU8, quality: number): ImageU8 {
   const cbFull = upsample(cb, cbSmall.width, cbSmall.height, width, height);
   const crFull = upsample(cr, crSmall.width, crSmall.height, width, height);
   for (let i = 0; i < n; i++) {
-    const l = y[i];
-    const u = cbFull[i] - 128;
-    const v = crFull[i] - 128;
+    const l = y[i]!;
+    const u = cbFull[i]! - 128;
+    const v = crFull[i]! - 128;
     const o = i * channels;
     out[o] = clampByte(l + Math.round(1.402 * v));
     out[o + 1] = clampByte(l + Math.floor(-0.344136 * u - 0.714136 * v + 0.5));
     out[o + 2] = clampByte(l + Math.round(1.772 * u));
-    for (let k = 3; k < channels; k++) out[o + k] = src[o + k];
+    for (let k = 3; k < channels; k++) out[o + k] = src[o + k]!;
   }
   return { ...image, data: out };
 }

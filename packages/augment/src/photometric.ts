@@ -35,13 +35,13 @@ function applyLuts(image: ImageU8, luts: Uint8Array[]): ImageU8 {
   if (luts.length === 3) {
     const [l0, l1, l2] = luts;
     for (let i = 0; i < len; i += c) {
-      dst[i] = l0[src[i]];
-      dst[i + 1] = l1[src[i + 1]];
-      dst[i + 2] = l2[src[i + 2]];
+      dst[i] = l0![src[i]!]!;
+      dst[i + 1] = l1![src[i + 1]!]!;
+      dst[i + 2] = l2![src[i + 2]!]!;
     }
   } else {
-    const l0 = luts[0];
-    for (let i = 0; i < len; i += c) dst[i] = l0[src[i]];
+    const l0 = luts[0]!;
+    for (let i = 0; i < len; i += c) dst[i] = l0[src[i]!]!;
   }
   return out;
 }
@@ -179,7 +179,7 @@ export class AdditiveGaussianNoise extends Augmenter {
     const dst = out.data as Uint8Array;
     for (let i = 0; i < dst.length; i += c) {
       for (let k = 0; k < n; k++) {
-        const v = src[i + k] + loc + scale * table[at];
+        const v = src[i + k]! + loc + scale * table[at]!;
         dst[i + k] = v <= 0 ? 0 : v >= 255 ? 255 : v + 0.5;
         at = (at + step) & mask;
       }
@@ -259,13 +259,13 @@ function mapPixels(image: ImageU8, fn: (rgb: number[]) => void): ImageU8 {
   const c = image.channels;
   const px = [0, 0, 0];
   for (let i = 0; i < out.data.length; i += c) {
-    px[0] = image.data[i];
-    px[1] = image.data[i + 1];
-    px[2] = image.data[i + 2];
+    px[0] = image.data[i]!;
+    px[1] = image.data[i + 1]!;
+    px[2] = image.data[i + 2]!;
     fn(px);
-    const r = px[0];
-    const g = px[1];
-    const b = px[2];
+    const r = px[0]!;
+    const g = px[1]!;
+    const b = px[2]!;
     out.data[i] = r <= 0 ? 0 : r >= 255 ? 255 : r + 0.5;
     out.data[i + 1] = g <= 0 ? 0 : g >= 255 ? 255 : g + 0.5;
     out.data[i + 2] = b <= 0 ? 0 : b >= 255 ? 255 : b + 0.5;
@@ -301,10 +301,10 @@ export class MultiplyAndAddToBrightness extends Augmenter {
     const dst = out.data as Uint8Array;
     const c = s.image.channels;
     for (let i = 0; i < dst.length; i += c) {
-      const r = src[i];
-      const g = src[i + 1];
-      const b = src[i + 2];
-      const delta = lr[r] + lg[g] + lb[b];
+      const r = src[i]!;
+      const g = src[i + 1]!;
+      const b = src[i + 2]!;
+      const delta = lr[r]! + lg[g]! + lb[b]!;
       const vr = r + delta;
       const vg = g + delta;
       const vb = b + delta;
@@ -362,9 +362,9 @@ export function scaleHueSaturation(image: ImageU8, mulHue: number, mulSaturation
   const dst = out.data as Uint8Array;
   const c = image.channels;
   for (let i = 0; i < dst.length; i += c) {
-    const r = src[i];
-    const g = src[i + 1];
-    const b = src[i + 2];
+    const r = src[i]!;
+    const g = src[i + 1]!;
+    const b = src[i + 2]!;
     const max = r > g ? (r > b ? r : b) : g > b ? g : b;
     const min = r < g ? (r < b ? r : b) : g < b ? g : b;
     const d = max - min;
@@ -415,8 +415,8 @@ export class Grayscale extends Augmenter {
     return withImage(
       s,
       mapPixels(s.image, (p) => {
-        const y = luma(p[0], p[1], p[2]);
-        for (let k = 0; k < 3; k++) p[k] = (1 - a) * p[k] + a * y;
+        const y = luma(p[0]!, p[1]!, p[2]!);
+        for (let k = 0; k < 3; k++) p[k] = (1 - a) * p[k]! + a * y;
       }),
     );
   }
@@ -470,15 +470,15 @@ abstract class Enhance extends Augmenter {
     if (typeof d === 'number') {
       for (let i = 0; i < dst.length; i += c)
         for (let k = 0; k < n; k++) {
-          const v = d + f * (src[i + k] - d);
+          const v = d + f * (src[i + k]! - d);
           dst[i + k] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
         }
     } else {
       const dd = d.data;
       for (let i = 0; i < dst.length; i += c)
         for (let k = 0; k < n; k++) {
-          const base = dd[i + k];
-          const v = base + f * (src[i + k] - base);
+          const base = dd[i + k]!;
+          const v = base + f * (src[i + k]! - base);
           dst[i + k] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
         }
     }
@@ -493,7 +493,7 @@ export class EnhanceColor extends Enhance {
     const fast = simdGrayscaleRound(image);
     if (fast) return { ...image, data: fast };
     return mapPixels(image, (p) => {
-      const y = Math.round(luma(p[0], p[1], p[2]));
+      const y = Math.round(luma(p[0]!, p[1]!, p[2]!));
       p[0] = p[1] = p[2] = y;
     });
   }
@@ -511,7 +511,7 @@ export class EnhanceContrast extends Enhance {
   protected degenerate(image: ImageU8): number {
     const c = image.channels;
     let sum = 0;
-    for (let i = 0; i < image.data.length; i += c) sum += c >= 3 ? Math.trunc(luma(image.data[i], image.data[i + 1], image.data[i + 2]) + 0.5) : image.data[i];
+    for (let i = 0; i < image.data.length; i += c) sum += c >= 3 ? Math.trunc(luma(image.data[i]!, image.data[i + 1]!, image.data[i + 2]!) + 0.5) : image.data[i]!;
     return Math.trunc(sum / (image.width * image.height) + 0.5);
   }
 }
@@ -523,7 +523,7 @@ export class EnhanceSharpness extends Enhance {
     const { width: w, height: h, channels: c } = image;
     for (let y = 0; y < h; y++)
       for (let x = 0; x < w; x++)
-        if (x === 0 || y === 0 || x === w - 1 || y === h - 1) for (let k = 0; k < c; k++) smooth.data[(y * w + x) * c + k] = image.data[(y * w + x) * c + k];
+        if (x === 0 || y === 0 || x === w - 1 || y === h - 1) for (let k = 0; k < c; k++) smooth.data[(y * w + x) * c + k] = image.data[(y * w + x) * c + k]!;
     return smooth;
   }
 }

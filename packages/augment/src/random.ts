@@ -25,14 +25,14 @@ export class Rng {
   /** Uniform 32-bit unsigned integer. */
   nextUint32(): number {
     const s = this.s;
-    const result = Math.imul(((Math.imul(s[1], 5) << 7) | (Math.imul(s[1], 5) >>> 25)) >>> 0, 9) >>> 0;
-    const t = (s[1] << 9) >>> 0;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = ((s[3] << 11) | (s[3] >>> 21)) >>> 0;
+    const result = Math.imul(((Math.imul(s[1]!, 5) << 7) | (Math.imul(s[1]!, 5) >>> 25)) >>> 0, 9) >>> 0;
+    const t = (s[1]! << 9) >>> 0;
+    s[2]! ^= s[0]!;
+    s[3]! ^= s[1]!;
+    s[1]! ^= s[2]!;
+    s[0]! ^= s[3]!;
+    s[2]! ^= t;
+    s[3] = ((s[3]! << 11) | (s[3]! >>> 21)) >>> 0;
     return result;
   }
 
@@ -71,14 +71,14 @@ export class Rng {
   }
 
   choice<T>(items: readonly T[]): T {
-    return items[Math.floor(this.random() * items.length)];
+    return items[Math.floor(this.random() * items.length)]!;
   }
 
   /** In-place Fisher-Yates shuffle. */
   shuffle<T>(items: T[]): T[] {
     for (let i = items.length - 1; i > 0; i--) {
       const j = Math.floor(this.random() * (i + 1));
-      [items[i], items[j]] = [items[j], items[i]];
+      [items[i], items[j]] = [items[j]!, items[i]!];
     }
     return items;
   }
@@ -96,6 +96,6 @@ export class Rng {
   setState(state: readonly number[]): void {
     if (state.length !== 5) throw new AugmentError('Rng.setState: expected the 5 numbers of getState()', 'PARAM');
     this.s = Uint32Array.from(state.slice(0, 4));
-    this.spareNormal = Number.isNaN(state[4]) ? null : state[4];
+    this.spareNormal = Number.isNaN(state[4]!) ? null : state[4]!;
   }
 }

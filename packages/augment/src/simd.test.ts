@@ -77,7 +77,7 @@ describe('WebAssembly kernels give the TypeScript loops\' bytes', () => {
   it.each(shapes)('hue and saturation, noise, lookup tables and brightness, %d x %d x %d', (w, h, c) => {
     const image = noiseImage(w, h, c);
     if (c >= 3)
-      for (const [mh, ms] of [[1, 1], [0.4, 1.7], [1.7, 0.4], [3.3, 1], [0, 0], [-0.7, 2]]) {
+      for (const [mh, ms] of [[1, 1], [0.4, 1.7], [1.7, 0.4], [3.3, 1], [0, 0], [-0.7, 2]] as const) {
         const { typescript, wasm } = bothPaths(() => scaleHueSaturation(image, mh, ms).data);
         same(wasm, typescript);
       }
@@ -137,8 +137,8 @@ describe('WebAssembly kernels give the TypeScript loops\' bytes', () => {
       };
       const { typescript, wasm } = bothPaths(run);
       typescript.forEach((t, i) => {
-        same(wasm[i].image.data, t.image.data);
-        same(wasm[i].mask!.data, t.mask!.data);
+        same(wasm[i]!.image.data, t.image.data);
+        same(wasm[i]!.mask!.data, t.mask!.data);
       });
     }
   });
@@ -151,15 +151,15 @@ describe('kernels against float64 references', () => {
     for (const sigma of [0.5, 1, 1.5]) {
       const kernel = gaussianKernel(sigma);
       const r = (kernel.length - 1) / 2;
-      const at = (x: number, y: number, k: number) => image.data[(Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))) * 3 + k];
+      const at = (x: number, y: number, k: number) => image.data[(Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))) * 3 + k]!;
       const out = separableFilter(image, kernel).data;
       let worst = 0;
       for (let y = 0; y < h; y++)
         for (let x = 0; x < w; x++)
           for (let k = 0; k < 3; k++) {
             let v = 0;
-            for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) v += kernel[dy + r] * kernel[dx + r] * at(x + dx, y + dy, k);
-            worst = Math.max(worst, Math.abs(out[(y * w + x) * 3 + k] - v));
+            for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) v += kernel[dy + r]! * kernel[dx + r]! * at(x + dx, y + dy, k);
+            worst = Math.max(worst, Math.abs(out[(y * w + x) * 3 + k]! - v));
           }
       expect(worst).toBeLessThan(1);
     }
@@ -170,7 +170,7 @@ describe('kernels against float64 references', () => {
     const m: InverseMatrix = [0.83, 0.27, 4.1, -0.31, 0.91, 6.7];
     const o = { width: 50, height: 40, interpolation: 'bilinear' as const, mode: 'edge' as const, cval: [0, 0, 0] };
     const out = warpImage(image, m, o).data;
-    const px = (x: number, y: number, k: number) => image.data[(Math.min(39, Math.max(0, y)) * 50 + Math.min(49, Math.max(0, x))) * 3 + k];
+    const px = (x: number, y: number, k: number) => image.data[(Math.min(39, Math.max(0, y)) * 50 + Math.min(49, Math.max(0, x))) * 3 + k]!;
     for (let y = 0; y < 40; y++)
       for (let x = 0; x < 50; x++) {
         const sx = m[0] * x + m[1] * y + m[2];
@@ -181,10 +181,10 @@ describe('kernels against float64 references', () => {
           const p = [px(x0, y0, k), px(x0 + 1, y0, k), px(x0, y0 + 1, k), px(x0 + 1, y0 + 1, k)];
           const fx = sx - x0;
           const fy = sy - y0;
-          const exact = (1 - fy) * ((1 - fx) * p[0] + fx * p[1]) + fy * ((1 - fx) * p[2] + fx * p[3]);
+          const exact = (1 - fy) * ((1 - fx) * p[0]! + fx * p[1]!) + fy * ((1 - fx) * p[2]! + fx * p[3]!);
           // Weights rounded to 1/32 pixel move the value by at most the neighbours' spread / 64 per axis.
           const spread = Math.max(...p) - Math.min(...p);
-          expect(Math.abs(out[(y * 50 + x) * 3 + k] - exact)).toBeLessThanOrEqual(spread / 32 + 0.5 + 1e-9);
+          expect(Math.abs(out[(y * 50 + x) * 3 + k]! - exact)).toBeLessThanOrEqual(spread / 32 + 0.5 + 1e-9);
         }
       }
   });

@@ -102,7 +102,7 @@ let persistentEnd = 0;
 const persistent = new Map<string, number>();
 
 /** Offsets of consecutive 16-byte aligned blocks of the given sizes, above the persistent tables. */
-function scratch(k: KernelExports, ...sizes: number[]): number[] {
+function scratch<Sizes extends number[]>(k: KernelExports, ...sizes: Sizes): { [K in keyof Sizes]: number } {
   let at = persistentEnd;
   const offsets = sizes.map((size) => {
     const o = at;
@@ -110,7 +110,7 @@ function scratch(k: KernelExports, ...sizes: number[]): number[] {
     return o;
   });
   grow(k, at);
-  return offsets;
+  return offsets as { [K in keyof Sizes]: number };
 }
 
 function grow(k: KernelExports, end: number): void {
@@ -277,7 +277,7 @@ export function simdWarp(
   sw: number,
   sh: number,
   c: number,
-  m: readonly number[],
+  m: readonly [number, number, number, number, number, number],
   dw: number,
   dh: number,
   bilinear: boolean,

@@ -25,7 +25,7 @@ export async function tensorToImages(images: tf.Tensor4D | tf.Tensor3D): Promise
 export async function tensorToMasks(masks: tf.Tensor): Promise<LabelMap[]> {
   const m = masks.rank === 4 ? tf.squeeze(masks, [3]) : masks;
   if (m.rank !== 3) throw new AugmentInputError(`masks must be [N, H, W] or [N, H, W, 1], got shape [${masks.shape}]`);
-  const [n, height, width] = m.shape;
+  const [n, height, width] = m.shape as [number, number, number];
   const values = await m.data();
   if (m !== masks) m.dispose();
   return Array.from({ length: n }, (_, i) => ({ data: Uint8Array.from(values.subarray(i * width * height, (i + 1) * width * height)), width, height }));
@@ -34,7 +34,8 @@ export async function tensorToMasks(masks: tf.Tensor): Promise<LabelMap[]> {
 /** Augments a batch of image tensors (and masks); returns int32 tensors of the results. Images must share one size to be stacked. */
 export async function augmentTensors(augmenter: Augmenter, images: tf.Tensor4D, masks?: tf.Tensor): Promise<{ images: tf.Tensor4D; masks?: tf.Tensor3D }> {
   const result = augmenter.augment({ images: await tensorToImages(images), masks: masks ? await tensorToMasks(masks) : undefined });
-  const { width, height, channels } = result.images[0];
+  // augment() refuses an empty batch, so there is a first image.
+  const { width, height, channels } = result.images[0]!;
   if (result.images.some((im) => im.width !== width || im.height !== height)) throw new AugmentInputError('augmentTensors: results differ in size; resize in the pipeline to stack them');
   const flat = new Int32Array(result.images.length * width * height * channels);
   result.images.forEach((im, i) => flat.set(im.data, i * width * height * channels));

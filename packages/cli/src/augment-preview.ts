@@ -20,7 +20,7 @@ function paint(sheet: Uint8Array, sheetWidth: number, x0: number, y0: number, im
     for (let x = 0; x < w; x++) {
       const to = ((y0 + y) * sheetWidth + x0 + x) * 3;
       const i = y * w + x;
-      for (let k = 0; k < 3; k++) sheet[to + k] = edge?.[i] ? OUTLINE[k] : data[i * c + (c >= 3 ? k : 0)];
+      for (let k = 0; k < 3; k++) sheet[to + k] = edge?.[i] ? OUTLINE[k]! : data[i * c + (c >= 3 ? k : 0)]!;
     }
 }
 

@@ -120,7 +120,7 @@ describe('masks in the 0/1 convention', () => {
     const scores = async (dir: string) => {
       const r = await sinet('eval', '--model', model, '--data', dir, '--json');
       expect(r.error).toBeUndefined();
-      return JSON.parse(r.out[0]);
+      return JSON.parse(r.out[0]!);
     };
     const [a, b] = [await scores(data), await scores(ones)];
     expect(a.maskConventions).toEqual({ '0/255': 6, '0/1': 0 });

@@ -43,7 +43,7 @@ describe('sinet without shared data', () => {
     const truth = syntheticPortrait(9, { width: 240, height: 320 }).mask.data;
     let [inter, union] = [0, 0];
     truth.forEach((t, i) => {
-      const m = mask.data[(mask.data.length / truth.length) * i] > 127 ? 1 : 0;
+      const m = mask.data[(mask.data.length / truth.length) * i]! > 127 ? 1 : 0;
       inter += m & t;
       union += m | t;
     });
@@ -112,7 +112,7 @@ describe('sinet without shared data', () => {
     const text = await sinet('info');
     expect(text.out.join('\n')).toMatch(/86,910 trainable/);
     expect(text.out.join('\n')).toMatch(/MACs: +0\.0639 G at 224x224/);
-    const json = JSON.parse((await sinet('info', '--json', '--input-size', '256x320')).out[0]);
+    const json = JSON.parse((await sinet('info', '--json', '--input-size', '256x320')).out[0]!);
     expect(json).toMatchObject({ parameters: 86910, inputSize: [256, 320], classes: 2 });
     expect(json.backend).toMatch(/^wasm/);
   });
@@ -153,8 +153,8 @@ describe('sinet without shared data', () => {
     const train = await listFolderDataset(dir, path.join(dir, 'train.txt'));
     const val = await listFolderDataset(dir, path.join(dir, 'val.txt'));
     expect(train.length + val.length).toBe(6);
-    const mask = await readImage(train[0].mask);
-    const index = Number(train[0].id.split('-')[1]);
+    const mask = await readImage(train[0]!.mask);
+    const index = Number(train[0]!.id.split('-')[1]);
     const expected = syntheticPortrait(3 * 1_000_003 + index, { width: 96, height: 64 }).mask.data;
     expect(Array.from(mask.data.filter((_, i) => i % 3 === 0), (v) => (v > 127 ? 1 : 0))).toEqual(Array.from(expected));
   });
@@ -245,7 +245,7 @@ describe.runIf(haveShared('CLI tests with the official weights', OFFICIAL_WEIGHT
     const corrupt = path.join(dir, 'corrupt.jpg');
     await fs.writeFile(corrupt, 'not a jpeg at all');
     const photos = ['00017', '00006', '00007'].map((id) => path.join(eg1800, 'images', `${id}.jpg`));
-    const inputs = [photos[0], corrupt, photos[1], photos[2]];
+    const inputs = [photos[0]!, corrupt, photos[1]!, photos[2]!];
     for (const workers of ['1', '2']) {
       const out = path.join(dir, `w${workers}`);
       const r = await sinet('segment', ...inputs, '--model', modelDir, '--out', out, '--mode', 'blur', '--workers', workers);
@@ -255,14 +255,14 @@ describe.runIf(haveShared('CLI tests with the official weights', OFFICIAL_WEIGHT
     }
     for (const id of ['00017', '00006', '00007']) {
       const [one, two] = await Promise.all(['w1', 'w2'].map((w) => fs.readFile(path.join(dir, w, `${id}.blur.png`))));
-      expect(two.equals(one)).toBe(true);
+      expect(two!.equals(one!)).toBe(true);
     }
   });
 
   it('eval --json prints exactly one object with the documented keys', async () => {
     const r = await sinet('eval', '--model', modelDir, '--data', eg1800, '--list', path.join(eg1800, 'val.txt'), '--limit', '4', '--json');
     expect(r.out).toHaveLength(1);
-    const report = JSON.parse(r.out[0]);
+    const report = JSON.parse(r.out[0]!);
     expect(Object.keys(report).sort()).toEqual(
       ['backend', 'backgroundIou', 'backgroundIouFull', 'boundaryF', 'boundaryFFull', 'boundaryIou', 'boundaryIouFull', 'bySize', 'images', 'maskConventions', 'miou', 'miouFull', 'msPerImage', 'personIou', 'personIouFull'].sort(),
     );
@@ -277,7 +277,7 @@ describe.runIf(haveShared('CLI tests with the official weights', OFFICIAL_WEIGHT
   it('reproduces the official person IoU on the EG1800 val split (95.87, within 0.3 points)', async () => {
     // The official protocol: one pass, no refinement.
     const r = await sinet('eval', '--model', modelDir, '--data', eg1800, '--list', path.join(eg1800, 'val.txt'), '--json', '--no-flip-test', '--no-refine');
-    const report = JSON.parse(r.out[0]);
+    const report = JSON.parse(r.out[0]!);
     expect(report.images).toBe(133);
     expect(Math.abs(100 * report.personIou - 95.87)).toBeLessThan(0.3);
     expect(Math.abs(100 * report.miou - 94.73)).toBeLessThan(0.3);

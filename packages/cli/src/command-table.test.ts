@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { checkCommand, parseArgsOptions, usage, type CommandSpec } from './command-table.js';
 import { main } from './main.js';
 
-const table: Record<string, CommandSpec<null>> = {
+const table = {
   copy: { args: '<from> <to>', positionals: { min: 2, max: 2, message: 'copy takes two paths' }, options: { out: { type: 'string', value: '<dir>', required: true }, force: { type: 'boolean' } }, run: null },
   list: { options: { json: { type: 'boolean' }, out: { type: 'string', value: '<dir>' } }, run: null },
-};
+} satisfies Record<string, CommandSpec<null>>;
 
 describe('the command table', () => {
   it('derives usage, parseArgs options and every check from one row per command', () => {

@@ -30,11 +30,11 @@ export interface CommandSpec<Run> {
 }
 
 /** Options every command takes. */
-export const COMMON_OPTIONS: Record<string, OptionSpec> = {
+export const COMMON_OPTIONS = {
   backend: { type: 'string', value: BACKEND_CHOICES.join('|') },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
-};
+} satisfies Record<string, OptionSpec>;
 
 /** parseArgs' options: the union of every command's, booleans defaulting to false. */
 export function parseArgsOptions(commands: Record<string, CommandSpec<unknown>>): Record<string, { type: 'string' | 'boolean'; short?: string; default?: boolean }> {

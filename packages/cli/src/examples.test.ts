@@ -31,7 +31,7 @@ async function personIou(maskFile: string, truthFile: string): Promise<number> {
   let both = 0;
   let either = 0;
   for (let i = 0; i < mask.width * mask.height; i++) {
-    const [p, t] = [mask.data[i * mask.channels] > 127, truth.data[i * truth.channels] > 127];
+    const [p, t] = [mask.data[i * mask.channels]! > 127, truth.data[i * truth.channels]! > 127];
     both += p && t ? 1 : 0;
     either += p || t ? 1 : 0;
   }
@@ -63,7 +63,7 @@ describe.runIf(withPhotos)('examples', () => {
       }
     }
     // node-segment-folder installs exactly the README's two install lines.
-    const installed = [...modelReadme().matchAll(/^npm install (.+)$/gm)].slice(0, 2).flatMap((m) => m[1].split(/\s+/));
+    const installed = [...modelReadme().matchAll(/^npm install (.+)$/gm)].slice(0, 2).flatMap((m) => m[1]!.split(/\s+/));
     expect(Object.keys(JSON.parse(example('node-segment-folder', 'package.json')).dependencies).sort()).toEqual(installed.sort());
   });
 
@@ -103,12 +103,12 @@ describe.runIf(withPhotos)('examples', () => {
       const alpha = await page.evaluate(() => {
         const canvas = document.querySelector('#result') as HTMLCanvasElement;
         const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
-        return Array.from({ length: data.length / 4 }, (_, i) => data[4 * i + 3]);
+        return Array.from({ length: data.length / 4 }, (_, i) => data[4 * i + 3]!);
       });
       let both = 0;
       let either = 0;
       alpha.forEach((a, i) => {
-        const [p, t] = [a > 127, truth.data[i * truth.channels] > 127];
+        const [p, t] = [a > 127, truth.data[i * truth.channels]! > 127];
         both += p && t ? 1 : 0;
         either += p || t ? 1 : 0;
       });
@@ -167,8 +167,8 @@ describe.runIf(withPhotos)('examples', () => {
           const context = canvas.getContext('2d', { willReadFrequently: true })!;
           context.drawImage(v, 0, 0, w, h);
           const { data } = context.getImageData(0, 0, w, h);
-          return Array.from({ length: w * h }, (_, i) => (Math.abs(data[4 * i] - 0x00) + Math.abs(data[4 * i + 1] - 0xb1) + Math.abs(data[4 * i + 2] - 0x40) < 60 ? 1 : 0));
-        }, [width, height]);
+          return Array.from({ length: w * h }, (_, i) => (Math.abs(data[4 * i]! - 0x00) + Math.abs(data[4 * i + 1]! - 0xb1) + Math.abs(data[4 * i + 2]! - 0x40) < 60 ? 1 : 0));
+        }, [width, height] as const);
       let person = 0;
       for (let tries = 0; tries < 60 && person < 0.9; tries++) {
         await new Promise((r) => setTimeout(r, 250));
@@ -177,7 +177,7 @@ describe.runIf(withPhotos)('examples', () => {
         let both = 0;
         let either = 0;
         green.forEach((g, i) => {
-          const [p, t] = [g === 0, truth[i] > 127];
+          const [p, t] = [g === 0, truth[i]! > 127];
           both += p && t ? 1 : 0;
           either += p || t ? 1 : 0;
         });

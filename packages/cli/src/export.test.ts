@@ -33,9 +33,9 @@ describe('sinet export', () => {
     const out = await session.run({ image: new ort.Tensor('float32', (await nchw.data()) as Float32Array, [1, 3, 224, 224]) });
     const want = tf.transpose(model.predict(input) as tf.Tensor, [0, 3, 1, 2]);
     const expected = (await want.data()) as Float32Array;
-    const got = out.logits.data as Float32Array;
+    const got = out.logits!.data as Float32Array;
     let worst = 0;
-    expected.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - got[i]))));
+    expected.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - got[i]!))));
     expect(worst).toBeLessThan(1e-4);
     tf.dispose([input, nchw, want]);
     model.dispose();
@@ -56,10 +56,10 @@ describe('sinet export', () => {
     expect(config).toMatch(/name: "probabilities"[\s\S]*dims: \[ 2, 256, 192 \]/);
     const session = await ort.InferenceSession.create(path.join(dir, 'portrait', '1', 'model.onnx'));
     const out = await session.run({ image: new ort.Tensor('float32', new Float32Array(2 * 3 * 256 * 192), [2, 3, 256, 192]) });
-    expect(out.probabilities.dims).toEqual([2, 2, 256, 192]);
-    const p = out.probabilities.data as Float32Array;
+    expect(out.probabilities!.dims).toEqual([2, 2, 256, 192]);
+    const p = out.probabilities!.data as Float32Array;
     // Softmax over the class axis: the two channels sum to 1 at every pixel.
-    for (const i of [0, 1000, 256 * 192 - 1]) expect(p[i] + p[256 * 192 + i]).toBeCloseTo(1, 5);
+    for (const i of [0, 1000, 256 * 192 - 1]) expect(p[i]! + p[256 * 192 + i]!).toBeCloseTo(1, 5);
     await session.release();
   });
 
@@ -76,8 +76,8 @@ describe.runIf(shared)('sinet eval --runtime onnx', () => {
   it('gives the figures of tfjs on all of EG1800 val to 0.01 points', async () => {
     const data = sharedPath(...EG1800);
     const args = ['eval', '--model', 'official', '--data', data, '--list', path.join(data, 'val.txt'), '--json'];
-    const tfjs = JSON.parse((await sinet(...args)).out[0]);
-    const onnx = JSON.parse((await sinet(...args, '--runtime', 'onnx')).out[0]);
+    const tfjs = JSON.parse((await sinet(...args)).out[0]!);
+    const onnx = JSON.parse((await sinet(...args, '--runtime', 'onnx')).out[0]!);
     for (const key of ['miou', 'personIou', 'boundaryF', 'boundaryIou', 'miouFull', 'personIouFull', 'boundaryFFull', 'boundaryIouFull']) {
       expect(Math.abs(100 * onnx[key] - 100 * tfjs[key]), key).toBeLessThan(0.01);
     }

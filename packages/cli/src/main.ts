@@ -48,7 +48,7 @@ const COMMANDS: Record<string, CommandSpec<Run> & { needsBackend?: boolean }> = 
     positionals: { min: 1, max: 1, message: 'convert takes exactly one checkpoint or model: sinet convert <SINet.pth|model-dir> --out <dir>' },
     options: { out: { type: 'string', value: '<dir>', required: true }, 'input-size': inputSize, float16: { type: 'boolean' }, overwrite },
     needsBackend: true,
-    run: async ({ io, v, rest, inputSize }) => (await convertCommand(io, rest[0], req(v, 'out'), { inputSize, overwrite: v.overwrite, float16: v.float16 === true }), 0),
+    run: async ({ io, v, rest, inputSize }) => (await convertCommand(io, rest[0]!, req(v, 'out'), { inputSize, overwrite: v.overwrite, float16: v.float16 === true }), 0),
   },
   info: {
     options: { model: { type: 'string', value: '<dir>' }, 'input-size': inputSize, json },
@@ -200,7 +200,7 @@ const COMMANDS: Record<string, CommandSpec<Run> & { needsBackend?: boolean }> = 
     run: async ({ io, v, rest }) => {
       const [n, size, seed] = [str(v, 'n'), str(v, 'size'), str(v, 'seed')];
       await augmentPreviewCommand(io, {
-        image: rest[0], mask: str(v, 'mask'), preset: req(v, 'preset'), out: req(v, 'out'), overwrite: v.overwrite,
+        image: rest[0]!, mask: str(v, 'mask'), preset: req(v, 'preset'), out: req(v, 'out'), overwrite: v.overwrite,
         n: n ? parsePositiveInt(n, '--n') : 16, size: size ? parsePositiveInt(size, '--size') : 224, seed: seed ? parsePositiveInt(seed, '--seed') : 1,
       });
       return 0;

@@ -99,7 +99,7 @@ describe('the shipped models', () => {
       if (!(name in PRETRAINED_MODELS)) continue;
       const [shipped, fresh] = [filesOf(path.join(modelsDir, name)), filesOf(path.join(out, name))];
       expect(Object.keys(shipped).sort()).toEqual(Object.keys(fresh).sort());
-      for (const f of Object.keys(fresh)) expect([name, f, Buffer.compare(shipped[f], fresh[f])]).toEqual([name, f, 0]);
+      for (const f of Object.keys(fresh)) expect([name, f, Buffer.compare(shipped[f]!, fresh[f]!)]).toEqual([name, f, 0]);
       expect(readFileSync(path.join(modelsDir, name, 'LICENSE'), 'utf8')).toMatch(/NAVER Corp\.[\s\S]*Permission is hereby granted/);
     }
   });

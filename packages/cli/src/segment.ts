@@ -150,7 +150,7 @@ export async function segmentCommand(io: Io, images: string[], options: SegmentF
     const segmenter = await fileSegmenter(fileOptions);
     try {
       for (let i = 0; i < images.length; i++) {
-        results[i] = await segmenter.run(images[i]).then((line) => ({ line }), (e: Error) => ({ error: e.message }));
+        results[i] = await segmenter.run(images[i]!).then((line) => ({ line }), (e: Error) => ({ error: e.message }));
         report();
       }
     } finally {

@@ -78,7 +78,7 @@ export abstract class BlockLayer extends tf.layers.Layer {
       return tf.batchNorm(x, bn.movingMean.read(), bn.movingVariance.read(), bn.beta.read(), bn.gamma.read(), this.epsilon);
     }
     const { y, mean, variance } = batchNormTraining(x, bn.gamma.read() as tf.Tensor1D, bn.beta.read() as tf.Tensor1D, this.epsilon);
-    const count = x.size / x.shape[x.rank - 1];
+    const count = x.size / x.shape[x.rank - 1]!;
     tf.tidy(() => {
       const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
       const keep = this.momentum;
@@ -124,7 +124,7 @@ export abstract class BlockLayer extends tf.layers.Layer {
 export function singleInput(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
   if (Array.isArray(inputs)) {
     if (inputs.length !== 1) throw new LayersError(`expected one input tensor, got ${inputs.length}`, 'INPUT_SHAPE');
-    return inputs[0];
+    return inputs[0]!;
   }
   return inputs;
 }
@@ -133,9 +133,16 @@ export function singleShape(inputShape: Shape | Shape[]): Shape {
   if (Array.isArray(inputShape[0])) {
     const shapes = inputShape as Shape[];
     if (shapes.length !== 1) throw new LayersError(`expected one input, got ${shapes.length}`, 'INPUT_SHAPE');
-    return shapes[0];
+    return shapes[0]!;
   }
   return inputShape as Shape;
+}
+
+/** The one input's [batch, height, width, channels] (SINet's layers take NHWC images). */
+export function imageShape(inputShape: Shape | Shape[]): [number | null, number | null, number | null, number | null] {
+  const shape = singleShape(inputShape);
+  if (shape.length !== 4) throw new LayersError(`expected a [batch, height, width, channels] input, got shape [${shape.map(String)}]`, 'INPUT_SHAPE');
+  return shape as [number | null, number | null, number | null, number | null];
 }
 
 /** Channels of an NHWC shape, with a clear error when they are unknown. */

@@ -15,6 +15,8 @@ import {
   SINET_LAYER_CLASSES,
   SqueezeExcitation,
 } from './index.js';
+import { LayersError } from './errors.js';
+import { dimsOf, OnnxExportError } from './onnx/graph.js';
 
 type Img = reference.Image;
 const EPS = 1e-3;
@@ -77,12 +79,12 @@ function refS2Branch(x: Img, layer: tf.layers.Layer, prefix: string, filters: nu
 function refSqueeze(x: Img, layer: tf.layers.Layer, prefix: string, divide: number): Img {
   const [n, h, w, c] = x.shape;
   const pooled = new Float32Array(n * c);
-  for (let i = 0; i < x.data.length; i++) pooled[Math.floor(i / (h * w * c)) * c + (i % c)] += x.data[i] / (h * w);
+  for (let i = 0; i < x.data.length; i++) pooled[Math.floor(i / (h * w * c)) * c + (i % c)]! += x.data[i]! / (h * w);
   const hidden = divide > 1 ? Math.floor(c / divide) : c;
-  const act = (v: Float32Array, a: Float32Array, width: number) => v.map((t, i) => (t >= 0 ? t : a[i % width] * t));
+  const act = (v: Float32Array, a: Float32Array, width: number) => v.map((t, i) => (t >= 0 ? t : a[i % width]! * t));
   let s = act(reference.dense(pooled, n, c, weight(layer, `${prefix}dense1_kernel`), weight(layer, `${prefix}dense1_bias`), hidden), weight(layer, `${prefix}prelu1_alpha`), hidden);
   if (divide > 1) s = act(reference.dense(s, n, hidden, weight(layer, `${prefix}dense2_kernel`), weight(layer, `${prefix}dense2_bias`), c), weight(layer, `${prefix}prelu2_alpha`), c);
-  return reference.makeImage(x.shape, x.data.map((v, i) => v * s[Math.floor(i / (h * w * c)) * c + (i % c)]));
+  return reference.makeImage(x.shape, x.data.map((v, i) => v * s[Math.floor(i / (h * w * c)) * c + (i % c)]!));
 }
 
 const input = (shape: Img['shape'], seed: number) => reference.makeImage(shape, randomArray(shape.reduce((a, b) => a * b, 1), seed, -2, 2));
@@ -165,7 +167,7 @@ describe('layer outputs equal plain-loop references (PyTorch semantics)', () => 
     const layer = prepare(new GroupedPointwiseConv2D({ filters: 4, groups: 2, useBias: true }), x);
     const conv = reference.conv2d(x, weight(layer, 'kernel'), 1, 4, 1, 0, 2);
     const b = weight(layer, 'bias');
-    expectClose(run(layer, x), conv.data.map((v, i) => v + b[i % 4]), 1e-5);
+    expectClose(run(layer, x), conv.data.map((v, i) => v + b[i % 4]!), 1e-5);
   });
 
   it('ChannelShuffle, BilinearResize and InformationBlockingGate layers wrap their ops', () => {
@@ -209,7 +211,7 @@ describe('gradients', () => {
     const loss = () => tf.sum(tf.mul(layer.apply(xt, { training: true }) as tf.Tensor, r)) as tf.Scalar;
     const grads = tf.variableGrads(loss, layer.trainableWeights.map((w) => w.read() as tf.Variable));
     for (const w of layer.trainableWeights) {
-      const g = grads.grads[(w.read() as tf.Variable).name];
+      const g = grads.grads[(w.read() as tf.Variable).name]!;
       expect(g, `${name}: no gradient for ${w.originalName}`).toBeDefined();
       const values = g.dataSync();
       expect(values.every(Number.isFinite)).toBe(true);
@@ -262,11 +264,11 @@ describe('serialisation', () => {
     const probe = tf.tensor4d(randomArray(2 * 16 * 16 * 3, 13), [2, 16, 16, 3]);
     const [a1, a2] = model.predict(probe) as tf.Tensor[];
     const [b1, b2] = loaded.predict(probe) as tf.Tensor[];
-    expectClose(b1.dataSync(), a1.dataSync(), 0);
-    expectClose(b2.dataSync(), a2.dataSync(), 0);
+    expectClose(b1!.dataSync(), a1!.dataSync(), 0);
+    expectClose(b2!.dataSync(), a2!.dataSync(), 0);
     for (let i = 1; i < model.layers.length; i++) {
-      expect(loaded.layers[i].getClassName()).toBe(model.layers[i].getClassName());
-      expect({ ...loaded.layers[i].getConfig(), name: '' }).toEqual({ ...model.layers[i].getConfig(), name: '' });
+      expect(loaded.layers[i]!.getClassName()).toBe(model.layers[i]!.getClassName());
+      expect({ ...loaded.layers[i]!.getConfig(), name: '' }).toEqual({ ...model.layers[i]!.getConfig(), name: '' });
     }
     tf.dispose([probe, a1, a2, b1, b2]);
     model.dispose();
@@ -302,5 +304,15 @@ describe('hygiene and errors', () => {
     expect(() => new BNPReLU({ momentum: 1.5 })).toThrow(/momentum/);
     expect(() => run(new S2Module({ filters: 8, blocks: [[3, 1], [3, 1]] }), input([1, 4, 4, 4], 1))).toThrow(/residual/);
     expect(() => run(new S2Block({ filters: 2, kernelSize: 3, poolSize: 4 }), input([1, 6, 6, 2], 1))).toThrow(/not divisible by the S2 pool size 4/);
+    // Images only: [batch, height, width, channels].
+    expect(() => new BilinearResize({ scale: 2 }).computeOutputShape([6, 6, 2])).toThrow(/expected a \[batch, height, width, channels\] input, got shape \[6,6,2\]/);
+    expect(() => new ConvBNPReLU({ filters: 2, kernelSize: 3 }).computeOutputShape([null, 6, 2])).toThrow(LayersError);
+  });
+
+  it('the ONNX converter refuses a weight of another rank than its layer has, by name', () => {
+    const flat = { values: new Float32Array(6), shape: [2, 3] };
+    expect(() => dimsOf(flat, 4, 'convolution kernel')).toThrow(OnnxExportError);
+    expect(() => dimsOf(flat, 4, 'convolution kernel')).toThrow(/convolution kernel: expected a rank-4 weight, got shape \[2,3\]/);
+    expect(dimsOf(flat, 2, 'dense kernel')).toEqual([2, 3]);
   });
 });

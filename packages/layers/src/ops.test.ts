@@ -39,7 +39,7 @@ describe('grouped pointwise convolution', () => {
     const k = tf.tensor4d([1, 2, 3, 4], [1, 1, 1, 4]);
     const full = tf.tidy(() => expandGroupedPointwiseKernel(k, 2).arraySync());
     // Input 0 feeds filters 0-1 only; input 1 feeds filters 2-3 only.
-    expect(full[0][0]).toEqual([
+    expect(full[0]![0]).toEqual([
       [1, 2, 0, 0],
       [0, 0, 3, 4],
     ]);
@@ -146,7 +146,7 @@ describe.each([
     const ours = tf.variableGrads(loss(closedForm), [x, gamma, beta]);
     const reference = tf.variableGrads(loss((a, g, b) => byDefinition(a, g, b, 1e-3)), [x, gamma, beta]);
     expectClose(ours.value.dataSync(), reference.value.dataSync(), 1e-4);
-    for (const v of [x, gamma, beta]) expectClose(ours.grads[v.name].dataSync(), reference.grads[v.name].dataSync(), 2e-4, v.name);
+    for (const v of [x, gamma, beta]) expectClose(ours.grads[v.name]!.dataSync(), reference.grads[v.name]!.dataSync(), 2e-4, v.name);
     for (const v of [x, gamma, beta]) checkGradient(loss(closedForm), v, { samples: 4 });
     tf.dispose([x, gamma, beta, weights, ours.value, reference.value, ...Object.values(ours.grads), ...Object.values(reference.grads)]);
   });

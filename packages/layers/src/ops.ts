@@ -27,7 +27,7 @@ export function channelShufflePermutation(channels: number, groups: number): num
 
 /** Channel shuffle on the last axis (one gather, no 5-D transpose: every backend has it). */
 export function channelShuffle(x: tf.Tensor, groups: number): tf.Tensor {
-  const channels = x.shape[x.rank - 1];
+  const channels = x.shape[x.rank - 1]!;
   if (groups === 1) return x.clone();
   const perm = channelShufflePermutation(channels, groups);
   return tf.tidy(() => tf.gather(x, tf.tensor1d(perm, 'int32'), x.rank - 1));
@@ -97,13 +97,16 @@ function batchNormTrainingKernels(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Ten
   let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | null = null;
   const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, scale, offset, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    const [y, mean, variance] = runKernel(BATCH_NORM_TRAINING, { x: input, scale, offset }, { epsilon });
+    const { y, mean, variance } = runKernel(BATCH_NORM_TRAINING, { x: input, scale, offset }, { epsilon });
     save([input, mean, variance, scale]);
     stats = { mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D };
     return {
       value: y,
-      gradFunc: (dy: tf.Tensor, [xs, m, v, g]: tf.Tensor[]) =>
-        runKernel(BATCH_NORM_TRAINING_GRAD, { dy, x: xs, mean: m, variance: v, scale: g }, { epsilon }),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, m, v, g] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        const { dx, dScale, dOffset } = runKernel(BATCH_NORM_TRAINING_GRAD, { dy, x: xs, mean: m, variance: v, scale: g }, { epsilon });
+        return [dx, dScale, dOffset];
+      },
     };
   });
   const y = normalize(x, gamma, beta);
@@ -112,7 +115,7 @@ function batchNormTrainingKernels(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Ten
 
 function batchNormTrainingOps(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult {
   const axes = x.shape.map((_, i) => i).slice(0, -1);
-  const count = axes.reduce((n, a) => n * x.shape[a], 1);
+  const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
   let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | null = null;
   const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, scale, shift, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
@@ -123,7 +126,8 @@ function batchNormTrainingOps(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1
     stats = { mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D };
     return {
       value: tf.add(tf.mul(normalized, scale), shift),
-      gradFunc: (dy: tf.Tensor, [xhat, inv, g]: tf.Tensor[]) => {
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xhat, inv, g] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
         const dShift = tf.sum(dy, axes);
         const dScale = tf.sum(tf.mul(dy, xhat), axes);
         const centred = tf.sub(tf.sub(dy, tf.div(dShift, count)), tf.mul(xhat, tf.div(dScale, count)));

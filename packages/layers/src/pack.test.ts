@@ -23,7 +23,7 @@ describe('@sinet/layers as published', () => {
   it("runs the README's example as written: builds, fits, saves to files and reloads in Node", () => {
     // One owner: the README's js block is the script.
     const readme = readFileSync(path.join(packageDir('layers'), 'README.md'), 'utf8');
-    const example = /## Example[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)![1];
+    const example = /## Example[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)![1]!;
     const ours = { '@sinet/layers': `file:${tarball}`, '@sinet/wasm-kernels': `file:${kernels}` };
     const dir = freshProject({ ...ours, '@tensorflow/tfjs-core': '4.22.0', '@tensorflow/tfjs-layers': '4.22.0', '@tensorflow/tfjs-backend-cpu': '4.22.0' }, ours);
     const result = JSON.parse(runNode(dir, 'example.mjs', example).trim().split('\n').pop()!);

@@ -53,7 +53,7 @@ export function boundaryBand(labels: tf.Tensor, logits: tf.Tensor, options: Band
 export function bandOf(prepared: PreparedLabels, kernel: number): tf.Tensor4D {
   checkKernel(kernel);
   return tf.tidy(() => {
-    if (prepared.labelMap && hasKernel(LABEL_BAND)) return runKernel(LABEL_BAND, { labelMap: prepared.labelMap }, { kernel })[0] as tf.Tensor4D;
+    if (prepared.labelMap && hasKernel(LABEL_BAND)) return runKernel(LABEL_BAND, { labelMap: prepared.labelMap }, { kernel }).band as tf.Tensor4D;
     if (prepared.labelMap) {
       // One channel: the window is mixed exactly when its max and min class differ.
       const map = tf.cast(prepared.labelMap, 'float32') as tf.Tensor4D;

@@ -30,9 +30,9 @@ export function weightedNll(targets: tf.Tensor4D, logits: tf.Tensor4D, coefficie
   const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
     if (fused) {
-      const [value, gradient] = runKernel(WEIGHTED_NLL, { logits: input, targets, coefficients }, {});
+      const { value, gradient } = runKernel(WEIGHTED_NLL, { logits: input, targets, coefficients }, {});
       save([gradient]);
-      return { value, gradFunc: (dy: tf.Tensor, [g]: tf.Tensor[]) => tf.mul(g, dy) };
+      return { value, gradFunc: (dy: tf.Tensor, [g]: tf.Tensor[]) => tf.mul(g!, dy) };
     }
     const logProbabilities = tf.logSoftmax(input, -1);
     // Targets and coefficients are saved too: the caller's tidy disposes them before the backward pass.
@@ -40,7 +40,10 @@ export function weightedNll(targets: tf.Tensor4D, logits: tf.Tensor4D, coefficie
     return {
       // 0 - sum, not neg(sum): a perfect prediction scores +0, not -0.
       value: tf.sub(0, tf.sum(tf.mul(tf.sum(tf.mul(targets, logProbabilities), -1, true), coefficients))),
-      gradFunc: (dy: tf.Tensor, [logP, t, k]: tf.Tensor[]) => tf.mul(tf.sub(tf.mul(tf.exp(logP), tf.sum(t, -1, true)), t), tf.mul(k, dy)),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [logP, t, k] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+        return tf.mul(tf.sub(tf.mul(tf.exp(logP), tf.sum(t, -1, true)), t), tf.mul(k, dy));
+      },
     };
   });
   return (loss as unknown as (x: tf.Tensor4D) => tf.Scalar)(logits);

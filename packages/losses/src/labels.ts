@@ -51,7 +51,7 @@ export function prepareLabels(labels: tf.Tensor, logits: tf.Tensor, ignoreLabel:
     }
     // One pass where a backend registers the kernel (@sinet/wasm-kernels on wasm).
     if (hasKernel(PREPARE_LABELS)) {
-      const [oneHot, valid, labelMap] = runKernel(PREPARE_LABELS, { labels: l4 }, { classes, ignoreLabel }) as tf.Tensor4D[];
+      const { oneHot, valid, labelMap } = runKernel(PREPARE_LABELS, { labels: l4 }, { classes, ignoreLabel });
       return { oneHot, valid, labelMap } as unknown as tf.TensorContainer;
     }
     const indices = tf.cast(tf.round(tf.cast(l4, 'float32')), 'int32');

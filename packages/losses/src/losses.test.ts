@@ -27,7 +27,7 @@ function referenceBand(labels: number[], h: number, w: number, k: number): numbe
     const y = Math.floor(i / w);
     const x = i % w;
     const seen = new Set<number>();
-    for (let yy = Math.max(0, y - r); yy <= Math.min(h - 1, y + r); yy++) for (let xx = Math.max(0, x - r); xx <= Math.min(w - 1, x + r); xx++) seen.add(labels[yy * w + xx]);
+    for (let yy = Math.max(0, y - r); yy <= Math.min(h - 1, y + r); yy++) for (let xx = Math.max(0, x - r); xx <= Math.min(w - 1, x + r); xx++) seen.add(labels[yy * w + xx]!);
     return seen.size > 1 ? 1 : 0;
   });
 }
@@ -56,7 +56,7 @@ function randomLabels(n: number, classes: number, seed: number, blob = true): nu
 describe('boundary band', () => {
   it('of a 2 x 2 square in a 6 x 6 mask with a 3 x 3 window is the 4 x 4 ring around it (hand-computed)', () => {
     const mask = new Array(36).fill(0);
-    for (const [y, x] of [[2, 2], [2, 3], [3, 2], [3, 3]]) mask[y * 6 + x] = 1;
+    for (const [y, x] of [[2, 2], [2, 3], [3, 2], [3, 3]] as const) mask[y * 6 + x] = 1;
     const band = tf.tidy(() => boundaryBand(tf.tensor3d(mask, [1, 6, 6], 'int32'), tf.zeros([1, 6, 6, 2]), { kernel: 3 }).dataSync());
     const expected = new Array(36).fill(0);
     for (let y = 1; y <= 4; y++) for (let x = 1; x <= 4; x++) expected[y * 6 + x] = 1;
@@ -125,15 +125,15 @@ describe('cross-entropy (hand-computed)', () => {
 /** Plain-loop SINet loss for a binary label map: CE + lambda x band term, both recipes. */
 function referenceSinetLoss(labels: number[], logits: number[], h: number, w: number, k: number, lambda: number, recipe: 'official' | 'seed'): number {
   const band = referenceBand(labels, h, w, k);
-  const logp = labels.map((_, i) => logSoftmax([logits[2 * i], logits[2 * i + 1]]));
-  const ce = labels.reduce((s, y, i) => s - logp[i][y], 0) / labels.length;
+  const logp = labels.map((_, i) => logSoftmax([logits[2 * i]!, logits[2 * i + 1]!]));
+  const ce = labels.reduce((s, y, i) => s - logp[i]![y]!, 0) / labels.length;
   if (recipe === 'official') {
     const inBand = labels.map((_, i) => i).filter((i) => band[i]);
-    const term = inBand.length === 0 ? 0 : inBand.reduce((s, i) => s - logp[i][labels[i]], 0) / inBand.length;
+    const term = inBand.length === 0 ? 0 : inBand.reduce((s, i) => s - logp[i]![labels[i]!]!, 0) / inBand.length;
     return ce + lambda * term;
   }
   // Seed: both class channels change inside a binary band, so both log-probabilities count.
-  const term = labels.reduce((s, _, i) => s + (band[i] ? -logp[i][0] - logp[i][1] : 0), 0) / labels.length;
+  const term = labels.reduce((s, _, i) => s + (band[i] ? -logp[i]![0]! - logp[i]![1]! : 0), 0) / labels.length;
   return ce + lambda * term;
 }
 
@@ -164,8 +164,8 @@ describe('sinetLoss', () => {
     const logits = tf.variable(tf.tensor4d(randomArray(8 * 8 * 2, 8), [1, 8, 8, 2]));
     for (const preset of ['official-decoder', 'seed'] as const) {
       const { value, grads } = tf.variableGrads(() => sinetLoss({ preset })(uniform, logits));
-      expect(value.dataSync()[0]).toBeCloseTo(softmaxCrossEntropy(uniform, logits).dataSync()[0], 6);
-      expect(Array.from(grads[logits.name].dataSync()).every(Number.isFinite)).toBe(true);
+      expect(value.dataSync()[0]).toBeCloseTo(softmaxCrossEntropy(uniform, logits).dataSync()[0]!, 6);
+      expect(Array.from(grads[logits.name]!.dataSync()).every(Number.isFinite)).toBe(true);
     }
     expect(boundaryLoss(uniform, logits, { kernel: 15 }).dataSync()[0]).toBe(0);
   });
@@ -181,17 +181,17 @@ describe('sinetLoss', () => {
 
 /** Plain Lovasz (Berman et al. Algorithm 1) on errors and binary ground truth. */
 function referenceLovasz(errors: number[], fg: number[]): number {
-  const order = errors.map((_, i) => i).sort((a, b) => errors[b] - errors[a]);
+  const order = errors.map((_, i) => i).sort((a, b) => errors[b]! - errors[a]!);
   const gts = fg.reduce((a, b) => a + b, 0);
   let cumFg = 0;
   let cumBg = 0;
   let previous = 0;
   let loss = 0;
   for (const i of order) {
-    cumFg += fg[i];
-    cumBg += 1 - fg[i];
+    cumFg += fg[i]!;
+    cumBg += 1 - fg[i]!;
     const jaccard = 1 - (gts - cumFg) / (gts + cumBg);
-    loss += errors[i] * (jaccard - previous);
+    loss += errors[i]! * (jaccard - previous);
     previous = jaccard;
   }
   return loss;
@@ -208,8 +208,8 @@ describe('Lovasz losses', () => {
     const n = 100;
     const labels = randomLabels(n, 2, 9, false);
     const margins = Array.from(randomArray(n, 10, -2, 2));
-    const hinge = lovaszHinge(tf.tensor3d(labels, [1, 10, 10], 'int32'), tf.tensor4d(margins, [1, 10, 10, 1])).dataSync()[0];
-    const errors = margins.map((m, i) => Math.max(0, 1 - m * (2 * labels[i] - 1)));
+    const hinge = lovaszHinge(tf.tensor3d(labels, [1, 10, 10], 'int32'), tf.tensor4d(margins, [1, 10, 10, 1])).dataSync()[0]!;
+    const errors = margins.map((m, i) => Math.max(0, 1 - m * (2 * labels[i]! - 1)));
     expect(hinge).toBeCloseTo(referenceLovasz(errors, labels), 5);
     const withIgnored = lovaszHinge(tf.tensor3d([...labels, 255, 255], [1, 1, n + 2], 'int32'), tf.tensor4d([...margins, 5, -5], [1, 1, n + 2, 1])).dataSync()[0];
     expect(withIgnored).toBeCloseTo(hinge, 5);
@@ -218,7 +218,7 @@ describe('Lovasz losses', () => {
     const labels3 = randomLabels(n, 3, 12, false);
     const soft = lovaszSoftmax(tf.tensor3d(labels3, [1, 10, 10], 'int32'), tf.tensor4d(logits, [1, 10, 10, 3])).dataSync()[0];
     const probs = labels3.map((_, i) => logSoftmax(logits.slice(3 * i, 3 * i + 3)).map(Math.exp));
-    const perClass = [0, 1, 2].map((c) => referenceLovasz(probs.map((p, i) => Math.abs((labels3[i] === c ? 1 : 0) - p[c])), labels3.map((l) => (l === c ? 1 : 0))));
+    const perClass = [0, 1, 2].map((c) => referenceLovasz(probs.map((p, i) => Math.abs((labels3[i] === c ? 1 : 0) - p[c]!)), labels3.map((l) => (l === c ? 1 : 0))));
     expect(soft).toBeCloseTo(perClass.reduce((a, b) => a + b, 0) / 3, 5);
   });
 
@@ -226,7 +226,7 @@ describe('Lovasz losses', () => {
     const labels = tf.tensor3d(randomLabels(64, 2, 13), [1, 8, 8], 'int32');
     const two = tf.tensor4d(randomArray(128, 14), [1, 8, 8, 2]);
     const margin = tf.sub(tf.slice(two, [0, 0, 0, 1], [-1, -1, -1, 1]), tf.slice(two, [0, 0, 0, 0], [-1, -1, -1, 1]));
-    expect(lovaszHinge(labels, two).dataSync()[0]).toBeCloseTo(lovaszHinge(labels, margin).dataSync()[0], 6);
+    expect(lovaszHinge(labels, two).dataSync()[0]).toBeCloseTo(lovaszHinge(labels, margin).dataSync()[0]!, 6);
   });
 });
 
@@ -279,7 +279,7 @@ describe('in training', () => {
     const y = tf.oneHot(tf.cast(tf.greater(tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, 1]).squeeze([3]), 0), 'int32'), 2);
     const history = await model.fit(x, y, { epochs: 15, verbose: 0 });
     const losses = history.history.loss as number[];
-    expect(losses[losses.length - 1]).toBeLessThan(0.7 * losses[0]);
+    expect(losses[losses.length - 1]).toBeLessThan(0.7 * losses[0]!);
     model.dispose();
   });
 
@@ -290,7 +290,7 @@ describe('in training', () => {
     const optimizer = tf.train.adam(0.1);
     const step = () => {
       const cost = optimizer.minimize(() => lovaszSoftmax(y, tf.conv2d(x, w, 1, 'same')), true)!;
-      const value = cost.dataSync()[0];
+      const value = cost.dataSync()[0]!;
       cost.dispose();
       return value;
     };
@@ -311,7 +311,7 @@ describe('on the wasm backend', () => {
       const logits = tf.variable(tf.tensor4d(randomArray(16 * 16 * 2, 21), [1, 16, 16, 2]));
       const out = [lovaszSoftmax, sinetLoss({ kernel: 5 })].map((loss) => {
         const { value, grads } = tf.variableGrads(() => loss(y, logits), [logits]);
-        const result = [value.dataSync()[0], Array.from(grads[logits.name].dataSync())] as const;
+        const result = [value.dataSync()[0]!, Array.from(grads[logits.name]!.dataSync())] as const;
         tf.dispose([value, grads[logits.name]]);
         return result;
       });
@@ -322,8 +322,8 @@ describe('on the wasm backend', () => {
     const wasm = await run('wasm');
     await useBackend('cpu');
     cpu.forEach(([value, grad], i) => {
-      expect(wasm[i][0]).toBeCloseTo(value, 5);
-      expect(Math.max(...grad.map((g, j) => Math.abs(g - wasm[i][1][j])))).toBeLessThan(1e-6);
+      expect(wasm[i]![0]).toBeCloseTo(value, 5);
+      expect(Math.max(...grad.map((g, j) => Math.abs(g - wasm[i]![1][j]!)))).toBeLessThan(1e-6);
     });
   });
 });
@@ -362,7 +362,7 @@ describe.each([
         tf.dispose([value, grads[logits.name]]);
       });
       const { value, grads } = tf.variableGrads(() => f(y, logits), [logits]);
-      const out = { value: value.dataSync()[0], grad: Array.from(grads[logits.name].dataSync()), fused: kernels.some((k) => k.name === WEIGHTED_NLL.kernelName) };
+      const out = { value: value.dataSync()[0]!, grad: Array.from(grads[logits.name]!.dataSync()), fused: kernels.some((k) => k.name === WEIGHTED_NLL.kernelName) };
       tf.dispose([value, grads[logits.name], y, logits]);
       return out;
     };
@@ -371,7 +371,7 @@ describe.each([
     expect(cpu.fused).toBe(false);
     expect(wasm.fused).toBe(true);
     expect(Math.abs(wasm.value - cpu.value) / Math.max(1, Math.abs(cpu.value))).toBeLessThan(2e-6);
-    expect(Math.max(...cpu.grad.map((g, j) => Math.abs(g - wasm.grad[j])))).toBeLessThan(2e-6);
+    expect(Math.max(...cpu.grad.map((g, j) => Math.abs(g - wasm.grad[j]!)))).toBeLessThan(2e-6);
   });
 
   it('matches central differences and leaves no tensors behind', async () => {
@@ -399,9 +399,9 @@ describe('the fused label kernels on wasm', () => {
   });
 
   const cases = [
-    { name: 'int32, 2 classes, ignored pixels', shape: [2, 13, 11], classes: 2, dtype: 'int32' as const, labels: (i: number, l: number) => (i % 19 === 0 ? 255 : l) },
-    { name: 'float32 with halves and out-of-range values, 3 classes', shape: [1, 9, 16], classes: 3, dtype: 'float32' as const, labels: (i: number, l: number) => (i % 7 === 0 ? l + 0.5 : i % 11 === 0 ? -1 : i % 13 === 0 ? 7 : l) },
-    { name: 'tiny image, no ignore label', shape: [3, 2, 3], classes: 2, dtype: 'int32' as const, labels: (i: number, l: number) => (i % 5 === 0 ? 255 : l), ignore: null },
+    { name: 'int32, 2 classes, ignored pixels', shape: [2, 13, 11] as const, classes: 2, dtype: 'int32' as const, labels: (i: number, l: number) => (i % 19 === 0 ? 255 : l) },
+    { name: 'float32 with halves and out-of-range values, 3 classes', shape: [1, 9, 16] as const, classes: 3, dtype: 'float32' as const, labels: (i: number, l: number) => (i % 7 === 0 ? l + 0.5 : i % 11 === 0 ? -1 : i % 13 === 0 ? 7 : l) },
+    { name: 'tiny image, no ignore label', shape: [3, 2, 3] as const, classes: 2, dtype: 'int32' as const, labels: (i: number, l: number) => (i % 5 === 0 ? 255 : l), ignore: null },
   ];
 
   it.each(cases)('prepareLabels gives the composed ops\' one-hot, validity and map: $name', async ({ shape, classes, dtype, labels, ignore }) => {

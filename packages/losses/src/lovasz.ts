@@ -31,7 +31,7 @@ const lovaszOfErrors = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[])
   return {
     value: tf.sum(tf.mul(tf.gather(errors, order), weights)),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [savedOrder, savedWeights] = saved;
+      const [savedOrder, savedWeights] = saved as [tf.Tensor, tf.Tensor];
       const perError = tf.scatterND(tf.expandDims(savedOrder, 1), savedWeights, [errors.size]);
       return [tf.mul(dy, perError), tf.zerosLike(fg)];
     },

@@ -15,7 +15,7 @@ describe('createSINet', () => {
   it('builds the official architecture: 86,910 parameters, as the paper and SINet.pth', () => {
     const model = createSINet();
     expect(countParameters(model).trainable).toBe(OFFICIAL_PARAMETER_COUNT);
-    expect(model.outputs[0].shape).toEqual([null, 224, 224, 2]);
+    expect(model.outputs[0]!.shape).toEqual([null, 224, 224, 2]);
     model.dispose();
   });
 
@@ -32,7 +32,7 @@ describe('createSINet', () => {
 
   it('takes non-square sizes, width, depth, classes and block configs', () => {
     const model = createSINet({ inputSize: [256, 320], classes: 3, chnn: 2, p: 1, q: 2, blocks: [[[3, 1]], [[5, 2], [3, 1]], [[3, 4], [3, 1]]] });
-    expect(model.outputs[0].shape).toEqual([null, 256, 320, 3]);
+    expect(model.outputs[0]!.shape).toEqual([null, 256, 320, 3]);
     const y = model.predict(tf.zeros([1, 256, 320, 3])) as tf.Tensor;
     expect(y.shape).toEqual([1, 256, 320, 3]);
     y.dispose();
@@ -64,12 +64,12 @@ describe('shared encoder, taps and resizing', () => {
   it('the encoder model shares weights with the full model and outputs 1/8 resolution', () => {
     const model = createSINet({ inputSize: [64, 96] });
     const encoder = sinetEncoder(model);
-    expect(encoder.outputs[0].shape).toEqual([null, 8, 12, 2]);
+    expect(encoder.outputs[0]!.shape).toEqual([null, 8, 12, 2]);
     expect(countParameters(encoder).trainable).toBeLessThan(countParameters(model).trainable);
     const x = randomTensor([1, 64, 96, 3], 1);
     const before = (encoder.predict(x) as tf.Tensor).dataSync().slice();
     // Changing a weight through the full model changes the encoder's output.
-    const kernel = model.getLayer('encoder.classifier').getWeights()[0];
+    const kernel = model.getLayer('encoder.classifier').getWeights()[0]!;
     model.getLayer('encoder.classifier').setWeights([tf.mul(kernel, 2)]);
     const after = (encoder.predict(x) as tf.Tensor).dataSync();
     expectClose(after, before.map((v) => 2 * v), 1e-4);
@@ -91,10 +91,10 @@ describe('shared encoder, taps and resizing', () => {
   it('rebuildWithInputSize keeps every weight', () => {
     const model = createSINet({ inputSize: [64, 64] });
     const resized = rebuildWithInputSize(model, resolveSINetConfig({ inputSize: [64, 64] }), [96, 128]);
-    expect(resized.outputs[0].shape).toEqual([null, 96, 128, 2]);
+    expect(resized.outputs[0]!.shape).toEqual([null, 96, 128, 2]);
     const a = model.getWeights();
     const b = resized.getWeights();
-    a.forEach((w, i) => expectClose(b[i].dataSync(), w.dataSync(), 0));
+    a.forEach((w, i) => expectClose(b[i]!.dataSync(), w.dataSync(), 0));
     model.dispose();
     resized.dispose();
   });
@@ -106,12 +106,12 @@ describe('training the assembled network', () => {
     model.compile({ optimizer: tf.train.adam(1e-3), loss: (y: tf.Tensor, p: tf.Tensor) => tf.losses.softmaxCrossEntropy(y, p) });
     const x = randomTensor([2, 64, 64, 3], 2);
     const labels = tf.oneHot(tf.cast(tf.greater(randomTensor([2, 64, 64], 3), 0), 'int32'), 2);
-    const kernel = model.getLayer('encoder.level1').getWeights()[0].dataSync().slice();
-    const movingMean = model.getLayer('bn_2').getWeights()[2].dataSync().slice();
+    const kernel = model.getLayer('encoder.level1').getWeights()[0]!.dataSync().slice();
+    const movingMean = model.getLayer('bn_2').getWeights()[2]!.dataSync().slice();
     const history = await model.fit(x, labels, { epochs: 1, batchSize: 2, verbose: 0 });
-    expect(Number.isFinite(history.history.loss[0] as number)).toBe(true);
-    expect(model.getLayer('encoder.level1').getWeights()[0].dataSync()).not.toEqual(kernel);
-    expect(model.getLayer('bn_2').getWeights()[2].dataSync()).not.toEqual(movingMean);
+    expect(Number.isFinite(history.history.loss![0] as number)).toBe(true);
+    expect(model.getLayer('encoder.level1').getWeights()[0]!.dataSync()).not.toEqual(kernel);
+    expect(model.getLayer('bn_2').getWeights()[2]!.dataSync()).not.toEqual(movingMean);
     model.dispose();
   });
 
@@ -121,7 +121,7 @@ describe('training the assembled network', () => {
     const target = randomTensor([2, 64, 64, 2], 5);
     const { grads, value } = tf.variableGrads(() => tf.sum(tf.mul(model.apply(x, { training: true }) as tf.Tensor, target)) as tf.Scalar);
     for (const w of model.trainableWeights) {
-      const g = grads[(w.read() as tf.Variable).name];
+      const g = grads[(w.read() as tf.Variable).name]!;
       expect(g, w.originalName).toBeDefined();
       expect(g.dataSync().every(Number.isFinite), w.originalName).toBe(true);
     }

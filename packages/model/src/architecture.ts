@@ -87,14 +87,14 @@ export function createSINet(config: Partial<SINetConfig> = {}): tf.LayersModel {
   for (let i = 0; i < c.p; i++) {
     // The last module of each stage carries the stage's tap name.
     const name = i === c.p - 1 ? TAP_LAYERS.level2 : `encoder.level2.${i}`;
-    level2 = apply(new S2Module({ name, filters: dim2, blocks: c.blocks[i], residual: i > 0, ...norm }), level2);
+    level2 = apply(new S2Module({ name, filters: dim2, blocks: c.blocks[i]!, residual: i > 0, ...norm }), level2);
   }
   const stage2 = apply(new BNPReLU({ name: 'encoder.BR2', ...norm }), apply(tf.layers.concatenate({ name: 'encoder.concat2' }), [level2First, level2]));
   const level3First = apply(new SESeparableConvBNPReLU({ name: 'encoder.level3_0', filters: dim2, kernelSize: 3, strides: 2, divide: 2, ...norm }), stage2);
   let level3 = level3First;
   for (let i = 0; i < c.q; i++) {
     const name = i === c.q - 1 ? TAP_LAYERS.level3 : `encoder.level3.${i}`;
-    level3 = apply(new S2Module({ name, filters: dim3, blocks: c.blocks[c.p + i], residual: i > 0, ...norm }), level3);
+    level3 = apply(new S2Module({ name, filters: dim3, blocks: c.blocks[c.p + i]!, residual: i > 0, ...norm }), level3);
   }
   const stage3 = apply(new BNPReLU({ name: 'encoder.BR3', ...norm }), apply(tf.layers.concatenate({ name: 'encoder.concat3' }), [level3First, level3]));
   const encoderLogits = apply(tf.layers.conv2d({ name: TAP_LAYERS.encoder_logits, filters: c.classes, kernelSize: 1, useBias: false }), stage3);

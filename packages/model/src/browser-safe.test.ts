@@ -9,7 +9,7 @@ const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist
 function reachable(file: string, seen = new Set<string>()): Set<string> {
   if (seen.has(file)) return seen;
   seen.add(file);
-  for (const m of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*['"](\.[^'"]+)['"]/g)) reachable(path.resolve(path.dirname(file), m[1]), seen);
+  for (const m of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*['"](\.[^'"]+)['"]/g)) reachable(path.resolve(path.dirname(file), m[1]!), seen);
   return seen;
 }
 

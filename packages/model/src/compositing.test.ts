@@ -71,7 +71,7 @@ describe('compositing (hand-computed)', () => {
             for (let dx = -radius; dx <= radius; dx++) {
               if (y + dy < 0 || y + dy >= h || x + dx < 0 || x + dx >= w) continue;
               const k = Math.exp(-(dy * dy + dx * dx) / (2 * sigma * sigma));
-              sum += k * pixels[((y + dy) * w + x + dx) * 3 + c];
+              sum += k * pixels[((y + dy) * w + x + dx) * 3 + c]!;
               weight += k;
             }
           }
@@ -132,7 +132,7 @@ describe('compositing (hand-computed)', () => {
       // All background: the normalised blur is the plain blur (to the rounding of a level).
       const expected = tf.tidy(() => tf.clipByValue(blur(input, 8), 0, 255).dataSync());
       const got = out.data.filter((_, i) => i % 4 !== 3);
-      expect(Math.max(...Array.from(got, (v, i) => Math.abs(v - expected[i])))).toBeLessThanOrEqual(1);
+      expect(Math.max(...Array.from(got, (v, i) => Math.abs(v - expected[i]!)))).toBeLessThanOrEqual(1);
     }
     input.dispose();
   });
@@ -147,7 +147,7 @@ describe('compositing (hand-computed)', () => {
     const s: Segmentation = { width: w, height: h, probabilities: person, mask: Uint8Array.from(person), labels: Uint8Array.from(person), classNames: ['background', 'person'] };
     for (const exact of [true, false]) {
       const out = await expectNoLeak(() => blurBackground(photo, s, { sigma: 6, exact }));
-      const background = Array.from({ length: h * w }, (_, i) => i).filter((i) => !inside(i)).map((i) => out.data[4 * i]);
+      const background = Array.from({ length: h * w }, (_, i) => i).filter((i) => !inside(i)).map((i) => out.data[4 * i]!);
       expect(Math.max(...background)).toBe(0);
       expect(out.data[4 * (15 * w + 15)]).toBe(255);
     }

@@ -68,10 +68,10 @@ async function toRgba(rgb: tf.Tensor3D, alpha: Float32Array | null): Promise<Rgb
   // Uint8ClampedArray clamps and rounds half to even on assignment.
   const data = new Uint8ClampedArray(width * height * 4);
   for (let i = 0; i < width * height; i++) {
-    data[4 * i] = values[3 * i];
-    data[4 * i + 1] = values[3 * i + 1];
-    data[4 * i + 2] = values[3 * i + 2];
-    data[4 * i + 3] = alpha ? alpha[i] * 255 : 255;
+    data[4 * i] = values[3 * i]!;
+    data[4 * i + 1] = values[3 * i + 1]!;
+    data[4 * i + 2] = values[3 * i + 2]!;
+    data[4 * i + 3] = alpha ? alpha[i]! * 255 : 255;
   }
   return { data, width, height };
 }
@@ -132,7 +132,7 @@ function blurCoverage(n: number, taps: number[], f = 1): Float32Array {
   const share = Array.from({ length: blocks }, (_, j) => Math.min(f, n - j * f) / f);
   const blurred = share.map((_, j) => {
     let sum = 0;
-    for (let k = Math.max(0, radius - j); k < Math.min(taps.length, blocks + radius - j); k++) sum += taps[k] * share[j + k - radius];
+    for (let k = Math.max(0, radius - j); k < Math.min(taps.length, blocks + radius - j); k++) sum += taps[k]! * share[j + k - radius]!;
     return sum;
   });
   const coverage = new Float32Array(n);
@@ -140,7 +140,7 @@ function blurCoverage(n: number, taps: number[], f = 1): Float32Array {
     const at = Math.min(blocks - 1, Math.max(0, (i + 0.5) / f - 0.5));
     const low = Math.floor(at);
     const high = Math.min(blocks - 1, low + 1);
-    coverage[i] = blurred[low] + (at - low) * (blurred[high] - blurred[low]);
+    coverage[i] = blurred[low]! + (at - low) * (blurred[high]! - blurred[low]!);
   }
   return coverage;
 }
@@ -252,10 +252,10 @@ export function parseColour(colour: Colour): [number, number, number] {
   const text = colour.trim();
   const short = /^#?([0-9a-f])([0-9a-f])([0-9a-f])$/i.exec(text);
   // #rgb is #rrggbb with each digit doubled, as in CSS.
-  if (short) return [short[1], short[2], short[3]].map((d) => Number.parseInt(d + d, 16)) as [number, number, number];
+  if (short) return [short[1]!, short[2]!, short[3]!].map((d) => Number.parseInt(d + d, 16)) as [number, number, number];
   const m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(text);
   if (!m) throw new InputError(`colour must look like #rrggbb or #rgb, got '${colour}'`);
-  return [Number.parseInt(m[1], 16), Number.parseInt(m[2], 16), Number.parseInt(m[3], 16)];
+  return [Number.parseInt(m[1]!, 16), Number.parseInt(m[2]!, 16), Number.parseInt(m[3]!, 16)];
 }
 
 /** The person over a new background: a colour, or an image (stretched to the photo's size). */

@@ -21,13 +21,13 @@ export function decodeLogits(logits: Float32Array, classes: number, person: numb
   const exps = new Float64Array(classes);
   for (let j = 0, at = 0; j < size; j++, at += classes) {
     let best = 0;
-    for (let c = 1; c < classes; c++) if (logits[at + c] > logits[at + best]) best = c;
+    for (let c = 1; c < classes; c++) if (logits[at + c]! > logits[at + best]!) best = c;
     // Shifted by the largest logit: exp never overflows.
     let sum = 0;
-    for (let c = 0; c < classes; c++) sum += exps[c] = Math.exp(logits[at + c] - logits[at + best]);
-    probabilities[j] = exps[person] / sum;
+    for (let c = 0; c < classes; c++) sum += exps[c] = Math.exp(logits[at + c]! - logits[at + best]!);
+    probabilities[j] = exps[person]! / sum;
     // Thresholded as stored (float32), so that mask and probabilities always agree.
-    mask[j] = probabilities[j] > threshold ? 1 : 0;
+    mask[j] = probabilities[j]! > threshold ? 1 : 0;
     labels[j] = best;
   }
   return { probabilities, mask, labels };

@@ -32,8 +32,8 @@ describe('float16', () => {
     // Every encoded value is the nearest half: no other half is closer.
     const values = Float32Array.from({ length: 2000 }, (_, i) => Math.sin(i * 12.9898) * 10 ** ((i % 9) - 6));
     toFloat16(values).forEach((h, i) => {
-      const err = Math.abs(fromBits(h) - values[i]);
-      for (const neighbour of [h - 1, h + 1]) if ((neighbour & 0x7c00) !== 0x7c00 && ((neighbour ^ h) & 0x8000) === 0) expect(err).toBeLessThanOrEqual(Math.abs(fromBits(neighbour) - values[i]));
+      const err = Math.abs(fromBits(h) - values[i]!);
+      for (const neighbour of [h - 1, h + 1]) if ((neighbour & 0x7c00) !== 0x7c00 && ((neighbour ^ h) & 0x8000) === 0) expect(err).toBeLessThanOrEqual(Math.abs(fromBits(neighbour) - values[i]!));
     });
   });
 
@@ -52,7 +52,7 @@ describe('float16', () => {
     expect(after.map((w) => w.dtype)).toEqual(before.map(() => 'float32'));
     before.forEach((w, i) => {
       const expected = Array.from(toFloat16(w.dataSync() as Float32Array), fromBits);
-      expect(Array.from(after[i].dataSync())).toEqual(expected);
+      expect(Array.from(after[i]!.dataSync())).toEqual(expected);
     });
     model.dispose();
     loaded.dispose();

@@ -6,7 +6,7 @@ const u32 = new Uint32Array(f32.buffer);
 /** The float16 bits nearest to `value` (round to nearest, ties to even; overflow to infinity; subnormals kept). */
 export function float16Bits(value: number): number {
   f32[0] = value;
-  const x = u32[0];
+  const x = u32[0]!;
   const sign = (x >>> 16) & 0x8000;
   const exponent = (x >>> 23) & 0xff;
   let mantissa = x & 0x7fffff;
@@ -32,6 +32,6 @@ export function float16Bits(value: number): number {
 /** The float16 bits of every value. */
 export function toFloat16(values: Float32Array): Uint16Array {
   const out = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = float16Bits(values[i]);
+  for (let i = 0; i < values.length; i++) out[i] = float16Bits(values[i]!);
   return out;
 }

@@ -30,13 +30,13 @@ describe('fuzzing the parsers of untrusted bytes', () => {
     const corpus = ['official', 'official-f16'].map((name) => shipped(name, 'model.json').toString('utf8'));
     await fuzz(mutatedJson(corpus), [ModelError], (text) => checkModelJson(text, 'model.json'));
     // Found by fuzzing: a format whose toString is not a function was a TypeError in the message.
-    const odd = JSON.stringify({ ...JSON.parse(corpus[0]), format: { toString: 1 } });
+    const odd = JSON.stringify({ ...JSON.parse(corpus[0]!), format: { toString: 1 } });
     expect(() => checkModelJson(odd, 'model.json')).toThrow('model.json: a tfjs model of format {"toString":1}, not a layers model');
   }, fuzzTimeout(60_000));
 
   it('a SINet rebuilt from a damaged model.json and weights: built, or refused by name, without leaking tensors', async () => {
     const json = shipped('official-f16', 'model.json').toString('utf8');
-    const weightsFile = (JSON.parse(json) as tf.io.ModelJSON).weightsManifest[0].paths[0];
+    const weightsFile = (JSON.parse(json) as tf.io.ModelJSON).weightsManifest[0]!.paths[0]!;
     const weights = new Uint8Array(shipped('official-f16', weightsFile));
     const before = tf.memory().numTensors;
     const cases = fc.tuple(mutatedJson([json]), fc.oneof(fc.constant(weights), mutatedBytes([weights])));

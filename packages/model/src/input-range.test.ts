@@ -23,7 +23,7 @@ describe('pixel values a segmenter is given', () => {
     await segmenter.segment(unit);
     await segmenter.segment(unit);
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0][0])).toMatch(/pixels all lie within 0\.\.1 .*SINet expects 0\.\.255 \(multiply by 255\)/);
+    expect(String(warn.mock.calls[0]![0])).toMatch(/pixels all lie within 0\.\.1 .*SINet expects 0\.\.255 \(multiply by 255\)/);
     // A dark 8-bit photo (values 0 and 1) is a photo, not a scaling mistake.
     await segmenter.segment({ data: new Uint8Array(20 * 30 * 3).map((_, i) => i % 2), width: 30, height: 20, channels: 3 });
     const scaled = tf.mul(unit, 255) as tf.Tensor3D;

@@ -61,11 +61,11 @@ describe('images larger than MAX_IMAGE_PIXELS', () => {
     expect(tf.memory().numTensors).toBe(before);
     // Columns alike too, so the exact filter of a 64-row strip is the reference for any row.
     const strip = rowsOf(64);
-    const guide = Float32Array.from({ length: 64 * w }, (_, i) => (0.299 + 0.587 + 0.114) * strip.photo.data[3 * i] / 255);
+    const guide = Float32Array.from({ length: 64 * w }, (_, i) => (0.299 + 0.587 + 0.114) * strip.photo.data[3 * i]! / 255);
     const want = Float32Array.from(guidedFilter(guide, strip.probabilities, 64, w, radius, 1e-3).subarray(32 * w, 33 * w), (v) => Math.min(1, Math.max(0, v)));
     for (const y of [0, 1000, 1999]) {
       const row = refined.probabilities.subarray(y * w, (y + 1) * w);
-      expect(row.reduce((a, v, x) => a + Math.abs(v - want[x]), 0) / w).toBeLessThan(0.005);
+      expect(row.reduce((a, v, x) => a + Math.abs(v - want[x]!), 0) / w).toBeLessThan(0.005);
     }
     // And the edge moved onto the photo's: fewer wrong columns than the ramp's 15.
     const wrongColumns = Array.from({ length: w }, (_, x) => (refined.mask[1000 * w + x] !== (x >= 1500 ? 1 : 0) ? 1 : 0) as number).reduce((a, b) => a + b);

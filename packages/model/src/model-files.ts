@@ -75,12 +75,12 @@ function checkSpec(spec: unknown, where: string): { spec: tf.io.WeightsManifestE
   if (!Array.isArray(s.shape) || s.shape.length > 8 || s.shape.some((d) => !Number.isInteger(d) || d < 0 || d > 2 ** 31)) return fail('has no valid shape');
   const size = s.shape.reduce((n, d) => n * d, 1);
   if (!(s.dtype in DTYPE_BYTES)) return fail(`has unsupported dtype ${JSON.stringify(s.dtype)?.slice(0, 40)}`);
-  let perElement = DTYPE_BYTES[s.dtype];
+  let perElement = DTYPE_BYTES[s.dtype]!;
   if (s.quantization !== undefined) {
     const q = s.quantization;
     if (!q || typeof q !== 'object' || !(q.dtype in QUANTIZED_BYTES)) return fail('has an unsupported quantization');
     for (const key of ['scale', 'min'] as const) if (q[key] !== undefined && !Number.isFinite(q[key])) fail(`has a non-finite quantization ${key}`);
-    perElement = QUANTIZED_BYTES[q.dtype];
+    perElement = QUANTIZED_BYTES[q.dtype]!;
   }
   return { spec: s, bytes: size * perElement };
 }
@@ -301,7 +301,7 @@ export async function readPickedModelFiles(files: ArrayLike<File>): Promise<Mode
   const list = Array.from(files);
   const jsons = list.filter((f) => f.name.endsWith('.json'));
   if (jsons.length !== 1) throw new ModelFileError(`pick one model.json and its .bin weight files (got ${jsons.length} .json files among ${list.map((f) => f.name).join(', ') || 'none'})`);
-  const jsonFile = jsons[0];
+  const jsonFile = jsons[0]!;
   if (jsonFile.size > MODEL_LIMITS.modelJsonBytes) throw new ModelFileError(`${jsonFile.name}: ${jsonFile.size} bytes, more than the ${MODEL_LIMITS.modelJsonBytes} bytes allowed`);
   const checked = checkModelJson(await jsonFile.text(), jsonFile.name);
   const byName = new Map(list.map((f) => [f.name, f]));

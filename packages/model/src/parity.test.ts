@@ -49,8 +49,8 @@ describe.runIf(available).each(['cpu', 'wasm'])('parity with the official networ
     const report: string[] = [];
     names.forEach((tap, i) => {
       const expected = fixture(c.outputs[tap].file);
-      expect(outputs[i].shape, tap).toEqual(expected.shape);
-      const [diff, scale] = tf.tidy(() => [tf.max(tf.abs(tf.sub(outputs[i], expected))).dataSync()[0], tf.max(tf.abs(expected)).dataSync()[0]]);
+      expect(outputs[i]!.shape, tap).toEqual(expected.shape);
+      const [diff, scale] = tf.tidy(() => [tf.max(tf.abs(tf.sub(outputs[i]!, expected))).dataSync()[0]!, tf.max(tf.abs(expected)).dataSync()[0]!]);
       const tolerance = random ? 1e-4 * Math.max(1, scale) : 1e-4;
       if (!(diff <= tolerance)) report.push(`${tap}: max |diff| ${diff.toExponential(2)} > ${tolerance.toExponential(2)} (max |ref| ${scale.toExponential(2)})`);
       expected.dispose();

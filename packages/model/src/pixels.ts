@@ -127,7 +127,7 @@ export function preprocess(rgb: tf.Tensor4D, p: Preprocessing, size: [number, nu
     const k = p.std.map((s) => p.scale / s);
     const source = (c: number) => (p.channelOrder === 'BGR' ? 2 - c : c);
     const mix = new Float32Array(9);
-    for (let c = 0; c < 3; c++) mix[source(c) * 3 + c] = k[c];
-    return tf.fused.conv2d({ x, filter: tf.tensor4d(mix, [1, 1, 3, 3]), strides: 1, pad: 'valid', bias: tf.tensor1d(p.mean.map((m, c) => -m * k[c])) }) as tf.Tensor4D;
+    for (let c = 0; c < 3; c++) mix[source(c) * 3 + c] = k[c]!;
+    return tf.fused.conv2d({ x, filter: tf.tensor4d(mix, [1, 1, 3, 3]), strides: 1, pad: 'valid', bias: tf.tensor1d(p.mean.map((m, c) => -m * k[c]!)) }) as tf.Tensor4D;
   });
 }

@@ -24,7 +24,7 @@ function guidedFilterReference(I: Float32Array, P: Float32Array, rows: number, c
         let n = 0;
         for (let yy = Math.max(0, y - r); yy <= Math.min(rows - 1, y + r); yy++) {
           for (let xx = Math.max(0, x - r); xx <= Math.min(cols - 1, x + r); xx++) {
-            sum += v[yy * cols + xx];
+            sum += v[yy * cols + xx]!;
             n++;
           }
         }
@@ -36,13 +36,13 @@ function guidedFilterReference(I: Float32Array, P: Float32Array, rows: number, c
   const map = (f: (i: number) => number) => Float64Array.from({ length: rows * cols }, (_, i) => f(i));
   const meanI = boxMean(I);
   const meanP = boxMean(P);
-  const corrIP = boxMean(map((i) => I[i] * P[i]));
-  const corrII = boxMean(map((i) => I[i] * I[i]));
-  const a = map((i) => (corrIP[i] - meanI[i] * meanP[i]) / (corrII[i] - meanI[i] * meanI[i] + eps));
-  const b = map((i) => meanP[i] - a[i] * meanI[i]);
+  const corrIP = boxMean(map((i) => I[i]! * P[i]!));
+  const corrII = boxMean(map((i) => I[i]! * I[i]!));
+  const a = map((i) => (corrIP[i]! - meanI[i]! * meanP[i]!) / (corrII[i]! - meanI[i]! * meanI[i]! + eps));
+  const b = map((i) => meanP[i]! - a[i]! * meanI[i]!);
   const meanA = boxMean(a);
   const meanB = boxMean(b);
-  return map((i) => meanA[i] * I[i] + meanB[i]);
+  return map((i) => meanA[i]! * I[i]! + meanB[i]!);
 }
 
 const iou = (a: ArrayLike<number>) => {
@@ -63,7 +63,7 @@ describe('refineSegmentation (guided filter)', () => {
     expect(Array.from(refined.labels)).toEqual(Array.from(refined.mask));
     expect(refined.probabilities.every((p) => p >= 0 && p <= 1)).toBe(true);
     // Mask is the refined probability thresholded.
-    refined.mask.forEach((m, i) => expect(m).toBe(refined.probabilities[i] > 0.5 ? 1 : 0));
+    refined.mask.forEach((m, i) => expect(m).toBe(refined.probabilities[i]! > 0.5 ? 1 : 0));
   });
 
   it('is the box filter\'s linear model: a flat guide leaves only the mean of the probability, a guide equal to p returns p', () => {
@@ -72,14 +72,14 @@ describe('refineSegmentation (guided filter)', () => {
     // Flat guide: var(I) = 0, so a = 0, b = mean(p): q is the box mean of the box mean of p; inside, that is near the global mean.
     const q = guidedFilter(flat, p, 9, 9, 1, 1e-3);
     const mean = p.reduce((a, b) => a + b, 0) / 81;
-    expect(Math.abs(q[4 * 9 + 4] - mean)).toBeLessThan(0.15);
+    expect(Math.abs(q[4 * 9 + 4]! - mean)).toBeLessThan(0.15);
     // Guide = p with a tiny epsilon: a ~ 1, b ~ 0, so q ~ p.
     const same = guidedFilter(p, p, 9, 9, 2, 1e-6);
-    expect(Math.max(...Array.from(same, (v, i) => Math.abs(v - p[i])))).toBeLessThan(0.02);
+    expect(Math.max(...Array.from(same, (v, i) => Math.abs(v - p[i]!)))).toBeLessThan(0.02);
   });
 
   it('equals the filter computed by its definition (float64 box sums), radius beyond the image included', () => {
-    for (const [rows, cols, r, eps] of [[37, 53, 3, 1e-3], [37, 53, 40, 1e-2], [1, 7, 2, 1e-3]]) {
+    for (const [rows, cols, r, eps] of [[37, 53, 3, 1e-3], [37, 53, 40, 1e-2], [1, 7, 2, 1e-3]] as const) {
       const g = Float32Array.from({ length: rows * cols }, (_, i) => (((i * 31) % 97) / 96) * (i % cols < 25 ? 0.3 : 1));
       const pv = Float32Array.from({ length: rows * cols }, (_, i) => ((i * 17) % 13) / 12);
       expectClose(guidedFilter(g, pv, rows, cols, r, eps), guidedFilterReference(g, pv, rows, cols, r, eps), 1e-5, `${rows} x ${cols}, r ${r}`);

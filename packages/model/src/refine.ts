@@ -28,11 +28,11 @@ function boxMean(x: Float64Array, h: number, w: number, r: number): Float64Array
   const prefix = new Float64Array(w + 1);
   for (let y = 0; y < h; y++) {
     const row = y * w;
-    for (let i = 0; i < w; i++) prefix[i + 1] = prefix[i] + x[row + i];
+    for (let i = 0; i < w; i++) prefix[i + 1] = prefix[i]! + x[row + i]!;
     for (let i = 0; i < w; i++) {
       const lo = i - r > 0 ? i - r : 0;
       const hi = i + r < w - 1 ? i + r : w - 1;
-      across[row + i] = (prefix[hi + 1] - prefix[lo]) / (hi - lo + 1);
+      across[row + i] = (prefix[hi + 1]! - prefix[lo]!) / (hi - lo + 1);
     }
   }
   // Down the columns: a window of rows slid down the image, row by row (memory in order).
@@ -43,10 +43,10 @@ function boxMean(x: Float64Array, h: number, w: number, r: number): Float64Array
   for (let y = 0; y < h; y++) {
     const wantHi = y + r < h - 1 ? y + r : h - 1;
     const wantLo = y - r > 0 ? y - r : 0;
-    for (; hi < wantHi; hi++) for (let c = 0, at = (hi + 1) * w; c < w; c++) sums[c] += across[at + c];
-    for (; lo < wantLo; lo++) for (let c = 0, at = lo * w; c < w; c++) sums[c] -= across[at + c];
+    for (; hi < wantHi; hi++) for (let c = 0, at = (hi + 1) * w; c < w; c++) sums[c]! += across[at + c]!;
+    for (; lo < wantLo; lo++) for (let c = 0, at = lo * w; c < w; c++) sums[c]! -= across[at + c]!;
     const inverse = 1 / (hi - lo + 1);
-    for (let c = 0, at = y * w; c < w; c++) out[at + c] = sums[c] * inverse;
+    for (let c = 0, at = y * w; c < w; c++) out[at + c] = sums[c]! * inverse;
   }
   return out;
 }
@@ -60,8 +60,8 @@ function guidedCoefficients(guide: ArrayLike<number>, probability: ArrayLike<num
   const Ip = new Float64Array(n);
   const II = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    Ip[i] = I[i] * p[i];
-    II[i] = I[i] * I[i];
+    Ip[i] = I[i]! * p[i]!;
+    II[i] = I[i]! * I[i]!;
   }
   const meanI = boxMean(I, h, w, r);
   const meanP = boxMean(p, h, w, r);
@@ -70,8 +70,8 @@ function guidedCoefficients(guide: ArrayLike<number>, probability: ArrayLike<num
   const a = Ip;
   const b = II;
   for (let i = 0; i < n; i++) {
-    a[i] = (corrIp[i] - meanI[i] * meanP[i]) / (corrII[i] - meanI[i] * meanI[i] + epsilon);
-    b[i] = meanP[i] - a[i] * meanI[i];
+    a[i] = (corrIp[i]! - meanI[i]! * meanP[i]!) / (corrII[i]! - meanI[i]! * meanI[i]! + epsilon);
+    b[i] = meanP[i]! - a[i]! * meanI[i]!;
   }
   return [boxMean(a, h, w, r), boxMean(b, h, w, r)];
 }
@@ -83,7 +83,7 @@ function guidedCoefficients(guide: ArrayLike<number>, probability: ArrayLike<num
 export function guidedFilter(guide: ArrayLike<number>, p: ArrayLike<number>, h: number, w: number, radius: number, epsilon: number): Float32Array {
   const [a, b] = guidedCoefficients(guide, p, h, w, radius, epsilon);
   const out = new Float32Array(h * w);
-  for (let i = 0; i < out.length; i++) out[i] = a[i] * guide[i] + b[i];
+  for (let i = 0; i < out.length; i++) out[i] = a[i]! * guide[i]! + b[i]!;
   return out;
 }
 
@@ -101,7 +101,7 @@ function bilinearTaps(n: number, m: number): { first: Int32Array; weight: Float3
   for (let i = 0; i < n; i++) {
     const at = Math.min(m - 1, Math.max(0, ((i + 0.5) * m) / n - 0.5));
     first[i] = Math.min(Math.max(0, m - 2), Math.floor(at));
-    weight[i] = m > 1 ? at - first[i] : 0;
+    weight[i] = m > 1 ? at - first[i]! : 0;
   }
   return { first, weight };
 }
@@ -117,16 +117,16 @@ function applyUpsampled(I: Float32Array, h: number, w: number, [a, b]: [Float64A
   const rowB = new Float64Array(lw);
   const out = new Float32Array(h * w);
   for (let y = 0; y < h; y++) {
-    const fy = rows.weight[y];
-    const top = rows.first[y] * lw;
+    const fy = rows.weight[y]!;
+    const top = rows.first[y]! * lw;
     for (let c = 0; c < lw; c++) {
-      rowA[c] = (1 - fy) * a[top + c] + fy * a[top + dy + c];
-      rowB[c] = (1 - fy) * b[top + c] + fy * b[top + dy + c];
+      rowA[c] = (1 - fy) * a[top + c]! + fy * a[top + dy + c]!;
+      rowB[c] = (1 - fy) * b[top + c]! + fy * b[top + dy + c]!;
     }
     for (let x = 0, at = y * w; x < w; x++, at++) {
-      const fx = cols.weight[x];
-      const k = cols.first[x];
-      const q = ((1 - fx) * rowA[k] + fx * rowA[k + dx]) * I[at] + (1 - fx) * rowB[k] + fx * rowB[k + dx];
+      const fx = cols.weight[x]!;
+      const k = cols.first[x]!;
+      const q = ((1 - fx) * rowA[k]! + fx * rowA[k + dx]!) * I[at]! + (1 - fx) * rowB[k]! + fx * rowB[k + dx]!;
       out[at] = q < 0 ? 0 : q > 1 ? 1 : q;
     }
   }
@@ -170,13 +170,13 @@ export async function refineProbabilities(rgb: tf.Tensor3D, probabilities: Float
   } finally {
     tf.dispose(tensors);
   }
-  const [I, lowI, lowP] = values;
+  const I = values[0]!;
   if (scale <= 1) {
     const q = guidedFilter(I, probabilities, height, width, radius, epsilon);
-    for (let i = 0; i < q.length; i++) q[i] = q[i] < 0 ? 0 : q[i] > 1 ? 1 : q[i];
+    for (let i = 0; i < q.length; i++) q[i] = q[i]! < 0 ? 0 : q[i]! > 1 ? 1 : q[i]!;
     return q;
   }
-  return applyUpsampled(I, height, width, guidedCoefficients(lowI, lowP, low[0], low[1], Math.max(1, Math.round(radius / scale)), epsilon), low[0], low[1]);
+  return applyUpsampled(I, height, width, guidedCoefficients(values[1]!, values[2]!, low[0], low[1], Math.max(1, Math.round(radius / scale)), epsilon), low[0], low[1]);
 }
 
 /**
@@ -185,7 +185,7 @@ export async function refineProbabilities(rgb: tf.Tensor3D, probabilities: Float
  */
 export function refinedPixels(probabilities: Float32Array, threshold: number, labels: Uint8Array, classes: number, personClass: number): { probabilities: Float32Array; mask: Uint8Array; labels: Uint8Array } {
   const mask = new Uint8Array(probabilities.length);
-  for (let i = 0; i < mask.length; i++) mask[i] = probabilities[i] > threshold ? 1 : 0;
+  for (let i = 0; i < mask.length; i++) mask[i] = probabilities[i]! > threshold ? 1 : 0;
   if (classes !== 2) return { probabilities, mask, labels: labels.slice() };
   const twoClass = new Uint8Array(mask.length);
   for (let i = 0; i < mask.length; i++) twoClass[i] = mask[i] ? personClass : 1 - personClass;

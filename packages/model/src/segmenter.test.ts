@@ -38,9 +38,9 @@ describe('Segmenter API (untrained weights)', () => {
     for (let i = 0; i < s.mask.length; i++) {
       expect(s.probabilities[i]).toBeGreaterThanOrEqual(0);
       expect(s.probabilities[i]).toBeLessThanOrEqual(1);
-      expect(s.mask[i]).toBe(s.probabilities[i] > 0.5 ? 1 : 0);
+      expect(s.mask[i]).toBe(s.probabilities[i]! > 0.5 ? 1 : 0);
       // Two classes: argmax is person exactly where p > 0.5 (ties aside).
-      if (Math.abs(s.probabilities[i] - 0.5) > 1e-6) expect(s.labels[i]).toBe(s.mask[i]);
+      if (Math.abs(s.probabilities[i]! - 0.5) > 1e-6) expect(s.labels[i]).toBe(s.mask[i]);
     }
     expect(s.classNames).toEqual(['background', 'person']);
   });
@@ -64,7 +64,7 @@ describe('Segmenter API (untrained weights)', () => {
       expectClose(s.probabilities, person, 1e-6);
       // Labels agree except where two classes tie to float precision.
       for (let i = 0; i < labels.length; i++) {
-        if (s.labels[i] !== labels[i]) expect(Math.abs(all[i * classes + s.labels[i]] - all[i * classes + labels[i]])).toBeLessThan(1e-6);
+        if (s.labels[i] !== labels[i]) expect(Math.abs(all[i * classes + s.labels[i]!]! - all[i * classes + labels[i]!]!)).toBeLessThan(1e-6);
       }
       expect(new Set(s.labels).size).toBe(classes);
       tf.dispose([rgb, p]);
@@ -79,7 +79,7 @@ describe('Segmenter API (untrained weights)', () => {
     const seeded = await loadSegmenter(seededWeights(untrainedModel({ inputSize: [64, 64] }), 13));
     const image = pixels(45, 38, 3, 9);
     const mirror = { ...image, data: new Uint8ClampedArray(image.data.length) };
-    for (let y = 0; y < 38; y++) for (let x = 0; x < 45; x++) for (let c = 0; c < 3; c++) mirror.data[(y * 45 + x) * 3 + c] = image.data[(y * 45 + 44 - x) * 3 + c];
+    for (let y = 0; y < 38; y++) for (let x = 0; x < 45; x++) for (let c = 0; c < 3; c++) mirror.data[(y * 45 + x) * 3 + c] = image.data[(y * 45 + 44 - x) * 3 + c]!;
     const unrefined = { refine: false } as const;
     const [plain, flipped, ofMirror] = [await seeded.segment(image, { ...unrefined, flipTest: false }), await seeded.segment(image, unrefined), await seeded.segment(mirror, { ...unrefined, flipTest: true })];
     // By hand: (logits(x) + mirror(logits(mirror(x)))) / 2, resized, softmax.
@@ -92,10 +92,10 @@ describe('Segmenter API (untrained weights)', () => {
     });
     tf.dispose([rgb, reversed, ofImage, ofReversed]);
     expectClose(flipped.probabilities, expected, 1e-5);
-    const mirroredBack = Float32Array.from(ofMirror.probabilities, (_, i) => ofMirror.probabilities[Math.floor(i / 45) * 45 + 44 - (i % 45)]);
+    const mirroredBack = Float32Array.from(ofMirror.probabilities, (_, i) => ofMirror.probabilities[Math.floor(i / 45) * 45 + 44 - (i % 45)]!);
     expectClose(mirroredBack, flipped.probabilities, 1e-5);
     // Without the flip the model is not mirror-symmetric (seeded weights): the option does something.
-    expect(Math.max(...plain.probabilities.map((p, i) => Math.abs(p - flipped.probabilities[i])))).toBeGreaterThan(1e-3);
+    expect(Math.max(...plain.probabilities.map((p, i) => Math.abs(p - flipped.probabilities[i]!)))).toBeGreaterThan(1e-3);
     seeded.dispose();
     seeded.model.dispose();
   });
@@ -115,12 +115,12 @@ describe('Segmenter API (untrained weights)', () => {
     expect(byDefault.mask).toEqual(want.mask);
     expect(byDefault.labels).toEqual(want.mask);
     expect(undefinedOptions.probabilities).toEqual(byDefault.probabilities);
-    expect(Math.max(...byDefault.probabilities.map((p, i) => Math.abs(p - flipped.probabilities[i])))).toBeGreaterThan(1e-3);
+    expect(Math.max(...byDefault.probabilities.map((p, i) => Math.abs(p - flipped.probabilities[i]!)))).toBeGreaterThan(1e-3);
     // Refinement's own options pass through; a mirrored input is refined against the mirrored pixels.
     const wide = await seeded.segment(image, { refine: { radius: 5 } });
     expectClose(wide.probabilities, (await refineSegmentation(image, flipped, { radius: 5 })).probabilities, 1e-6);
     const mirror = { ...image, data: new Uint8ClampedArray(image.data.length) };
-    for (let y = 0; y < 38; y++) for (let x = 0; x < 45; x++) for (let c = 0; c < 3; c++) mirror.data[(y * 45 + x) * 3 + c] = image.data[(y * 45 + 44 - x) * 3 + c];
+    for (let y = 0; y < 38; y++) for (let x = 0; x < 45; x++) for (let c = 0; c < 3; c++) mirror.data[(y * 45 + x) * 3 + c] = image.data[(y * 45 + 44 - x) * 3 + c]!;
     const viaFlip = await seeded.segment(mirror, { flipHorizontal: true });
     expectClose(viaFlip.probabilities, byDefault.probabilities, 1e-5);
     await expect(seeded.segment(image, { refine: 'yes' as unknown as boolean })).rejects.toThrow(/refine must be true, false or \{ radius, epsilon \}, got "yes"/);
@@ -185,7 +185,7 @@ describe('Segmenter API (untrained weights)', () => {
     const got2 = await seeded.predictLogits(rgb, { fit: 'aspect' });
     const want2 = await expectedAt();
     expectClose(got2.dataSync(), want2.dataSync(), 1e-5);
-    expect(Math.max(...got2.dataSync().map((v, i) => Math.abs(v - got.dataSync()[i])))).toBeGreaterThan(1e-3);
+    expect(Math.max(...got2.dataSync().map((v, i) => Math.abs(v - got.dataSync()[i]!)))).toBeGreaterThan(1e-3);
     const s = await seeded.segment(pixels(90, 30, 3, 4), { fit: 'aspect' });
     expect([s.width, s.height]).toEqual([90, 30]);
     tf.dispose([rgb, got, want, got2, want2]);
@@ -206,7 +206,7 @@ describe('Segmenter API (untrained weights)', () => {
   it('RGBA pixels, RGB pixels and a tensor of the same image give the same result', async () => {
     const rgba = pixels(40, 30, 4, 2);
     const rgb = { data: new Uint8Array(40 * 30 * 3), width: 40, height: 30 };
-    for (let i = 0; i < 40 * 30; i++) for (let c = 0; c < 3; c++) rgb.data[3 * i + c] = rgba.data[4 * i + c];
+    for (let i = 0; i < 40 * 30; i++) for (let c = 0; c < 3; c++) rgb.data[3 * i + c] = rgba.data[4 * i + c]!;
     const a = await segmenter.segment(rgba);
     const b = await segmenter.segment(rgb);
     const t = tf.tensor3d(rgb.data, [30, 40, 3], 'int32');
@@ -220,7 +220,7 @@ describe('Segmenter API (untrained weights)', () => {
     const batch = tf.tensor4d(Uint8Array.from(randomArray(3 * 32 * 48 * 3, 3, 0, 255), Math.round), [3, 32, 48, 3], 'int32');
     const together = await segmenter.segmentBatch(batch);
     const singles = await Promise.all(tf.unstack(batch).map(async (x) => (await segmenter.segment(x as tf.Tensor3D)).probabilities));
-    together.forEach((s, i) => expectClose(s.probabilities, singles[i], 1e-5));
+    together.forEach((s, i) => expectClose(s.probabilities, singles[i]!, 1e-5));
     const mixed = await segmenter.segmentBatch([pixels(20, 10, 3, 4), pixels(8, 16, 1, 5)]);
     expect(mixed.map((s) => [s.width, s.height])).toEqual([
       [20, 10],
@@ -260,9 +260,9 @@ describe('Segmenter API (untrained weights)', () => {
     await expect(loadSegmenter('official-f16' as never)).rejects.toThrow(/"official-f16" is not a model\.json URL\. .*'@sinet\/pretrained\/official-f16'/);
     // As a bundler leaves them: model.json and its weights under names of their own, served over HTTP.
     const dir = freshDir('sinet-bundled-');
-    const weightsPath = Object.keys(officialF16.weightsUrls)[0];
+    const weightsPath = Object.keys(officialF16.weightsUrls)[0]!;
     await fs.copyFile(officialF16.modelUrl, path.join(dir, 'model-Ab12Cd34.json'));
-    await fs.copyFile(officialF16.weightsUrls[weightsPath], path.join(dir, 'weights-Xy98Zw76.bin'));
+    await fs.copyFile(officialF16.weightsUrls[weightsPath]!, path.join(dir, 'weights-Xy98Zw76.bin'));
     const server = await serveStatic(dir, '/app/');
     try {
       const fromServer = await loadSegmenter({ modelUrl: `${server.url}model-Ab12Cd34.json`, weightsUrls: { [weightsPath]: `${server.url}weights-Xy98Zw76.bin` } });
@@ -270,8 +270,8 @@ describe('Segmenter API (untrained weights)', () => {
       const named = await loadNodeSegmenter('official-f16');
       const photo = pixels(48, 40, 3, 5);
       const [a, b, c] = await Promise.all([fromServer, fromModule, named].map((s) => s.segment(photo)));
-      expect(b.probabilities).toEqual(c.probabilities);
-      expect(a.probabilities).toEqual(c.probabilities);
+      expect(b!.probabilities).toEqual(c!.probabilities);
+      expect(a!.probabilities).toEqual(c!.probabilities);
       [fromServer, fromModule, named].forEach((s) => s.dispose());
     } finally {
       await server.close();

@@ -170,8 +170,8 @@ async function decodeInClassGroups(small: tf.Tensor4D, height: number, width: nu
         return [newMax, newSum, newBest, ...(holdsPerson ? [tf.squeeze(tf.slice(l, [0, 0, 0, person - c0], [-1, -1, -1, 1]), [3])] : [])] as tf.Tensor3D[];
       });
       tf.dispose([max, sum, best].filter((t): t is tf.Tensor3D => t !== null));
-      [max, sum, best] = next;
-      if (holdsPerson) personLogit = next[3];
+      [max, sum, best] = next as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+      if (holdsPerson) personLogit = next[3]!;
     }
     const probability = tf.tidy(() => tf.div(tf.exp(tf.sub(personLogit!, max!)), sum!));
     let values: Float32Array;
@@ -198,7 +198,7 @@ async function decodeInClassGroups(small: tf.Tensor4D, height: number, width: nu
  */
 function reapplyAtSize(model: tf.LayersModel, [height, width]: [number, number]): tf.LayersModel {
   const input = tf.input({ shape: [height, width, 3] });
-  const mapped = new Map<number, tf.SymbolicTensor>([[model.inputs[0].id, input]]);
+  const mapped = new Map<number, tf.SymbolicTensor>([[model.inputs[0]!.id, input]]);
   const find = (t: tf.SymbolicTensor) => {
     const found = mapped.get(t.id);
     if (!found) throw new ModelError(`this model's layers are not listed in the order they run (${t.name} is used before it is made), so it cannot run at another size: use fit 'stretch' or 'letterbox'`, 'MODEL_FILE');
@@ -207,10 +207,10 @@ function reapplyAtSize(model: tf.LayersModel, [height, width]: [number, number])
   for (const layer of model.layers) {
     if (layer.getClassName() === 'InputLayer') continue;
     // The node the model was built with: the first call of each of its layers.
-    const node = layer.inboundNodes[0];
+    const node = layer.inboundNodes[0]!;
     const inputs = node.inputTensors.map(find);
-    const outputs = layer.apply(inputs.length === 1 ? inputs[0] : inputs) as tf.SymbolicTensor | tf.SymbolicTensor[];
-    (Array.isArray(outputs) ? outputs : [outputs]).forEach((o, i) => mapped.set(node.outputTensors[i].id, o));
+    const outputs = layer.apply(inputs.length === 1 ? inputs[0]! : inputs) as tf.SymbolicTensor | tf.SymbolicTensor[];
+    (Array.isArray(outputs) ? outputs : [outputs]).forEach((o, i) => mapped.set(node.outputTensors[i]!.id, o));
   }
   return tf.model({ inputs: input, outputs: model.outputs.map(find) });
 }
@@ -289,7 +289,7 @@ export class Segmenter {
     const logits = tf.tidy(() => {
       let l = out;
       if (flip) {
-        const [plain, mirrored] = tf.split(out, 2);
+        const [plain, mirrored] = tf.split(out, 2) as [tf.Tensor4D, tf.Tensor4D];
         l = tf.mul(tf.add(plain, tf.reverse(mirrored, 2)), 0.5) as tf.Tensor4D;
       }
       return frame ? frame.crop(l) : l;
@@ -362,7 +362,7 @@ export class Segmenter {
     this.check();
     const rgb = tf.tidy(() => tf.expandDims(imageToRgbTensor(input), 0) as tf.Tensor4D);
     try {
-      return (await this.segmentRgb(rgb, options, isFloatInput(input)))[0];
+      return (await this.segmentRgb(rgb, options, isFloatInput(input)))[0]!;
     } finally {
       rgb.dispose();
     }
@@ -405,7 +405,7 @@ export class Segmenter {
       for (let i = 0; i < n; i++) {
         const image = tf.tidy(() => tf.squeeze(tf.slice(input, [i, 0, 0, 0], [1, height, width, 3]), [0]) as tf.Tensor3D);
         try {
-          const s = segmentations[i];
+          const s = segmentations[i]!;
           const probabilities = await refineProbabilities(image, s.probabilities, refine === true ? {} : refine);
           segmentations[i] = { ...s, ...refinedPixels(probabilities, threshold, s.labels, classes, person) };
         } finally {
@@ -434,8 +434,8 @@ export class Segmenter {
     } finally {
       tf.dispose([small, ...(range ? [range] : [])]);
     }
-    if (stats && stats[1] > 0) throw new InputError(`image holds ${stats[1]} NaN or infinite values; pixels must be numbers from 0 to 255`);
-    if (stats && stats[0] <= 1 && !warnedUnitRange) {
+    if (stats && stats[1]! > 0) throw new InputError(`image holds ${stats[1]} NaN or infinite values; pixels must be numbers from 0 to 255`);
+    if (stats && stats[0]! <= 1 && !warnedUnitRange) {
       warnedUnitRange = true;
       console.warn(`@sinet/model: the image's pixels all lie within 0..1 (largest ${stats[0]}); SINet expects 0..255 (multiply by 255), so the mask will likely be empty. (Said once.)`);
     }

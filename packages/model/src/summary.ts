@@ -10,14 +10,14 @@ const area = (shape: Shape) => (shape[1] ?? 0) * (shape[2] ?? 0);
 
 /** MACs of one layer from its config and shapes; layers without multiplies (BN, PReLU, resize) count 0. */
 function layerMacs(layer: tf.layers.Layer): number {
-  const first = (t: tf.SymbolicTensor | tf.SymbolicTensor[]) => (Array.isArray(t) ? t[0] : t).shape as Shape;
+  const first = (t: tf.SymbolicTensor | tf.SymbolicTensor[]) => (Array.isArray(t) ? t[0]! : t).shape as Shape;
   const input = first(layer.input);
   const output = first(layer.output);
   const cfg = layer.getConfig() as Record<string, unknown>;
   const cin = input[3] ?? 0;
   const cout = output[3] ?? 0;
   const k = (cfg.kernelSize as number | number[]) ?? 1;
-  const kk = Array.isArray(k) ? k[0] * k[1] : k * k;
+  const kk = Array.isArray(k) ? k[0]! * k[1]! : k * k;
   switch (layer.getClassName()) {
     case 'Conv2D':
     case 'ConvBNPReLU':
@@ -59,8 +59,8 @@ export function countMacs(model: tf.LayersModel): number {
 
 export function summarizeModel(model: tf.LayersModel): ModelSummary {
   const { trainable, nonTrainable } = countParameters(model);
-  const shape = model.inputs[0].shape;
-  let classes = (model.outputs[0].shape[3] as number) ?? 0;
+  const shape = model.inputs[0]!.shape;
+  let classes = (model.outputs[0]!.shape[3] as number) ?? 0;
   try {
     classes = getSINetMetadata(model).config.classes;
   } catch {

@@ -13,7 +13,7 @@ import { initBackend } from './node/backend.js';
 async function trainSteps(backend: 'cpu' | 'wasm', weights: Float32Array[], steps: number): Promise<number[]> {
   await initBackend(backend, { log: null });
   const model = createSINet({ inputSize: [64, 64] });
-  model.setWeights(weights.map((w, i) => tf.tensor(w, model.weights[i].shape as number[])));
+  model.setWeights(weights.map((w, i) => tf.tensor(w, model.weights[i]!.shape as number[])));
   const optimizer = tf.train.adam(1e-3);
   const x = tf.tensor4d(randomArray(2 * 64 * 64 * 3, 31, -1, 1), [2, 64, 64, 3]);
   // A learnable target: person where the red channel is positive.
@@ -21,7 +21,7 @@ async function trainSteps(backend: 'cpu' | 'wasm', weights: Float32Array[], step
   const losses: number[] = [];
   for (let i = 0; i < steps; i++) {
     const cost = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true)!;
-    losses.push((await cost.data())[0]);
+    losses.push((await cost.data())[0]!);
     cost.dispose();
     // Let vitest's worker answer its runner between the (synchronous, seconds-long) cpu steps.
     await new Promise((resolve) => setImmediate(resolve));
@@ -43,9 +43,9 @@ describe('SINet training on wasm', () => {
     const cpu = await trainSteps('cpu', weights, 20);
     const wasm = await trainSteps('wasm', weights, 20);
     await initBackend('cpu', { log: null });
-    const worst = Math.max(...cpu.map((l, i) => Math.abs(l - wasm[i]) / Math.abs(l)));
+    const worst = Math.max(...cpu.map((l, i) => Math.abs(l - wasm[i]!) / Math.abs(l)));
     console.log(`worst relative loss difference over 20 steps: ${worst.toExponential(2)}`);
     expect(worst).toBeLessThan(1e-3);
-    expect(wasm[19]).toBeLessThan(wasm[0]);
+    expect(wasm[19]).toBeLessThan(wasm[0]!);
   }, 400_000);
 });

@@ -126,7 +126,7 @@ export class VideoSegmenter {
     }
     const p = decodeLogits(values, classes, this.segmenter.metadata.personClass, 0.5).probabilities;
     const last = this.thumbnail;
-    const change = last ? thumbnail.reduce((sum, v, i) => sum + Math.abs(v - last[i]), 0) / thumbnail.length : Infinity;
+    const change = last ? thumbnail.reduce((sum, v, i) => sum + Math.abs(v - last[i]!), 0) / thumbnail.length : Infinity;
     this.thumbnail = thumbnail;
     const previous = this.previous;
     const sceneCut = !previous || change > this.cutLevels || previous.width !== width || previous.height !== height;
@@ -138,12 +138,12 @@ export class VideoSegmenter {
         const floor = this.motionLevels / 4;
         const span = this.motionLevels - floor;
         for (let i = 0; i < p.length; i++) {
-          const moved = Math.min(1, Math.max(0, (Math.abs(luma[i] - before[i]) - floor) / span));
+          const moved = Math.min(1, Math.max(0, (Math.abs(luma[i]! - before[i]!) - floor) / span));
           const w = a + (1 - a) * moved;
-          p[i] = w * p[i] + (1 - w) * q[i];
+          p[i] = w * p[i]! + (1 - w) * q[i]!;
         }
       } else {
-        for (let i = 0; i < p.length; i++) p[i] = a * p[i] + (1 - a) * q[i];
+        for (let i = 0; i < p.length; i++) p[i] = a * p[i]! + (1 - a) * q[i]!;
       }
     }
     this.previous = { probabilities: p.slice(), luma, width, height };

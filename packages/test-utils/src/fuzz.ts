@@ -29,14 +29,14 @@ function mutate(seed: Uint8Array, mutations: Mutation[], other: Uint8Array): Uin
     const at = bytes.length ? m.at % bytes.length : 0;
     switch (m.kind) {
       case 'flip':
-        if (bytes.length) bytes[at] ^= 1 << (m.value & 7);
+        if (bytes.length) bytes[at]! ^= 1 << (m.value & 7);
         break;
       case 'byte':
         if (bytes.length) bytes[at] = m.value & 255;
         break;
       case 'int32': {
         // Lengths and counts: small, huge and negative ones.
-        const v = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffb, m.value][m.value % 7];
+        const v = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffb, m.value][m.value % 7]!;
         const out = Uint8Array.from(bytes);
         for (let k = 0; k < 4 && at + k < out.length; k++) out[at + k] = (v >>> (8 * k)) & 255;
         bytes = out;
@@ -63,7 +63,7 @@ function mutate(seed: Uint8Array, mutations: Mutation[], other: Uint8Array): Uin
 export function mutatedBytes(corpus: Uint8Array[]): fc.Arbitrary<Uint8Array> {
   if (corpus.length === 0) throw new Error('mutatedBytes: an empty corpus');
   const mutation = fc.record({ kind: fc.constantFrom('flip', 'byte', 'int32', 'insert', 'delete', 'truncate', 'splice'), at: fc.nat(), value: fc.nat() }) as fc.Arbitrary<Mutation>;
-  const near = fc.tuple(fc.nat(corpus.length - 1), fc.array(mutation, { minLength: 1, maxLength: 6 }), fc.nat(corpus.length - 1)).map(([i, ms, j]) => mutate(corpus[i], ms, corpus[j]));
+  const near = fc.tuple(fc.nat(corpus.length - 1), fc.array(mutation, { minLength: 1, maxLength: 6 }), fc.nat(corpus.length - 1)).map(([i, ms, j]) => mutate(corpus[i]!, ms, corpus[j]!));
   return fc.oneof({ weight: 9, arbitrary: near }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 256 }) });
 }
 
@@ -74,7 +74,7 @@ export function mutatedJson(corpus: string[]): fc.Arbitrary<string> {
     if (path.length === 0 || value === null || typeof value !== 'object') return replacement;
     const entries = Array.isArray(value) ? value.map((v, i) => [i, v] as const) : Object.entries(value as Record<string, unknown>);
     if (entries.length === 0) return replacement;
-    const [key, child] = entries[path[0] % entries.length];
+    const [key, child] = entries[path[0]! % entries.length]!;
     const copy = (Array.isArray(value) ? [...value] : { ...(value as object) }) as Record<string | number, unknown>;
     copy[key] = replaceAt(child, path.slice(1), replacement);
     return copy;

@@ -26,7 +26,7 @@ export function randomTensor(shape: number[], seed: number, lo = -1, hi = 1): tf
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 }
 
@@ -42,25 +42,25 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
  */
 export function checkGradient(loss: () => tf.Scalar, variable: tf.Variable, options: { samples?: number; step?: number; tolerance?: number; seed?: number } = {}): void {
   const { samples = 6, step = 1e-3, tolerance = 2e-2, seed = 7 } = options;
-  const analytic = tf.tidy(() => tf.variableGrads(loss, [variable]).grads[variable.name].dataSync().slice());
+  const analytic = tf.tidy(() => tf.variableGrads(loss, [variable]).grads[variable.name]!.dataSync().slice());
   const original = variable.dataSync().slice();
   const rand = seededRandom(seed);
   const scale = Math.max(1e-2, ...Array.from(analytic, Math.abs));
   // A central difference cannot resolve changes below the loss's float32 rounding (2^-23 relative);
   // that much, divided by the step, is added to the allowed error.
-  const lossMagnitude = tf.tidy(() => Math.abs(loss().dataSync()[0]));
+  const lossMagnitude = tf.tidy(() => Math.abs(loss().dataSync()[0]!));
   const resolution = (16 * Math.max(1, lossMagnitude) * 2 ** -23) / step;
   for (let s = 0; s < samples; s++) {
     const i = Math.floor(rand() * original.length);
     const at = (delta: number) => {
       const values = original.slice();
-      values[i] += delta;
+      values[i]! += delta;
       variable.assign(tf.tensor(values, variable.shape));
-      return tf.tidy(() => loss().dataSync()[0]);
+      return tf.tidy(() => loss().dataSync()[0]!);
     };
     const numeric = (at(step) - at(-step)) / (2 * step);
     variable.assign(tf.tensor(original, variable.shape));
-    const error = (Math.abs(numeric - analytic[i]) - resolution) / scale;
+    const error = (Math.abs(numeric - analytic[i]!) - resolution) / scale;
     if (!(error <= tolerance)) {
       throw new Error(`gradient of ${variable.name}[${i}]: analytic ${analytic[i]}, numeric ${numeric} (relative error ${error.toFixed(4)} > ${tolerance})`);
     }

@@ -35,7 +35,7 @@ export function conv2d(x: Image, kernel: ArrayLike<number>, k: number, cout: num
               const iy = oy * stride - pad + ky;
               const ix = ox * stride - pad + kx;
               if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-              for (let ci = 0; ci < cinG; ci++) sum += x.data[idx(x.shape, b, iy, ix, g * cinG + ci)] * kernel[((ky * k + kx) * cinG + ci) * cout + co];
+              for (let ci = 0; ci < cinG; ci++) sum += x.data[idx(x.shape, b, iy, ix, g * cinG + ci)]! * kernel[((ky * k + kx) * cinG + ci) * cout + co]!;
             }
           out.data[idx(out.shape, b, oy, ox, co)] = sum;
         }
@@ -57,7 +57,7 @@ export function depthwiseConv2d(x: Image, kernel: ArrayLike<number>, k: number, 
             for (let kx = 0; kx < k; kx++) {
               const iy = oy * stride - pad + ky;
               const ix = ox * stride - pad + kx;
-              if (iy >= 0 && iy < h && ix >= 0 && ix < w) sum += x.data[idx(x.shape, b, iy, ix, ch)] * kernel[(ky * k + kx) * c + ch];
+              if (iy >= 0 && iy < h && ix >= 0 && ix < w) sum += x.data[idx(x.shape, b, iy, ix, ch)]! * kernel[(ky * k + kx) * c + ch]!;
             }
           out.data[idx(out.shape, b, oy, ox, ch)] = sum;
         }
@@ -74,7 +74,7 @@ export function avgPool(x: Image, k: number): Image {
       for (let ox = 0; ox < ow; ox++)
         for (let ch = 0; ch < c; ch++) {
           let sum = 0;
-          for (let y = 0; y < k; y++) for (let xx = 0; xx < k; xx++) sum += x.data[idx(x.shape, b, oy * k + y, ox * k + xx, ch)];
+          for (let y = 0; y < k; y++) for (let xx = 0; xx < k; xx++) sum += x.data[idx(x.shape, b, oy * k + y, ox * k + xx, ch)]!;
           out.data[idx(out.shape, b, oy, ox, ch)] = sum / (k * k);
         }
   return out;
@@ -98,7 +98,7 @@ export function resizeAlignCorners(x: Image, oh: number, ow: number): Image {
         const dy = fy - y0;
         const dx = fx - x0;
         for (let ch = 0; ch < c; ch++) {
-          const v = (yy: number, xx: number) => x.data[idx(x.shape, b, yy, xx, ch)];
+          const v = (yy: number, xx: number) => x.data[idx(x.shape, b, yy, xx, ch)]!;
           out.data[idx(out.shape, b, oy, ox, ch)] = (1 - dy) * ((1 - dx) * v(y0, x0) + dx * v(y0, x1)) + dy * ((1 - dx) * v(y1, x0) + dx * v(y1, x1));
         }
       }
@@ -117,7 +117,7 @@ export function batchNorm(x: Image, p: BatchNormParams, epsilon: number): Image 
   const out = makeImage(x.shape);
   for (let i = 0; i < x.data.length; i++) {
     const ch = i % c;
-    out.data[i] = ((x.data[i] - p.mean[ch]) / Math.sqrt(p.variance[ch] + epsilon)) * p.gamma[ch] + p.beta[ch];
+    out.data[i] = ((x.data[i]! - p.mean[ch]!) / Math.sqrt(p.variance[ch]! + epsilon)) * p.gamma[ch]! + p.beta[ch]!;
   }
   return out;
 }
@@ -125,24 +125,24 @@ export function batchNorm(x: Image, p: BatchNormParams, epsilon: number): Image 
 export function prelu(x: Image, alpha: ArrayLike<number>): Image {
   const c = x.shape[3];
   const out = makeImage(x.shape);
-  for (let i = 0; i < x.data.length; i++) out.data[i] = x.data[i] >= 0 ? x.data[i] : alpha[i % c] * x.data[i];
+  for (let i = 0; i < x.data.length; i++) out.data[i] = x.data[i]! >= 0 ? x.data[i]! : alpha[i % c]! * x.data[i]!;
   return out;
 }
 
 export function add(a: Image, b: Image): Image {
-  return makeImage(a.shape, a.data.map((v, i) => v + b.data[i]));
+  return makeImage(a.shape, a.data.map((v, i) => v + b.data[i]!));
 }
 
 /** Concatenation on the channel axis. */
 export function concat(parts: Image[]): Image {
-  const [n, h, w] = parts[0].shape;
+  const [n, h, w] = parts[0]!.shape;
   const c = parts.reduce((s, p) => s + p.shape[3], 0);
   const out = makeImage([n, h, w, c]);
-  for (let p = 0, offset = 0; p < parts.length; offset += parts[p].shape[3], p++)
+  for (let p = 0, offset = 0; p < parts.length; offset += parts[p]!.shape[3], p++)
     for (let b = 0; b < n; b++)
       for (let y = 0; y < h; y++)
         for (let x = 0; x < w; x++)
-          for (let ch = 0; ch < parts[p].shape[3]; ch++) out.data[idx(out.shape, b, y, x, offset + ch)] = parts[p].data[idx(parts[p].shape, b, y, x, ch)];
+          for (let ch = 0; ch < parts[p]!.shape[3]; ch++) out.data[idx(out.shape, b, y, x, offset + ch)] = parts[p]!.data[idx(parts[p]!.shape, b, y, x, ch)]!;
   return out;
 }
 
@@ -155,7 +155,7 @@ export function channelShuffle(x: Image, groups: number): Image {
     for (let y = 0; y < h; y++)
       for (let xx = 0; xx < w; xx++)
         for (let g = 0; g < groups; g++)
-          for (let i = 0; i < perGroup; i++) out.data[idx(x.shape, b, y, xx, i * groups + g)] = x.data[idx(x.shape, b, y, xx, g * perGroup + i)];
+          for (let i = 0; i < perGroup; i++) out.data[idx(x.shape, b, y, xx, i * groups + g)] = x.data[idx(x.shape, b, y, xx, g * perGroup + i)]!;
   return out;
 }
 
@@ -164,8 +164,8 @@ export function dense(x: ArrayLike<number>, n: number, cin: number, kernel: Arra
   const out = new Float32Array(n * cout);
   for (let b = 0; b < n; b++)
     for (let o = 0; o < cout; o++) {
-      let s = bias[o];
-      for (let i = 0; i < cin; i++) s += x[b * cin + i] * kernel[i * cout + o];
+      let s = bias[o]!;
+      for (let i = 0; i < cin; i++) s += x[b * cin + i]! * kernel[i * cout + o]!;
       out[b * cout + o] = s;
     }
   return out;

@@ -32,7 +32,7 @@ export function maxWeightDifference(dirA: string, dirB: string, include: (name: 
     if (!include(name)) continue;
     const other = b.get(name);
     if (!other) throw new Error(`${dirB} lacks ${name}`);
-    for (let i = 0; i < values.length; i++) worst = Math.max(worst, Math.abs(values[i] - other[i]));
+    for (let i = 0; i < values.length; i++) worst = Math.max(worst, Math.abs(values[i]! - other[i]!));
   }
   return worst;
 }

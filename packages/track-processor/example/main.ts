@@ -49,7 +49,7 @@ export class CallPage {
     this.camera = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480, frameRate: 30 } });
     raw.srcObject = this.camera;
     this.processor = new BackgroundProcessor({ wasmPaths, effect: BackgroundBlur(10), onError: (e) => this.errors.push(e.message), ...options });
-    const ready = this.processor.init({ track: this.camera.getVideoTracks()[0] });
+    const ready = this.processor.init({ track: this.camera.getVideoTracks()[0]! });
     processed.srcObject = new MediaStream([this.processor.processedTrack!]);
     const count = () => {
       if (!this.firstFrameAt) this.firstFrameAt = performance.now();
@@ -123,15 +123,15 @@ export class CallPage {
         const rgba = ctx.getImageData(0, 0, width, height).data;
         const alpha = new Uint8Array(width * height);
         for (let i = 0; i < alpha.length; i++) {
-          if (!key) alpha[i] = rgba[4 * i + 3];
+          if (!key) alpha[i] = rgba[4 * i + 3]!;
           else {
             // Distance to the key colour as alpha: 0 on the key, 255 from 96 levels (RGB) away.
-            const d = Math.hypot(rgba[4 * i] - key[0], rgba[4 * i + 1] - key[1], rgba[4 * i + 2] - key[2]);
+            const d = Math.hypot(rgba[4 * i]! - key[0], rgba[4 * i + 1]! - key[1], rgba[4 * i + 2]! - key[2]);
             alpha[i] = Math.min(255, Math.round((d / 96) * 255));
           }
           const x = i % width;
           const y = (i / width) | 0;
-          if (x === 0 || y === 0 || x === width - 1 || y === height - 1) borderAlphaMin = Math.min(borderAlphaMin, rgba[4 * i + 3]);
+          if (x === 0 || y === 0 || x === width - 1 || y === height - 1) borderAlphaMin = Math.min(borderAlphaMin, rgba[4 * i + 3]!);
         }
         let soft = 0;
         let person = 0;
@@ -143,7 +143,7 @@ export class CallPage {
         personShare.push(person / alpha.length);
         if (previous) {
           let flipped = 0;
-          for (let i = 0; i < alpha.length; i++) if (alpha[i] > 127 !== previous[i] > 127) flipped++;
+          for (let i = 0; i < alpha.length; i++) if (alpha[i]! > 127 !== previous[i]! > 127) flipped++;
           flips.push(flipped / alpha.length);
         }
         previous = alpha;

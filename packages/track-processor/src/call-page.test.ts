@@ -130,8 +130,8 @@ describe.runIf(run)('the call page on BackgroundProcessor, in Chromium with a fa
     let inter = 0;
     let union = 0;
     for (let i = 0; i < truth!.length; i++) {
-      inter += truth![i] & last[i];
-      union += truth![i] | last[i];
+      inter += truth![i]! & last[i]!;
+      union += truth![i]! | last[i]!;
     }
     const iou = inter / union;
     const meanBand = m.band.reduce((a, b) => a + b, 0) / m.band.length;
@@ -155,7 +155,7 @@ describe.runIf(run)('the call page on BackgroundProcessor, in Chromium with a fa
     const green = await page.evaluate(() => (window as unknown as CallWindow).callPage.measureFrames(3, [0, 177, 64]));
     // The person is what is not green: about the ground truth's share of the frame.
     const truthShare = truth!.reduce((a, b) => a + b, 0) / truth!.length;
-    expect(Math.abs(green.personShare[2] - truthShare)).toBeLessThan(0.06);
+    expect(Math.abs(green.personShare[2]! - truthShare)).toBeLessThan(0.06);
     await page.evaluate(() => (window as unknown as CallWindow).callPage.setEffect('image'));
     expect(await page.evaluate(() => (window as unknown as CallWindow).callPage.processor!.currentEffect.kind)).toBe('image');
     const framesBefore = (await stats()).framesOut;
@@ -170,7 +170,7 @@ describe.runIf(run)('the call page on BackgroundProcessor, in Chromium with a fa
       const camera = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 } });
       for (const t of p.camera!.getTracks()) t.stop();
       p.camera = camera;
-      await p.processor!.restart({ track: camera.getVideoTracks()[0] });
+      await p.processor!.restart({ track: camera.getVideoTracks()[0]! });
       (document.getElementById('processed') as HTMLVideoElement).srcObject = new MediaStream([(p.processor as unknown as { processedTrack: MediaStreamTrack }).processedTrack]);
     });
     await waitForMasks(3);

@@ -44,7 +44,7 @@ async function segment(message: Extract<MaskWorkerRequest, { type: 'frame' }>): 
   const pixels = reader!.getImageData(0, 0, width, height);
   const result = await video!.segmentFrame({ data: pixels.data, width, height, channels: 4 });
   const alpha = new Uint8Array(result.probabilities.length);
-  for (let i = 0; i < alpha.length; i++) alpha[i] = Math.round(result.probabilities[i] * 255);
+  for (let i = 0; i < alpha.length; i++) alpha[i] = Math.round(result.probabilities[i]! * 255);
   return { type: 'mask', id: message.id, alpha, width: result.width, height: result.height, inferenceMs: performance.now() - started };
 }
 

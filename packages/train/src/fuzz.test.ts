@@ -30,7 +30,7 @@ describe('fuzzing the readers of untrusted text', () => {
     const out = freshDir('sinet-fuzz-state-');
     const stop = new AbortController();
     // A real state with a partial epoch, the richest seed.
-    await train({ ...TRAIN_PRESETS.quick, inputSize: [64, 64], data: { source: 'synthetic', train: 8, val: 4, seed: 1 }, stages: [{ ...TRAIN_PRESETS.quick.stages[1], epochs: 1, batchSize: 4 }] }, { out, backend: 'wasm', trainWorkers: 0, augmentWorkers: 0, signal: stop.signal, onStep: () => stop.abort() });
+    await train({ ...TRAIN_PRESETS.quick, inputSize: [64, 64], data: { source: 'synthetic', train: 8, val: 4, seed: 1 }, stages: [{ ...TRAIN_PRESETS.quick.stages[1]!, epochs: 1, batchSize: 4 }] }, { out, backend: 'wasm', trainWorkers: 0, augmentWorkers: 0, signal: stop.signal, onStep: () => stop.abort() });
     const file = path.join(out, 'checkpoint', 'state.json');
     const seed = await fs.readFile(file, 'utf8');
     expect(JSON.parse(seed).partial.step).toBe(1);

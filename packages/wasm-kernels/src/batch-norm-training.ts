@@ -9,14 +9,14 @@
  */
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { simdOn, type HeapSimd } from './simd.js';
-import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './contracts.js';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, type KernelOutputs } from './contracts.js';
 import { contractKernel, floatsOf, type WasmHeapBackend } from './heap.js';
 import { WasmKernelsError } from './errors.js';
 
 const sizeOf = (shape: number[]) => shape.reduce((n, d) => n * d, 1);
 
 function checkChannels(x: TensorInfo, perChannel: TensorInfo[], kernel: string): number {
-  const channels = x.shape[x.shape.length - 1];
+  const channels = x.shape.at(-1) ?? 1;
   if (x.dtype !== 'float32' || perChannel.some((t) => sizeOf(t.shape) !== channels)) {
     throw new WasmKernelsError(`${kernel}: expects float32 x with one scale/offset/statistic per channel (${channels}), got ${perChannel.map((t) => `[${t.shape}]`).join(', ')}`, 'INPUT');
   }
@@ -28,7 +28,7 @@ function inverseSigma(variance: Float32Array, epsilon: number): Float32Array {
   return variance.map((v) => 1 / Math.sqrt(v + epsilon));
 }
 
-function forwardSimd(fast: HeapSimd, b: WasmHeapBackend, x: TensorInfo, scale: TensorInfo, offset: TensorInfo, epsilon: number, rows: number, channels: number): TensorInfo[] {
+function forwardSimd(fast: HeapSimd, b: WasmHeapBackend, x: TensorInfo, scale: TensorInfo, offset: TensorInfo, epsilon: number, rows: number, channels: number): KernelOutputs<typeof BATCH_NORM_TRAINING> {
   const mean = fast.output([channels]);
   const variance = fast.output([channels]);
   const scratch = fast.output([channels]);
@@ -38,37 +38,37 @@ function forwardSimd(fast: HeapSimd, b: WasmHeapBackend, x: TensorInfo, scale: T
   const inv = inverseSigma(floatsOf(b, variance, BATCH_NORM_TRAINING.kernelName), epsilon);
   const g = floatsOf(b, scale, BATCH_NORM_TRAINING.kernelName);
   const o = floatsOf(b, offset, BATCH_NORM_TRAINING.kernelName);
-  const a = inv.map((s, c) => s * g[c]);
-  const shift = a.map((s, c) => o[c] - m[c] * s);
+  const a = inv.map((s, c) => s * g[c]!);
+  const shift = a.map((s, c) => o[c]! - m[c]! * s);
   const aHeap = fast.output([channels], a);
   const shiftHeap = fast.output([channels], shift);
   const y = fast.output(x.shape);
   fast.k.channelAffine(fast.ptr(x), fast.ptr(aHeap), fast.ptr(shiftHeap), fast.ptr(y), rows, channels);
   fast.free(aHeap);
   fast.free(shiftHeap);
-  return [y, mean, variance];
+  return { y, mean, variance };
 }
 
-function forwardLoops(b: WasmHeapBackend, x: TensorInfo, scale: TensorInfo, offset: TensorInfo, epsilon: number, rows: number, channels: number): TensorInfo[] {
+function forwardLoops(b: WasmHeapBackend, x: TensorInfo, scale: TensorInfo, offset: TensorInfo, epsilon: number, rows: number, channels: number): KernelOutputs<typeof BATCH_NORM_TRAINING> {
   const xv = floatsOf(b, x, BATCH_NORM_TRAINING.kernelName);
   const mean = new Float32Array(channels);
   const variance = new Float32Array(channels);
-  for (let i = 0; i < xv.length; i++) mean[i % channels] += xv[i];
-  for (let c = 0; c < channels; c++) mean[c] /= rows;
+  for (let i = 0; i < xv.length; i++) mean[i % channels]! += xv[i]!;
+  for (let c = 0; c < channels; c++) mean[c]! /= rows;
   for (let i = 0; i < xv.length; i++) {
-    const d = xv[i] - mean[i % channels];
-    variance[i % channels] += d * d;
+    const d = xv[i]! - mean[i % channels]!;
+    variance[i % channels]! += d * d;
   }
-  for (let c = 0; c < channels; c++) variance[c] /= rows;
+  for (let c = 0; c < channels; c++) variance[c]! /= rows;
   const inv = inverseSigma(variance, epsilon);
   const g = floatsOf(b, scale, BATCH_NORM_TRAINING.kernelName);
   const o = floatsOf(b, offset, BATCH_NORM_TRAINING.kernelName);
   const y = new Float32Array(xv.length);
   for (let i = 0; i < xv.length; i++) {
     const c = i % channels;
-    y[i] = (xv[i] - mean[c]) * inv[c] * g[c] + o[c];
+    y[i] = (xv[i]! - mean[c]!) * inv[c]! * g[c]! + o[c]!;
   }
-  return [b.makeOutput(x.shape, 'float32', undefined, y), b.makeOutput([channels], 'float32', undefined, mean), b.makeOutput([channels], 'float32', undefined, variance)];
+  return { y: b.makeOutput(x.shape, 'float32', undefined, y), mean: b.makeOutput([channels], 'float32', undefined, mean), variance: b.makeOutput([channels], 'float32', undefined, variance) };
 }
 
 export const batchNormTrainingForward = contractKernel(BATCH_NORM_TRAINING, ({ backend: b, inputs: { x, scale, offset }, attrs: { epsilon } }) => {
@@ -89,10 +89,10 @@ function gradientCoefficients(sumDy: Float32Array, sumDyXc: Float32Array, inv: F
   const d = new Float32Array(channels);
   const dScale = new Float32Array(channels);
   for (let c = 0; c < channels; c++) {
-    dScale[c] = sumDyXc[c] * inv[c];
-    a[c] = g[c] * inv[c];
-    bc[c] = (-a[c] * inv[c] * dScale[c]) / rows;
-    d[c] = (-a[c] * sumDy[c]) / rows;
+    dScale[c] = sumDyXc[c]! * inv[c]!;
+    a[c] = g[c]! * inv[c]!;
+    bc[c] = (-a[c]! * inv[c]! * dScale[c]!) / rows;
+    d[c] = (-a[c]! * sumDy[c]!) / rows;
   }
   return { a, b: bc, d, dScale };
 }
@@ -114,27 +114,29 @@ export const batchNormTrainingGrad = contractKernel(BATCH_NORM_TRAINING_GRAD, ({
     const sumDy = both.slice(0, channels);
     const k = gradientCoefficients(sumDy, both.subarray(channels), inv, g, rows);
     fast.free(sums);
-    const [aHeap, bHeap, dHeap] = [k.a, k.b, k.d].map((v) => fast.output([channels], v));
+    const [aHeap, bHeap, dHeap] = [fast.output([channels], k.a), fast.output([channels], k.b), fast.output([channels], k.d)];
     const dx = fast.output(x.shape);
     fast.k.batchNormGradInput(fast.ptr(x), fast.ptr(dy), fast.ptr(mean), fast.ptr(aHeap), fast.ptr(bHeap), fast.ptr(dHeap), fast.ptr(dx), rows, channels);
     [aHeap, bHeap, dHeap].forEach((t) => fast.free(t));
-    return [dx, fast.output(scale.shape, k.dScale), fast.output(scale.shape, sumDy)];
+    return { dx, dScale: fast.output(scale.shape, k.dScale), dOffset: fast.output(scale.shape, sumDy) };
   }
-  const [xv, dyv, m] = [x, dy, mean].map((t) => floatsOf(b, t, BATCH_NORM_TRAINING_GRAD.kernelName));
+  const xv = floatsOf(b, x, BATCH_NORM_TRAINING_GRAD.kernelName);
+  const dyv = floatsOf(b, dy, BATCH_NORM_TRAINING_GRAD.kernelName);
+  const m = floatsOf(b, mean, BATCH_NORM_TRAINING_GRAD.kernelName);
   const sumDy = new Float32Array(channels);
   const sumDyXc = new Float32Array(channels);
   for (let i = 0; i < xv.length; i++) {
     const c = i % channels;
-    sumDy[c] += dyv[i];
-    sumDyXc[c] += dyv[i] * (xv[i] - m[c]);
+    sumDy[c]! += dyv[i]!;
+    sumDyXc[c]! += dyv[i]! * (xv[i]! - m[c]!);
   }
   const k = gradientCoefficients(sumDy, sumDyXc, inv, g, rows);
   const dx = new Float32Array(xv.length);
   for (let i = 0; i < xv.length; i++) {
     const c = i % channels;
-    dx[i] = k.a[c] * dyv[i] + k.b[c] * (xv[i] - m[c]) + k.d[c];
+    dx[i] = k.a[c]! * dyv[i]! + k.b[c]! * (xv[i]! - m[c]!) + k.d[c]!;
   }
-  return [b.makeOutput(x.shape, 'float32', undefined, dx), b.makeOutput(scale.shape, 'float32', undefined, k.dScale), b.makeOutput(scale.shape, 'float32', undefined, sumDy)];
+  return { dx: b.makeOutput(x.shape, 'float32', undefined, dx), dScale: b.makeOutput(scale.shape, 'float32', undefined, k.dScale), dOffset: b.makeOutput(scale.shape, 'float32', undefined, sumDy) };
 });
 
 export const BATCH_NORM_TRAINING_KERNELS: KernelConfig[] = [

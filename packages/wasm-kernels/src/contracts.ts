@@ -6,6 +6,7 @@
  * backend and no WebAssembly.
  */
 import { engine, getBackend, getKernel, type NamedAttrMap, type NamedTensorMap, type Tensor, type TensorInfo } from '@tensorflow/tfjs-core';
+import { WasmKernelsError } from './errors.js';
 
 export interface KernelContract<Input extends string = string, Attrs extends object = object, Output extends string = string> {
   readonly kernelName: string;
@@ -21,6 +22,7 @@ function contract<Input extends string, Attrs extends object, Output extends str
 
 export type KernelInputs<C> = C extends KernelContract<infer I, object, string> ? Record<I, TensorInfo> : never;
 export type KernelAttrs<C> = C extends KernelContract<string, infer A, string> ? A : never;
+export type KernelOutputs<C> = C extends KernelContract<string, object, infer O> ? Record<O, TensorInfo> : never;
 
 /** Training BatchNorm over every axis but the last: y and the batch statistics (population variance). */
 export const BATCH_NORM_TRAINING = contract<'x' | 'scale' | 'offset', { epsilon: number }, 'y' | 'mean' | 'variance'>('SinetBatchNormTraining', ['x', 'scale', 'offset'], ['y', 'mean', 'variance']);
@@ -62,8 +64,13 @@ export function hasKernel(c: KernelContract, backendName: string = getBackend())
   return getKernel(c.kernelName, backendName) !== undefined;
 }
 
-/** Runs the kernel with inputs and attrs its contract types; the outputs in the contract's order. */
-export function runKernel<I extends string, A extends object, O extends string>(c: KernelContract<I, A, O>, inputs: Record<I, Tensor>, attrs: A): Tensor[] {
-  const out = engine().runKernel(c.kernelName, inputs as unknown as NamedTensorMap, attrs as unknown as NamedAttrMap);
-  return Array.isArray(out) ? out : [out];
+/** Runs the kernel with inputs and attrs its contract types; its outputs by the contract's names. */
+export function runKernel<I extends string, A extends object, O extends string>(c: KernelContract<I, A, O>, inputs: Record<I, Tensor>, attrs: A): Record<O, Tensor> {
+  const result = engine().runKernel(c.kernelName, inputs as unknown as NamedTensorMap, attrs as unknown as NamedAttrMap);
+  const out = Array.isArray(result) ? result : [result];
+  if (out.length !== c.outputs.length) {
+    for (const t of out) t.dispose();
+    throw new WasmKernelsError(`${c.kernelName}: the registered kernel returned ${out.length} outputs, its contract names ${c.outputs.length} (${c.outputs.join(', ')})`, 'INPUT');
+  }
+  return Object.fromEntries(c.outputs.map((name, i) => [name, out[i]])) as Record<O, Tensor>;
 }

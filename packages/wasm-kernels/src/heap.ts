@@ -5,7 +5,7 @@
  * kernel function its inputs and attrs as its contract (contracts.ts) types them.
  */
 import type { backend_util, DataId, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import type { KernelAttrs, KernelContract, KernelInputs } from './contracts.js';
+import type { KernelAttrs, KernelContract, KernelInputs, KernelOutputs } from './contracts.js';
 import { WasmKernelsError } from './errors.js';
 
 export interface WasmHeapBackend {
@@ -21,6 +21,12 @@ export interface WasmHeapBackend {
 /** The backend a kernel function is given, as the wasm heap it is. */
 export const heapOf = (backend: unknown): WasmHeapBackend => backend as WasmHeapBackend;
 
+/** A rank-4 input's [N, H, W, C]; any other rank is refused (the image kernels' contract). */
+export function nhwcOf(t: TensorInfo, kernelName: string): [number, number, number, number] {
+  if (t.shape.length !== 4) throw new WasmKernelsError(`${kernelName}: expects a rank-4 [N, H, W, C] tensor, got [${t.shape}]`, 'INPUT');
+  return t.shape as [number, number, number, number];
+}
+
 /** A float32 tensor's heap view; any other dtype is refused (the float kernels' contract). */
 export function floatsOf(b: WasmHeapBackend, t: TensorInfo, kernelName: string): Float32Array {
   const values = b.typedArrayFromHeap(t);
@@ -28,13 +34,19 @@ export function floatsOf(b: WasmHeapBackend, t: TensorInfo, kernelName: string):
   return values;
 }
 
-/** A kernel function of `contract`: the backend as its heap, inputs and attrs as the contract types them. */
+/**
+ * A kernel function of `contract`: the backend as its heap, inputs and attrs as the contract
+ * types them; `run` returns the outputs by the contract's names, handed to tfjs in its order.
+ */
 export function contractKernel<C extends KernelContract>(
   contract: C,
-  run: (args: { backend: WasmHeapBackend; inputs: KernelInputs<C>; attrs: KernelAttrs<C> }) => TensorInfo | TensorInfo[],
+  run: (args: { backend: WasmHeapBackend; inputs: KernelInputs<C>; attrs: KernelAttrs<C> }) => KernelOutputs<C>,
 ): KernelFunc {
-  void contract;
-  return ({ inputs, backend, attrs }) => run({ backend: heapOf(backend), inputs: inputs as KernelInputs<C>, attrs: attrs as KernelAttrs<C> });
+  return ({ inputs, backend, attrs }) => {
+    const named: Record<string, TensorInfo> = run({ backend: heapOf(backend), inputs: inputs as KernelInputs<C>, attrs: attrs as KernelAttrs<C> });
+    const outputs = contract.outputs.map((name) => named[name]!);
+    return outputs.length === 1 ? outputs[0]! : outputs;
+  };
 }
 
 /**

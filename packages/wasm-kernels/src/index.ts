@@ -2,7 +2,7 @@
  * @sinet/wasm-kernels: the gradient kernels @tensorflow/tfjs-backend-wasm 4.22 lacks, so that
  * tfjs models (SINet among them) train on the wasm backend in Node and in browsers.
  */
-import { add, backend as activeBackend, getBackend, getGradient, getKernel, mul, neg, registerGradient, registerKernel, rsqrt, sub, sum, unregisterKernel, type FusedBatchNormAttrs, type GradConfig, type KernelFunc } from '@tensorflow/tfjs-core';
+import { add, backend as activeBackend, getBackend, getGradient, getKernel, mul, neg, registerGradient, registerKernel, rsqrt, sub, sum, unregisterKernel, type FusedBatchNormAttrs, type GradConfig, type KernelFunc, type Tensor } from '@tensorflow/tfjs-core';
 import { channelBatchNorm, channelReduction, nonOverlappingAvgPoolGrad, stridedConcat, stridedSplit, perChannelAlpha, pointwiseConv2DBackpropInput, sharedIdentity, WASM_TRAINING_KERNELS } from './kernels.js';
 import { loadSimdKernels, simdActiveOn } from './simd.js';
 import { BATCH_NORM_TRAINING_KERNELS } from './batch-norm-training.js';
@@ -73,11 +73,11 @@ export function registerWasmTrainingKernels(): string[] {
 
 function fusedPreluGradient(original: GradConfig['gradFunc']): GradConfig['gradFunc'] {
   return (dy, saved, attrs) => {
-    const [x, alpha] = saved;
+    const [x, alpha] = saved as [Tensor, Tensor];
     if (getBackend() !== 'wasm' || !simdActiveOn(activeBackend()) || Array.isArray(dy) || dy.dtype !== 'float32' || !perChannelAlpha(x, alpha)) return original(dy, saved, attrs);
     return {
-      x: () => runKernel(PRELU_GRAD_INPUT, { x, dy, alpha }, {})[0],
-      alpha: () => runKernel(PRELU_GRAD_ALPHA, { x, dy, alpha }, {})[0],
+      x: () => runKernel(PRELU_GRAD_INPUT, { x, dy, alpha }, {}).dx,
+      alpha: () => runKernel(PRELU_GRAD_ALPHA, { x, dy, alpha }, {}).dAlpha,
     };
   };
 }
@@ -89,7 +89,7 @@ function fusedPreluGradient(original: GradConfig['gradFunc']): GradConfig['gradF
  */
 function channelsLastBatchNormGradient(original: GradConfig['gradFunc']): GradConfig['gradFunc'] {
   return (dy, saved, attrs) => {
-    const [x, mean, variance, scale] = saved;
+    const [x, mean, variance, scale] = saved as [Tensor, Tensor, Tensor, Tensor | undefined];
     if (getBackend() !== 'wasm' || Array.isArray(dy) || x.rank !== 4 || mean.rank !== 1 || dy.dtype !== 'float32') return original(dy, saved, attrs);
     const { varianceEpsilon } = attrsOf<FusedBatchNormAttrs>(attrs);
     const axes = [0, 1, 2];

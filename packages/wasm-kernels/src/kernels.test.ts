@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { checkGradient, randomArray, useBackend } from '@sinet/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KernelFunc, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { hasKernel, KERNEL_CONTRACTS, LABEL_BAND, loadSimdKernels, registerWasmTrainingKernels, runKernel, setSimdEnabled, simdActiveOn } from './index.js';
+import { hasKernel, KERNEL_CONTRACTS, LABEL_BAND, loadSimdKernels, registerWasmTrainingKernels, runKernel, setSimdEnabled, simdActiveOn, WasmKernelsError } from './index.js';
 import { stridedConcat, stridedSplit } from './kernel-functions.js';
 
 beforeAll(async () => {
@@ -25,7 +25,7 @@ function expectSame(cpu: Float32Array[], wasm: Float32Array[]): void {
   cpu.forEach((expected, i) => {
     const scale = Math.max(1, ...Array.from(expected, Math.abs));
     let worst = 0;
-    for (let j = 0; j < expected.length; j++) worst = Math.max(worst, Math.abs(expected[j] - wasm[i][j]));
+    for (let j = 0; j < expected.length; j++) worst = Math.max(worst, Math.abs(expected[j]! - wasm[i]![j]!));
     expect(worst / scale, `output ${i}`).toBeLessThan(2e-6);
   });
 }
@@ -77,8 +77,7 @@ describe.each([
         const w = tf.tensor4d(wv, [c.k, c.k, c.cin, c.cout]);
         const y = tf.conv2d(x, w, c.stride, c.pad);
         const r = tf.tensor(randomArray(y.size, 3), y.shape);
-        const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), r)))([x, w]);
-        return [gx, gw];
+        return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), r)))([x, w]);
       };
       expectSame(await on('cpu', run), await on('wasm', run));
     });
@@ -105,8 +104,7 @@ describe.each([
         const conv = (a: tf.Tensor, b: tf.Tensor) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad, 'NHWC', c.dilation);
         const y = conv(x, w);
         const r = tf.tensor(randomArray(y.size, 6), y.shape);
-        const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(a, b), r)))([x, w]);
-        return [gx, gw];
+        return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(a, b), r)))([x, w]);
       };
       expectSame(await on('cpu', run), await on('wasm', run));
     });
@@ -122,7 +120,7 @@ describe.each([
     ])('%o', async (c) => {
       const values = c.shapes.map((shape, i) => randomArray(shape.reduce((a, b) => a * b, 1), 20 + i));
       const run = () => {
-        const xs = c.shapes.map((shape, i) => tf.tensor(values[i], shape));
+        const xs = c.shapes.map((shape, i) => tf.tensor(values[i]!, shape));
         const joined = tf.concat(xs, c.axis);
         const sizes = c.shapes.map((shape) => shape.at(c.axis)!);
         const parts = tf.split(tf.mul(joined, 2), sizes, c.axis);
@@ -161,7 +159,7 @@ describe.each([
       const stats = [randomArray(channels, 8), randomArray(channels, 9, 0.1, 2), randomArray(channels, 10), randomArray(channels, 11)];
       const run = () => {
         const x = tf.tensor(values, c.shape);
-        const [mean, variance, offset, scale] = stats.map((s) => tf.tensor1d(s));
+        const [mean, variance, offset, scale] = stats.map((s) => tf.tensor1d(s)) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
         return [c.withAffine ? tf.batchNorm(x, mean, variance, offset, scale, 1e-3) : tf.batchNorm(x, mean, variance, undefined, undefined, 1e-5)];
       };
       expectSame(await on('cpu', run), await on('wasm', run));
@@ -178,7 +176,7 @@ describe.each([
       const rv = randomArray(values.length, 20);
       const run = () => {
         const x = tf.tensor4d(values, c.shape as [number, number, number, number]);
-        const [mean, variance, offset, scale] = stats.map((s) => tf.tensor1d(s));
+        const [mean, variance, offset, scale] = stats.map((s) => tf.tensor1d(s)) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
         const r = tf.tensor(rv, c.shape);
         const f = (...t: tf.Tensor[]) => tf.sum(tf.mul(tf.batchNorm(t[0] as tf.Tensor4D, t[1] as tf.Tensor1D, t[2] as tf.Tensor1D, t[3] as tf.Tensor1D, c.withScale ? (t[4] as tf.Tensor1D) : undefined, 1e-3), r));
         return tf.grads(f)(c.withScale ? [x, mean, variance, offset, scale] : [x, mean, variance, offset]);
@@ -196,7 +194,7 @@ describe.each([
       // A non-linear read-out, so the gradient through the batch statistics is not trivially zero.
       const loss = () => tf.sum(tf.mul(tf.square(layer.apply(x, { training: true }) as tf.Tensor), r)) as tf.Scalar;
       checkGradient(loss, x, { samples: 16, tolerance: 5e-3 });
-      checkGradient(loss, layer.trainableWeights[0].read() as tf.Variable, { samples: 2 });
+      checkGradient(loss, layer.trainableWeights[0]!.read() as tf.Variable, { samples: 2 });
       tf.dispose([x, r]);
       layer.weights.forEach((w) => w.dispose());
     });
@@ -247,10 +245,9 @@ describe.each([
       const rv = randomArray(xv.length, 14);
       const run = () => {
         const x = tf.tensor(xv, c.shape);
-        const alpha = c.perChannel ? tf.tensor1d(av) : tf.scalar(av[0]);
+        const alpha = c.perChannel ? tf.tensor1d(av) : tf.scalar(av[0]!);
         const r = tf.tensor(rv, c.shape);
-        const [gx, ga] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.prelu(a, b), r)))([x, alpha]);
-        return [gx, ga];
+        return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.prelu(a, b), r)))([x, alpha]);
       };
       expectSame(await on('cpu', run), await on('wasm', run));
     });
@@ -259,10 +256,10 @@ describe.each([
       const rows = 100_000;
       const values = randomArray(rows * 8, 6).map((v) => v + 1);
       const exact = new Float64Array(8);
-      values.forEach((v, i) => (exact[i % 8] += v));
+      values.forEach((v, i) => (exact[i % 8]! += v));
       await useBackend('wasm');
       const got = tf.tidy(() => tf.sum(tf.tensor2d(values, [rows, 8]), 0).dataSync());
-      exact.forEach((e, c) => expect(Math.abs(got[c] - e) / Math.abs(e)).toBeLessThan(1e-5));
+      exact.forEach((e, c) => expect(Math.abs(got[c]! - e) / Math.abs(e)).toBeLessThan(1e-5));
     });
   });
 });
@@ -277,8 +274,8 @@ describe('SIMD module', () => {
     const b = tf.tensor4d(randomArray(2 * 3 * 4 * 2, 31), [2, 3, 4, 2]);
     const joined = tf.engine().makeTensorFromTensorInfo(stridedConcat(fail)({ inputs: [a, b] as unknown as NamedTensorInfoMap, backend: tf.backend(), attrs: { axis: 3 } }) as TensorInfo);
     const parts = (stridedSplit(fail)({ inputs: { x: joined }, backend: tf.backend(), attrs: { numOrSizeSplits: [5, 2], axis: -1 } }) as TensorInfo[]).map((t) => tf.engine().makeTensorFromTensorInfo(t));
-    expect(Array.from(parts[0].dataSync())).toEqual(Array.from(a.dataSync()));
-    expect(Array.from(parts[1].dataSync())).toEqual(Array.from(b.dataSync()));
+    expect(Array.from(parts[0]!.dataSync())).toEqual(Array.from(a.dataSync()));
+    expect(Array.from(parts[1]!.dataSync())).toEqual(Array.from(b.dataSync()));
     tf.dispose([a, b, joined, ...parts]);
   });
 
@@ -324,7 +321,7 @@ describe('UnsortedSegmentSum on wasm', () => {
     const cpu = await on('cpu', run);
     const wasm = await on('wasm', run);
     expectSame(cpu, wasm);
-    expect(Array.from(wasm[1])).toEqual([3, 3]);
+    expect(Array.from(wasm[1]!)).toEqual([3, 3]);
   });
 });
 
@@ -355,8 +352,14 @@ describe('registration', () => {
     // The band of a label map with a vertical edge between columns 1 and 2, 3 x 3 window: columns 1 and 2.
     const labels = tf.tensor4d([0, 0, 1, 1, 0, 0, 1, 1], [1, 2, 4, 1], 'int32');
     const out = runKernel(LABEL_BAND, { labelMap: labels }, { kernel: 3 });
-    expect(out).toHaveLength(LABEL_BAND.outputs.length);
-    expect(Array.from(out[0].dataSync())).toEqual([0, 1, 1, 0, 0, 1, 1, 0]);
-    tf.dispose([labels, ...out]);
+    expect(Object.keys(out)).toEqual(LABEL_BAND.outputs);
+    expect(Array.from(out.band.dataSync())).toEqual([0, 1, 1, 0, 0, 1, 1, 0]);
+    // A contract naming more outputs than its kernel returns is refused, and what came back is freed.
+    const before = tf.memory().numTensors;
+    const wider = { ...LABEL_BAND, outputs: ['band', 'edge'] as const };
+    expect(() => runKernel(wider, { labelMap: labels }, { kernel: 3 })).toThrow(WasmKernelsError);
+    expect(() => runKernel(wider, { labelMap: labels }, { kernel: 3 })).toThrow(/returned 1 outputs, its contract names 2 \(band, edge\)/);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([labels, out.band]);
   });
 });

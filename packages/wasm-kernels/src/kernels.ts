@@ -7,7 +7,7 @@ import { backend_util, engine, getKernel, matMul, reshape, type AvgPoolGradAttrs
 import { simdOn } from './simd.js';
 import { PRELU_GRAD_ALPHA, PRELU_GRAD_INPUT } from './contracts.js';
 import { WasmKernelsError } from './errors.js';
-import { attrsOf, heapOf, type WasmHeapBackend } from './heap.js';
+import { attrsOf, contractKernel, floatsOf, heapOf, type WasmHeapBackend } from './heap.js';
 
 type Pad = 'same' | 'valid' | number | backend_util.ExplicitPadding;
 
@@ -54,10 +54,10 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
             const xAt = ((n * inHeight + iy) * inWidth + ix) * inChannels;
             const wAt = (ky * fw + kx) * inChannels * outChannels;
             for (let ci = 0; ci < inChannels; ci++) {
-              const xval = xv[xAt + ci];
+              const xval = xv[xAt + ci]!;
               if (xval === 0) continue;
               const row = wAt + ci * outChannels;
-              for (let co = 0; co < outChannels; co++) dw[row + co] += xval * dyv[dyAt + co];
+              for (let co = 0; co < outChannels; co++) dw[row + co]! += xval * dyv[dyAt + co]!;
             }
           }
         }
@@ -101,10 +101,11 @@ export function pointwiseConv2DBackpropInput(fallback: KernelFunc): KernelFunc {
     const fast = simdOn(backend);
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
     const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrsOf<Conv2DBackpropInputAttrs>(attrs);
-    const [fh, fw, inChannels, outChannels] = filter.shape;
     const nhwc = dataFormat === undefined || dataFormat === 'NHWC';
-    if (!fast || !nhwc || dy.dtype !== 'float32') return fallback(args);
-    const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false);
+    if (!fast || !nhwc || dy.dtype !== 'float32' || filter.shape.length !== 4) return fallback(args);
+    const filterShape = filter.shape as [number, number, number, number];
+    const [fh, fw, inChannels, outChannels] = filterShape;
+    const info = backend_util.computeConv2DInfo(inputShape, filterShape, strides, 1, pad, dimRoundingMode, false);
     if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return fallback(args);
     if (fh !== 1 || fw !== 1 || info.strideHeight !== 1 || info.strideWidth !== 1 || info.padInfo.top !== 0 || info.padInfo.left !== 0) {
       const { top, bottom, left, right } = info.padInfo;
@@ -117,7 +118,7 @@ export function pointwiseConv2DBackpropInput(fallback: KernelFunc): KernelFunc {
         for (let ky = 0; ky < fh; ky++)
           for (let kx = 0; kx < fw; kx++)
             for (let ci = 0; ci < inChannels; ci++)
-              for (let co = 0; co < outChannels; co++) turned[((ky * fw + kx) * outChannels + co) * inChannels + ci] = w[(((fh - 1 - ky) * fw + (fw - 1 - kx)) * inChannels + ci) * outChannels + co];
+              for (let co = 0; co < outChannels; co++) turned[((ky * fw + kx) * outChannels + co) * inChannels + ci] = w[(((fh - 1 - ky) * fw + (fw - 1 - kx)) * inChannels + ci) * outChannels + co]!;
         const turnedHeap = fast.output([fh, fw, outChannels, inChannels], turned);
         const pad = [[0, 0], [fh - 1 - top, fh - 1 - bottom], [fw - 1 - left, fw - 1 - right], [0, 0]];
         const dx = forward.kernelFunc({ inputs: { x: dy, filter: turnedHeap }, backend, attrs: { strides: 1, pad, dilations: 1, dataFormat: 'NHWC' } }) as TensorInfo;
@@ -133,7 +134,7 @@ export function pointwiseConv2DBackpropInput(fallback: KernelFunc): KernelFunc {
     const w = b.typedArrayFromHeap(filter) as Float32Array;
     // W is [Ci, Co]; the kernel wants it transposed, [Co, Ci] (small: at most a few thousand values).
     const wt = new Float32Array(w.length);
-    for (let i = 0; i < inChannels; i++) for (let o = 0; o < outChannels; o++) wt[o * inChannels + i] = w[i * outChannels + o];
+    for (let i = 0; i < inChannels; i++) for (let o = 0; o < outChannels; o++) wt[o * inChannels + i] = w[i * outChannels + o]!;
     const pixels = inputShape[0] * inputShape[1] * inputShape[2];
     const wtHeap = fast.output([outChannels, inChannels], wt);
     const dx = fast.output(inputShape);
@@ -159,7 +160,7 @@ export function channelReduction(fallback: KernelFunc, mean: boolean): KernelFun
     const channelsOnly = rank >= 2 && axes.length === rank - 1 && axes.every((a, i) => a === i);
     if (!fast || !channelsOnly || x.dtype !== 'float32') return fallback(args);
     const b = heapOf(backend);
-    const channels = x.shape[rank - 1];
+    const channels = x.shape[rank - 1]!;
     const rows = x.shape.slice(0, -1).reduce((n, d) => n * d, 1);
     const out = fast.output(keepDims ? [...x.shape.slice(0, -1).map(() => 1), channels] : [channels]);
     const scratch = fast.output([channels]);
@@ -167,7 +168,7 @@ export function channelReduction(fallback: KernelFunc, mean: boolean): KernelFun
     fast.free(scratch);
     if (mean) {
       const values = b.typedArrayFromHeap(out) as Float32Array;
-      for (let c = 0; c < channels; c++) values[c] /= rows;
+      for (let c = 0; c < channels; c++) values[c]! /= rows;
     }
     return out;
   };
@@ -183,19 +184,19 @@ export function stridedConcat(fallback: KernelFunc): KernelFunc {
     const fast = simdOn(backend);
     const tensors = (inputs as unknown as TensorInfo[]).filter((t) => t.shape.reduce((n, d) => n * d, 1) > 0);
     if (!fast || tensors.length < 2 || tensors.some((t) => t.dtype !== 'float32')) return fallback(args);
-    const rank = tensors[0].shape.length;
+    const rank = tensors[0]!.shape.length;
     const axisAttr = attrsOf<ConcatAttrs>(attrs).axis;
     const axis = ((Array.isArray(axisAttr) ? axisAttr[0] : axisAttr) + rank) % rank;
-    const rows = tensors[0].shape.slice(0, axis).reduce((n, d) => n * d, 1);
+    const rows = tensors[0]!.shape.slice(0, axis).reduce((n, d) => n * d, 1);
     const widths = tensors.map((t) => t.shape.slice(axis).reduce((n, d) => n * d, 1));
     const total = widths.reduce((a, w) => a + w, 0);
-    const outShape = [...tensors[0].shape];
-    outShape[axis] = tensors.reduce((n, t) => n + t.shape[axis], 0);
+    const outShape = [...tensors[0]!.shape];
+    outShape[axis] = tensors.reduce((n, t) => n + t.shape[axis]!, 0);
     const out = fast.output(outShape);
     let offset = 0;
     tensors.forEach((t, i) => {
-      fast.k.stridedCopy(fast.ptr(t), fast.ptr(out) + 4 * offset, rows, widths[i], widths[i], total);
-      offset += widths[i];
+      fast.k.stridedCopy(fast.ptr(t), fast.ptr(out) + 4 * offset, rows, widths[i]!, widths[i]!, total);
+      offset += widths[i]!;
     });
     return out;
   };
@@ -214,7 +215,7 @@ export function stridedSplit(fallback: KernelFunc): KernelFunc {
     const sizes = backend_util.prepareSplitSize(x as unknown as Tensor, numOrSizeSplits, axis);
     const rows = x.shape.slice(0, axis).reduce((n, d) => n * d, 1);
     const inner = x.shape.slice(axis + 1).reduce((n, d) => n * d, 1);
-    const total = x.shape[axis] * inner;
+    const total = x.shape[axis]! * inner;
     let offset = 0;
     return sizes.map((size) => {
       const shape = [...x.shape];
@@ -244,9 +245,9 @@ export function nonOverlappingAvgPoolGrad(fallback: KernelFunc): KernelFunc {
     const { filterSize, strides, pad } = attrsOf<AvgPoolGradAttrs>(attrs);
     const [kh, kw] = typeof filterSize === 'number' ? [filterSize, filterSize] : filterSize;
     const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
-    if (input.shape.length !== 4 || dy.dtype !== 'float32') return fallback(args);
-    const [n, h, w, c] = input.shape;
-    const [oh, ow] = [dy.shape[1], dy.shape[2]];
+    if (input.shape.length !== 4 || dy.shape.length !== 4 || dy.dtype !== 'float32') return fallback(args);
+    const [n, h, w, c] = input.shape as [number, number, number, number];
+    const [, oh, ow] = dy.shape as [number, number, number, number];
     const unpadded = pad === 'valid' || pad === 0 || pad === 'same';
     if (!unpadded || kh !== sh || kw !== sw || oh * kh !== h || ow * kw !== w) return fallback(args);
     const b = heapOf(backend);
@@ -259,7 +260,7 @@ export function nonOverlappingAvgPoolGrad(fallback: KernelFunc): KernelFunc {
         const row = (image * oh + Math.floor(y / kh)) * ow * c;
         for (let x = 0; x < w; x++) {
           const pixel = row + Math.floor(x / kw) * c;
-          for (let ch = 0; ch < c; ch++) dx[at++] = from[pixel + ch] * scale;
+          for (let ch = 0; ch < c; ch++) dx[at++] = from[pixel + ch]! * scale;
         }
       }
     return b.makeOutput(input.shape, 'float32', undefined, dx);
@@ -282,7 +283,7 @@ export function channelBatchNorm(fallback: KernelFunc): KernelFunc {
     const { inputs, backend, attrs } = args;
     const fast = simdOn(backend);
     const { x, mean, variance, offset, scale } = inputs as { x: TensorInfo; mean: TensorInfo; variance: TensorInfo; offset?: TensorInfo; scale?: TensorInfo };
-    const channels = x.shape[x.shape.length - 1];
+    const channels = x.shape[x.shape.length - 1]!;
     const perChannel = (t?: TensorInfo) => !t || (t.shape.length === 1 && t.shape[0] === channels) || (t.shape.reduce((n, d) => n * d, 1) === channels && t.shape[t.shape.length - 1] === channels);
     if (!fast || x.dtype !== 'float32' || ![mean, variance, offset, scale].every(perChannel)) return fallback(args);
     const b = heapOf(backend);
@@ -294,8 +295,8 @@ export function channelBatchNorm(fallback: KernelFunc): KernelFunc {
     const a = new Float32Array(channels);
     const shift = new Float32Array(channels);
     for (let c = 0; c < channels; c++) {
-      a[c] = (s ? s[c] : 1) / Math.sqrt(v[c] + eps);
-      shift[c] = (o ? o[c] : 0) - m[c] * a[c];
+      a[c] = (s ? s[c]! : 1) / Math.sqrt(v[c]! + eps);
+      shift[c] = (o ? o[c]! : 0) - m[c]! * a[c]!;
     }
     const size = x.shape.reduce((n, d) => n * d, 1);
     const [aHeap, shiftHeap, out] = [fast.output([channels], a), fast.output([channels], shift), fast.output(x.shape)];
@@ -317,41 +318,40 @@ export function perChannelAlpha(x: TensorInfo, alpha: TensorInfo): boolean {
  * x > 0, else dy alpha; 'SinetPreluGradAlpha': the per-channel sum of dy x where x <= 0). tfjs
  * composes them from Greater, Select, Multiply and Sum over the whole activation.
  */
-export const preluGradInput: KernelFunc = ({ inputs, backend }) => {
-  const b = heapOf(backend);
-  const { x, dy, alpha } = inputs as { x: TensorInfo; dy: TensorInfo; alpha: TensorInfo };
-  const channels = x.shape[x.shape.length - 1];
+export const preluGradInput = contractKernel(PRELU_GRAD_INPUT, ({ backend: b, inputs: { x, dy, alpha } }) => {
+  const channels = x.shape[x.shape.length - 1]!;
   const size = x.shape.reduce((n, d) => n * d, 1);
-  const fast = simdOn(backend);
+  const fast = simdOn(b);
   if (fast) {
     const dx = fast.output(x.shape);
     fast.k.preluGradInput(fast.ptr(x), fast.ptr(dy), fast.ptr(alpha), fast.ptr(dx), size / channels, channels);
-    return dx;
+    return { dx };
   }
-  const [xv, dyv, av] = [x, dy, alpha].map((t) => b.typedArrayFromHeap(t) as Float32Array);
+  const xv = floatsOf(b, x, PRELU_GRAD_INPUT.kernelName);
+  const dyv = floatsOf(b, dy, PRELU_GRAD_INPUT.kernelName);
+  const av = floatsOf(b, alpha, PRELU_GRAD_INPUT.kernelName);
   const dx = new Float32Array(size);
-  for (let i = 0; i < size; i++) dx[i] = xv[i] > 0 ? dyv[i] : dyv[i] * av[i % channels];
-  return b.makeOutput(x.shape, 'float32', undefined, dx);
-};
+  for (let i = 0; i < size; i++) dx[i] = xv[i]! > 0 ? dyv[i]! : dyv[i]! * av[i % channels]!;
+  return { dx: b.makeOutput(x.shape, 'float32', undefined, dx) };
+});
 
-export const preluGradAlpha: KernelFunc = ({ inputs, backend }) => {
-  const b = heapOf(backend);
-  const { x, dy, alpha } = inputs as { x: TensorInfo; dy: TensorInfo; alpha: TensorInfo };
-  const channels = x.shape[x.shape.length - 1];
+export const preluGradAlpha = contractKernel(PRELU_GRAD_ALPHA, ({ backend: b, inputs: { x, dy, alpha } }) => {
+  const channels = x.shape[x.shape.length - 1]!;
   const size = x.shape.reduce((n, d) => n * d, 1);
-  const fast = simdOn(backend);
+  const fast = simdOn(b);
   if (fast) {
     const dAlpha = fast.output(alpha.shape);
     const scratch = fast.output([channels]);
     fast.k.preluGradAlpha(fast.ptr(x), fast.ptr(dy), fast.ptr(dAlpha), fast.ptr(scratch), size / channels, channels);
     fast.free(scratch);
-    return dAlpha;
+    return { dAlpha };
   }
-  const [xv, dyv] = [x, dy].map((t) => b.typedArrayFromHeap(t) as Float32Array);
+  const xv = floatsOf(b, x, PRELU_GRAD_ALPHA.kernelName);
+  const dyv = floatsOf(b, dy, PRELU_GRAD_ALPHA.kernelName);
   const dAlpha = new Float32Array(channels);
-  for (let i = 0; i < size; i++) if (!(xv[i] > 0)) dAlpha[i % channels] += dyv[i] * xv[i];
-  return b.makeOutput(alpha.shape, 'float32', undefined, dAlpha);
-};
+  for (let i = 0; i < size; i++) if (!(xv[i]! > 0)) dAlpha[i % channels]! += dyv[i]! * xv[i]!;
+  return { dAlpha: b.makeOutput(alpha.shape, 'float32', undefined, dAlpha) };
+});
 
 interface DepthwiseAttrs {
   strides: [number, number] | number;
@@ -416,8 +416,8 @@ function depthwiseGradient(args: Parameters<KernelFunc>[0], forFilter: boolean):
     for (let c = 0; c < inChannels; c++) {
       for (let q = 0; q < m; q++) {
         // dW[ky, kx, c, q] += x[.., c] dy[.., c m + q]; dx[.., c] += dy[.., c m + q] w[ky, kx, c, q].
-        if (forFilter) out[wAt + c * m + q] += ov[xAt + c] * dyv[dyAt + c * m + q];
-        else out[xAt + c] += dyv[dyAt + c * m + q] * ov[wAt + c * m + q];
+        if (forFilter) out[wAt + c * m + q]! += ov[xAt + c]! * dyv[dyAt + c * m + q]!;
+        else out[xAt + c]! += dyv[dyAt + c * m + q]! * ov[wAt + c * m + q]!;
       }
     }
   });
@@ -442,11 +442,11 @@ export const unsortedSegmentSum: KernelFunc = ({ inputs, backend, attrs }) => {
   const outShape = [numSegments, ...x.shape.slice(segmentIds.shape.length)];
   const out = x.dtype === 'int32' ? new Int32Array(numSegments * inner) : new Float32Array(numSegments * inner);
   for (let i = 0; i < ids.length; i++) {
-    const seg = ids[i];
+    const seg = ids[i]!;
     if (seg < 0 || seg >= numSegments) continue;
     const from = i * inner;
     const to = seg * inner;
-    for (let j = 0; j < inner; j++) out[to + j] += xv[from + j];
+    for (let j = 0; j < inner; j++) out[to + j]! += xv[from + j]!;
   }
   return b.makeOutput(outShape, x.dtype as 'float32' | 'int32', undefined, out);
 };

@@ -14,7 +14,7 @@
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { LABEL_BAND, PREPARE_LABELS } from './contracts.js';
 import { WasmKernelsError } from './errors.js';
-import { contractKernel } from './heap.js';
+import { contractKernel, nhwcOf } from './heap.js';
 
 /** Math.round with ties to even, as tf.round. */
 function roundHalfEven(v: number): number {
@@ -23,8 +23,9 @@ function roundHalfEven(v: number): number {
 }
 
 export const prepareLabelsKernel = contractKernel(PREPARE_LABELS, ({ backend: b, inputs: { labels }, attrs: { classes, ignoreLabel } }) => {
-  const pixels = labels.shape.reduce((n, d) => n * d, 1);
-  if (labels.shape.length !== 4 || labels.shape[3] !== 1) throw new WasmKernelsError(`${PREPARE_LABELS.kernelName}: expects a label map [N, H, W, 1], got [${labels.shape}]`, 'INPUT');
+  const [n, h, w, channels] = nhwcOf(labels, PREPARE_LABELS.kernelName);
+  if (channels !== 1) throw new WasmKernelsError(`${PREPARE_LABELS.kernelName}: expects a label map [N, H, W, 1], got [${labels.shape}]`, 'INPUT');
+  const pixels = n * h * w;
   const values = b.typedArrayFromHeap(labels);
   const integer = labels.dtype !== 'float32';
   const oneHot = new Float32Array(pixels * classes);
@@ -32,20 +33,19 @@ export const prepareLabelsKernel = contractKernel(PREPARE_LABELS, ({ backend: b,
   const map = new Int32Array(pixels);
   const ignore = ignoreLabel ?? Number.NaN;
   for (let p = 0; p < pixels; p++) {
-    const index = integer ? values[p] : roundHalfEven(values[p]);
+    const index = integer ? values[p]! : roundHalfEven(values[p]!);
     if (index >= 0 && index < classes && index !== ignore) {
       valid[p] = 1;
       map[p] = index;
       oneHot[p * classes + index] = 1;
     }
   }
-  const [n, h, w] = labels.shape;
-  return [b.makeOutput([n, h, w, classes], 'float32', undefined, oneHot), b.makeOutput([n, h, w, 1], 'float32', undefined, valid), b.makeOutput([n, h, w, 1], 'int32', undefined, map)];
+  return { oneHot: b.makeOutput([n, h, w, classes], 'float32', undefined, oneHot), valid: b.makeOutput([n, h, w, 1], 'float32', undefined, valid), labelMap: b.makeOutput([n, h, w, 1], 'int32', undefined, map) };
 });
 
 export const labelBandKernel = contractKernel(LABEL_BAND, ({ backend: b, inputs: { labelMap }, attrs: { kernel } }) => {
-  if (labelMap.shape.length !== 4 || labelMap.shape[3] !== 1 || labelMap.dtype !== 'int32') throw new WasmKernelsError(`${LABEL_BAND.kernelName}: expects an int32 label map [N, H, W, 1], got ${labelMap.dtype} [${labelMap.shape}]`, 'INPUT');
-  const [n, h, w] = labelMap.shape;
+  const [n, h, w, channels] = nhwcOf(labelMap, LABEL_BAND.kernelName);
+  if (channels !== 1 || labelMap.dtype !== 'int32') throw new WasmKernelsError(`${LABEL_BAND.kernelName}: expects an int32 label map [N, H, W, 1], got ${labelMap.dtype} [${labelMap.shape}]`, 'INPUT');
   const x = b.typedArrayFromHeap(labelMap);
   const band = new Float32Array(n * h * w);
   const r = (kernel - 1) / 2;
@@ -59,12 +59,12 @@ export const labelBandKernel = contractKernel(LABEL_BAND, ({ backend: b, inputs:
       let rowSum = 0;
       let rowSquares = 0;
       for (let xx = 0; xx < w; xx++) {
-        const v = x[base + y * w + xx];
+        const v = x[base + y * w + xx]!;
         rowSum += v;
         rowSquares += v * v;
         const at = (y + 1) * stride + xx + 1;
-        sum[at] = sum[at - stride] + rowSum;
-        squares[at] = squares[at - stride] + rowSquares;
+        sum[at] = sum[at - stride]! + rowSum;
+        squares[at] = squares[at - stride]! + rowSquares;
       }
     }
     for (let y = 0; y < h; y++) {
@@ -75,13 +75,13 @@ export const labelBandKernel = contractKernel(LABEL_BAND, ({ backend: b, inputs:
         const left = Math.max(0, xx - r);
         const right = Math.min(w - 1, xx + r) + 1;
         const count = rows * (right - left);
-        const s = sum[bottom + right] - sum[bottom + left] - sum[top + right] + sum[top + left];
-        const q = squares[bottom + right] - squares[bottom + left] - squares[top + right] + squares[top + left];
+        const s = sum[bottom + right]! - sum[bottom + left]! - sum[top + right]! + sum[top + left]!;
+        const q = squares[bottom + right]! - squares[bottom + left]! - squares[top + right]! + squares[top + left]!;
         if (count * q !== s * s) band[base + y * w + xx] = 1;
       }
     }
   }
-  return b.makeOutput([n, h, w, 1], 'float32', undefined, band);
+  return { band: b.makeOutput([n, h, w, 1], 'float32', undefined, band) };
 });
 
 export const LABEL_KERNELS: KernelConfig[] = [

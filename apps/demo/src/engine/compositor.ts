@@ -41,7 +41,7 @@ export class Compositor {
       data[j] = tint[0];
       data[j + 1] = tint[1];
       data[j + 2] = tint[2];
-      data[j + 3] = probabilities[i] * 255;
+      data[j + 3] = probabilities[i]! * 255;
     }
     context(this.mask).putImageData(this.maskPixels, 0, 0);
   }

@@ -5,11 +5,11 @@ export class FpsMeter {
 
   tick(now = performance.now()): void {
     this.times.push(now);
-    while (this.times.length > 2 && now - this.times[0] > this.windowMs) this.times.shift();
+    while (this.times.length > 2 && now - this.times[0]! > this.windowMs) this.times.shift();
   }
 
   get fps(): number {
     if (this.times.length < 2) return 0;
-    return ((this.times.length - 1) * 1000) / (this.times.at(-1)! - this.times[0]);
+    return ((this.times.length - 1) * 1000) / (this.times.at(-1)! - this.times[0]!);
   }
 }

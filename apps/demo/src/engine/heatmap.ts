@@ -13,7 +13,7 @@ const LUT = (() => {
     const t = (i / 255) * (ANCHORS.length - 1);
     const k = Math.min(ANCHORS.length - 2, Math.floor(t));
     const f = t - k;
-    for (let c = 0; c < 3; c++) lut[3 * i + c] = ANCHORS[k][c] + f * (ANCHORS[k + 1][c] - ANCHORS[k][c]);
+    for (let c = 0; c < 3; c++) lut[3 * i + c] = ANCHORS[k]![c]! + f * (ANCHORS[k + 1]![c]! - ANCHORS[k]![c]!);
   }
   return lut;
 })();
@@ -21,10 +21,10 @@ const LUT = (() => {
 export function heatmapImage(values: Float32Array, width: number, height: number): ImageData {
   const image = new ImageData(width, height);
   for (let i = 0; i < width * height; i++) {
-    const v = Math.round(Math.min(1, Math.max(0, values[i])) * 255);
-    image.data[4 * i] = LUT[3 * v];
-    image.data[4 * i + 1] = LUT[3 * v + 1];
-    image.data[4 * i + 2] = LUT[3 * v + 2];
+    const v = Math.round(Math.min(1, Math.max(0, values[i]!)) * 255);
+    image.data[4 * i] = LUT[3 * v]!;
+    image.data[4 * i + 1] = LUT[3 * v + 1]!;
+    image.data[4 * i + 2] = LUT[3 * v + 2]!;
     image.data[4 * i + 3] = 255;
   }
   return image;

@@ -23,13 +23,13 @@ export async function lookInside(sized: SizedModel, image: HTMLVideoElement | HT
   const person = segmenter.metadata.personClass;
   const maps = tf.tidy(() => {
     const rgb = tf.expandDims(tf.browser.fromPixels(image), 0) as tf.Tensor4D;
-    const [encoderLogits, gate, logits] = taps.predict(preprocess(rgb, segmenter.metadata.preprocessing, segmenter.inputSize)) as tf.Tensor4D[];
+    const [encoderLogits, gate, logits] = taps.predict(preprocess(rgb, segmenter.metadata.preprocessing, segmenter.inputSize)) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
     const personOf = (l: tf.Tensor4D) => tf.squeeze(tf.slice(tf.softmax(l, -1), [0, 0, 0, person], [1, -1, -1, 1]));
     return [personOf(encoderLogits), tf.squeeze(tf.slice(gate, [0, 0, 0, 0], [1, -1, -1, 1])), personOf(logits)];
   });
   try {
     const read = async (t: tf.Tensor): Promise<Map2D> => ({ values: (await t.data()) as Float32Array, height: t.shape[0]!, width: t.shape[1]! });
-    const [encoder, gate, final] = await Promise.all(maps.map(read));
+    const [encoder, gate, final] = await Promise.all(maps.map(read)) as [Map2D, Map2D, Map2D];
     return { encoder, gate, final };
   } finally {
     tf.dispose(maps);

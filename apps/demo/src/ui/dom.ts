@@ -56,16 +56,17 @@ export function setUpTabs(onChange: (panelId: string) => void): void {
     tab.addEventListener('click', () => select(tab));
     tab.addEventListener('keydown', (e) => {
       const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
-      if (step) select(tabs[(i + step + tabs.length) % tabs.length]);
+      if (step) select(tabs[(i + step + tabs.length) % tabs.length]!);
     });
   });
 }
 
-/** A label's drop zone for files, plus its input. */
-/** Calls `handler` with picked or dropped files; an async handler reports its own errors (showError). */
-export function onFiles(input: HTMLInputElement, handler: (files: File[]) => void | Promise<void>, dropZone?: HTMLElement): void {
+/** Calls `handler` with picked or dropped files (at least one); an async handler reports its own errors (showError). */
+export function onFiles(input: HTMLInputElement, handler: (files: [File, ...File[]]) => void | Promise<void>, dropZone?: HTMLElement): void {
+  const some = (files: File[]): files is [File, ...File[]] => files.length > 0;
   input.addEventListener('change', () => {
-    if (input.files?.length) void handler(Array.from(input.files));
+    const files = Array.from(input.files ?? []);
+    if (some(files)) void handler(files);
     input.value = '';
   });
   if (!dropZone) return;
@@ -78,7 +79,7 @@ export function onFiles(input: HTMLInputElement, handler: (files: File[]) => voi
     e.preventDefault();
     dropZone.classList.remove('dragging');
     const files = Array.from(e.dataTransfer?.files ?? []);
-    if (files.length) void handler(files);
+    if (some(files)) void handler(files);
   });
 }
 

@@ -105,7 +105,7 @@ export class PhotoView {
     const m = maskCanvas.getContext('2d')!;
     const pixels = m.createImageData(seg.width, seg.height);
     for (let i = 0; i < seg.mask.length; i++) {
-      const v = seg.mask[i] * 255;
+      const v = seg.mask[i]! * 255;
       pixels.data.set([v, v, v, 255], 4 * i);
     }
     m.putImageData(pixels, 0, 0);
@@ -141,9 +141,9 @@ export class PhotoView {
     const pngs = await Promise.all([canvasToPng(result), canvasToPng(cutout), canvasToPng(mask)]);
     this.urls = pngs.map((png) => URL.createObjectURL(png));
     const links: [string, string, string][] = [
-      ['download-result', this.urls[0], `${stem}-result.png`],
-      ['download-cutout', this.urls[1], `${stem}-cutout.png`],
-      ['download-mask', this.urls[2], `${stem}-mask.png`],
+      ['download-result', this.urls[0]!, `${stem}-result.png`],
+      ['download-cutout', this.urls[1]!, `${stem}-cutout.png`],
+      ['download-mask', this.urls[2]!, `${stem}-mask.png`],
     ];
     for (const [id, href, file] of links) {
       const a = byId<HTMLAnchorElement>(id);

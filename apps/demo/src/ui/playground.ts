@@ -30,7 +30,7 @@ export class PlaygroundView {
         }
         const rgba = pixelsOf(canvasOf(bitmap)).data;
         const mask = new Uint8Array(bitmap.width * bitmap.height);
-        for (let i = 0; i < mask.length; i++) mask[i] = rgba[4 * i] > 127 ? 1 : 0;
+        for (let i = 0; i < mask.length; i++) mask[i] = rgba[4 * i]! > 127 ? 1 : 0;
         this.photo.setGivenMask(mask);
         showError(null);
         await this.render();
@@ -61,7 +61,7 @@ export class PlaygroundView {
     small.getContext('2d')!.drawImage(current.canvas, 0, 0, w, h);
     const image = pixelsOf(small);
     const smallMask = new Uint8Array(w * h);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) smallMask[y * w + x] = mask[Math.min(h0 - 1, Math.floor(y / scale)) * w0 + Math.min(w0 - 1, Math.floor(x / scale))];
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) smallMask[y * w + x] = mask[Math.min(h0 - 1, Math.floor(y / scale)) * w0 + Math.min(w0 - 1, Math.floor(x / scale))]!;
     const preset = byId<HTMLSelectElement>('augment-preset').value as PresetName;
     const augmenter = PRESETS[preset]({ seed: this.seed });
     const tiles = [];
@@ -82,8 +82,8 @@ export class PlaygroundView {
     canvas.setAttribute('aria-label', 'augmented photo with its mask tinted');
     const pixels = new ImageData(w, h);
     for (let i = 0; i < w * h; i++) {
-      for (let c = 0; c < 3; c++) pixels.data[4 * i + c] = data[i * channels + c];
-      if (mask[i] === 1) pixels.data[4 * i + 1] = Math.min(255, pixels.data[4 * i + 1] * 0.6 + 100);
+      for (let c = 0; c < 3; c++) pixels.data[4 * i + c] = data[i * channels + c]!;
+      if (mask[i] === 1) pixels.data[4 * i + 1] = Math.min(255, pixels.data[4 * i + 1]! * 0.6 + 100);
       pixels.data[4 * i + 3] = 255;
     }
     canvas.getContext('2d')!.putImageData(pixels, 0, 0);
@@ -102,12 +102,12 @@ export class PlaygroundView {
       canvas.height = h;
       const pixels = new ImageData(w, h);
       for (let i = 0; i < w * h; i++) {
-        const inBand = values[i] > 0;
+        const inBand = values[i]! > 0;
         pixels.data.set(inBand ? [255, 80, 80, 255] : mask[i] ? [200, 200, 200, 255] : [30, 30, 30, 255], 4 * i);
       }
       canvas.getContext('2d')!.putImageData(pixels, 0, 0);
       let count = 0;
-      for (let i = 0; i < values.length; i++) if (values[i] > 0) count++;
+      for (let i = 0; i < values.length; i++) if (values[i]! > 0) count++;
       canvas.dataset.bandPixels = String(count);
     });
   }

@@ -22,7 +22,7 @@ export function quantile(sorted: number[], q: number): number {
   const at = (sorted.length - 1) * q;
   const lo = Math.floor(at);
   const hi = Math.ceil(at);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo);
 }
 
 export async function time(runs: number, warmup: number, fn: () => Promise<void>): Promise<{ median: number; p10: number; p90: number }> {

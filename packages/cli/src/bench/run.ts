@@ -62,7 +62,7 @@ export async function benchCommand(io: Io, v: BenchOptions): Promise<number> {
     }
     const withRatio = rows.map((r) => ({ ...r, ratioToFirst: r.medianMs / rows.find((b) => b.case === r.case)!.medianMs }));
     results.inference = withRatio;
-    if (!v.json) for (const r of withRatio) io.out(`${r.backend.padEnd(10)} ${r.case.padEnd(29)} median ${r.medianMs.toFixed(1).padStart(8)} ms  p10 ${r.p10Ms.toFixed(1)}  p90 ${r.p90Ms.toFixed(1)}  x${r.ratioToFirst.toFixed(2)} vs ${rows[0].backend}`);
+    if (!v.json) for (const r of withRatio) io.out(`${r.backend.padEnd(10)} ${r.case.padEnd(29)} median ${r.medianMs.toFixed(1).padStart(8)} ms  p10 ${r.p10Ms.toFixed(1)}  p90 ${r.p90Ms.toFixed(1)}  x${r.ratioToFirst.toFixed(2)} vs ${rows[0]!.backend}`);
   }
   if (suite === 'training' || suite === 'all') {
     // wasm by default: the pure-JS cpu backend takes ~25 s a step (--backends wasm,cpu to see it).
@@ -72,7 +72,7 @@ export async function benchCommand(io: Io, v: BenchOptions): Promise<number> {
     io.err(`sinet bench: training throughput, full SINet step (boundary loss, Adam) at 224x224, batch ${batch} (cpu: 2), one thread and data-parallel with ${workers} worker replica(s)`);
     const rows = await benchTraining(backends, Math.min(runs, 5), batch, io.err, [...new Set([0, workers])]);
     results.training = rows;
-    if (!v.json) for (const r of rows) io.out(`train      ${r.backend.padEnd(10)} batch ${String(r.batch).padStart(2)}  workers ${r.workers}  median step ${r.medianStepMs.toFixed(0).padStart(7)} ms  ${r.imagesPerSecond.toFixed(2).padStart(6)} img/s  x${(r.imagesPerSecond / rows[0].imagesPerSecond).toFixed(2)}`);
+    if (!v.json) for (const r of rows) io.out(`train      ${r.backend.padEnd(10)} batch ${String(r.batch).padStart(2)}  workers ${r.workers}  median step ${r.medianStepMs.toFixed(0).padStart(7)} ms  ${r.imagesPerSecond.toFixed(2).padStart(6)} img/s  x${(r.imagesPerSecond / rows[0]!.imagesPerSecond).toFixed(2)}`);
   }
   if (suite === 'losses' || suite === 'all') {
     // Training backend: wasm (with @sinet/wasm-kernels) by default; the pure-JS cpu backend takes

@@ -50,8 +50,8 @@ describe('torch comparison', () => {
     expect(result.network).toBe('port');
     expect(result.parameters).toBe(86910);
     expect(result.training[0]).toMatchObject({ threads: 1, batch: 2 });
-    expect(result.training[0].imagesPerSecond).toBeGreaterThan(0);
-    expect(result.inference[0].medianMs).toBeGreaterThan(0);
+    expect(result.training[0]!.imagesPerSecond).toBeGreaterThan(0);
+    expect(result.inference[0]!.medianMs).toBeGreaterThan(0);
   }, 120_000);
 
   it.runIf(haveShared('the official PyTorch SINet', ['reference', 'sinet-official', 'pytorch', 'SINet.py']))('times the official Dnc_SINet of clovaai\'s models/SINet.py (86,910 parameters, its prints kept off the JSON)', async (context) => {
@@ -60,7 +60,7 @@ describe('torch comparison', () => {
     const result = await benchTorch(python, { batch: 2, runs: 1, size: 64, network: sharedPath('reference', 'sinet-official', 'pytorch', 'SINet.py') });
     expect(result).toMatchObject({ network: 'official', parameters: 86910 });
     expect(result.training.map((t) => t.threads)[0]).toBe(1);
-    expect(result.inference[0].medianMs).toBeGreaterThan(0);
+    expect(result.inference[0]!.medianMs).toBeGreaterThan(0);
   }, 120_000);
 
   it('refuses a --torch-network other than official or port, and official where the file is missing', async () => {

@@ -1,6 +1,6 @@
 /** Weight-free building blocks: channel shuffle, align-corners resize, information-blocking gate. */
 import * as tf from '../tfjs.js';
-import { assertPositiveInteger, channelsOf, singleInput, singleShape, type Shape } from '../block-layer.js';
+import { assertPositiveInteger, channelsOf, singleInput, imageShape, singleShape, type Shape } from '../block-layer.js';
 import { channelShuffle, channelShufflePermutation, informationBlockingGate, resizeBilinearAlignCorners } from '../ops.js';
 import { LayersError } from '../errors.js';
 import { oneInput, refuse, type LayerConversion } from '../onnx/converter.js';
@@ -80,7 +80,7 @@ export class BilinearResize extends tf.layers.Layer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const [b, h, w, c] = singleShape(inputShape);
+    const [b, h, w, c] = imageShape(inputShape);
     const [oh, ow] = this.outputSize(h, w);
     return [b, oh, ow, c];
   }

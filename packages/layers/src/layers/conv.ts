@@ -6,6 +6,7 @@ import {
   BlockLayer,
   channelsOf,
   convOutputSize,
+  imageShape,
   isTraining,
   singleInput,
   singleShape,
@@ -162,7 +163,7 @@ abstract class ConvBlockBase extends BlockLayer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const [b, h, w] = singleShape(inputShape);
+    const [b, h, w] = imageShape(inputShape);
     const size = (s: number | null) => convOutputSize(s, this.kernelSize, this.strides, this.pad);
     return [b, size(h), size(w), this.filters];
   }

@@ -198,8 +198,8 @@ export class S2Module extends S2Base {
       // The shuffle permutes output channels of the reduction, so it folds into the kernel's columns.
       const kernel = tf.gather(expandGroupedPointwiseKernel(this.reduce.read() as tf.Tensor4D, this.groups), this.shuffle, 3);
       const reduced = tf.conv2d(x, kernel, 1, 'valid');
-      const outputs = this.blocks.map((config, i) => this.s2Branch(reduced, this.branches[i], config, training));
-      let merged = outputs.length === 1 ? outputs[0] : tf.concat(outputs, 3);
+      const outputs = this.blocks.map((config, i) => this.s2Branch(reduced, this.branches[i]!, config, training));
+      let merged = outputs.length === 1 ? outputs[0]! : tf.concat(outputs, 3);
       if (this.residual) merged = tf.add(x, merged);
       return tf.prelu(this.batchNorm(merged, this.bn, training), this.alpha.read());
     });
@@ -227,14 +227,14 @@ export class S2Module extends S2Base {
     const groups = blocks.length;
     const x = oneInput(c);
     const reduceKernel = convKernel(weight(layer, weights, 'reduce_kernel'));
-    const width = reduceKernel.shape[0];
+    const width = reduceKernel.shape[0]!;
     const reduced = conv(g, x, `${layer.name}.reduce`, { kernel: reduceKernel, group: groups });
     // Shuffled channel j reads reduced channel perm[j]; a branch reading the unshuffled tensor needs its parameters at inverse[i].
     const perm = channelShufflePermutation(width, groups);
     const inverse = new Array<number>(width);
     perm.forEach((source, j) => (inverse[source] = j));
     const outputs = blocks.map((b, i) => s2BranchOnnx(c, reduced, `d${i + 1}`, b, groups > 1 ? inverse : null));
-    let y = outputs.length === 1 ? outputs[0] : g.node('Concat', outputs, { axis: { int: 1 } }, `${layer.name}.concat`);
+    let y = outputs.length === 1 ? outputs[0]! : g.node('Concat', outputs, { axis: { int: 1 } }, `${layer.name}.concat`);
     if (config.residual) y = g.node('Add', [x, y], {}, `${layer.name}.residual`);
     y = batchNormNode(g, y, `${layer.name}.bn`, batchNormStats(layer, weights, 'bn', epsilonOf(c)));
     return prelu(g, y, layer.name, weight(layer, weights, 'prelu_alpha'));

@@ -25,7 +25,7 @@ export function refuse(c: LayerConversion, why: string): never {
 
 export function oneInput(c: LayerConversion): string {
   if (c.inputs.length !== 1) refuse(c, `expected one input, got ${c.inputs.length}`);
-  return c.inputs[0];
+  return c.inputs[0]!;
 }
 
 export const epsilonOf = (c: LayerConversion): number => (typeof c.config.epsilon === 'number' ? c.config.epsilon : 1e-3);

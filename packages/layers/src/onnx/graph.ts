@@ -31,6 +31,12 @@ export interface HostTensor {
   shape: number[];
 }
 
+/** A weight's dims where the converter knows its rank; another rank is refused by name. */
+export function dimsOf<const Rank extends 1 | 2 | 4>(t: HostTensor, rank: Rank, what: string): Rank extends 4 ? [number, number, number, number] : Rank extends 2 ? [number, number] : [number] {
+  if (t.shape.length !== rank) throw new OnnxExportError(`${what}: expected a rank-${rank} weight, got shape [${t.shape}]`);
+  return t.shape as never;
+}
+
 export class GraphBuilder {
   readonly nodes: OnnxNode[] = [];
   readonly initializers: OnnxTensor[] = [];
@@ -110,7 +116,7 @@ export function weight(layer: tf.layers.Layer, weights: Map<string, HostTensor>,
 
 /** tfjs convolution kernel [kh, kw, in, out] (depthwise: [kh, kw, channels, 1]) to ONNX's [out, in, kh, kw] (depthwise: [channels, 1, kh, kw]). */
 export function convKernel(kernel: HostTensor, depthwise = false): HostTensor {
-  const [kh, kw, inC, outC] = kernel.shape;
+  const [kh, kw, inC, outC] = dimsOf(kernel, 4, 'convolution kernel');
   const out = depthwise ? inC * outC : outC;
   const inn = depthwise ? 1 : inC;
   const values = new Float32Array(kernel.values.length);
@@ -120,7 +126,7 @@ export function convKernel(kernel: HostTensor, depthwise = false): HostTensor {
         for (let o = 0; o < outC; o++) {
           const source = ((y * kw + x) * inC + i) * outC + o;
           const [to, ti] = depthwise ? [i * outC + o, 0] : [o, i];
-          values[((to * inn + ti) * kh + y) * kw + x] = kernel.values[source];
+          values[((to * inn + ti) * kh + y) * kw + x] = kernel.values[source]!;
         }
       }
     }
@@ -130,7 +136,7 @@ export function convKernel(kernel: HostTensor, depthwise = false): HostTensor {
 
 /** Dense kernel [in, out] as a 1x1 convolution kernel [out, in, 1, 1]. */
 export function denseAsConvKernel(kernel: HostTensor): HostTensor {
-  const [inC, outC] = kernel.shape;
+  const [inC, outC] = dimsOf(kernel, 2, 'dense kernel');
   return convKernel({ values: kernel.values, shape: [1, 1, inC, outC] });
 }
 
@@ -160,8 +166,8 @@ export function batchNormAffine(bn: BatchNormStats): { scale: Float64Array; shif
   const scale = new Float64Array(n);
   const shift = new Float64Array(n);
   for (let c = 0; c < n; c++) {
-    scale[c] = (bn.gamma?.values[c] ?? 1) / Math.sqrt(bn.variance.values[c] + bn.epsilon);
-    shift[c] = (bn.beta?.values[c] ?? 0) - bn.mean.values[c] * scale[c];
+    scale[c] = (bn.gamma?.values[c] ?? 1) / Math.sqrt(bn.variance.values[c]! + bn.epsilon);
+    shift[c] = (bn.beta?.values[c] ?? 0) - bn.mean.values[c]! * scale[c]!;
   }
   return { scale, shift };
 }
@@ -173,8 +179,8 @@ export function foldBatchNorm(kernel: HostTensor, bias: HostTensor | null, bn: B
   if (scale.length !== out) throw new OnnxExportError(`BatchNorm of ${scale.length} channels after a convolution of ${out} filters`);
   const per = kernel.values.length / out;
   const values = new Float32Array(kernel.values.length);
-  for (let o = 0; o < out; o++) for (let j = 0; j < per; j++) values[o * per + j] = kernel.values[o * per + j] * scale[o];
-  const b = Float32Array.from({ length: out }, (_, o) => (bias?.values[o] ?? 0) * scale[o] + shift[o]);
+  for (let o = 0; o < out; o++) for (let j = 0; j < per; j++) values[o * per + j] = kernel.values[o * per + j]! * scale[o]!;
+  const b = Float32Array.from({ length: out }, (_, o) => (bias?.values[o] ?? 0) * scale[o]! + shift[o]!);
   return { kernel: { values, shape: kernel.shape }, bias: { values: b, shape: [out] } };
 }
 
@@ -182,9 +188,9 @@ export function foldBatchNorm(kernel: HostTensor, bias: HostTensor | null, bn: B
 export function gatherAxis(tensor: HostTensor, order: number[], axis: number): HostTensor {
   const outer = tensor.shape.slice(0, axis).reduce((a, b) => a * b, 1);
   const inner = tensor.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const n = tensor.shape[axis];
+  const n = tensor.shape[axis]!;
   const values = new Float32Array(tensor.values.length);
-  for (let a = 0; a < outer; a++) for (let i = 0; i < n; i++) values.set(tensor.values.subarray((a * n + order[i]) * inner, (a * n + order[i] + 1) * inner), (a * n + i) * inner);
+  for (let a = 0; a < outer; a++) for (let i = 0; i < n; i++) values.set(tensor.values.subarray((a * n + order[i]!) * inner, (a * n + order[i]! + 1) * inner), (a * n + i) * inner);
   return { values, shape: tensor.shape };
 }
 
@@ -202,7 +208,7 @@ export interface ConvSpec {
 
 /** Adds a Conv node (kernel [out, in / group, kh, kw]) and returns its output. */
 export function conv(g: GraphBuilder, x: string, name: string, spec: ConvSpec): string {
-  const [, , kh, kw] = spec.kernel.shape;
+  const [, , kh, kw] = dimsOf(spec.kernel, 4, `${name}.weight`);
   const inputs = [x, g.constant(`${name}.weight`, spec.kernel)];
   if (spec.bias) inputs.push(g.constant(`${name}.bias`, spec.bias));
   const s = spec.strides ?? 1;

@@ -27,7 +27,7 @@ describe('ONNX protobuf codec', () => {
     const attribute = '2a 18 0a 01 61 a0 01 07 42 0b 01 ff ff ff ff ff ff ff ff ff 01 15 00 00 c0 3f';
     expect(hex(bytes)).toContain(attribute);
     const back = decodeOnnxModel(bytes);
-    expect(back.graph.node[0].attribute[0]).toEqual({ name: 'a', type: 7, ints: [1, -1], f: 1.5, floats: [], strings: [] });
+    expect(back.graph.node[0]!.attribute[0]).toEqual({ name: 'a', type: 7, ints: [1, -1], f: 1.5, floats: [], strings: [] });
   });
 
   it('reads back what it writes, skipping fields outside its subset', () => {
@@ -48,7 +48,7 @@ describe('ONNX protobuf codec', () => {
       },
     } as OnnxModel;
     const seed = encodeOnnxModel(small);
-    expect(decodeOnnxModel(seed).graph.node[0].opType).toBe('Conv');
+    expect(decodeOnnxModel(seed).graph.node[0]!.opType).toBe('Conv');
     await fuzz(mutatedBytes([seed]), [LayersError], (bytes) => decodeOnnxModel(bytes));
   }, 60_000);
 });

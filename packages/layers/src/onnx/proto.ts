@@ -199,7 +199,7 @@ class Reader {
     let result = 0n;
     for (let shift = 0n; ; shift += 7n) {
       if (this.at >= this.end) throw new OnnxFormatError('ONNX file: truncated varint');
-      const byte = this.data[this.at++];
+      const byte = this.data[this.at++]!;
       result |= BigInt(byte & 0x7f) << shift;
       if (!(byte & 0x80)) return result;
       if (shift > 63n) throw new OnnxFormatError('ONNX file: varint too long');

@@ -1,5 +1,5 @@
 /** ONNX conversions of tfjs-layers' own layers that SINet (and models built with @sinet/layers) use, NHWC to NCHW. */
-import { batchNormNode, batchNormStats, convKernel, int, ints, string, weight, type AttributeValue } from './graph.js';
+import { batchNormNode, batchNormStats, convKernel, dimsOf, int, ints, string, weight, type AttributeValue } from './graph.js';
 import { epsilonOf, oneInput, refuse, type LayerConversion, type LayerConverter } from './converter.js';
 
 /** NHWC axis (negative counts from the end) to its NCHW position. */
@@ -30,7 +30,7 @@ const conv2d: LayerConverter = (c) => {
   const { layer, weights, config } = c;
   if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast') refuse(c, `dataFormat ${String(config.dataFormat)}`);
   const kernel = convKernel(weight(layer, weights, 'kernel'));
-  const [, , kh, kw] = kernel.shape;
+  const [, , kh, kw] = dimsOf(kernel, 4, `${layer.name}.weight`);
   const strides = pair(config.strides ?? 1);
   const dilations = pair(config.dilationRate ?? 1);
   const inputs = [oneInput(c), c.graph.constant(`${layer.name}.weight`, kernel)];
@@ -39,7 +39,7 @@ const conv2d: LayerConverter = (c) => {
   if (config.padding === 'same') {
     const total = [dilations[0] * (kh - 1), dilations[1] * (kw - 1)];
     // Stride 1 with even totals pads symmetrically; otherwise TF puts the extra row and column at the end.
-    if (strides[0] === 1 && strides[1] === 1 && total.every((t) => t % 2 === 0)) attributes.pads = ints([total[0] / 2, total[1] / 2, total[0] / 2, total[1] / 2]);
+    if (strides[0] === 1 && strides[1] === 1 && total.every((t) => t % 2 === 0)) attributes.pads = ints([total[0]! / 2, total[1]! / 2, total[0]! / 2, total[1]! / 2]);
     else attributes.auto_pad = string('SAME_UPPER');
   } else if (config.padding === 'valid') attributes.pads = ints([0, 0, 0, 0]);
   else refuse(c, `padding '${String(config.padding)}'`);
@@ -49,7 +49,7 @@ const conv2d: LayerConverter = (c) => {
 
 const batchNormalization: LayerConverter = (c) => {
   const axis = (c.config.axis as number | number[] | undefined) ?? -1;
-  if (Array.isArray(axis) ? axis.length !== 1 || nchwAxis(c, axis[0]) !== 1 : nchwAxis(c, axis) !== 1) refuse(c, `BatchNorm over axis ${JSON.stringify(axis)} (only the channel axis exports)`);
+  if (Array.isArray(axis) ? axis.length !== 1 || nchwAxis(c, axis[0]!) !== 1 : nchwAxis(c, axis) !== 1) refuse(c, `BatchNorm over axis ${JSON.stringify(axis)} (only the channel axis exports)`);
   return batchNormNode(c.graph, oneInput(c), c.layer.name, batchNormStats(c.layer, c.weights, '', epsilonOf(c)));
 };
 
@@ -57,7 +57,7 @@ const concatenate: LayerConverter = (c) => c.graph.node('Concat', c.inputs, { ax
 
 const add: LayerConverter = (c) => c.graph.node(c.inputs.length === 2 ? 'Add' : 'Sum', c.inputs, {}, c.layer.name);
 
-const multiply: LayerConverter = (c) => c.inputs.slice(1).reduce((product, x, i) => c.graph.node('Mul', [product, x], {}, i === c.inputs.length - 2 ? c.layer.name : `${c.layer.name}.${i}`), c.inputs[0]);
+const multiply: LayerConverter = (c) => c.inputs.slice(1).reduce((product, x, i) => c.graph.node('Mul', [product, x], {}, i === c.inputs.length - 2 ? c.layer.name : `${c.layer.name}.${i}`), c.inputs[0]!);
 
 const activationLayer: LayerConverter = (c) => {
   const y = activation(c, oneInput(c), c.config.activation);

@@ -29,7 +29,7 @@ function classesOf(truth: Labels, prediction: Labels, o: BoundaryMetricOptions):
   if (o.classes) return o.classes;
   const ignore = o.ignoreLabel === undefined ? DEFAULT_IGNORE_LABEL : o.ignoreLabel;
   const seen = new Set<number>();
-  for (const map of [truth, prediction]) for (let i = 0; i < map.length; i++) if (map[i] !== ignore) seen.add(map[i]);
+  for (const map of [truth, prediction]) for (let i = 0; i < map.length; i++) if (map[i] !== ignore) seen.add(map[i]!);
   return [...seen].sort((a, b) => a - b);
 }
 
@@ -107,7 +107,7 @@ export function innerBoundary(mask: Uint8Array, width: number, height: number, d
   // Summed-area table of the mask: a pixel survives erosion when its whole window is inside and set.
   const sat = new Float64Array((width + 1) * (height + 1));
   for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) sat[(y + 1) * (width + 1) + x + 1] = mask[y * width + x] + sat[y * (width + 1) + x + 1] + sat[(y + 1) * (width + 1) + x] - sat[y * (width + 1) + x];
+    for (let x = 0; x < width; x++) sat[(y + 1) * (width + 1) + x + 1] = mask[y * width + x]! + sat[y * (width + 1) + x + 1]! + sat[(y + 1) * (width + 1) + x]! - sat[y * (width + 1) + x]!;
   const out = new Uint8Array(width * height);
   const full = (2 * d + 1) ** 2;
   for (let y = 0; y < height; y++)
@@ -119,7 +119,7 @@ export function innerBoundary(mask: Uint8Array, width: number, height: number, d
       const x1 = x + d + 1;
       const y1 = y + d + 1;
       const inside = x0 >= 0 && y0 >= 0 && x1 <= width && y1 <= height;
-      const sum = inside ? sat[y1 * (width + 1) + x1] - sat[y0 * (width + 1) + x1] - sat[y1 * (width + 1) + x0] + sat[y0 * (width + 1) + x0] : 0;
+      const sum = inside ? sat[y1 * (width + 1) + x1]! - sat[y0 * (width + 1) + x1]! - sat[y1 * (width + 1) + x0]! + sat[y0 * (width + 1) + x0]! : 0;
       if (sum !== full) out[i] = 1;
     }
   return out;
@@ -149,8 +149,8 @@ export function boundaryIou(truth: Labels, prediction: Labels, options: Boundary
     let intersection = 0;
     let union = 0;
     for (let i = 0; i < t.length; i++) {
-      intersection += t[i] & p[i];
-      union += t[i] | p[i];
+      intersection += t[i]! & p[i]!;
+      union += t[i]! | p[i]!;
     }
     return { class: k, iou: union === 0 ? 1 : intersection / union, intersection, union };
   });
@@ -160,8 +160,8 @@ export function boundaryIou(truth: Labels, prediction: Labels, options: Boundary
 
 /** Reads a [H, W] or [H, W, 1] tensor of class indices asynchronously. */
 async function labelsOfTensor(t: { shape: number[]; data(): Promise<ArrayLike<number>> }, what: string): Promise<{ data: ArrayLike<number>; width: number; height: number }> {
-  const [height, width, channels = 1] = t.shape;
-  if ((t.shape.length !== 2 && t.shape.length !== 3) || channels !== 1) throw new LossesError(`${what} must be a [height, width] label tensor, got shape [${t.shape}]`, 'LABEL_SHAPE');
+  if ((t.shape.length !== 2 && t.shape.length !== 3) || (t.shape[2] ?? 1) !== 1) throw new LossesError(`${what} must be a [height, width] label tensor, got shape [${t.shape}]`, 'LABEL_SHAPE');
+  const [height, width] = t.shape as [number, number];
   return { data: await t.data(), width, height };
 }
 

@@ -23,11 +23,11 @@ export class ConfusionMatrix {
     if (truth.length !== prediction.length) throw new LossesError(`ConfusionMatrix: truth has ${truth.length} pixels, prediction ${prediction.length}`, 'INPUT');
     const c = this.classes;
     for (let i = 0; i < truth.length; i++) {
-      const t = truth[i];
+      const t = truth[i]!;
       if (t === this.ignoreLabel || !(t >= 0 && t < c)) continue;
-      const p = prediction[i];
+      const p = prediction[i]!;
       if (!(p >= 0 && p < c)) throw new LossesError(`ConfusionMatrix: prediction ${p} at pixel ${i} is not a class index below ${c}`, 'INPUT');
-      this.counts[t * c + p]++;
+      this.counts[t * c + p]!++;
     }
     return this;
   }
@@ -40,7 +40,7 @@ export class ConfusionMatrix {
 
   merge(other: ConfusionMatrix): this {
     if (other.classes !== this.classes) throw new LossesError('ConfusionMatrix: cannot merge matrices of different class counts', 'INPUT');
-    for (let i = 0; i < this.counts.length; i++) this.counts[i] += other.counts[i];
+    for (let i = 0; i < this.counts.length; i++) this.counts[i]! += other.counts[i]!;
     return this;
   }
 
@@ -51,10 +51,10 @@ export class ConfusionMatrix {
       let rowSum = 0;
       let colSum = 0;
       for (let j = 0; j < c; j++) {
-        rowSum += this.counts[k * c + j];
-        colSum += this.counts[j * c + k];
+        rowSum += this.counts[k * c + j]!;
+        colSum += this.counts[j * c + k]!;
       }
-      const tp = this.counts[k * c + k];
+      const tp = this.counts[k * c + k]!;
       const union = rowSum + colSum - tp;
       return union === 0 ? Number.NaN : tp / union;
     });
@@ -69,7 +69,7 @@ export class ConfusionMatrix {
   pixelAccuracy(): number {
     let correct = 0;
     let total = 0;
-    for (let k = 0; k < this.classes; k++) correct += this.counts[k * this.classes + k];
+    for (let k = 0; k < this.classes; k++) correct += this.counts[k * this.classes + k]!;
     for (const v of this.counts) total += v;
     return total === 0 ? Number.NaN : correct / total;
   }

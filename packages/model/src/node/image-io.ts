@@ -107,10 +107,10 @@ export async function readPersonMask(source: string | Uint8Array, name?: string)
     }
   }
   let top = 0;
-  for (let i = 0; i < pixels; i++) top = Math.max(top, data[i * channels]);
+  for (let i = 0; i < pixels; i++) top = Math.max(top, data[i * channels]!);
   if (top > 1 && top < 128) throw new ImageFileError(describe(source, name), `values up to ${top}: neither a 0/255 nor a 0/1 person mask`);
   const convention: MaskConvention = top <= 1 ? '0/1' : '0/255';
-  const person = Uint8Array.from({ length: pixels }, (_, i) => (convention === '0/1' ? data[i * channels] : data[i * channels] > 127 ? 1 : 0));
+  const person = Uint8Array.from({ length: pixels }, (_, i) => (convention === '0/1' ? data[i * channels]! : data[i * channels]! > 127 ? 1 : 0));
   return { data: person, width, height, convention };
 }
 

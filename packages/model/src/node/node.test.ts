@@ -22,13 +22,13 @@ describe('initBackend', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toBe('sinet: backend wasm (SIMD, 1 thread)');
     // Counts only on the notice; the kernels themselves in the result.
-    const [, added, replaced, fused] = /^sinet: training kernels of @sinet\/wasm-kernels in place: (\d+) added, (\d+) of tfjs-wasm's replaced, (\d+) gradients fused$/.exec(lines[1])!.map(Number);
+    const [, added, replaced, fused] = /^sinet: training kernels of @sinet\/wasm-kernels in place: (\d+) added, (\d+) of tfjs-wasm's replaced, (\d+) gradients fused$/.exec(lines[1]!)!.map(Number);
     expect(wasm.kernels).toEqual(expect.arrayContaining(['Conv2DBackpropFilter', 'Concat', 'Prelu gradient', 'FusedBatchNorm gradient', 'SinetLabelBand', 'AvgPoolGrad']));
     expect(wasm.replaced).toEqual(expect.arrayContaining(['Concat', 'FusedBatchNorm', 'Sum']));
     expect(wasm.replaced).not.toContain('Conv2DBackpropFilter'); // added: tfjs-wasm has none
     expect([replaced, fused]).toEqual([wasm.replaced.length, 2]);
     // Added, replaced and fused gradients are told apart: together they are every entry once.
-    expect(added + replaced + fused).toBe(wasm.kernels.length);
+    expect(added! + replaced! + fused!).toBe(wasm.kernels.length);
     expect((await initBackend('cpu', { log: null })).name).toBe('cpu');
     expect(tf.getBackend()).toBe('cpu');
   });
@@ -69,12 +69,12 @@ describe('model folders', () => {
     expect(getSINetMetadata(loaded).config.inputSize).toEqual([32, 64]);
     // Change a weight and save again: the old weights file goes, model.json points at the new one.
     const layer = model.getLayer('classifier.1');
-    layer.setWeights([tf.mul(layer.getWeights()[0], 3)]);
+    layer.setWeights([tf.mul(layer.getWeights()[0]!, 3)]);
     const second = await saveModel(model, dir);
     expect(second.weightsFile).not.toBe(first.weightsFile);
     expect((await fs.readdir(dir)).sort()).toEqual(['model.json', path.basename(second.weightsFile)].sort());
     const reloaded = await loadModel(path.join(dir, 'model.json'));
-    expectClose(reloaded.getLayer('classifier.1').getWeights()[0].dataSync(), layer.getWeights()[0].dataSync(), 0);
+    expectClose(reloaded.getLayer('classifier.1').getWeights()[0]!.dataSync(), layer.getWeights()[0]!.dataSync(), 0);
     const segmenter = await loadSegmenter(dir);
     expect(segmenter.inputSize).toEqual([32, 64]);
     segmenter.dispose();
@@ -150,7 +150,7 @@ describe('NodeSegmenter', () => {
     const fromPath = await segmenter.segment(file);
     const [fromBytes] = await segmenter.segmentBatch([await fs.readFile(file)]);
     expectClose(fromPath.probabilities, fromPixels.probabilities, 0);
-    expectClose(fromBytes.probabilities, fromPixels.probabilities, 0);
+    expectClose(fromBytes!.probabilities, fromPixels.probabilities, 0);
     await expect(segmenter.segment(path.join(dir, 'nope.jpg'))).rejects.toThrow(/nope\.jpg: no such file/);
     segmenter.dispose();
     segmenter.model.dispose();

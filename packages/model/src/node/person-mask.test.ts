@@ -36,7 +36,7 @@ describe('readPersonMask', () => {
     const classes = await maskFile('classes.png', person.map((v) => v * 5));
     await expect(readPersonMask(classes)).rejects.toThrow(`${classes}: values up to 5: neither a 0/255 nor a 0/1 person mask`);
     // A grey RGB mask (equal channels) is fine.
-    const grey = new Uint8Array(w * h * 3).map((_, i) => person[Math.floor(i / 3)] * 255);
+    const grey = new Uint8Array(w * h * 3).map((_, i) => person[Math.floor(i / 3)]! * 255);
     expect((await readPersonMask(await maskFile('grey.png', grey, 3))).convention).toBe('0/255');
   });
 });

@@ -36,7 +36,7 @@ function craft(edit: (json: Record<string, unknown>) => void = () => {}, weights
 }
 
 const manifestPaths = (json: Record<string, unknown>, paths: string[]) => {
-  (json.weightsManifest as { paths: string[] }[])[0].paths = paths;
+  (json.weightsManifest as { paths: string[] }[])[0]!.paths = paths;
 };
 const metadata = (json: Record<string, unknown>) => (json.userDefinedMetadata as { sinet: Record<string, unknown> }).sinet;
 
@@ -132,8 +132,8 @@ describe('a model folder from someone else', () => {
       },
       reason: /model.json: \d+ bytes, more than the 16777216 bytes allowed/,
     },
-    { name: 'a manifest declaring 10 GB of weights', make: () => craft((j) => ((j.weightsManifest as { weights: { shape: number[] }[] }[])[0].weights[0].shape = [50_000, 50_000])), reason: /more than 256 MiB of weights/ },
-    { name: 'a weight of an unknown dtype', make: () => craft((j) => ((j.weightsManifest as { weights: { dtype: string }[] }[])[0].weights[0].dtype = 'complex64')), reason: /unsupported dtype/ },
+    { name: 'a manifest declaring 10 GB of weights', make: () => craft((j) => ((j.weightsManifest as { weights: { shape: number[] }[] }[])[0]!.weights[0]!.shape = [50_000, 50_000])), reason: /more than 256 MiB of weights/ },
+    { name: 'a weight of an unknown dtype', make: () => craft((j) => ((j.weightsManifest as { weights: { dtype: string }[] }[])[0]!.weights[0]!.dtype = 'complex64')), reason: /unsupported dtype/ },
     { name: 'not JSON', make: () => craft((j) => Object.assign(j, { modelTopology: undefined })), reason: /not a tfjs layers model \(no modelTopology\)/ },
     { name: 'std of 0 (a division by zero)', make: () => craft((j) => ((metadata(j).preprocessing as { std: number[] }).std = [0, 1, 1])), reason: /'preprocessing.std' must be between 0.001 and 10000/ },
     { name: 'one class name', make: () => craft((j) => (metadata(j).classNames = ['person'])), reason: /'classNames' must be 2 non-empty names/ },
@@ -142,7 +142,7 @@ describe('a model folder from someone else', () => {
     { name: 'a million classes', make: () => craft((j) => ((metadata(j).config as { classes: number }).classes = 1_000_000)), reason: /'classes' must be at most 256/ },
     { name: 'a person class out of range', make: () => craft((j) => (metadata(j).personClass = 7)), reason: /'personClass' must be a class index from 0 to 1/ },
     { name: 'a megabyte of licence text', make: () => craft((j) => (metadata(j).license = { name: 'MIT', holder: 'x', text: 'x'.repeat(2 ** 20) })), reason: /'license.text' must be text of at most 65536 characters/ },
-    { name: 'weights named for another network', make: () => craft((j) => ((j.weightsManifest as { weights: { name: string }[] }[])[0].weights[0].name = 'evil/kernel')), reason: /weights lack 'encoder.level1\/kernel'/ },
+    { name: 'weights named for another network', make: () => craft((j) => ((j.weightsManifest as { weights: { name: string }[] }[])[0]!.weights[0]!.name = 'evil/kernel')), reason: /weights lack 'encoder.level1\/kernel'/ },
   ];
 
   it.each(cases)('refuses $name with one clear error, opening nothing outside the folder', async ({ make, reason }) => {

@@ -40,7 +40,7 @@ export function unpickle(bytes: Uint8Array, offset: number, options: UnpickleOpt
     if (n < 0) throw new PickleError(`negative length ${n} at offset ${pos}`);
     if (pos + n > bytes.length) throw new PickleError(`truncated pickle: needs ${n} bytes at offset ${pos}, file has ${bytes.length}`);
   };
-  const u8 = () => (need(1), bytes[pos++]);
+  const u8 = () => (need(1), bytes[pos++]!);
   const u16 = () => (need(2), (pos += 2), view.getUint16(pos - 2, true));
   const i32 = () => (need(4), (pos += 4), view.getInt32(pos - 4, true));
   const u32 = () => (need(4), (pos += 4), view.getUint32(pos - 4, true));
@@ -79,8 +79,8 @@ export function unpickle(bytes: Uint8Array, offset: number, options: UnpickleOpt
   const longFromBytes = (b: Uint8Array): number | bigint => {
     if (b.length === 0) return 0;
     let v = 0n;
-    for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
-    if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
+    for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+    if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(8 * b.length);
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   };
   const resolveGlobal = (module: string, name: string) => {

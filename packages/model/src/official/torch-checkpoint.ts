@@ -80,17 +80,17 @@ function materialize(ref: TensorRef, name: string): TorchTensor {
   const out = new Ctor(count);
   const rank = ref.shape.length;
   let maxIndex = ref.offset;
-  for (let d = 0; d < rank; d++) maxIndex += (ref.shape[d] - 1) * ref.stride[d];
+  for (let d = 0; d < rank; d++) maxIndex += (ref.shape[d]! - 1) * ref.stride[d]!;
   if (count > 0 && maxIndex >= source.length) {
     throw new TorchCheckpointError(`tensor '${name}' reads past the end of storage ${ref.storage.key} (${source.length} elements)`);
   }
   const index = new Array<number>(rank).fill(0);
   for (let i = 0; i < count; i++) {
     let at = ref.offset;
-    for (let d = 0; d < rank; d++) at += index[d] * ref.stride[d];
+    for (let d = 0; d < rank; d++) at += index[d]! * ref.stride[d]!;
     (out as unknown as ArrayLike<unknown> & Record<number, unknown>)[i] = source[at];
     for (let d = rank - 1; d >= 0; d--) {
-      if (++index[d] < ref.shape[d]) break;
+      if (++index[d]! < ref.shape[d]!) break;
       index[d] = 0;
     }
   }

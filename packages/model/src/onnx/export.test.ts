@@ -29,7 +29,7 @@ async function runOnnx(model: tf.LayersModel, nhwc: tf.Tensor4D, options: OnnxEx
     const nchw = tf.transpose(nhwc, [0, 3, 1, 2]);
     const input = new ort.Tensor('float32', (await nchw.data()) as Float32Array, nchw.shape);
     nchw.dispose();
-    const output = (await session.run({ [exported.inputName]: input }))[exported.outputName];
+    const output = (await session.run({ [exported.inputName]: input }))[exported.outputName]!;
     const back = tf.tidy(() => tf.transpose(tf.tensor4d(output.data as Float32Array, output.dims as [number, number, number, number]), [0, 2, 3, 1]));
     const values = (await back.data()) as Float32Array;
     const shape = back.shape;
@@ -56,8 +56,8 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tolerance:
   let worst = 0;
   let scale = 1;
   for (let i = 0; i < want.length; i++) {
-    worst = Math.max(worst, Math.abs(want[i] - got[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
+    worst = Math.max(worst, Math.abs(want[i]! - got[i]!));
+    scale = Math.max(scale, Math.abs(want[i]!));
   }
   expect(worst / scale).toBeLessThan(tolerance);
   return worst;
@@ -94,9 +94,9 @@ describe('exportOnnx: a SINet of another shape, random weights (no ../shared nee
     const file = decodeOnnxModel(exportOnnx(model, { softmax: true }).bytes);
     expect(file.graph.output.map((o) => o.name)).toEqual(['probabilities']);
     const props = Object.fromEntries(file.metadataProps.map((p) => [p.key, p.value]));
-    expect(JSON.parse(props['sinet.preprocessing'])).toEqual(OFFICIAL_PREPROCESSING);
-    expect(JSON.parse(props['sinet.class_names'])).toEqual(['background', 'person']);
-    expect(JSON.parse(props['sinet.config']).inputSize).toEqual([64, 64]);
+    expect(JSON.parse(props['sinet.preprocessing']!)).toEqual(OFFICIAL_PREPROCESSING);
+    expect(JSON.parse(props['sinet.class_names']!)).toEqual(['background', 'person']);
+    expect(JSON.parse(props['sinet.config']!).inputSize).toEqual([64, 64]);
     expect(props['sinet.input_layout']).toBe('NCHW');
     expect(file.opsetImport).toEqual([{ domain: '', version: 17 }]);
     input.dispose();
@@ -116,9 +116,9 @@ describe('exportOnnx: a SINet of another shape, random weights (no ../shared nee
     for (const r of reductions) expect(r.attribute.find((a) => a.name === 'group')?.i).toBe(2);
     const resizes = file.graph.node.filter((n) => n.opType === 'Resize');
     for (const r of resizes) expect(new TextDecoder().decode(r.attribute.find((a) => a.name === 'coordinate_transformation_mode')?.s)).toBe('align_corners');
-    expect(file.graph.input[0].type.tensorType.shape.dim).toEqual([{ dimParam: 'batch' }, { dimValue: 3 }, { dimParam: 'height' }, { dimParam: 'width' }]);
+    expect(file.graph.input[0]!.type.tensorType.shape.dim).toEqual([{ dimParam: 'batch' }, { dimValue: 3 }, { dimParam: 'height' }, { dimParam: 'width' }]);
     const fixed = decodeOnnxModel(exportOnnx(model, { fixedSize: true }).bytes);
-    expect(fixed.graph.input[0].type.tensorType.shape.dim).toEqual([{ dimParam: 'batch' }, { dimValue: 3 }, { dimValue: 64 }, { dimValue: 64 }]);
+    expect(fixed.graph.input[0]!.type.tensorType.shape.dim).toEqual([{ dimParam: 'batch' }, { dimValue: 3 }, { dimValue: 64 }, { dimValue: 64 }]);
     model.dispose();
   });
 
@@ -128,7 +128,7 @@ describe('exportOnnx: a SINet of another shape, random weights (no ../shared nee
     model.dispose();
     await expect(session.run({ image: new ort.Tensor('float32', new Float32Array(3 * 80 * 80), [1, 3, 80, 80]) })).rejects.toThrow(/Concat/);
     const ok = await session.run({ image: new ort.Tensor('float32', new Float32Array(3 * 96 * 64), [1, 3, 96, 64]) });
-    expect(ok.logits.dims).toEqual([1, 2, 96, 64]);
+    expect(ok.logits!.dims).toEqual([1, 2, 96, 64]);
     await session.release();
   });
 });

@@ -71,9 +71,9 @@ export function exportOnnx(model: tf.LayersModel, options: OnnxExportOptions = {
   const g = new GraphBuilder();
   const outputName = g.reserve(options.softmax ? 'probabilities' : 'logits');
   const inputName = g.reserve(ONNX_INPUT_NAME);
-  const input = model.inputs[0];
-  const [, height, width, channels] = input.shape;
-  if (input.shape.length !== 4 || channels == null) throw new OnnxExportError(`ONNX export takes an NHWC image input with known channels, got [${input.shape.join(', ')}]`);
+  const input = model.inputs[0]!;
+  if (input.shape.length !== 4 || input.shape[3] == null) throw new OnnxExportError(`ONNX export takes an NHWC image input with known channels, got [${input.shape.join(', ')}]`);
+  const [, height, width, channels] = input.shape as [null, number | null, number | null, number];
 
   const names = new Map<number, string>([[input.id, inputName]]);
   const visit = (t: tf.SymbolicTensor): string => {
@@ -90,15 +90,15 @@ export function exportOnnx(model: tf.LayersModel, options: OnnxExportOptions = {
     names.set(t.id, name);
     return name;
   };
-  const last = visit(model.outputs[0]);
+  const last = visit(model.outputs[0]!);
   if (options.softmax) g.nodeTo(outputName, 'Softmax', [last], { axis: int(1) });
   else g.nodeTo(outputName, 'Identity', [last]);
 
   type Dim = { dimValue: number } | { dimParam: string };
   // Channels are always fixed; height and width only with fixedSize; the batch never.
-  const dims = (shape: (number | null)[], symbolic: string[]): Dim[] => shape.map((d, i) => (d != null && (i === 1 || (options.fixedSize && i > 1)) ? { dimValue: d } : { dimParam: symbolic[i] }));
+  const dims = (shape: (number | null)[], symbolic: string[]): Dim[] => shape.map((d, i) => (d != null && (i === 1 || (options.fixedSize && i > 1)) ? { dimValue: d } : { dimParam: symbolic[i]! }));
   const valueInfo = (name: string, dim: Dim[]): OnnxValueInfo => ({ name, type: { tensorType: { elemType: TENSOR_TYPE.float, shape: { dim } } } });
-  const [, outHeight, outWidth, classes] = model.outputs[0].shape;
+  const [, outHeight, outWidth, classes] = model.outputs[0]!.shape as [null, number | null, number | null, number | null];
   const sameSize = outHeight === height && outWidth === width;
   const metadata = metadataProps(meta, outputName);
   const bytes = encodeOnnxModel({

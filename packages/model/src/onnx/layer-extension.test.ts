@@ -62,7 +62,7 @@ describe('a layer defined outside @sinet/layers', () => {
     const exported = exportOnnx(model);
     const session = await ort.InferenceSession.create(exported.bytes);
     const nchw = tf.transpose(x, [0, 3, 1, 2]);
-    const out = (await session.run({ [exported.inputName]: new ort.Tensor('float32', (await nchw.data()) as Float32Array, nchw.shape) }))[exported.outputName];
+    const out = (await session.run({ [exported.inputName]: new ort.Tensor('float32', (await nchw.data()) as Float32Array, nchw.shape) }))[exported.outputName]!;
     const got = tf.transpose(tf.tensor4d(out.data as Float32Array, out.dims as [number, number, number, number]), [0, 2, 3, 1]);
     expect(got.shape).toEqual(want.shape);
     expect(tf.max(tf.abs(tf.sub(got, want))).dataSync()[0]).toBeLessThan(1e-5);

@@ -62,7 +62,7 @@ describe('loadSegmenter(model, { runtime: "onnx" })', () => {
     const want = await tfjsWide.segmentBatch(batch);
     const got = await onnxWide.segmentBatch(batch);
     expect(got).toHaveLength(2);
-    got.forEach((g, i) => expectClose(g.probabilities, want[i].probabilities, 1e-5, `image ${i}`));
+    got.forEach((g, i) => expectClose(g.probabilities, want[i]!.probabilities, 1e-5, `image ${i}`));
     batch.dispose();
     tfjsWide.dispose();
     onnxWide.dispose();

@@ -51,9 +51,8 @@ export async function createOnnxRunner(model: tf.LayersModel, ort: OnnxRuntimeMo
         nchw.dispose();
       }
       const feeds = { [exported.inputName]: new ort.Tensor('float32', data, nchw.shape) };
-      const output = (await session.run(feeds))[exported.outputName];
-      const [n, c, h, w] = output.dims;
-      return tf.tidy(() => tf.transpose(tf.tensor4d(output.data as Float32Array, [n, c, h, w]), [0, 2, 3, 1]));
+      const output = (await session.run(feeds))[exported.outputName]!;
+      return tf.tidy(() => tf.transpose(tf.tensor4d(output.data as Float32Array, output.dims as [number, number, number, number]), [0, 2, 3, 1]));
     },
     async dispose(): Promise<void> {
       const s = session;

@@ -22,16 +22,16 @@ export async function photosToY4m(photos: string[], out: string, options: { widt
     const v = Buffer.alloc((width / 2) * (height / 2));
     // BT.601 full range (JPEG's YCbCr); chroma averaged over 2 x 2 pixels.
     for (let i = 0; i < width * height; i++) {
-      const [r, g, b] = [rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]];
+      const [r, g, b] = [rgb[3 * i]!, rgb[3 * i + 1]!, rgb[3 * i + 2]!];
       y[i] = Math.round(0.299 * r + 0.587 * g + 0.114 * b);
     }
     for (let cy = 0; cy < height / 2; cy++) {
       for (let cx = 0; cx < width / 2; cx++) {
         let cb = 0;
         let cr = 0;
-        for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
+        for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]] as const) {
           const i = (2 * cy + dy) * width + 2 * cx + dx;
-          const [r, g, b] = [rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]];
+          const [r, g, b] = [rgb[3 * i]!, rgb[3 * i + 1]!, rgb[3 * i + 2]!];
           cb += 128 - 0.168736 * r - 0.331264 * g + 0.5 * b;
           cr += 128 + 0.5 * r - 0.418688 * g - 0.081312 * b;
         }
@@ -48,7 +48,7 @@ export async function photosToY4m(photos: string[], out: string, options: { widt
       const noisy = Buffer.from(frame);
       const random = seededRandom(chunks.length);
       const start = 'FRAME\n'.length;
-      for (let i = 0; i < width * height; i++) noisy[start + i] = Math.max(0, Math.min(255, Math.round(y[i] + (2 * random() - 1) * noiseLevels)));
+      for (let i = 0; i < width * height; i++) noisy[start + i] = Math.max(0, Math.min(255, Math.round(y[i]! + (2 * random() - 1) * noiseLevels)));
       chunks.push(noisy);
     }
   }

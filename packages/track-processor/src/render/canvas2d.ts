@@ -48,7 +48,7 @@ export class Canvas2DCompositor implements Compositor {
     resize(this.mask, width, height);
     if (!this.maskPixels || this.maskPixels.width !== width || this.maskPixels.height !== height) this.maskPixels = new ImageData(width, height);
     const pixels = this.maskPixels;
-    for (let i = 0; i < alpha.length; i++) pixels.data[4 * i + 3] = alpha[i];
+    for (let i = 0; i < alpha.length; i++) pixels.data[4 * i + 3] = alpha[i]!;
     context(this.mask).putImageData(pixels, 0, 0);
   }
 

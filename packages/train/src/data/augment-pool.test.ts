@@ -21,15 +21,15 @@ describe('AugmentPool', () => {
       for await (const batch of pool.batches(requests)) got.push(batch);
       expect(got).toHaveLength(requests.length);
       got.forEach((batch, b) => {
-        expect(batch.images).toHaveLength(requests[b].indices.length);
+        expect(batch.images).toHaveLength(requests[b]!.indices.length);
         batch.images.forEach((im, i) => {
           expect([im.width, im.height, im.channels]).toEqual([48, 64, 3]);
-          expect(Buffer.from(im.data).equals(Buffer.from(inline[b].images[i].data))).toBe(true);
-          expect(Buffer.from(batch.masks[i].data).equals(Buffer.from(inline[b].masks[i].data))).toBe(true);
+          expect(Buffer.from(im.data).equals(Buffer.from(inline[b]!.images[i]!.data))).toBe(true);
+          expect(Buffer.from(batch.masks[i]!.data).equals(Buffer.from(inline[b]!.masks[i]!.data))).toBe(true);
         });
       });
       // Augmentation really happened: the seeded batch differs from the stored samples.
-      expect(Buffer.from(got[0].images[0].data).equals(Buffer.from(samples[0].image.data))).toBe(false);
+      expect(Buffer.from(got[0]!.images[0]!.data).equals(Buffer.from(samples[0]!.image.data))).toBe(false);
     } finally {
       await pool.close();
     }
@@ -39,8 +39,8 @@ describe('AugmentPool', () => {
     const packed = packSamples(samples);
     const pool = new AugmentPool(packed, 'none', { workers: 0 });
     const batch = await pool.request({ indices: [3], seed: 0 });
-    expect(Buffer.from(batch.images[0].data).equals(Buffer.from(samples[3].image.data))).toBe(true);
-    expect(batch.images[0].data.buffer).not.toBe(packed.images.buffer);
+    expect(Buffer.from(batch.images[0]!.data).equals(Buffer.from(samples[3]!.image.data))).toBe(true);
+    expect(batch.images[0]!.data.buffer).not.toBe(packed.images.buffer);
     await pool.close();
   });
 
@@ -53,6 +53,6 @@ describe('AugmentPool', () => {
 
   it('refuses samples of different sizes, naming the sample', () => {
     const odd = syntheticPortrait(1, { width: 32, height: 32 });
-    expect(() => packSamples([samples[0], odd])).toThrow(/sample 1 is 32x32x3, expected 48x64x3/);
+    expect(() => packSamples([samples[0]!, odd])).toThrow(/sample 1 is 32x32x3, expected 48x64x3/);
   });
 });

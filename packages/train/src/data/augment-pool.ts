@@ -54,7 +54,7 @@ export interface PackableSample {
 
 export function packSamples(samples: PackableSample[], shared = true): PackedSamples {
   if (samples.length === 0) throw new TrainError('packSamples: no samples', 'DATASET');
-  const { width, height } = samples[0].image;
+  const { width, height } = samples[0]!.image;
   const pixels = width * height;
   const alloc = (bytes: number) => new Uint8Array(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   const images = alloc(samples.length * pixels * 3);
@@ -86,7 +86,7 @@ function sampleAt(packed: PackedSamples, i: number): Sample & { mask: LabelMap }
   return {
     image: { data: packed.images.subarray(i * pixels * 3, (i + 1) * pixels * 3), width, height, channels: 3 },
     mask: { data: packed.masks.subarray(i * pixels, (i + 1) * pixels), width, height },
-    ...(packed.frames ? { frame: { width: packed.frames[2 * i], height: packed.frames[2 * i + 1] } } : {}),
+    ...(packed.frames ? { frame: { width: packed.frames[2 * i]!, height: packed.frames[2 * i + 1]! } } : {}),
   };
 }
 
@@ -200,7 +200,7 @@ export class AugmentPool {
     const id = this.nextId++;
     return new Promise<AugmentedBatch>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.workers[id % this.workers.length].postMessage({ id, request });
+      this.workers[id % this.workers.length]!.postMessage({ id, request });
     });
   }
 
@@ -216,7 +216,7 @@ export class AugmentPool {
     const settle = (p: Promise<AugmentedBatch>) => (p.catch(() => {}), p);
     try {
       while (next < requests.length || inFlight.length > 0) {
-        while (next < requests.length && inFlight.length < depth) inFlight.push(settle(this.request(requests[next++])));
+        while (next < requests.length && inFlight.length < depth) inFlight.push(settle(this.request(requests[next++]!)));
         yield await inFlight.shift()!;
       }
     } finally {

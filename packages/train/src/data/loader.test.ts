@@ -28,14 +28,14 @@ describe('loading a folder dataset', () => {
     const first = await loadSamples(entries, { size: [32, 24], cacheDir });
     expect(first.samples.map((s) => s.id)).toEqual(['s0', 's1', 's2', 's3']);
     expect(first.cacheHits).toBe(0);
-    const s = first.samples[0];
+    const s = first.samples[0]!;
     expect([s.image.width, s.image.height, s.image.channels, s.mask.width, s.mask.height]).toEqual([24, 32, 3, 24, 32]);
     expect(new Set(s.mask.data)).toEqual(new Set([0, 1]));
     const second = await loadSamples(entries, { size: [32, 24], cacheDir });
     expect(second.cacheHits).toBe(4);
     second.samples.forEach((x, i) => {
-      expect(Array.from(x.image.data)).toEqual(Array.from(first.samples[i].image.data));
-      expect(Array.from(x.mask.data)).toEqual(Array.from(first.samples[i].mask.data));
+      expect(Array.from(x.image.data)).toEqual(Array.from(first.samples[i]!.image.data));
+      expect(Array.from(x.mask.data)).toEqual(Array.from(first.samples[i]!.mask.data));
     });
     // Changed content (not name) misses the cache.
     const { image } = syntheticPortrait(99, { width: 48, height: 64 });

@@ -115,7 +115,7 @@ export async function loadSamples(entries: ImageEntry[], options: LoadOptions): 
   let done = 0;
   const worker = async () => {
     for (let i = next++; i < entries.length; i = next++) {
-      const entry = entries[i];
+      const entry = entries[i]!;
       try {
         let sample: LoadedSample | null = null;
         const bytes = await readEntry(entry);

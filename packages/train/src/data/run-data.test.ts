@@ -62,8 +62,8 @@ describe('mixed training data', () => {
     // 12 portraits in runs of 4 by person size: one of each run held out.
     expect(data.heldOut!.portraits).toHaveLength(3);
     expect(data.heldOut!.wide).toBeUndefined();
-    expect(data.val.map((s) => `${s.source}:${s.id}`).sort()).toEqual([...data.heldOut!.portraits.map((id) => `portraits:${id}`), 'wide:w5'].sort());
-    expect(data.train.filter((s) => s.source === 0).map((s) => s.id)).not.toContain(data.heldOut!.portraits[0]);
+    expect(data.val.map((s) => `${s.source}:${s.id}`).sort()).toEqual([...data.heldOut!.portraits!.map((id) => `portraits:${id}`), 'wide:w5'].sort());
+    expect(data.train.filter((s) => s.source === 0).map((s) => s.id)).not.toContain(data.heldOut!.portraits![0]);
     expect(data.train.map((s) => s.frame)).toContainEqual({ width: 96, height: 48 });
     expect(data.plan!.sources.map((p) => [p.name, p.quota])).toEqual([
       ['portraits', 20],
@@ -77,11 +77,11 @@ describe('mixed training data', () => {
       ['portraits', data.heldOut!.portraits],
       ['wide', ['w5']],
     ]);
-    expect(sets[0].entries[0].image).toMatch(new RegExp(`${portraits}/images/p\\d+\\.png$`));
+    expect(sets[0]!.entries[0]!.image).toMatch(new RegExp(`${portraits}/images/p\\d+\\.png$`));
 
     const order = drawEpoch(data.plan!, new Rng(1));
     expect(order).toHaveLength(40);
-    const bySource = (k: number) => order.filter((i) => data.train[i].source === k);
+    const bySource = (k: number) => order.filter((i) => data.train[i]!.source === k);
     expect(bySource(0)).toHaveLength(20);
     // A quota above a source's size repeats each sample before any is drawn a third time.
     const counts = new Map<number, number>();
@@ -184,16 +184,16 @@ describe('mixed training data', () => {
       ],
     });
     const out = path.join(freshDir('sinet-mixed-run-'), 'run');
-    const result = await train({ ...config, stages: [{ ...config.stages[0], epochs: 2 }] }, { out, backend: 'wasm', augmentWorkers: 0, trainWorkers: 0 });
+    const result = await train({ ...config, stages: [{ ...config.stages[0]!, epochs: 2 }] }, { out, backend: 'wasm', augmentWorkers: 0, trainWorkers: 0 });
     expect(result.history).toHaveLength(2);
     for (const r of result.history) {
       expect(Object.keys(r.valSources!)).toEqual(['tall', 'wide']);
-      expect(r.valScore).toBeCloseTo((r.valSources!.tall.personIou + r.valSources!.wide.personIou) / 2, 12);
+      expect(r.valScore).toBeCloseTo((r.valSources!.tall!.personIou + r.valSources!.wide!.personIou) / 2, 12);
     }
     expect(result.bestMiou).toBe(Math.max(...result.history.map((r) => r.valScore!)));
     expect((await fs.readFile(path.join(out, 'held-out', 'tall.txt'), 'utf8')).trim().split('\n')).toHaveLength(2);
     const logged = (await fs.readFile(path.join(out, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    expect(logged[1].valSources.wide.personIou).toBe(result.history[1].valSources!.wide.personIou);
+    expect(logged[1].valSources.wide.personIou).toBe(result.history[1]!.valSources!.wide!.personIou);
     // One source alone: the mIoU, as before.
     const one = { personIou: 0.5, miou: 0.7, backgroundIou: 0.9, boundaryF: 0, boundaryIou: 0 };
     expect(selectionScore({ all: one, bySource: { only: one } })).toBe(0.7);

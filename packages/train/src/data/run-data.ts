@@ -160,9 +160,9 @@ async function loadMixed(config: TrainConfig, d: Extract<TrainConfig['data'], { 
   const weights = plan.sources.map((p) => d.sources.find((s) => s.name === p.name)!.weight);
   const total = weights.reduce((a, b) => a + b, 0);
   const exact = weights.map((wt) => (d.epochSize * wt) / total);
-  plan.sources.forEach((p, i) => (p.quota = Math.floor(exact[i])));
+  plan.sources.forEach((p, i) => (p.quota = Math.floor(exact[i]!)));
   const order = exact.map((e, i) => ({ i, rest: e - Math.floor(e) })).sort((a, b) => b.rest - a.rest || a.i - b.i);
-  for (let k = 0, left = d.epochSize - plan.sources.reduce((a, p) => a + p.quota, 0); k < left; k++) plan.sources[order[k % order.length].i].quota++;
+  for (let k = 0, left = d.epochSize - plan.sources.reduce((a, p) => a + p.quota, 0); k < left; k++) plan.sources[order[k % order.length]!.i]!.quota++;
   if (val.length === 0) throw new TrainingError('data.sources: nothing to validate on: give a source a valList or a holdOut above 0');
   return { train, val, plan, heldOut };
 }

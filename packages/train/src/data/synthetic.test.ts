@@ -48,14 +48,14 @@ describe('synthetic portraits', () => {
         let n = 0;
         mask.data.forEach((m, i) => {
           if (m === v) {
-            sum = sum.map((s, k) => s + image.data[3 * i + k]);
+            sum = sum.map((s, k) => s + image.data[3 * i + k]!);
             n++;
           }
         });
         return sum.map((s) => s / n);
       };
       const [p, b] = [mean(1), mean(0)];
-      if (Math.hypot(p[0] - b[0], p[1] - b[1], p[2] - b[2]) > 10) differing++;
+      if (Math.hypot(p[0]! - b[0]!, p[1]! - b[1]!, p[2]! - b[2]!) > 10) differing++;
     }
     expect(differing).toBeGreaterThanOrEqual(17);
   });

@@ -41,7 +41,7 @@ function valueNoise(rng: Rng, width: number, height: number, cells: number): (x:
     const y0 = Math.floor(gy);
     const fx = gx - x0;
     const fy = gy - y0;
-    const g = (i: number, j: number) => grid[j * gw + i];
+    const g = (i: number, j: number) => grid[j * gw + i]!;
     return (g(x0, y0) * (1 - fx) + g(x0 + 1, y0) * fx) * (1 - fy) + (g(x0, y0 + 1) * (1 - fx) + g(x0 + 1, y0 + 1) * fx) * fy;
   };
 }
@@ -140,7 +140,7 @@ export function syntheticPortrait(seed: number, options: SyntheticPortraitOption
       }
       const lit = light.gain * (1 + light.gx * (px / width - 0.5) + light.gy * (py / height - 0.5));
       const at = (y * width + x) * 3;
-      for (let k = 0; k < 3; k++) image[at + k] = Math.min(255, Math.max(0, c[k] * lit + rng.normal(0, 3)));
+      for (let k = 0; k < 3; k++) image[at + k] = Math.min(255, Math.max(0, c[k]! * lit + rng.normal(0, 3)));
       mask[y * width + x] = person ? 1 : 0;
     }
   let out: ImageU8 = { data: image, width, height, channels: 3 };

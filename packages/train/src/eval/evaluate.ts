@@ -68,7 +68,7 @@ export async function evaluate(segmenter: Segmenter, entries: DatasetEntry[], op
   let persons = 0;
   let backgrounds = 0;
   for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i];
+    const entry = entries[i]!;
     const [image, mask] = await Promise.all([readImage(entry.image), readPersonMask(entry.mask)]);
     if (image.width !== mask.width || image.height !== mask.height) {
       throw new ImageFileError(entry.mask, `mask is ${mask.width} x ${mask.height} but its image ${entry.image} is ${image.width} x ${image.height}`);
@@ -112,7 +112,7 @@ export async function evaluate(segmenter: Segmenter, entries: DatasetEntry[], op
       PERSON_SIZES.map(({ name, below }, i) => {
         const { scores, images } = bySize[name];
         const r = images ? scores.report() : null;
-        const from = i > 0 ? 100 * PERSON_SIZES[i - 1].below : 0;
+        const from = i > 0 ? 100 * PERSON_SIZES[i - 1]!.below : 0;
         const shareOfFrame = below === Infinity ? `>= ${from}%` : from ? `${from}-${100 * below}%` : `< ${100 * below}%`;
         return [name, { images, personIou: r ? r.personIou : Number.NaN, boundaryF: r ? r.boundaryF : Number.NaN, shareOfFrame }];
       }),

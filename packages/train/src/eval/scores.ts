@@ -15,7 +15,8 @@ export class SegmentationScores {
   readonly confusion = new ConfusionMatrix(2);
   private fSum = 0;
   private images = 0;
-  private readonly band = [
+  /** Per class (background, person): the boundary band's intersection and union. */
+  private readonly band: [number, number][] = [
     [0, 0],
     [0, 0],
   ];
@@ -25,24 +26,24 @@ export class SegmentationScores {
     this.confusion.update(truth, prediction);
     this.fSum += boundaryFScore(truth, prediction, { width, height, classes: [0, 1] }).fScore;
     for (const c of boundaryIou(truth, prediction, { width, height, classes: [0, 1] }).perClass) {
-      this.band[c.class][0] += c.intersection;
-      this.band[c.class][1] += c.union;
+      this.band[c.class]![0] += c.intersection;
+      this.band[c.class]![1] += c.union;
     }
     this.images++;
   }
 
   /** Adds another set's images to this one (scores of parts into the scores of the whole). */
   merge(other: SegmentationScores): this {
-    other.confusion.counts.forEach((v, i) => (this.confusion.counts[i] += v));
+    other.confusion.counts.forEach((v, i) => (this.confusion.counts[i]! += v));
     this.fSum += other.fSum;
     this.images += other.images;
-    for (const c of [0, 1]) for (const k of [0, 1]) this.band[c][k] += other.band[c][k];
+    for (const c of [0, 1]) for (const k of [0, 1] as const) this.band[c]![k] += other.band[c]![k];
     return this;
   }
 
   report(): { miou: number; personIou: number; backgroundIou: number; boundaryF: number; boundaryIou: number } {
-    const [backgroundIou, personIou] = this.confusion.perClassIou().map((v) => (Number.isNaN(v) ? 1 : v));
-    const bandIou = this.band.map(([i, u]) => (u === 0 ? 1 : i / u));
+    const [backgroundIou, personIou] = this.confusion.perClassIou().map((v) => (Number.isNaN(v) ? 1 : v)) as [number, number];
+    const bandIou = this.band.map(([i, u]) => (u === 0 ? 1 : i / u)) as [number, number];
     return { miou: (backgroundIou + personIou) / 2, personIou, backgroundIou, boundaryF: this.fSum / this.images, boundaryIou: (bandIou[0] + bandIou[1]) / 2 };
   }
 }
@@ -74,7 +75,7 @@ export function resizeNearestFloor(map: LabelMap, width: number, height: number)
   const sy = map.height / height;
   for (let y = 0; y < height; y++) {
     const row = Math.min(map.height - 1, Math.floor(y * sy)) * map.width;
-    for (let x = 0; x < width; x++) data[y * width + x] = map.data[row + Math.min(map.width - 1, Math.floor(x * sx))];
+    for (let x = 0; x < width; x++) data[y * width + x] = map.data[row + Math.min(map.width - 1, Math.floor(x * sx))]!;
   }
   return { data, width, height };
 }
@@ -113,14 +114,14 @@ export async function scoreBatch(predictLogits: (rgb: tf.Tensor4D) => tf.Tensor4
     return [isPerson(logits), ...full];
   });
   logits.dispose();
-  const [small, ...full] = (await Promise.all(maps.map((t) => t.data()))) as (Int32Array | Float32Array)[];
-  const [, oh, ow] = maps[0].shape;
+  const [small, ...full] = (await Promise.all(maps.map((t) => t.data()))) as [Int32Array | Float32Array, ...(Int32Array | Float32Array)[]];
+  const [, oh, ow] = maps[0]!.shape as [number, number, number];
   tf.dispose(maps);
   const ms = performance.now() - started;
   for (const [i, truth] of truths.entries()) {
     targets.atOutput.add(resizeNearestFloor(truth, ow, oh).data, small.subarray(i * oh * ow, (i + 1) * oh * ow), ow, oh);
     if (!targets.atTruth) continue;
-    let prediction: ArrayLike<number> = full[i];
+    let prediction: ArrayLike<number> = full[i]!;
     if (targets.refineAtTruth) {
       const image = tf.tidy(() => tf.squeeze(tf.slice(rgb, [i, 0, 0, 0], [1, -1, -1, -1]), [0]) as tf.Tensor3D);
       prediction = await targets.refineAtTruth(image, full[i] as Float32Array, truth.width, truth.height);

@@ -10,13 +10,13 @@ function problem(seed: number) {
   const values = shapes.map((s, i) => randomArray(s.reduce((a, b) => a * b, 1), seed + i));
   const targets = shapes.map((s, i) => randomArray(s.reduce((a, b) => a * b, 1), seed + 10 + i));
   const make = (prefix: string) => values.map((v, i) => tf.variable(tf.tensor(v, shapes[i]), true, `${prefix}${i}/${i === 1 ? 'bias' : 'kernel'}`));
-  const loss = (vars: tf.Variable[]) => () => tf.addN(vars.map((v, i) => tf.sum(tf.mul(tf.square(tf.sub(v, tf.tensor(targets[i], shapes[i]))), i + 1)))) as tf.Scalar;
+  const loss = (vars: tf.Variable[]) => () => tf.addN(vars.map((v, i) => tf.sum(tf.mul(tf.square(tf.sub(v, tf.tensor(targets[i]!, shapes[i]))), i + 1)))) as tf.Scalar;
   return { make, loss };
 }
 
 const free = (t: tf.Tensor | null) => t?.dispose();
 const values = (vars: tf.Variable[]) => vars.map((v) => Array.from(v.dataSync()));
-const maxDiff = (a: number[][], b: number[][]) => Math.max(...a.flatMap((row, i) => row.map((x, j) => Math.abs(x - b[i][j]))));
+const maxDiff = (a: number[][], b: number[][]) => Math.max(...a.flatMap((row, i) => row.map((x, j) => Math.abs(x - b[i]![j]!))));
 let unique = 0;
 const prefix = () => `adamw${unique++}_`;
 
@@ -57,7 +57,7 @@ describe('AdamW', () => {
     const c = make(prefix());
     const all = new AdamW({ learningRate: lr, weightDecay: wd });
     for (let i = 0; i < 20; i++) free(all.minimize(loss(c), true, c));
-    expect(maxDiff([values(c)[1]], [values(ours)[1]])).toBeGreaterThan(1e-3);
+    expect(maxDiff([values(c)[1]!], [values(ours)[1]!])).toBeGreaterThan(1e-3);
     tf.dispose([...ours, ...theirs, ...c]);
     [a, b, all].forEach((o) => o.dispose());
   });

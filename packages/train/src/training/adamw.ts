@@ -8,7 +8,7 @@
  * checkpoints written with tf.train.adam resume with it.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ADAMW, hasKernel, runKernel } from '@sinet/wasm-kernels/contracts';
+import { ADAMW, hasKernel, runKernel, type AdamWAttrs } from '@sinet/wasm-kernels/contracts';
 import { TrainingError } from '../errors.js';
 
 /** A tensor and the variable name it belongs to (tf.Optimizer's getWeights / applyGradients form). */
@@ -76,7 +76,7 @@ export class AdamW extends tf.Optimizer {
       const keep = this.weightDecay > 0 && this.decays(name) ? 1 - this.learningRate * this.weightDecay : 1;
       const attrs = { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, correction1, correction2, keep };
       tf.tidy(() => {
-        const [w, m, v] = fused && gradient.dtype === 'float32' ? runKernel(ADAMW, { variable, gradient, m: slot.m, v: slot.v }, attrs) : adamWOps(variable, gradient, slot.m, slot.v, attrs);
+        const { variable: w, m, v } = fused && gradient.dtype === 'float32' ? runKernel(ADAMW, { variable, gradient, m: slot.m, v: slot.v }, attrs) : adamWOps(variable, gradient, slot.m, slot.v, attrs);
         variable.assign(w);
         slot.m.assign(m);
         slot.v.assign(v);
@@ -98,10 +98,10 @@ export class AdamW extends tf.Optimizer {
   override async setWeights(weights: NamedTensor[]): Promise<void> {
     const [iter, ...moments] = weights;
     if (!iter || iter.name !== 'iter' || moments.length % 2 !== 0) throw new TrainingError("AdamW.setWeights: expects 'iter' then the first and second moments (tfjs Adam's layout)");
-    this.steps = (await iter.tensor.data())[0];
+    this.steps = (await iter.tensor.data())[0]!;
     this.dispose();
     const half = moments.length / 2;
-    this.slots = moments.slice(0, half).map((m, i) => ({ name: m.name.replace(/\/m$/, ''), m: m.tensor.variable(false), v: moments[half + i].tensor.variable(false) }));
+    this.slots = moments.slice(0, half).map((m, i) => ({ name: m.name.replace(/\/m$/, ''), m: m.tensor.variable(false), v: moments[half + i]!.tensor.variable(false) }));
   }
 
   getConfig(): tf.serialization.ConfigDict {
@@ -115,10 +115,10 @@ export class AdamW extends tf.Optimizer {
 tf.serialization.registerClass(AdamW);
 
 /** The same update as the 'SinetAdamW' kernel, composed from tfjs ops. */
-function adamWOps(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, a: { learningRate: number; beta1: number; beta2: number; epsilon: number; correction1: number; correction2: number; keep: number }): tf.Tensor[] {
+function adamWOps(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, a: AdamWAttrs): Record<'variable' | 'm' | 'v', tf.Tensor> {
   const m2 = tf.add(tf.mul(m, a.beta1), tf.mul(g, 1 - a.beta1));
   const v2 = tf.add(tf.mul(v, a.beta2), tf.mul(tf.square(g), 1 - a.beta2));
   const step = tf.div(tf.div(m2, a.correction1), tf.add(tf.sqrt(tf.div(v2, a.correction2)), a.epsilon));
   const w2 = tf.sub(w, tf.mul(step, a.learningRate));
-  return [a.keep === 1 ? w2 : tf.mul(w2, a.keep), m2, v2];
+  return { variable: a.keep === 1 ? w2 : tf.mul(w2, a.keep), m: m2, v: v2 };
 }

@@ -145,7 +145,7 @@ export function checkResumePosition(state: TrainerState, file: string, stages: {
   const p = state.partial;
   if (!p) return;
   if (state.stage >= stages.length) throw bad("'partial' is set for a finished run");
-  const steps = Math.ceil(epochSize / stages[state.stage].batchSize);
+  const steps = Math.ceil(epochSize / stages[state.stage]!.batchSize);
   if (p.step >= steps) throw bad(`'partial.step' ${p.step} is not below the epoch's ${steps} steps`);
   if (p.seeds.length !== steps) throw bad(`'partial.seeds' holds ${p.seeds.length} seeds for ${steps} steps`);
   if (p.order.length !== epochSize || p.order.some((i) => i >= samples)) throw bad(`'partial.order' is not an order of ${epochSize} of the ${samples} training samples`);
@@ -156,7 +156,7 @@ export async function restoreOptimizer(optimizer: AdamW, dir: string, meta: NonN
   const sizes = meta.shapes.map((shape) => shape.reduce((a, b) => a * b, 1));
   // 'iter', then a first and a second moment per trained variable, in order.
   const moments = meta.shapes.slice(1);
-  const fits = moments.length === 2 * variables.length && moments.every((shape, i) => shape.join('x') === variables[i % variables.length].shape.join('x'));
+  const fits = moments.length === 2 * variables.length && moments.every((shape, i) => shape.join('x') === variables[i % variables.length]!.shape.join('x'));
   if (!fits) throw new TrainingError(`${path.join(dir, 'state.json')}: its optimizer state does not fit this model's ${variables.length} trained weights; was the config changed?`);
   const expected = 4 * sizes.reduce((a, b) => a + b, 0);
   const bytes = await fs.readFile(file).catch((e: NodeJS.ErrnoException) => {
@@ -166,7 +166,7 @@ export async function restoreOptimizer(optimizer: AdamW, dir: string, meta: NonN
   const flat = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   let at = 0;
   const weights = meta.names.map((name, i) => {
-    const size = meta.shapes[i].reduce((a, b) => a * b, 1);
+    const size = meta.shapes[i]!.reduce((a, b) => a * b, 1);
     const tensor = tf.tensor(flat.subarray(at, at + size), meta.shapes[i]);
     at += size;
     return { name, tensor };

@@ -46,7 +46,7 @@ describe('DataParallel', () => {
       for (let step = 0; step < 4; step++) {
         const { x, y } = batchTensors(images, masks, [64, 64], OFFICIAL_PREPROCESSING);
         const cost = optA.minimize(() => loss(y, single.apply(x) as tf.Tensor), true)!;
-        const expected = (await cost.data())[0];
+        const expected = (await cost.data())[0]!;
         tf.dispose([cost, x, y]);
         const got = await dp.step(images, masks, optB);
         // The momentum accumulators appear at the first step; after it the count must stay flat.
@@ -56,15 +56,15 @@ describe('DataParallel', () => {
       expect(tf.memory().numTensors).toBe(tensorsAfterFirstStep);
       const wa = single.getWeights();
       const wb = parallelModel.getWeights();
-      const worst = Math.max(...wa.map((w, i) => tf.tidy(() => tf.max(tf.abs(tf.sub(w, wb[i]))).dataSync()[0])));
-      const scale = Math.max(...wa.map((w) => tf.tidy(() => tf.max(tf.abs(w)).dataSync()[0])));
+      const worst = Math.max(...wa.map((w, i) => tf.tidy(() => tf.max(tf.abs(tf.sub(w, wb[i]!))).dataSync()[0]!)));
+      const scale = Math.max(...wa.map((w) => tf.tidy(() => tf.max(tf.abs(w)).dataSync()[0]!)));
       console.log(`data-parallel vs single thread, 4 steps: loss rel. diff <= ${worstLoss.toExponential(2)}, max |dw| ${worst.toExponential(2)} (weights up to ${scale.toFixed(3)})`);
       // float32 means of 20,480 pixel losses, summed in another order: ~sqrt(n) * 6e-8 = 1e-5 typical.
       expect(worstLoss).toBeLessThan(1e-4);
       expect(worst).toBeLessThan(1e-5 * scale);
       // The steps really moved the weights.
       const initial = plainNet();
-      const moved = Math.max(...initial.getWeights().map((w, i) => tf.tidy(() => tf.max(tf.abs(tf.sub(w, wa[i]))).dataSync()[0])));
+      const moved = Math.max(...initial.getWeights().map((w, i) => tf.tidy(() => tf.max(tf.abs(tf.sub(w, wa[i]!))).dataSync()[0]!)));
       expect(moved).toBeGreaterThan(1e-3);
       initial.dispose();
     } finally {
@@ -81,7 +81,7 @@ describe('DataParallel', () => {
     const dp = await DataParallel.start(model, [0, 1, 2, 3], { workers: 1, backend: 'wasm', loss: 'official-decoder', size: [64, 64], preprocessing: OFFICIAL_PREPROCESSING });
     try {
       const odd = syntheticPortrait(1, { width: 32, height: 32 });
-      await expect(dp.step([images[0], odd.image], [masks[0], odd.mask], tf.train.sgd(0.1))).rejects.toThrow(/gradient worker 1: .*32 x 32/);
+      await expect(dp.step([images[0]!, odd.image], [masks[0]!, odd.mask], tf.train.sgd(0.1))).rejects.toThrow(/gradient worker 1: .*32 x 32/);
     } finally {
       await dp.close();
       model.dispose();

@@ -112,7 +112,7 @@ export class DataParallel {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.workers[worker].postMessage({ ...message, id }, transfer);
+      this.workers[worker]!.postMessage({ ...message, id }, transfer);
     });
   }
 
@@ -135,7 +135,7 @@ export class DataParallel {
     const n = images.length;
     const shares = shareSizes(n, this.replicas).filter((s) => s > 0);
     await this.publishWeights();
-    let start = shares[0];
+    let start = shares[0]!;
     const replies = shares.slice(1).map((count, w) => {
       const part = { images: images.slice(start, start + count), masks: masks.slice(start, start + count) };
       start += count;
@@ -145,12 +145,12 @@ export class DataParallel {
     // The caller's share, while the workers compute theirs.
     const { x, y } = batchTensors(images.slice(0, shares[0]), masks.slice(0, shares[0]), this.options.size, this.options.preprocessing);
     const loss = makeLoss(this.options.loss);
-    const trainedVariables = this.trained.map((i) => this.model.trainableWeights[i].read() as tf.Variable);
+    const trainedVariables = this.trained.map((i) => this.model.trainableWeights[i]!.read() as tf.Variable);
     const { value, grads } = tf.variableGrads(() => loss(y, this.model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, trainedVariables);
     tf.dispose([x, y]);
-    const own = (await value.data())[0];
+    const own = (await value.data())[0]!;
     value.dispose();
-    const ownGrads = await Promise.all(trainedVariables.map((v) => grads[v.name].data() as Promise<Float32Array>));
+    const ownGrads = await Promise.all(trainedVariables.map((v) => grads[v.name]!.data() as Promise<Float32Array>));
     tf.dispose(Object.values(grads));
     const answers = await Promise.all(replies);
     // Weighted mean of the shares' gradients (the gradient of the mean loss over the batch), in
@@ -158,18 +158,18 @@ export class DataParallel {
     const offsets = this.offsets();
     const averaged: tf.NamedTensorMap = {};
     this.trained.forEach((index, k) => {
-      const variable = trainedVariables[k];
-      const mean = Float32Array.from(ownGrads[k], (g) => (g * shares[0]) / n);
+      const variable = trainedVariables[k]!;
+      const mean = Float32Array.from(ownGrads[k]!, (g) => (g * shares[0]!) / n);
       answers.forEach((_, w) => {
-        const region = this.grads[w].subarray(offsets[index], offsets[index] + this.sizes[index]);
-        const weight = shares[w + 1] / n;
-        for (let i = 0; i < mean.length; i++) mean[i] += region[i] * weight;
+        const region = this.grads[w]!.subarray(offsets[index], offsets[index]! + this.sizes[index]!);
+        const weight = shares[w + 1]! / n;
+        for (let i = 0; i < mean.length; i++) mean[i]! += region[i]! * weight;
       });
       averaged[variable.name] = tf.tensor(mean, variable.shape);
     });
     optimizer.applyGradients(averaged);
     tf.dispose(Object.values(averaged));
-    return (own * shares[0] + answers.reduce((s, a, w) => s + a.loss! * shares[w + 1], 0)) / n;
+    return (own * shares[0]! + answers.reduce((s, a, w) => s + a.loss! * shares[w + 1]!, 0)) / n;
   }
 
   private offsets(): number[] {

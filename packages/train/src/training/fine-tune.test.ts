@@ -47,8 +47,8 @@ describe('fineTune (browser-safe)', () => {
     const result = await fineTune(model, samples, { steps: 10, onStep: (s) => s === 2 && stop.abort(), signal: stop.signal });
     expect(result).toMatchObject({ stopped: true });
     expect(result.losses).toHaveLength(2);
-    const bad = { image: samples[0].image, mask: { ...samples[1].mask, width: 10 } };
-    await expect(fineTune(model, [samples[0], bad], { steps: 1 })).rejects.toThrow(/sample 1: image 96x128 and mask 10x128 differ/);
+    const bad = { image: samples[0]!.image, mask: { ...samples[1]!.mask, width: 10 } };
+    await expect(fineTune(model, [samples[0]!, bad], { steps: 1 })).rejects.toThrow(/sample 1: image 96x128 and mask 10x128 differ/);
     await expect(fineTune(model, samples, { steps: 0 })).rejects.toThrow(/steps must be an integer >= 1/);
     model.dispose();
   });

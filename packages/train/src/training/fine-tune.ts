@@ -61,7 +61,7 @@ function toRgb(image: ImageU8): ImageU8 {
   const n = image.width * image.height;
   const data = new Uint8Array(n * 3);
   for (let i = 0; i < n; i++) {
-    for (let c = 0; c < 3; c++) data[3 * i + c] = image.data[i * image.channels + (image.channels === 1 ? 0 : c)];
+    for (let c = 0; c < 3; c++) data[3 * i + c] = image.data[i * image.channels + (image.channels === 1 ? 0 : c)]!;
   }
   return { data, width: image.width, height: image.height, channels: 3 };
 }
@@ -111,7 +111,7 @@ export async function fineTune(model: tf.LayersModel, samples: FineTuneSample[],
         picked.push(order.pop()!);
       }
       const augmenter = options.augment === 'none' ? null : PRESETS[options.augment ?? 'sinetOfficial']({ seed: rng.nextUint32() });
-      const chosen = picked.map((i) => (augmenter ? (augmenter.augmentSample(items[i]) as { image: ImageU8; mask: LabelMap }) : items[i]));
+      const chosen = picked.map((i) => (augmenter ? (augmenter.augmentSample(items[i]!) as { image: ImageU8; mask: LabelMap }) : items[i]!));
       const value = await trainStep(ctx, chosen.map((c) => c.image), chosen.map((c) => c.mask));
       checkLoss(value, `fineTune step ${step + 1}`);
       losses.push(value);

@@ -46,11 +46,11 @@ async function handle(message: Message): Promise<void> {
     }
     const { x, y } = batchTensors(message.images!, message.masks!, size, preprocessing);
     const loss = makeLoss(lossName);
-    const variables = trained.map((i) => model.trainableWeights[i].read() as tf.Variable);
+    const variables = trained.map((i) => model.trainableWeights[i]!.read() as tf.Variable);
     const { value, grads: g } = tf.variableGrads(() => loss(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, variables);
     tf.dispose([x, y]);
-    const values = await Promise.all(variables.map((v) => g[v.name].data() as Promise<Float32Array>));
-    trained.forEach((index, k) => grads.set(values[k], offsets[index]));
+    const values = await Promise.all(variables.map((v) => g[v.name]!.data() as Promise<Float32Array>));
+    trained.forEach((index, k) => grads.set(values[k]!, offsets[index]));
     const lossValue = (await value.data())[0];
     tf.dispose([value, ...Object.values(g)]);
     parentPort!.postMessage({ id: message.id, loss: lossValue });

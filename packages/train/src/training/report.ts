@@ -70,7 +70,7 @@ function thicken(edge: ArrayLike<number>, w: number, h: number): Uint8Array {
 /** Draws validation samples with predicted (magenta) and true (green) mask outlines. */
 export async function predictionGrid(model: tf.LayersModel, samples: LoadedSample[], file: string): Promise<void> {
   if (samples.length === 0) return;
-  const { width: w, height: h } = samples[0].image;
+  const { width: w, height: h } = samples[0]!.image;
   const x = rgbBatch(samples.map((s) => s.image), [h, w]);
   const out = await new Segmenter(model).predictLogits(x); // not its owner
   const logits = tf.tidy(() => tf.argMax(out.shape[1] === h ? out : tf.image.resizeNearestNeighbor(out, [h, w]), -1));
@@ -93,7 +93,7 @@ export async function predictionGrid(model: tf.LayersModel, samples: LoadedSampl
       for (let x = 0; x < w; x++) {
         const i = y * w + x;
         const to = ((y0 + y) * W + x0 + x) * 3;
-        const colour = pred[i] ? [255, 0, 255] : truth[i] ? [0, 200, 0] : [s.image.data[3 * i], s.image.data[3 * i + 1], s.image.data[3 * i + 2]];
+        const colour = pred[i] ? [255, 0, 255] : truth[i] ? [0, 200, 0] : [s.image.data[3 * i]!, s.image.data[3 * i + 1]!, s.image.data[3 * i + 2]!];
         sheet.set(colour, to);
       }
   });
@@ -102,7 +102,7 @@ export async function predictionGrid(model: tf.LayersModel, samples: LoadedSampl
 
 /** Where each stage after the first starts, as chart marks. */
 function stageMarks(history: EpochRecord[]): { at: number; label: string }[] {
-  return history.flatMap((r, i) => (i > 0 && r.stage !== history[i - 1].stage ? [{ at: i, label: `stage ${r.stage} (${r.kind})` }] : []));
+  return history.flatMap((r, i) => (i > 0 && r.stage !== history[i - 1]!.stage ? [{ at: i, label: `stage ${r.stage} (${r.kind})` }] : []));
 }
 
 const SOURCE_COLOURS = ['#06c', '#393', '#a50', '#c03', '#639', '#099', '#777'];
@@ -120,7 +120,7 @@ export async function writeReport(out: string, name: string, history: EpochRecor
     .join('');
   const bestDir = path.join(out, 'best');
   const bySource = sources.length
-    ? lineChart('validation person IoU by source (%)', [...sources.map((k, i) => ({ label: k, colour: SOURCE_COLOURS[i % SOURCE_COLOURS.length], values: pick((r) => 100 * (r.valSources?.[k]?.personIou ?? Number.NaN)) })), { label: 'selection score', colour: '#000', values: pick((r) => 100 * (r.valScore ?? Number.NaN)) }], (v) => v.toFixed(1), { marks })
+    ? lineChart('validation person IoU by source (%)', [...sources.map((k, i) => ({ label: k, colour: SOURCE_COLOURS[i % SOURCE_COLOURS.length]!, values: pick((r) => 100 * (r.valSources?.[k]?.personIou ?? Number.NaN)) })), { label: 'selection score', colour: '#000', values: pick((r) => 100 * (r.valScore ?? Number.NaN)) }], (v) => v.toFixed(1), { marks })
     : '';
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SINet run ${escape(name)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em;color:#222;max-width:72em}figure{display:inline-block;margin:0 1em 1em 0}table{border-collapse:collapse}td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}tr.best{background:#eef6ee}code{background:#f4f4f4;padding:0 3px}</style></head><body>

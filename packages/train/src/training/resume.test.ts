@@ -22,7 +22,7 @@ describe('resuming a checkpoint of an earlier commit', () => {
     expect(result.history.map((r) => `${r.stage}.${r.epoch}`)).toEqual(['1.1', '1.2', '1.3', '1.4', '2.1', '2.2', '2.3', '2.4']);
     const [before, ...after] = result.history.slice(4);
     // Training goes on from where it was (moments restored), not from scratch: the loss keeps falling.
-    for (const r of after) expect(r.loss).toBeLessThan(before.loss);
+    for (const r of after) expect(r.loss).toBeLessThan(before!.loss);
     expect(Math.max(...after.map((r) => r.valMiou))).toBeGreaterThan(0.5);
     // The checkpoint kept no machines; from this resume on, the run records the one it trains on.
     expect(JSON.parse(readFileSync(path.join(FIXTURE, 'checkpoint', 'state.json'), 'utf8')).machines).toBeUndefined();

@@ -39,7 +39,7 @@ describe('the run folder lock', () => {
     const { hostname } = await import('node:os');
     await fs.writeFile(path.join(out, LOCK_FILE), JSON.stringify({ pid: gone, host: hostname(), since: '2026-01-01T00:00:00Z' }));
     const lines: string[] = [];
-    const result = await train({ ...config, stages: [{ ...config.stages[0], epochs: 1 }] }, { out, ...quiet, log: (l) => lines.push(l) });
+    const result = await train({ ...config, stages: [{ ...config.stages[0]!, epochs: 1 }] }, { out, ...quiet, log: (l) => lines.push(l) });
     expect(result.finished).toBe(true);
     expect(lines.join('\n')).toContain(`removing a stale lock of pid ${gone}, which is no longer running`);
     await fs.writeFile(path.join(out, LOCK_FILE), JSON.stringify({ pid: 1, host: 'elsewhere', since: 'now' }));

@@ -45,7 +45,7 @@ export async function trainStep(ctx: StepContext, images: ImageU8[], masks: Labe
   }
   const { x, y } = batchTensors(images, masks, ctx.size, ctx.preprocessing);
   const cost = ctx.optimizer.minimize(() => ctx.loss(y, ctx.trainModel.apply(x, { training: ctx.batchNormTraining ?? true }) as tf.Tensor), true, ctx.variables)!;
-  const value = (await cost.data())[0];
+  const value = (await cost.data())[0]!;
   tf.dispose([cost, x, y]);
   return value;
 }

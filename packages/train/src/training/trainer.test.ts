@@ -82,7 +82,7 @@ describe('train', () => {
     expect(result.finished).toBe(true);
     expect(result.history.map((r) => [r.stage, r.epoch])).toEqual([[1, 1], [1, 2], [2, 1], [2, 2], [2, 3]]);
     const full = result.history.filter((r) => r.kind === 'full');
-    expect(full[2].loss).toBeLessThan(full[0].loss);
+    expect(full[2]!.loss).toBeLessThan(full[0]!.loss);
     const lines = (await fs.readFile(path.join(out, 'log.jsonl'), 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(5);
     // Each epoch says what share of its training time went to waiting for augmented batches.
@@ -106,7 +106,7 @@ describe('train', () => {
     // 8 validation images of 64 x 64 in 4 columns and 2 rows with 4-pixel gaps.
     expect([grid.width, grid.height]).toEqual([4 * 64 + 5 * 4, 2 * 64 + 3 * 4]);
     const best = await loadModel(path.join(out, 'best'));
-    expect(best.outputs[0].shape).toEqual([null, 64, 64, 2]);
+    expect(best.outputs[0]!.shape).toEqual([null, 64, 64, 2]);
     best.dispose();
   });
 
@@ -263,9 +263,9 @@ describe.runIf(haveShared('a short training run on EG1800', EG1800))('train on r
     });
     const result = await train(config, { out: path.join(work, 'run'), backend: 'wasm', cacheDir: path.join(work, 'cache') });
     const full = result.history.filter((r) => r.kind === 'full');
-    expect(full.at(-1)!.loss).toBeLessThan(full[0].loss);
+    expect(full.at(-1)!.loss).toBeLessThan(full[0]!.loss);
     // A constant prediction scores (share of its class) / 2 mIoU: at most 0.5.
-    console.log(`EG1800 32-image run: best mIoU ${result.bestMiou.toFixed(3)}, full-stage loss ${full[0].loss.toFixed(3)} -> ${full.at(-1)!.loss.toFixed(3)}`);
+    console.log(`EG1800 32-image run: best mIoU ${result.bestMiou.toFixed(3)}, full-stage loss ${full[0]!.loss.toFixed(3)} -> ${full.at(-1)!.loss.toFixed(3)}`);
     expect(result.bestMiou).toBeGreaterThan(0.5);
     // Validation follows `sinet eval --no-flip-test --no-refine` at the training size: evaluating the
     // kept model gives the figures logged for its epoch (the cached images are rounded to 8 bits, so not bit for bit).

@@ -267,22 +267,22 @@ class TrainingRun {
 
   private imagesLeft(s: number, epoch: number, step: number): number {
     let images = 0;
-    for (let i = s; i < this.config.stages.length; i++) images += (this.config.stages[i].epochs - (i === s ? epoch : 0)) * this.epochSize;
-    return images - Math.min(this.epochSize, step * this.config.stages[s].batchSize);
+    for (let i = s; i < this.config.stages.length; i++) images += (this.config.stages[i]!.epochs - (i === s ? epoch : 0)) * this.epochSize;
+    return images - Math.min(this.epochSize, step * this.config.stages[s]!.batchSize);
   }
 
   /** One stage from its first epoch to run; false when the run stops inside it. */
   private async runStage(s: number, packed: ReturnType<typeof packSamples>): Promise<boolean> {
     const { config, options, model } = this;
-    const stage: StageConfig = config.stages[s];
+    const stage: StageConfig = config.stages[s]!;
     const size = config.inputSize;
     const trainModel = stage.kind === 'encoder' ? sinetEncoder(model) : model;
     // The encoder answers at 1/8 with the network's classes and preprocessing: the same metadata.
     if (trainModel !== model) setSINetMetadata(trainModel, getSINetMetadata(model));
     const trainedIndices = trainModel.trainableWeights.flatMap((w, i) => (stage.kind === 'full' && stage.freezeEncoder && isEncoderWeight(w.originalName) ? [] : [i]));
-    const variables = trainedIndices.map((i) => trainModel.trainableWeights[i].read() as tf.Variable);
+    const variables = trainedIndices.map((i) => trainModel.trainableWeights[i]!.read() as tf.Variable);
     // Decay only what this stage trains: a frozen encoder stays as stage 1 left it.
-    const decayedNames = new Set(trainedIndices.filter((i) => isKernelWeight(trainModel.trainableWeights[i].originalName)).map((i) => (trainModel.trainableWeights[i].read() as tf.Variable).name));
+    const decayedNames = new Set(trainedIndices.filter((i) => isKernelWeight(trainModel.trainableWeights[i]!.originalName)).map((i) => (trainModel.trainableWeights[i]!.read() as tf.Variable).name));
     const optimizer = new AdamW({ learningRate: stage.lr, weightDecay: config.optimizer.weightDecay, decays: (name) => decayedNames.has(name) });
     const pool = new AugmentPool(packed, stage.augment, { workers: this.setup.workers, prefetch: options.prefetch });
     let parallel: DataParallel | null = null;
@@ -314,7 +314,7 @@ class TrainingRun {
   /** One epoch, its validation, callbacks and checkpoint; false when the run stops. */
   private async runEpoch(s: number, epoch: number, ctx: StepContext, pool: AugmentPool, trainModel: tf.LayersModel): Promise<boolean> {
     const { config, options, rng, model } = this;
-    const stage = config.stages[s];
+    const stage = config.stages[s]!;
     const steps = Math.ceil(this.epochSize / stage.batchSize);
     // The epoch's order and augmentation seeds are drawn up front, so batches can be prepared ahead.
     const resumed = s === this.state.stage && epoch === this.state.epoch ? this.state.partial : undefined;
@@ -324,7 +324,7 @@ class TrainingRun {
     const partialState = (position: EpochPosition): TrainerState => ({ ...this.state, stage: s, epoch, rng: rng.getState(), partial: { step: position.step, order, seeds, lossSum: position.lossSum, seconds: position.seconds, dataWaitSeconds: position.dataWaitSeconds } });
     let stepStarted = performance.now();
     const reached = await runEpoch(ctx, pool, {
-      requests: Array.from({ length: steps - firstStep }, (_, i) => ({ indices: order.slice((firstStep + i) * stage.batchSize, (firstStep + i + 1) * stage.batchSize), seed: seeds[firstStep + i] })),
+      requests: Array.from({ length: steps - firstStep }, (_, i) => ({ indices: order.slice((firstStep + i) * stage.batchSize, (firstStep + i + 1) * stage.batchSize), seed: seeds[firstStep + i]! })),
       steps,
       start: { step: firstStep, lossSum: resumed?.lossSum ?? 0, seconds: resumed?.seconds ?? 0, dataWaitSeconds: resumed?.dataWaitSeconds ?? 0 },
       learningRate: (step) => learningRate(stage.lr, config.optimizer, stage.epochs, epoch, (epoch + step / steps) / stage.epochs),

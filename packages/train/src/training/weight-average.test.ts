@@ -35,7 +35,7 @@ describe('WeightAverage', () => {
     const average = new WeightAverage(model, 0.5);
     // Starts at the weights (1); updates with weights 3, 5, 7. Rates: min(0.5, 1/10) = 0.1, then 2/11, then 3/12 = 0.25.
     let expected = 1;
-    for (const [value, rate] of [[3, 0.1], [5, 2 / 11], [7, 0.25]]) {
+    for (const [value, rate] of [[3, 0.1], [5, 2 / 11], [7, 0.25]] as const) {
       setAll(model, value);
       average.update();
       expected = rate * expected + (1 - rate) * value;
@@ -91,7 +91,7 @@ describe('training with optimizer.ema', () => {
     const average = await loadModel(path.join(straight, 'checkpoint', 'average'), { requireSINet: true });
     const saved = average.getWeights().map((w) => w.dataSync() as Float32Array);
     expect(seen.length).toBe(saved.length);
-    seen.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(saved[i])));
+    seen.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(saved[i]!)));
     average.dispose();
     expect(await maxWeightDifference(path.join(straight, 'checkpoint'), path.join(straight, 'checkpoint', 'average'))).toBeGreaterThan(1e-4);
     // Stopped after one epoch and resumed: the same average, to the bit.

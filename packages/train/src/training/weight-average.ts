@@ -26,10 +26,10 @@ export class WeightAverage implements AveragedWeights {
   ) {
     if (!(decay > 0 && decay < 1)) throw new TrainingError(`optimizer.ema: the decay must be between 0 and 1, got ${decay}`);
     const weights = model.weights;
-    if (start && (start.values.length !== weights.length || start.values.some((v, i) => v.shape.join('x') !== weights[i].shape.join('x')))) {
+    if (start && (start.values.length !== weights.length || start.values.some((v, i) => v.shape.join('x') !== weights[i]!.shape.join('x')))) {
       throw new TrainingError(`the checkpoint's averaged weights do not fit this model (${start.values.length} tensors for ${weights.length} weights)`);
     }
-    this.average = weights.map((w, i) => tf.variable(start ? start.values[i] : w.read(), false));
+    this.average = weights.map((w, i) => tf.variable(start ? start.values[i]! : w.read(), false));
     this.updates = start?.updates ?? 0;
   }
 
@@ -45,7 +45,7 @@ export class WeightAverage implements AveragedWeights {
     const d = this.rate();
     tf.tidy(() => {
       const weights = this.model.weights;
-      this.average.forEach((a, i) => a.assign(tf.add(tf.mul(a, d), tf.mul(weights[i].read(), 1 - d))));
+      this.average.forEach((a, i) => a.assign(tf.add(tf.mul(a, d), tf.mul(weights[i]!.read(), 1 - d))));
     });
     this.updates++;
   }
