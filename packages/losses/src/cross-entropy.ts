@@ -46,7 +46,7 @@ export function weightedNll(targets: tf.Tensor4D, logits: tf.Tensor4D, coefficie
       },
     };
   });
-  return (loss as unknown as (x: tf.Tensor4D) => tf.Scalar)(logits);
+  return loss(logits) as tf.Scalar;
 }
 
 /** sum(w) as a per-pixel coefficient: w / sum(w), 0 everywhere when sum(w) is 0 (never NaN). */

@@ -35,8 +35,8 @@ function checkLogits(logits: tf.Tensor): asserts logits is tf.Tensor4D {
 export function prepareLabels(labels: tf.Tensor, logits: tf.Tensor, ignoreLabel: number | null = DEFAULT_IGNORE_LABEL): PreparedLabels {
   checkLogits(logits);
   const [n, h, w, classes] = logits.shape;
-  // tidy keeps the tensors of the returned object; the cast is for its null labelMap.
-  return tf.tidy((): tf.TensorContainer => {
+  // tidy keeps the tensors of the returned object (a missing labelMap is undefined inside: tidy's containers hold no null).
+  const prepared = tf.tidy((): { oneHot: tf.Tensor4D; valid: tf.Tensor4D; labelMap: tf.Tensor4D | undefined } => {
     const isMap = labels.rank === 3 || (labels.rank === 4 && labels.shape[3] === 1 && classes > 1);
     if (!isMap && !(labels.rank === 4 && labels.shape[3] === classes)) {
       throw new LabelShapeError(`labels of shape [${labels.shape}] fit neither a label map [${n}, H, W(, 1)] nor one-hot targets [${n}, H, W, ${classes}] for logits [${logits.shape}]`);
@@ -47,12 +47,12 @@ export function prepareLabels(labels: tf.Tensor, logits: tf.Tensor, ignoreLabel:
     if (!isMap) {
       const oneHot = tf.cast(l4, 'float32') as tf.Tensor4D;
       const valid = tf.cast(tf.greater(tf.sum(oneHot, -1, true), 0), 'float32') as tf.Tensor4D;
-      return { oneHot, valid, labelMap: null } as unknown as tf.TensorContainer;
+      return { oneHot, valid, labelMap: undefined };
     }
     // One pass where a backend registers the kernel (@sinet/wasm-kernels on wasm).
     if (hasKernel(PREPARE_LABELS)) {
       const { oneHot, valid, labelMap } = runKernel(PREPARE_LABELS, { labels: l4 }, { classes, ignoreLabel });
-      return { oneHot, valid, labelMap } as unknown as tf.TensorContainer;
+      return { oneHot: oneHot as tf.Tensor4D, valid: valid as tf.Tensor4D, labelMap: labelMap as tf.Tensor4D };
     }
     const indices = tf.cast(tf.round(tf.cast(l4, 'float32')), 'int32');
     let validBool = tf.logicalAnd(tf.greaterEqual(indices, 0), tf.less(indices, classes));
@@ -60,8 +60,9 @@ export function prepareLabels(labels: tf.Tensor, logits: tf.Tensor, ignoreLabel:
     const valid = tf.cast(validBool, 'float32') as tf.Tensor4D;
     const labelMap = tf.where(validBool, indices, tf.zerosLike(indices)) as tf.Tensor4D;
     const oneHot = tf.mul(tf.oneHot(tf.squeeze(labelMap, [3]) as tf.Tensor3D, classes) as tf.Tensor4D, valid) as tf.Tensor4D;
-    return { oneHot, valid, labelMap } as unknown as tf.TensorContainer;
-  }) as unknown as PreparedLabels;
+    return { oneHot, valid, labelMap };
+  });
+  return { ...prepared, labelMap: prepared.labelMap ?? null };
 }
 
 /** Resizes a label map or one-hot labels to [height, width] with nearest-neighbour sampling. */

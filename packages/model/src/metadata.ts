@@ -14,7 +14,7 @@ export class ModelMetadataError extends ModelError {
 }
 
 export function setSINetMetadata(model: tf.LayersModel, metadata: SINetMetadata): void {
-  model.setUserDefinedMetadata({ [KEY]: metadata as unknown as Record<string, unknown> });
+  model.setUserDefinedMetadata({ [KEY]: metadata });
 }
 
 /** Bounds for what a model file may declare: a crafted file must not reach a division by zero or a giant allocation. */

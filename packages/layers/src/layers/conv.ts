@@ -149,7 +149,7 @@ abstract class ConvBlockBase extends BlockLayer {
 
   constructor(args: ConvBlockArgs) {
     super(args);
-    const cls = (this.constructor as unknown as { className: string }).className;
+    const cls = this.getClassName();
     assertPositiveInteger(cls, 'filters', args.filters);
     assertOddKernel(cls, args.kernelSize);
     assertPositiveInteger(cls, 'strides', args.strides ?? 1);

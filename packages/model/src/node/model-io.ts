@@ -47,14 +47,15 @@ function halve(specs: tf.io.WeightsManifestEntry[], data: Uint8Array): { specs: 
  */
 export async function saveModel(model: tf.LayersModel, dir: string, options: SaveModelOptions = {}): Promise<{ modelJson: string; weightsFile: string; bytes: number }> {
   await makeFolder(dir);
-  let artifacts: tf.io.ModelArtifacts | null = null;
+  // A holder object: TypeScript does not see the handler's assignment to a plain `let`.
+  const saved: { artifacts?: tf.io.ModelArtifacts } = {};
   await model.save(
     tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
+      saved.artifacts = a;
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
-  const a = artifacts as unknown as tf.io.ModelArtifacts;
+  const a = saved.artifacts!;
   const stored = options.float16 ? halve(a.weightSpecs ?? [], toBytes(a.weightData)) : { specs: a.weightSpecs ?? [], data: toBytes(a.weightData) };
   const weights = stored.data;
   const weightsFile = `weights-${createHash('sha256').update(weights).digest('hex').slice(0, 12)}.bin`;
