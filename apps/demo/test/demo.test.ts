@@ -22,7 +22,7 @@ const artifacts = path.join(appDir, 'test-artifacts');
 interface DemoWindow {
   sinetDemo: {
     tf: { memory(): { numTensors: number }; getBackend(): string };
-    photo: { result: { width: number; height: number; mask: Uint8Array; backend: string } | null };
+    photo: { result: { width: number; height: number; mask: Uint8Array; probabilities: Float32Array; backend: string } | null; networkRuns: number };
     live: { frames: number; fps: number; latencies: number[]; inputSize: [number, number] | null; trace: { segmented: number[]; current: number[]; output: number[] }[] | null };
     finetune: { samples: unknown[]; lastReport: { before: number; after: number; steps: number; losses: number[] } | null };
     whenIdle(): Promise<void>;
@@ -431,7 +431,20 @@ describe.runIf(run)('demo in Chromium', () => {
       await setControl('photo-edges', 'soft');
       const softShare = await semiTransparent();
       expect(softShare).toBeGreaterThan(0.01);
+      // A new threshold redraws from the last run's probabilities: the network does not run again.
+      const runs = await page.evaluate(() => (window as unknown as DemoWindow).sinetDemo.photo.networkRuns);
+      await setControl('photo-threshold', '80');
+      const strict = await page.evaluate(() => {
+        const r = (window as unknown as DemoWindow).sinetDemo.photo.result!;
+        return { mask: Array.from(r.mask), above: Array.from(r.probabilities, (p) => (p > 0.8 ? 1 : 0)) };
+      });
+      expect(await page.evaluate(() => (window as unknown as DemoWindow).sinetDemo.photo.networkRuns)).toBe(runs);
+      expect(strict.mask).toEqual(strict.above);
+      expect(strict.mask.filter((v, i) => v !== lastMask[i]).length).toBeGreaterThan(0);
+      await setControl('photo-threshold', '50');
+      expect(await page.evaluate(() => Array.from((window as unknown as DemoWindow).sinetDemo.photo.result!.mask))).toEqual(lastMask);
       await setControl('photo-refine', false);
+      expect(await page.evaluate(() => (window as unknown as DemoWindow).sinetDemo.photo.networkRuns)).toBe(runs + 1);
       const unrefined = await page.evaluate(() => Array.from((window as unknown as DemoWindow).sinetDemo.photo.result!.mask));
       expect(unrefined.filter((v, i) => v !== lastMask[i]).length).toBeGreaterThan(0);
       console.log(`photo edges: soft cut-out ${(100 * softShare).toFixed(1)}% semi-transparent pixels; hard, no feather: 0%`);

@@ -29,6 +29,10 @@ export class PhotoView {
   /** A mask loaded by the visitor for the current photo (playground, fine-tuning). */
   private givenMask: Uint8Array | null = null;
   result: PhotoResult | null = null;
+  /** Times the network has segmented a photo (redraws reuse the last run). */
+  networkRuns = 0;
+  /** The last run: its photo, probabilities and time. */
+  private last: { photo: { name: string; canvas: HTMLCanvasElement }; segmentation: Segmentation; ms: number } | null = null;
   private urls: string[] = [];
   private readonly changeListeners: (() => void)[] = [];
 
@@ -43,8 +47,10 @@ export class PhotoView {
       byId('tab-photo').click();
       void this.load(file);
     }, byId('quick-photo-drop'));
-    byId<HTMLSelectElement>('photo-effect').addEventListener('change', () => void this.refresh());
-    for (const id of ['photo-refine', 'photo-edges', 'photo-threshold', 'photo-feather']) byId(id).addEventListener('change', () => void this.refresh());
+    // Refinement changes the probabilities: the network runs again. Effect, edges, threshold and
+    // feathering only change how they are drawn: the last run's probabilities are reused.
+    byId('photo-refine').addEventListener('change', () => void this.refresh());
+    for (const id of ['photo-effect', 'photo-edges', 'photo-threshold', 'photo-feather']) byId(id).addEventListener('change', () => void this.redraw());
   }
 
   onChange(fn: () => void): void {
@@ -83,21 +89,36 @@ export class PhotoView {
    * any engine change in flight (its tensors could otherwise be disposed under it).
    */
   refresh(): Promise<void> {
-    return this.exclusive(() => this.segmentAndDraw());
+    return this.exclusive(() => this.segmentAndDraw(true));
   }
 
-  private async segmentAndDraw(): Promise<void> {
+  /** Redraws the current photo from the last run's probabilities (a new threshold, effect or edge); segments it if it has none. */
+  redraw(): Promise<void> {
+    return this.exclusive(() => this.segmentAndDraw(false));
+  }
+
+  private async segmentAndDraw(runNetwork: boolean): Promise<void> {
     const sized = this.sized();
     if (!this.photo || !sized) return;
     const { canvas, name } = this.photo;
-    const started = performance.now();
     const threshold = Number(byId<HTMLInputElement>('photo-threshold').value) / 100;
-    // The photo defaults (flip test, and edges that follow the photo's own: see @sinet/model's README), refinement switchable.
-    const seg: Segmentation = await sized.segmenter.segment(canvas, { threshold, refine: byId<HTMLInputElement>('photo-refine').checked });
-    const ms = performance.now() - started;
+    const reuse = !runNetwork && this.last?.photo === this.photo ? this.last : null;
+    let seg: Segmentation;
+    if (reuse) {
+      // As segment() thresholds: probability above the threshold.
+      seg = { ...reuse.segmentation, mask: Uint8Array.from(reuse.segmentation.probabilities, (p) => (p > threshold ? 1 : 0)) };
+    } else {
+      setStatus(`segmenting ${name}…`);
+      const started = performance.now();
+      // The photo defaults (flip test, and edges that follow the photo's own: see @sinet/model's README), refinement switchable.
+      seg = await sized.segmenter.segment(canvas, { threshold, refine: byId<HTMLInputElement>('photo-refine').checked });
+      this.networkRuns++;
+      this.last = { photo: this.photo, segmentation: seg, ms: performance.now() - started };
+    }
+    const { ms } = this.last!;
     this.result = { name, width: seg.width, height: seg.height, mask: seg.mask, probabilities: seg.probabilities, backend: getBackend() };
     const person = seg.mask.reduce((n, v) => n + v, 0) / seg.mask.length;
-    byId('photo-info').textContent = `${seg.width}×${seg.height}, ${(100 * person).toFixed(1)}% person, ${ms.toFixed(0)} ms`;
+    byId('photo-info').textContent = `${seg.width}×${seg.height}, ${(100 * person).toFixed(1)}% person, segmented in ${ms.toFixed(0)} ms`;
     this.compositor.setMask(seg.probabilities, seg.width, seg.height);
     const maskCanvas = byId<HTMLCanvasElement>('photo-mask');
     this.compositor.render(maskCanvas, canvas, seg.width, seg.height, { effect: 'colour', colour: '#000', blurPx: 0 });
@@ -129,7 +150,8 @@ export class PhotoView {
     }
     drawRgba(cutoutCanvas, await cutout(canvas, seg, edges));
     await this.offerDownloads(resultCanvas, cutoutCanvas, byId<HTMLCanvasElement>('photo-mask'), name);
-    renderInside(byId('photo-inside'), await lookInside(sized, canvas), canvas.width / canvas.height);
+    // The network's insides change only with a new run.
+    if (!reuse) renderInside(byId('photo-inside'), await lookInside(sized, canvas), canvas.width / canvas.height);
     setStatus(`segmented ${name}`);
     document.body.dataset.photo = 'done';
     this.changeListeners.forEach((fn) => fn());
