@@ -35,6 +35,12 @@ describe('unpickle', () => {
     expect(() => readLegacyTorchStateDict(hex('800254fbffffff2e'))).toThrow(/negative length/);
   });
 
+  it('refuses a STACK_GLOBAL whose module or name is not a string (found by pnpm fuzz: a MARK there was a TypeError)', () => {
+    // PROTO 2, MARK, MARK, STACK_GLOBAL, STOP.
+    expect(() => unpickle(hex('80022828932e'), 0, { findClass })).toThrow(/STACK_GLOBAL of a non-string module or name/);
+    expect(() => readLegacyTorchStateDict(hex('80022828932e'))).toThrow(/STACK_GLOBAL of a non-string module or name/);
+  });
+
   it('reports truncated data and unknown opcodes with their offset', () => {
     expect(() => unpickle(hex(ORDERED).subarray(0, 40), 0, { findClass })).toThrow(PickleError);
     expect(() => unpickle(Uint8Array.from([0x80, 0x02, 0xff]), 0, { findClass })).toThrow(/unsupported pickle opcode 0xff at offset 2/);

@@ -257,7 +257,9 @@ export function unpickle(bytes: Uint8Array, offset: number, options: UnpickleOpt
       case 0x93: { // STACK_GLOBAL
         const name = pop();
         const module = pop();
-        stack.push(resolveGlobal(String(module), String(name)));
+        // Pickle names globals by two strings; anything else (a MARK among them) is a damaged file.
+        if (typeof module !== 'string' || typeof name !== 'string') throw new PickleError(`STACK_GLOBAL of a non-string module or name at offset ${at}`);
+        stack.push(resolveGlobal(module, name));
         break;
       }
       case 0x52: { // REDUCE
