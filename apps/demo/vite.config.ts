@@ -30,6 +30,8 @@ export default defineConfig({
   // Relative asset paths: the build works from any sub-path of any static host.
   base: './',
   plugins: [contentSecurityPolicy()],
+  // The camera processor's workers are ES modules.
+  worker: { format: 'es' },
   build: {
     outDir: 'dist',
     target: 'es2022',

@@ -16,9 +16,10 @@ import { PlaygroundView } from './ui/playground';
 import { FineTuneView } from './ui/finetune';
 import type { AppState } from './state';
 import { loadSegmenter } from '@sinet/model';
+import { modelFilesOf } from '@sinet/model/files';
 import './styles.css';
 
-const state: AppState = { source: null, base: null, sized: null, liveSized: null, inputSize: DEFAULT_INPUT_SIZE, backend: null, runtime: 'tfjs' };
+const state: AppState = { source: null, base: null, sized: null, liveSized: null, liveFiles: null, inputSize: DEFAULT_INPUT_SIZE, backend: null, runtime: 'tfjs' };
 const listeners: (() => void)[] = [];
 const onModelChange = (fn: () => void) => listeners.push(fn);
 
@@ -32,7 +33,16 @@ function engineTask(task: () => Promise<void>): Promise<void> {
   return engineBusy;
 }
 
-const live = new LiveView((landscape) => (landscape ? state.liveSized : state.sized));
+const live = new LiveView(
+  () => (state.liveFiles ? { files: state.liveFiles, inputSize: liveInputSize } : null),
+  (landscape) => (landscape ? state.liveSized : state.sized),
+);
+
+/** The camera's input size: 'auto' runs landscape frames at LANDSCAPE_INPUT, portrait ones square. */
+function liveInputSize(landscape: boolean): [number, number] {
+  const square = state.inputSize === 'auto' ? AUTO_SQUARE_SIZE : state.inputSize;
+  return state.inputSize === 'auto' && landscape ? LANDSCAPE_INPUT : [square, square];
+}
 const photo = new PhotoView(() => state.sized, live, engineTask);
 const playground = new PlaygroundView(photo);
 const finetune = new FineTuneView(() => state, photo, () => rebuildSized(), engineTask);
@@ -54,8 +64,7 @@ function disposeAllSized(): void {
 }
 
 async function rebuildSized(): Promise<void> {
-  live.pause();
-  await live.idle();
+  await live.holdPageEngine();
   disposeAllSized();
   if (state.base) {
     const square = state.inputSize === 'auto' ? AUTO_SQUARE_SIZE : state.inputSize;
@@ -64,31 +73,31 @@ async function rebuildSized(): Promise<void> {
     // The first inference compiles kernels (seconds on some backends): done now, visibly, not on the first camera frame.
     setStatus(`preparing the model on ${state.runtime === 'onnx' ? 'onnxruntime-web' : state.backend}…`);
     for (const sized of new Set([state.sized, state.liveSized])) await sized.segmenter.segment({ data: new Uint8ClampedArray(32 * 32 * 4), width: 32, height: 32 });
-    setStatus('ready: start the camera or choose a photo');
-  }
+    // The camera's processor runs the same weights in its worker (fine-tuned ones included): their files cross to it.
+    state.liveFiles = await modelFilesOf(state.base, state.source?.name ?? 'the loaded model');
+    setStatus('Ready: start the camera or choose a photo.');
+  } else state.liveFiles = null;
   listeners.forEach((fn) => fn());
-  live.resume();
+  live.releasePageEngine();
+  await live.modelChanged();
 }
 
 /** Re-creates the model on the active backend from the kept artifacts. */
 async function reloadModel(): Promise<void> {
-  live.pause();
-  await live.idle();
+  await live.holdPageEngine();
   disposeAllSized();
   state.base?.dispose();
   state.base = null;
   if (state.source) state.base = await instantiate(state.source);
   finetune.forget();
-  finetune.describeEngine(state.backend);
+  finetune.describeEngine(state.backend, state.runtime);
   await rebuildSized();
   byId('model-name').textContent = state.source?.name ?? 'no model';
 }
 
 async function switchBackend(name: EngineName | 'auto'): Promise<void> {
-  live.pause();
-  await live.idle();
+  await live.holdPageEngine();
   // Tensors belong to a backend: free them all before the switch, rebuild after.
-  live.resetPipeline();
   disposeAllSized();
   state.base?.dispose();
   state.base = null;

@@ -169,6 +169,47 @@ export interface ModelFiles {
   weights: ArrayBuffer;
 }
 
+/** What `model.save()` hands a save handler: topology, weight specs and data, metadata. */
+export async function captureArtifacts(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
+  // A holder object: TypeScript does not see the handler's assignment to a plain `let`.
+  const saved: { artifacts?: tf.io.ModelArtifacts } = {};
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      saved.artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  return saved.artifacts!;
+}
+
+/** The weights of saved artifacts as one byte array. */
+export function artifactBytes(data: tf.io.WeightData | undefined): Uint8Array {
+  return data == null ? new Uint8Array(0) : new Uint8Array(Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data);
+}
+
+/** model.json for saved artifacts whose weights (described by `specs`) lie in one file, `weightsPath`. */
+export function modelJsonOf(a: tf.io.ModelArtifacts, weightsPath: string, specs: tf.io.WeightsManifestEntry[] = a.weightSpecs ?? []): tf.io.ModelJSON {
+  return {
+    format: 'layers-model',
+    generatedBy: a.generatedBy,
+    convertedBy: a.convertedBy ?? '@sinet/model',
+    modelTopology: a.modelTopology!,
+    weightsManifest: [{ paths: [weightsPath], weights: specs }],
+    userDefinedMetadata: a.userDefinedMetadata,
+  };
+}
+
+/**
+ * A model in memory as the checked files a loader reads (model.json and its weights), e.g. a
+ * fine-tuned model to hand to a worker (plain data: it survives postMessage) or to `buildModel`.
+ */
+export async function modelFilesOf(model: tf.LayersModel, where = 'in-memory model'): Promise<ModelFiles> {
+  const a = await captureArtifacts(model);
+  const bytes = artifactBytes(a.weightData);
+  const checked = checkModelJson(JSON.stringify(modelJsonOf(a, 'weights.bin')), where);
+  return { where, checked, weights: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer };
+}
+
 /**
  * The model that checked files describe: a SINet rebuilt from its metadata, or (no SINet
  * metadata, and `requireSINet` false) any tfjs layers model, deserialised by tfjs.

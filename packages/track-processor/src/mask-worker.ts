@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { loadSegmenter, VideoSegmenter } from '@sinet/model';
+import { buildModel } from '@sinet/model/files';
 import { TrackProcessorError } from './errors.js';
 import type { MaskWorkerReply, MaskWorkerRequest } from './protocol.js';
 
@@ -23,7 +24,9 @@ async function init(message: Extract<MaskWorkerRequest, { type: 'init' }>): Prom
   setWasmPaths(message.wasmPaths);
   if (!(await tf.setBackend('wasm'))) throw new TrackProcessorError('tfjs-backend-wasm did not initialise (are wasmPaths right?)', 'UNSUPPORTED');
   await tf.ready();
-  const segmenter = await loadSegmenter(message.model, message.inputSize ? { inputSize: message.inputSize } : {});
+  const options = message.inputSize ? { inputSize: message.inputSize } : {};
+  // Files from the page (a picked or fine-tuned model) pass the same checks as fetched ones.
+  const segmenter = 'files' in message.model ? await loadSegmenter(await buildModel(message.model.files, { requireSINet: true }), options) : await loadSegmenter(message.model, options);
   video = new VideoSegmenter(segmenter, { smoothing: message.smoothing, motionLevels: message.motionLevels });
   size = segmenter.inputSize;
   const canvas = new OffscreenCanvas(size[1], size[0]);

@@ -3,7 +3,7 @@
  * as LiveKit's TrackProcessor (name, init, restart, destroy, processedTrack) without depending on
  * LiveKit, so `localTrack.setProcessor(processor)` takes it; any other app uses processedTrack.
  */
-import type { ModelLocation } from '@sinet/model';
+import type { ModelFiles, ModelLocation } from '@sinet/model';
 import realtimeModel from '@sinet/pretrained/realtime';
 import { BackgroundBlur, checkEffect, DEFAULT_BLUR_STRENGTH, type BackgroundEffect } from './effects.js';
 import { TrackProcessorError } from './errors.js';
@@ -25,11 +25,12 @@ export interface BackgroundProcessorOptions {
    */
   wasmPaths: string | Record<string, string>;
   /**
-   * A model.json URL or a shipped model's module (`import model from '@sinet/pretrained/realworld-f16'`);
-   * default `@sinet/pretrained/realtime` (the best at 224 x 224, fast enough for a camera), which
-   * bundlers therefore copy into the app.
+   * A model.json URL, a shipped model's module (`import model from '@sinet/pretrained/realworld-f16'`)
+   * or a model's files in memory (`readPickedModelFiles(files)`, or `modelFilesOf(model)` for one
+   * fine-tuned in the page, from `@sinet/model/files`); default `@sinet/pretrained/realtime` (the best
+   * at 224 x 224, fast enough for a camera), which bundlers therefore copy into the app.
    */
-  model?: string | ModelLocation;
+  model?: string | ModelLocation | ModelFiles;
   /** [height, width] the network runs at (multiples of 32); default the model's own. */
   inputSize?: [number, number];
   /** See DEFAULT_PROCESSOR_SMOOTHING; 1 turns smoothing off. */
@@ -186,7 +187,7 @@ export class BackgroundProcessor {
       }
       this.masks = new MaskClient(worker, (e) => this.fail(e));
       this.ready = this.masks
-        .init({ model: absoluteModelUrls(o.model ?? realtimeModel), wasmPaths: o.wasmPaths, inputSize: o.inputSize, smoothing: o.smoothing ?? DEFAULT_PROCESSOR_SMOOTHING, motionLevels: o.motionLevels })
+        .init({ model: wireModel(o.model ?? realtimeModel), wasmPaths: o.wasmPaths, inputSize: o.inputSize, smoothing: o.smoothing ?? DEFAULT_PROCESSOR_SMOOTHING, motionLevels: o.motionLevels })
         .then((r) => {
           this.backend = r.backend;
         });
@@ -284,8 +285,15 @@ export class BackgroundProcessor {
   }
 }
 
-/** The model's URLs as the worker needs them: strings, absolute against the page. */
-function absoluteModelUrls(model: string | ModelLocation): MaskWorkerInit['model'] {
+/** Files in memory (checked by a loader or modelFilesOf): they cross to the worker as they are. */
+function isModelFiles(model: unknown): model is ModelFiles {
+  const m = model as Partial<ModelFiles> | null;
+  return typeof m === 'object' && m !== null && m.weights instanceof ArrayBuffer && typeof m.checked === 'object' && typeof m.where === 'string';
+}
+
+/** The model as the worker needs it: its files, or its URLs as strings, absolute against the page. */
+function wireModel(model: string | ModelLocation | ModelFiles): MaskWorkerInit['model'] {
+  if (isModelFiles(model)) return { files: model };
   const absolute = (u: string | URL) => new URL(String(u), location.href).href;
   if (typeof model === 'string') return { modelUrl: absolute(model) };
   const weightsUrls = model.weightsUrls && Object.fromEntries(Object.entries(model.weightsUrls).map(([k, u]) => [k, absolute(u)]));

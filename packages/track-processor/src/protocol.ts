@@ -1,9 +1,10 @@
+import type { ModelFiles } from '@sinet/model';
 /** Messages between the processor (main thread), its frame worker and its mask worker. */
 
 export interface MaskWorkerInit {
   type: 'init';
-  /** Absolute URLs of the model's files (a worker resolves relative ones against its own script). */
-  model: { modelUrl: string; weightsUrls?: Record<string, string> };
+  /** Absolute URLs of the model's files (a worker resolves relative ones against its own script), or the files themselves. */
+  model: { modelUrl: string; weightsUrls?: Record<string, string> } | { files: ModelFiles };
   /** tfjs-backend-wasm's .wasm files: a folder URL ending in '/' or a map of file name to URL. */
   wasmPaths: string | Record<string, string>;
   /** [height, width] the network runs at; default the model's own. */

@@ -7,16 +7,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import { AUTO_BACKEND_ORDER, type BackendName } from '../constants';
 import { DemoError } from '../errors';
 
-async function registerWasm(): Promise<void> {
-  if (tf.findBackendFactory('wasm')) return;
-  const [wasm, kernels, plain, simd, threaded] = await Promise.all([
-    import('@tensorflow/tfjs-backend-wasm'),
-    import('@sinet/wasm-kernels'),
+/** Where this site serves tfjs-backend-wasm's binaries: for the page's backend and the camera processor's worker. */
+export async function wasmBinaryUrls(): Promise<Record<string, string>> {
+  const [plain, simd, threaded] = await Promise.all([
     import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'),
     import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'),
     import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'),
   ]);
-  wasm.setWasmPaths({ 'tfjs-backend-wasm.wasm': plain.default, 'tfjs-backend-wasm-simd.wasm': simd.default, 'tfjs-backend-wasm-threaded-simd.wasm': threaded.default });
+  return { 'tfjs-backend-wasm.wasm': plain.default, 'tfjs-backend-wasm-simd.wasm': simd.default, 'tfjs-backend-wasm-threaded-simd.wasm': threaded.default };
+}
+
+async function registerWasm(): Promise<void> {
+  if (tf.findBackendFactory('wasm')) return;
+  const [wasm, kernels, paths] = await Promise.all([import('@tensorflow/tfjs-backend-wasm'), import('@sinet/wasm-kernels'), wasmBinaryUrls()]);
+  wasm.setWasmPaths(paths);
   kernels.registerWasmTrainingKernels();
   // The SIMD gradient kernels (a small .wasm of this site) for fine-tuning on wasm.
   await kernels.loadSimdKernels();

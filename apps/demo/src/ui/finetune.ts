@@ -26,9 +26,9 @@ export class FineTuneView {
   /** The weights as loaded, kept from the first tuning on, for Reset; null while untuned. */
   private original: tf.Tensor[] | null = null;
 
-  /** Says which engine trains (the active tfjs backend: onnxruntime only runs inference). */
-  describeEngine(backend: string | null): void {
-    byId('ft-engine').textContent = backend ? `the ${backend} backend (tfjs; training is tfjs's whatever runs inference)` : 'the active backend';
+  /** Says which engine trains: the active tfjs backend (onnxruntime-web, when chosen, only runs the network). */
+  describeEngine(backend: string | null, runtime: 'tfjs' | 'onnx' = 'tfjs'): void {
+    byId('ft-engine').textContent = backend ? `the ${backend} backend of TensorFlow.js${runtime === 'onnx' ? ' (onnxruntime-web runs the network but cannot train it)' : ''}` : 'the active backend';
   }
 
   /** A new model was loaded: there is nothing to reset to any more. */
@@ -55,24 +55,53 @@ export class FineTuneView {
     await base.save('downloads://sinet-finetuned');
   }
 
+  /** The loss per step, with its axes: loss (its range) up, steps across. */
   private drawLosses(losses: number[], steps: number): void {
     const canvas = byId<HTMLCanvasElement>('ft-chart');
     const c = canvas.getContext('2d')!;
+    const ink = getComputedStyle(canvas).color || '#36c';
     c.clearRect(0, 0, canvas.width, canvas.height);
-    if (losses.length === 0) return;
+    const plot = { left: 48, right: canvas.width - 8, top: 8, bottom: canvas.height - 22 };
+    c.strokeStyle = ink;
+    c.fillStyle = ink;
+    c.lineWidth = 1;
+    c.font = '11px system-ui, sans-serif';
+    c.beginPath();
+    c.moveTo(plot.left, plot.top);
+    c.lineTo(plot.left, plot.bottom);
+    c.lineTo(plot.right, plot.bottom);
+    c.stroke();
+    c.textAlign = 'center';
+    c.textBaseline = 'top';
+    c.fillText('1', plot.left, plot.bottom + 4);
+    c.fillText(`step ${steps}`, plot.right - 18, plot.bottom + 4);
+    if (losses.length === 0) {
+      canvas.setAttribute('aria-label', 'Training loss per step: none yet');
+      return;
+    }
     const max = Math.max(...losses);
     const min = Math.min(...losses);
     const span = max - min || 1;
-    c.strokeStyle = getComputedStyle(canvas).color || '#36c';
+    c.textAlign = 'right';
+    c.textBaseline = 'middle';
+    c.fillText(max.toFixed(3), plot.left - 4, plot.top + 4);
+    c.fillText(min.toFixed(3), plot.left - 4, plot.bottom - 4);
+    c.save();
+    c.translate(10, (plot.top + plot.bottom) / 2);
+    c.rotate(-Math.PI / 2);
+    c.textAlign = 'center';
+    c.fillText('loss', 0, 0);
+    c.restore();
     c.lineWidth = 2;
     c.beginPath();
     losses.forEach((l, i) => {
-      const x = (i / Math.max(1, steps - 1)) * (canvas.width - 8) + 4;
-      const y = canvas.height - 4 - ((l - min) / span) * (canvas.height - 8);
+      const x = plot.left + (i / Math.max(1, steps - 1)) * (plot.right - plot.left);
+      const y = plot.bottom - ((l - min) / span) * (plot.bottom - plot.top);
       if (i === 0) c.moveTo(x, y);
       else c.lineTo(x, y);
     });
     c.stroke();
+    canvas.setAttribute('aria-label', `Training loss per step: ${losses[0]!.toFixed(3)} at step 1, ${losses.at(-1)!.toFixed(3)} at step ${losses.length} (lowest ${min.toFixed(3)})`);
   }
 
   add(): void {

@@ -1,12 +1,17 @@
-/** Live camera: one frame in flight at a time, effects, FPS and latency, optional heat maps. */
-import { VideoSegmenter } from '@sinet/model';
+/**
+ * Live camera on @sinet/track-processor, as a video call would use it: the camera track in, a
+ * processed track out, the network in a worker, so the page itself stays responsive.
+ */
+import type { ModelFiles } from '@sinet/model';
+import { BackgroundBlur, BackgroundColour, BackgroundProcessor, NoEffect, VirtualBackground, type BackgroundEffect, type ProcessorStats } from '@sinet/track-processor';
 import { CAMERA_CONSTRAINTS, DEFAULT_BACKGROUND_COLOUR, READOUT_INTERVAL_MS } from '../constants';
-import { canvasToPng, Compositor, type Effect } from '../engine/compositor';
-import { drawHeatmap } from '../engine/heatmap';
-import { lookInside, type InsideView } from '../engine/inside';
-import { FpsMeter } from '../engine/fps-meter';
+import { BUILT_IN_BACKGROUND_LABELS, builtInBackground, type BuiltInBackground } from '../engine/backgrounds';
+import { wasmBinaryUrls } from '../engine/backends';
+import { canvasToPng } from '../engine/compositor';
+import { lookInside } from '../engine/inside';
 import type { SizedModel } from '../engine/model-source';
 import { byId, decodeImageFile, onFiles, setStatus, showError, swapFocus } from './dom';
+import { renderInside } from './inside-view';
 
 /** Camera failures in words a visitor can act on. */
 export function cameraErrorMessage(error: unknown): string {
@@ -17,88 +22,120 @@ export function cameraErrorMessage(error: unknown): string {
   return `The camera could not start: ${(error as Error)?.message ?? String(error)}`;
 }
 
-/** Draws the three heat maps; `aspect` (width / height) shows them at the frame's shape rather than the model's. */
-export function renderInside(container: HTMLElement, view: InsideView, aspect?: number): void {
-  const panels: [keyof InsideView, string][] = [
-    ['encoder', 'Encoder output (1/8): person probability'],
-    ['gate', 'Information-blocking gate: 1 − confidence'],
-    ['final', 'Final person probability'],
-  ];
-  if (container.childElementCount !== panels.length) {
-    container.replaceChildren(
-      ...panels.map(([key, caption]) => {
-        const figure = document.createElement('figure');
-        const canvas = document.createElement('canvas');
-        canvas.dataset.map = key;
-        canvas.setAttribute('aria-label', caption);
-        const figcaption = document.createElement('figcaption');
-        figcaption.textContent = caption;
-        figure.append(canvas, figcaption);
-        return figure;
-      }),
-    );
-  }
-  for (const [key] of panels) {
-    const map = view[key];
-    const canvas = container.querySelector<HTMLCanvasElement>(`canvas[data-map="${key}"]`)!;
-    drawHeatmap(canvas, map.values, map.width, map.height);
-    if (aspect) canvas.style.aspectRatio = String(aspect);
-    canvas.nextElementSibling!.setAttribute('data-size', `${map.width}x${map.height}`);
-  }
+/** What the camera's processor runs: the model's files and the input size for the camera's orientation. */
+export interface LiveModel {
+  files: ModelFiles;
+  inputSize(landscape: boolean): [number, number];
 }
 
+/** Which chip is chosen: an effect kind, or a built-in background's name. */
+type Choice = 'blur' | 'colour' | 'none' | 'own-image' | BuiltInBackground;
+
+/** How often "Show what the network sees" redraws its heat maps (a second pass on the page's engine). */
+const INSIDE_INTERVAL_MS = 1000;
+
 export class LiveView {
+  /** The raw camera, shown as an inset. */
   readonly video = byId<HTMLVideoElement>('video');
-  private readonly output = byId<HTMLCanvasElement>('live-output');
-  private readonly compositor = new Compositor();
-  private readonly fpsMeter = new FpsMeter();
-  private pipeline: VideoSegmenter | null = null;
-  private pipelineFor: SizedModel | null = null;
+  private readonly output = byId<HTMLVideoElement>('live-output');
+  private readonly stage = byId('live-stage');
+  private processor: BackgroundProcessor | null = null;
+  private processorFor: { files: ModelFiles; inputSize: [number, number] } | null = null;
   private stream: MediaStream | null = null;
   private running = false;
   private paused = false;
-  private inFlight: Promise<void> = Promise.resolve();
-  private background: ImageBitmap | undefined;
-  private shownAt = 0;
-  frames = 0;
-  lastLatencyMs = 0;
-  /** Latencies of the last frames, for the FPS report. */
-  readonly latencies: number[] = [];
-
-  /**
-   * Set to [] by tests: per frame, the colour at the centre of the frame that was segmented, of
-   * the video when the result is drawn, and of the result (which must be the first).
-   */
-  trace: { segmented: number[]; current: number[]; output: number[] }[] | null = null;
-
-  /** The [height, width] the last frame was segmented at. */
+  private choice: Choice = 'blur';
+  private ownImage: ImageBitmap | undefined;
+  private chosenImage: ImageBitmap | undefined;
+  private readouts: ReturnType<typeof setInterval> | null = null;
+  private insideBusy: Promise<void> = Promise.resolve();
+  private engineHeld = false;
+  private lastInside = 0;
+  private last: { time: number; framesOut: number; masks: number } | null = null;
+  private startedAt = 0;
+  /** Milliseconds from Start to the first frame drawn with a mask (null until then). */
+  firstMaskedFrameMs: number | null = null;
+  /** Output frames and masks a second over the last readout interval. */
+  fps = 0;
+  maskRate = 0;
+  /** [height, width] the network runs at on the camera, once started. */
   inputSize: [number, number] | null = null;
 
-  /** `sized(landscape)`: the model for the camera's orientation. */
-  constructor(private readonly sized: (landscape: boolean) => SizedModel | null) {
+  /** `model()`: what the processor runs; `sized(landscape)`: the page's model for the heat maps. */
+  constructor(
+    private readonly model: () => LiveModel | null,
+    private readonly sized: (landscape: boolean) => SizedModel | null,
+  ) {
     byId('camera-start').addEventListener('click', () => void this.start());
-    byId('camera-stop').addEventListener('click', () => this.stop());
+    byId('camera-stop').addEventListener('click', () => void this.stop());
+    for (const chip of document.querySelectorAll<HTMLButtonElement>('#panel-live [data-effect]')) {
+      chip.addEventListener('click', () => void this.choose((chip.dataset.background as BuiltInBackground | undefined) ?? (chip.dataset.effect as Choice)));
+    }
     onFiles(byId<HTMLInputElement>('background-file'), async ([file]) => {
       try {
-        this.background = await decodeImageFile(file);
-        byId<HTMLSelectElement>('live-effect').value = 'image';
+        this.ownImage = await decodeImageFile(file);
+        await this.choose('own-image');
       } catch (e) {
         showError((e as Error).message);
       }
     });
-    byId<HTMLInputElement>('smoothing').addEventListener('input', () => {
-      if (this.pipeline) this.pipeline.smoothing = this.smoothing();
-    });
-    byId<HTMLSelectElement>('live-effect').addEventListener('change', () => this.showEffectControls());
-    this.showEffectControls();
+    byId<HTMLInputElement>('blur').addEventListener('change', () => void this.applyEffect());
+    byId<HTMLInputElement>('colour').addEventListener('change', () => void this.applyEffect());
     byId<HTMLSelectElement>('camera-device').addEventListener('change', () => void this.switchCamera());
     byId('snapshot').addEventListener('click', () => void this.snapshot());
+    this.showChoice();
   }
 
-  /** Only the controls of the chosen effect are shown. */
-  private showEffectControls(): void {
-    const effect = byId<HTMLSelectElement>('live-effect').value;
-    for (const label of document.querySelectorAll<HTMLElement>('#panel-live [data-effects]')) label.hidden = !label.dataset.effects!.split(' ').includes(effect);
+  /** The image background chosen last (built-in or the visitor's), for the photo tab's "Replace: image". */
+  get backgroundImage(): ImageBitmap | undefined {
+    return this.chosenImage;
+  }
+
+  get stats(): ProcessorStats | null {
+    return this.processor?.stats ?? null;
+  }
+
+  get effect(): BackgroundEffect['kind'] | null {
+    return this.processor?.currentEffect.kind ?? null;
+  }
+
+  private async choose(choice: Choice): Promise<void> {
+    this.choice = choice;
+    if (choice === 'own-image') this.chosenImage = this.ownImage;
+    else if (choice !== 'blur' && choice !== 'colour' && choice !== 'none') this.chosenImage = await builtInBackground(choice);
+    this.showChoice();
+    await this.applyEffect();
+  }
+
+  /** Marks the chosen chip and shows only its controls. */
+  private showChoice(): void {
+    for (const chip of document.querySelectorAll<HTMLButtonElement>('#panel-live [data-effect]')) {
+      chip.setAttribute('aria-pressed', String((chip.dataset.background ?? chip.dataset.effect) === this.choice));
+    }
+    const kind = this.choice === 'blur' || this.choice === 'colour' ? this.choice : 'image';
+    for (const label of document.querySelectorAll<HTMLElement>('#panel-live [data-effects]')) label.hidden = !label.dataset.effects!.split(' ').includes(kind);
+  }
+
+  private currentEffect(): BackgroundEffect {
+    if (this.choice === 'blur') return BackgroundBlur(Number(byId<HTMLInputElement>('blur').value));
+    if (this.choice === 'colour') return BackgroundColour(byId<HTMLInputElement>('colour').value || DEFAULT_BACKGROUND_COLOUR);
+    if (this.choice === 'none') return NoEffect();
+    return this.chosenImage ? VirtualBackground(this.chosenImage) : BackgroundBlur(Number(byId<HTMLInputElement>('blur').value));
+  }
+
+  /** What the status line says while the camera runs: what is done to the background, in words. */
+  private describeChoice(): string {
+    if (this.choice === 'blur') return 'Your background is blurred.';
+    if (this.choice === 'colour') return 'Your background is replaced by a colour.';
+    if (this.choice === 'none') return 'The camera is shown as it is.';
+    if (this.choice === 'own-image') return 'Your background is replaced by your image.';
+    return `Your background is replaced by the ${BUILT_IN_BACKGROUND_LABELS[this.choice].toLowerCase()} picture.`;
+  }
+
+  private async applyEffect(): Promise<void> {
+    if (!this.processor) return;
+    await this.processor.setEffect(this.paused ? NoEffect() : this.currentEffect());
+    if (this.running && !this.paused) setStatus(this.describeChoice());
   }
 
   /** Lists the cameras (their names are only known once one was allowed), for front / back choice. */
@@ -113,41 +150,35 @@ export class LiveView {
   private async switchCamera(): Promise<void> {
     if (!this.running) return;
     const deviceId = byId<HTMLSelectElement>('camera-device').value;
-    this.stream?.getTracks().forEach((t) => t.stop());
+    const old = this.stream;
     try {
       this.stream = await navigator.mediaDevices.getUserMedia({ video: { deviceId: { exact: deviceId }, width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
     } catch (e) {
       showError(cameraErrorMessage(e));
-      this.stop();
+      await this.stop();
       return;
     }
+    old?.getTracks().forEach((t) => t.stop());
     this.video.srcObject = this.stream;
     await this.video.play();
-    // A new camera is a new scene: no smoothing across the switch.
-    this.pipeline?.reset();
+    await this.startProcessor(true);
   }
 
-  /** The current result as a PNG download. */
+  /** The current result as a PNG download (mirrored as shown). */
   private async snapshot(): Promise<void> {
-    const png = await canvasToPng(this.output);
+    const canvas = document.createElement('canvas');
+    canvas.width = this.output.videoWidth;
+    canvas.height = this.output.videoHeight;
+    const c = canvas.getContext('2d')!;
+    c.translate(canvas.width, 0);
+    c.scale(-1, 1);
+    c.drawImage(this.output, 0, 0);
+    const png = await canvasToPng(canvas);
     const a = document.createElement('a');
     a.href = URL.createObjectURL(png);
     a.download = `sinet-snapshot-${new Date().toISOString().replace(/[:.]/g, '-')}.png`;
     a.click();
     setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
-  }
-
-  get backgroundImage(): ImageBitmap | undefined {
-    return this.background;
-  }
-
-  private smoothing(): number {
-    // The slider is how much of the past is kept: 0 = none (weight 1 on the new frame).
-    return 1 - Number(byId<HTMLInputElement>('smoothing').value) / 100;
-  }
-
-  get fps(): number {
-    return this.fpsMeter.fps;
   }
 
   async start(): Promise<void> {
@@ -156,122 +187,152 @@ export class LiveView {
       showError('This browser gives no camera access here (it needs HTTPS or localhost). Use the Photo tab.');
       return;
     }
+    if (!this.model()) {
+      showError('No model is loaded yet: wait for "ready", or load one under Advanced.');
+      return;
+    }
+    this.startedAt = performance.now();
+    this.firstMaskedFrameMs = null;
+    setStatus('Starting the camera…');
     try {
       this.stream = await navigator.mediaDevices.getUserMedia(CAMERA_CONSTRAINTS);
     } catch (e) {
+      setStatus('');
       showError(cameraErrorMessage(e));
       return;
     }
     this.video.srcObject = this.stream;
     await this.video.play();
+    this.running = true;
     swapFocus(byId<HTMLButtonElement>('camera-start'), byId<HTMLButtonElement>('camera-stop'));
     byId<HTMLButtonElement>('snapshot').disabled = false;
-    this.running = true;
+    this.stage.classList.add('running');
+    await this.startProcessor(true);
     await this.listCameras().catch(() => undefined);
-    setStatus('camera running');
-    this.schedule();
+    this.readouts = setInterval(() => this.readout(), READOUT_INTERVAL_MS);
+    // The whole result in view: the visitor clicked above it.
+    this.stage.scrollIntoView({ block: 'nearest' });
   }
 
-  stop(): void {
+  /**
+   * (Re)starts the processor on the camera with the current model: a new camera keeps the
+   * worker's model (restart), a new model or input size gets a new processor.
+   */
+  private async startProcessor(newCamera: boolean): Promise<void> {
+    const model = this.model();
+    const camera = this.stream?.getVideoTracks()[0];
+    if (!model || !camera) return;
+    const settings = camera.getSettings();
+    const inputSize = model.inputSize((settings.width ?? 4) > (settings.height ?? 3));
+    const same = this.processorFor && this.processorFor.files === model.files && this.processorFor.inputSize.join() === inputSize.join();
+    try {
+      if (this.processor && same) {
+        if (newCamera) await this.processor.restart({ track: camera });
+      } else {
+        await this.processor?.destroy();
+        this.processor = new BackgroundProcessor({
+          wasmPaths: await wasmBinaryUrls(),
+          model: model.files,
+          inputSize,
+          effect: this.paused ? NoEffect() : this.currentEffect(),
+          onError: (e) => showError(`The background processor stopped: ${e.message}. The camera is shown unchanged.`),
+        });
+        this.processorFor = { files: model.files, inputSize };
+        this.inputSize = inputSize;
+        const loaded = this.processor.init({ track: camera });
+        this.output.srcObject = new MediaStream([this.processor.processedTrack!]);
+        void this.output.play().catch(() => undefined);
+        await loaded;
+      }
+      this.output.srcObject = new MediaStream([this.processor.processedTrack!]);
+      await this.output.play().catch(() => undefined);
+      this.last = null;
+      setStatus(this.paused ? '' : this.describeChoice());
+    } catch (e) {
+      showError(`The camera's processing could not start: ${(e as Error).message}`);
+    }
+  }
+
+  /** A new model or input size: the running camera moves to it. */
+  async modelChanged(): Promise<void> {
+    if (this.running) await this.startProcessor(false);
+  }
+
+  async stop(): Promise<void> {
     this.running = false;
+    if (this.readouts) clearInterval(this.readouts);
+    this.readouts = null;
+    await this.processor?.destroy();
+    this.processor = null;
+    this.processorFor = null;
     this.stream?.getTracks().forEach((t) => t.stop());
     this.stream = null;
     this.video.srcObject = null;
-    this.resetPipeline();
+    this.output.srcObject = null;
+    this.stage.classList.remove('running');
+    byId('live-inside').hidden = true;
     swapFocus(byId<HTMLButtonElement>('camera-stop'), byId<HTMLButtonElement>('camera-start'));
     byId<HTMLButtonElement>('snapshot').disabled = true;
-    setStatus('camera stopped');
+    setStatus('Camera stopped.');
   }
 
+  /** Another tab is shown: the camera stays on but the network rests (frames pass through). */
   pause(): void {
+    if (this.paused) return;
     this.paused = true;
+    void this.applyEffect();
   }
 
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    if (this.running) this.schedule();
+    void this.applyEffect();
   }
 
-  /** Resolves once no frame is being processed. */
-  idle(): Promise<void> {
-    return this.inFlight;
+  /**
+   * Keeps this view off the page's engine (its heat maps) until releasePageEngine(), and resolves
+   * once its last use has ended: the models may then be disposed and rebuilt.
+   */
+  async holdPageEngine(): Promise<void> {
+    this.engineHeld = true;
+    let seen: Promise<void>;
+    do {
+      seen = this.insideBusy;
+      await seen;
+    } while (seen !== this.insideBusy);
   }
 
-  resetPipeline(): void {
-    this.pipeline?.dispose();
-    this.pipeline = null;
-    this.pipelineFor = null;
+  releasePageEngine(): void {
+    this.engineHeld = false;
   }
 
-  private schedule(): void {
-    const video = this.video as HTMLVideoElement & { requestVideoFrameCallback?: (cb: () => void) => number };
-    const next = () => {
-      if (!this.running || this.paused) return;
-      this.inFlight = this.frame().then(
-        () => this.schedule(),
-        (e: Error) => {
-          showError(`frame failed: ${e.message}`);
-          this.running = false;
-        },
-      );
-    };
-    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(next);
-    else requestAnimationFrame(next);
-  }
-
-  private async frame(): Promise<void> {
-    const sized = this.sized(this.video.videoWidth > this.video.videoHeight);
-    if (!sized || this.video.readyState < 2 || this.video.videoWidth === 0) return;
-    this.inputSize = sized.size;
-    if (this.pipelineFor !== sized) {
-      this.resetPipeline();
-      this.pipeline = new VideoSegmenter(sized.segmenter, { smoothing: this.smoothing() });
-      this.pipelineFor = sized;
-    }
-    const result = await this.pipeline!.segmentFrame(this.video);
-    // Composite the frame that was segmented (a copy taken before inference), not the video's
-    // current one: on a slow backend the video has moved on, and the mask belongs to this frame.
-    const segmented = result.frame as CanvasImageSource;
-    const effect = byId<HTMLSelectElement>('live-effect').value as Effect;
-    this.compositor.setMask(result.probabilities, result.width, result.height, effect === 'overlay' ? [60, 220, 120] : [255, 255, 255]);
-    this.compositor.render(this.output, segmented, this.video.videoWidth, this.video.videoHeight, {
-      effect,
-      blurPx: Number(byId<HTMLInputElement>('blur').value),
-      colour: byId<HTMLInputElement>('colour').value || DEFAULT_BACKGROUND_COLOUR,
-      background: this.background,
-    });
-    if (this.trace) this.trace.push({ segmented: centreColour(segmented), current: centreColour(this.video), output: centreColour(this.output) });
-    if (segmented instanceof ImageBitmap) segmented.close();
-    this.frames++;
-    this.lastLatencyMs = result.latencyMs;
-    this.latencies.push(result.latencyMs);
-    if (this.latencies.length > 300) this.latencies.shift();
-    this.fpsMeter.tick();
-    // Redrawn by time, not every n frames: at 0.5 FPS a readout every 10 frames would take 20 s.
+  /** Redraws the readouts by time (not per frame: the page does no per-frame work). */
+  private readout(): void {
+    const stats = this.processor?.stats;
+    if (!stats) return;
     const now = performance.now();
-    if (this.frames === 1 || now - this.shownAt >= READOUT_INTERVAL_MS) {
-      this.shownAt = now;
-      byId('fps').textContent = this.fps < 1 ? this.fps.toFixed(2) : this.fps.toFixed(1);
-      byId('latency').textContent = result.latencyMs.toFixed(1);
-      byId('frames').textContent = String(this.frames);
+    if (this.firstMaskedFrameMs === null && stats.masks > 0 && stats.framesOut > 0) this.firstMaskedFrameMs = now - this.startedAt;
+    if (this.last) {
+      const seconds = (now - this.last.time) / 1000;
+      this.fps = (stats.framesOut - this.last.framesOut) / seconds;
+      this.maskRate = (stats.masks - this.last.masks) / seconds;
+      byId('fps').textContent = this.fps.toFixed(this.fps < 1 ? 2 : 1);
+      byId('mask-rate').textContent = this.maskRate.toFixed(this.maskRate < 1 ? 2 : 1);
     }
-    // The heat maps cost a second pass: every 15th frame is enough to watch them.
-    if (byId<HTMLInputElement>('show-inside').checked && this.frames % 15 === 0) {
-      const container = byId('live-inside');
-      container.hidden = false;
-      renderInside(container, await lookInside(sized, this.video), this.video.videoWidth / this.video.videoHeight);
-    } else if (!byId<HTMLInputElement>('show-inside').checked) byId('live-inside').hidden = true;
+    byId('latency').textContent = stats.inferenceMs === null ? '–' : stats.inferenceMs.toFixed(1);
+    this.last = { time: now, framesOut: stats.framesOut, masks: stats.masks };
+    const inside = byId<HTMLInputElement>('show-inside').checked;
+    byId('live-inside').hidden = !inside;
+    if (inside && !this.paused && !this.engineHeld && now - this.lastInside >= INSIDE_INTERVAL_MS) {
+      this.lastInside = now;
+      this.insideBusy = this.insideBusy.then(() => this.drawInside()).catch((e: Error) => showError(`the heat maps failed: ${e.message}`));
+    }
   }
-}
 
-const probe = document.createElement('canvas');
-
-/** The RGB at the centre of an image (for the frame-consistency trace). */
-function centreColour(source: CanvasImageSource): number[] {
-  const { width, height } = source instanceof HTMLVideoElement ? { width: source.videoWidth, height: source.videoHeight } : (source as { width: number; height: number });
-  probe.width = probe.height = 1;
-  const c = probe.getContext('2d', { willReadFrequently: true })!;
-  c.drawImage(source, Math.floor(width / 2), Math.floor(height / 2), 1, 1, 0, 0, 1, 1);
-  return Array.from(c.getImageData(0, 0, 1, 1).data.slice(0, 3));
+  private async drawInside(): Promise<void> {
+    const landscape = this.video.videoWidth > this.video.videoHeight;
+    const sized = this.sized(landscape);
+    if (!sized || this.engineHeld || this.video.readyState < 2) return;
+    renderInside(byId('live-inside'), await lookInside(sized, this.video), this.video.videoWidth / this.video.videoHeight);
+  }
 }

@@ -6,7 +6,8 @@ import { canvasToPng, Compositor, type Effect } from '../engine/compositor';
 import { lookInside } from '../engine/inside';
 import type { SizedModel } from '../engine/model-source';
 import { byId, canvasOf, decodeImageFile, onFiles, setStatus, showError } from './dom';
-import { renderInside, type LiveView } from './live';
+import { renderInside } from './inside-view';
+import type { LiveView } from './live';
 
 export interface PhotoResult {
   name: string;

@@ -9,12 +9,9 @@ import { readRegularFile } from './regular-file.js';
 import { isPretrainedName, PRETRAINED_MODELS } from '@sinet/pretrained';
 import { fileURLToPath } from 'node:url';
 import { toFloat16 } from '../float16.js';
-import { buildModel, checkModelJson, MODEL_LIMITS, ModelFileError, type ModelFiles } from '../model-files.js';
+import { artifactBytes, buildModel, captureArtifacts, checkModelJson, MODEL_LIMITS, ModelFileError, modelJsonOf, type ModelFiles } from '../model-files.js';
 
 export { ModelFileError };
-
-const toBytes = (data: tf.io.WeightData | undefined): Uint8Array =>
-  data == null ? new Uint8Array(0) : new Uint8Array(Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data);
 
 export interface SaveModelOptions {
   /** Store float32 weights as float16 (half the bytes; tfjs expands them to float32 when loading). Default false. */
@@ -47,26 +44,11 @@ function halve(specs: tf.io.WeightsManifestEntry[], data: Uint8Array): { specs: 
  */
 export async function saveModel(model: tf.LayersModel, dir: string, options: SaveModelOptions = {}): Promise<{ modelJson: string; weightsFile: string; bytes: number }> {
   await makeFolder(dir);
-  // A holder object: TypeScript does not see the handler's assignment to a plain `let`.
-  const saved: { artifacts?: tf.io.ModelArtifacts } = {};
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      saved.artifacts = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  const a = saved.artifacts!;
-  const stored = options.float16 ? halve(a.weightSpecs ?? [], toBytes(a.weightData)) : { specs: a.weightSpecs ?? [], data: toBytes(a.weightData) };
+  const a = await captureArtifacts(model);
+  const stored = options.float16 ? halve(a.weightSpecs ?? [], artifactBytes(a.weightData)) : { specs: a.weightSpecs ?? [], data: artifactBytes(a.weightData) };
   const weights = stored.data;
   const weightsFile = `weights-${createHash('sha256').update(weights).digest('hex').slice(0, 12)}.bin`;
-  const json = {
-    format: 'layers-model',
-    generatedBy: a.generatedBy,
-    convertedBy: a.convertedBy ?? '@sinet/model',
-    modelTopology: a.modelTopology,
-    weightsManifest: [{ paths: [weightsFile], weights: stored.specs }],
-    userDefinedMetadata: a.userDefinedMetadata,
-  };
+  const json = modelJsonOf(a, weightsFile, stored.specs);
   await writeFileAtomic(path.join(dir, weightsFile), weights);
   const modelJson = path.join(dir, 'model.json');
   await writeFileAtomic(modelJson, JSON.stringify(json));
