@@ -232,6 +232,9 @@ describe.runIf(run)('the call page on BackgroundProcessor, in Chromium with a fa
     await page.evaluate(() => (window as unknown as CallWindow).callPage.start());
     await waitForMasks(3);
     expect(await stats()).toMatchObject({ pipeline: 'insertable-streams', renderer: 'canvas2d' });
+    // Its blur (of a shrunk frame, scaled back up) also reaches the border opaque.
+    await page.evaluate(() => (window as unknown as CallWindow).callPage.setEffect('blur'));
+    expect((await page.evaluate(() => (window as unknown as CallWindow).callPage.measureFrames(3))).borderAlphaMin).toBe(255);
     await page.evaluate(() => (window as unknown as CallWindow).callPage.stop());
     expect(consoleErrors).toEqual([]);
   });

@@ -10,6 +10,10 @@ import { blurSigma, coverRect, type CameraFrame, type Compositor, type OutputCan
 
 type Context2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
 
+/** The most a frame is shrunk before its background is blurred, and the least blur (sigma, in shrunk pixels) that hides the shrinking. */
+const MAX_BLUR_SHRINK = 4;
+const MIN_SHRUNK_SIGMA = 2;
+
 function makeCanvas(width: number, height: number): OffscreenCanvas | HTMLCanvasElement {
   if (typeof OffscreenCanvas !== 'undefined') return new OffscreenCanvas(width, height);
   const canvas = document.createElement('canvas');
@@ -34,6 +38,8 @@ export class Canvas2DCompositor implements Compositor {
   readonly ready = true;
   private readonly mask = makeCanvas(1, 1);
   private readonly person = makeCanvas(1, 1);
+  /** The background, shrunk and blurred. */
+  private readonly blurred = makeCanvas(1, 1);
   private hasMask = false;
   /** Reused while the mask's size stays (a mask arrives several times a second). */
   private maskPixels: ImageData | null = null;
@@ -64,11 +70,21 @@ export class Canvas2DCompositor implements Compositor {
     ctx.clearRect(0, 0, width, height);
     switch (effect.kind) {
       case 'blur': {
+        // A wide blur at full size costs most of a frame on a CPU; on a frame shrunk by `f` (its
+        // sigma too) and scaled back up it looks the same, at 1/f^2 of the work.
+        const sigma = blurSigma(effect.strength, width);
+        const f = Math.max(1, Math.min(MAX_BLUR_SHRINK, Math.floor(sigma / MIN_SHRUNK_SIGMA)));
+        const [sw, sh] = [Math.max(1, Math.round(width / f)), Math.max(1, Math.round(height / f))];
+        resize(this.blurred, sw, sh);
+        const b = context(this.blurred);
+        b.filter = 'none';
         // Blurring past the border would pull in transparent pixels: draw the frame under the blur first.
-        ctx.drawImage(frame, 0, 0, width, height);
-        ctx.filter = `blur(${blurSigma(effect.strength, width)}px)`;
-        ctx.drawImage(frame, 0, 0, width, height);
-        ctx.filter = 'none';
+        b.drawImage(frame, 0, 0, sw, sh);
+        b.filter = `blur(${sigma / f}px)`;
+        b.drawImage(frame, 0, 0, sw, sh);
+        b.filter = 'none';
+        ctx.imageSmoothingEnabled = true;
+        ctx.drawImage(this.blurred, 0, 0, sw, sh, 0, 0, width, height);
         break;
       }
       case 'image': {
@@ -103,5 +119,6 @@ export class Canvas2DCompositor implements Compositor {
   dispose(): void {
     resize(this.mask, 1, 1);
     resize(this.person, 1, 1);
+    resize(this.blurred, 1, 1);
   }
 }
