@@ -121,9 +121,10 @@ describe.runIf(run)('call page: SINet.js BackgroundProcessor and MediaPipe selfi
     await page.evaluate(() => (window as unknown as W).callPage.setEffect({ kind: 'transparent' }));
     await page.waitForTimeout(500);
     const q = await page.evaluate((n) => (window as unknown as W).callPage.measureFrames(n), QUALITY_FRAMES);
+    const renderer = await page.evaluate(() => (window as unknown as { callPage: { processor: { stats: { renderer: string } } } }).callPage.processor.stats.renderer);
     await page.evaluate(() => (window as unknown as W).callPage.stop());
     await page.close();
-    rows.push({ engine: 'SINet.js BackgroundProcessor (blur; wasm worker, WebGL2)', ...load, ...timing, band: mean(q.band), flicker: mean(q.flips), iou: iou(truth, q.lastMask) });
+    rows.push({ engine: `SINet.js BackgroundProcessor (blur; wasm worker, ${renderer})`, ...load, ...timing, band: mean(q.band), flicker: mean(q.flips), iou: iou(truth, q.lastMask) });
     console.log(`round ${round}: ${JSON.stringify(rows.at(-1))}`);
   };
 

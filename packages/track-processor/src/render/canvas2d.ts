@@ -1,18 +1,24 @@
 /**
  * The compositor where WebGL2 is missing: the mask becomes the alpha of a small canvas that the
- * browser scales (bilinear) to the frame, with the canvas's own blur filter. Plainer than WebGL2's:
- * no edge-aware upsampling or light wrap, and a blurred background carries a faint glow of the
- * person's colours.
+ * browser scales (bilinear) to the frame, once a mask, where the soft band is narrowed as WebGL2's
+ * is (DEFAULT_EDGE); the canvas's own blur filter. Plainer than WebGL2's: no edge-aware upsampling
+ * or light wrap, and a blurred background carries a faint glow of the person's colours.
  */
 import { TrackProcessorError } from '../errors.js';
 import type { BackgroundEffect } from '../effects.js';
-import { blurSigma, coverRect, type CameraFrame, type Compositor, type OutputCanvas } from './compositor.js';
+import { blurSigma, coverRect, DEFAULT_EDGE, type CameraFrame, type Compositor, type OutputCanvas } from './compositor.js';
 
 type Context2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
 
 /** The most a frame is shrunk before its background is blurred, and the least blur (sigma, in shrunk pixels) that hides the shrinking. */
 const MAX_BLUR_SHRINK = 4;
 const MIN_SHRUNK_SIGMA = 2;
+
+/** Alpha after the soft band's narrowing: smoothstep over DEFAULT_EDGE, for each alpha 0..255. */
+const EDGE_SHAPE = Uint8ClampedArray.from({ length: 256 }, (_, a) => {
+  const t = Math.min(1, Math.max(0, (a / 255 - DEFAULT_EDGE[0]) / (DEFAULT_EDGE[1] - DEFAULT_EDGE[0])));
+  return Math.round(255 * t * t * (3 - 2 * t));
+});
 
 function makeCanvas(width: number, height: number): OffscreenCanvas | HTMLCanvasElement {
   if (typeof OffscreenCanvas !== 'undefined') return new OffscreenCanvas(width, height);
@@ -40,6 +46,10 @@ export class Canvas2DCompositor implements Compositor {
   private readonly person = makeCanvas(1, 1);
   /** The background, shrunk and blurred. */
   private readonly blurred = makeCanvas(1, 1);
+  /** The mask at the frame's size with its band narrowed; redrawn for a new mask or frame size. */
+  private readonly upsampled = makeCanvas(1, 1);
+  private readonly upsampledContext = this.upsampled.getContext('2d', { willReadFrequently: true }) as Context2D;
+  private upsampledStale = true;
   private hasMask = false;
   /** Reused while the mask's size stays (a mask arrives several times a second). */
   private maskPixels: ImageData | null = null;
@@ -56,6 +66,22 @@ export class Canvas2DCompositor implements Compositor {
     const pixels = this.maskPixels;
     for (let i = 0; i < alpha.length; i++) pixels.data[4 * i + 3] = alpha[i]!;
     context(this.mask).putImageData(pixels, 0, 0);
+    this.upsampledStale = true;
+  }
+
+  /** Scales the mask to width x height (bilinear) and narrows its soft band. */
+  private upsample(width: number, height: number): void {
+    if (!this.upsampledStale && this.upsampled.width === width && this.upsampled.height === height) return;
+    resize(this.upsampled, width, height);
+    const u = this.upsampledContext;
+    u.globalCompositeOperation = 'copy';
+    u.imageSmoothingEnabled = true;
+    u.drawImage(this.mask, 0, 0, width, height);
+    const pixels = u.getImageData(0, 0, width, height);
+    const d = pixels.data;
+    for (let i = 3; i < d.length; i += 4) d[i] = EDGE_SHAPE[d[i]!]!;
+    u.putImageData(pixels, 0, 0);
+    this.upsampledStale = false;
   }
 
   render(frame: CameraFrame, width: number, height: number, effect: BackgroundEffect): void {
@@ -110,8 +136,8 @@ export class Canvas2DCompositor implements Compositor {
     p.globalCompositeOperation = 'copy';
     p.drawImage(frame, 0, 0, width, height);
     p.globalCompositeOperation = 'destination-in';
-    p.imageSmoothingEnabled = true;
-    p.drawImage(this.mask, 0, 0, width, height);
+    this.upsample(width, height);
+    p.drawImage(this.upsampled, 0, 0);
     p.globalCompositeOperation = 'source-over';
     ctx.drawImage(this.person, 0, 0);
   }
@@ -120,5 +146,6 @@ export class Canvas2DCompositor implements Compositor {
     resize(this.mask, 1, 1);
     resize(this.person, 1, 1);
     resize(this.blurred, 1, 1);
+    resize(this.upsampled, 1, 1);
   }
 }
