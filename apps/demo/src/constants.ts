@@ -25,3 +25,6 @@ export const DEFAULT_BACKGROUND_COLOUR = '#2f6f4f';
 export const CAMERA_CONSTRAINTS: MediaStreamConstraints = { video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' }, audio: false };
 
 export const BAND_KERNELS = [5, 15] as const;
+
+/** localStorage: the camera engine that won its timing here, per input size ("224x224": "tfjs-wasm"). */
+export const CAMERA_ENGINE_STORAGE_KEY = 'sinet-demo:camera-engine';

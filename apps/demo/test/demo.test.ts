@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlsWithoutName, textBelowContrast } from './a11y';
 import { haveChromium, launchChromium, photosToY4m, serveStatic, type StaticServer } from '@sinet/test-utils/browser';
 import { DEFAULT_REALTIME_PRETRAINED, PRETRAINED_MODELS } from '@sinet/pretrained';
+import { ENGINE_FAST_ENOUGH_MS, ENGINE_MIN_SPEEDUP, type EngineName, type EngineTrialResult } from '@sinet/track-processor';
+import { CAMERA_ENGINE_STORAGE_KEY } from '../src/constants';
 
 const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(appDir, 'dist');
@@ -23,7 +25,7 @@ interface DemoWindow {
   sinetDemo: {
     tf: { memory(): { numTensors: number }; getBackend(): string };
     photo: { result: { width: number; height: number; mask: Uint8Array; probabilities: Float32Array; backend: string } | null; networkRuns: number };
-    live: { fps: number; maskRate: number; inputSize: [number, number] | null; effect: string | null; stats: { framesOut: number; masks: number; backend: string | null; inferenceMs: number | null } | null };
+    live: { fps: number; maskRate: number; inputSize: [number, number] | null; effect: string | null; stats: { framesOut: number; masks: number; backend: string | null; engine: EngineName | null; engineTrial: EngineTrialResult | null; inferenceMs: number | null } | null };
     finetune: { samples: unknown[]; lastReport: { before: number; after: number; steps: number; losses: number[] } | null };
     whenIdle(): Promise<void>;
     state: { runtime: string; sized: { segmenter: { runtime: string; segment(image: unknown): Promise<{ width: number; height: number; probabilities: Float32Array }> } } | null };
@@ -572,6 +574,8 @@ describe.runIf(run && haveShared('the live-camera test with real portraits', EG1
   it('runs the camera through the background processor: the whole result in view, effect chips, plain status, a quiet page', async () => {
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     const seen = watch(page, new URL(server.url).origin);
+    const ortRequests: string[] = [];
+    page.on('request', (r) => /\/ort[.-][^/]*\.(mjs|wasm)$/.test(r.url()) && ortRequests.push(r.url()));
     await openDemo(page, server.url, 'backend=wasm');
     expect(await page.textContent('#status')).toBe('Ready: start the camera or choose a photo.');
     const clicked = Date.now();
@@ -614,6 +618,19 @@ describe.runIf(run && haveShared('the live-camera test with real portraits', EG1
     await page.waitForTimeout(5000);
     const after = { stats: (await liveStats(page))!, tensors: await tensors(), time: Date.now() };
     expect(after.tensors).toBe(before.tensors);
+    // The camera's engine, chosen by timing on this camera; the winner remembered for the next visit.
+    await expect.poll(async () => (await liveStats(page))!.engineTrial?.decided, { timeout: 60_000 }).toBe(true);
+    const chosen = (await liveStats(page))!;
+    const tfjsMs = chosen.engineTrial!.medianMs['tfjs-wasm']!;
+    if (tfjsMs > ENGINE_FAST_ENOUGH_MS) {
+      // tfjs slow enough here for onnxruntime-web to be loaded (from this site) and timed.
+      expect(ortRequests.length).toBeGreaterThan(0);
+      const onnxMs = chosen.engineTrial!.medianMs['onnxruntime-web']!;
+      expect(chosen.engine).toBe(onnxMs * ENGINE_MIN_SPEEDUP <= tfjsMs ? 'onnxruntime-web' : 'tfjs-wasm');
+      expect(await page.textContent('#camera-engine')).toMatch(/^camera: .+, chosen by timing \(onnxruntime-web [\d.]+ ms, tfjs [\d.]+ ms a mask\)$/);
+    }
+    expect(await page.evaluate((key) => JSON.parse(localStorage.getItem(key)!)['192x256'], CAMERA_ENGINE_STORAGE_KEY)).toBe(chosen.engine);
+    console.log(`demo camera engine: ${await page.textContent('#camera-engine')}`);
     const seconds = (after.time - before.time) / 1000;
     const fps = (after.stats.framesOut - before.stats.framesOut) / seconds;
     const masks = (after.stats.masks - before.stats.masks) / seconds;
@@ -653,10 +670,16 @@ describe.runIf(run && haveShared('the live-camera test with real portraits', EG1
     expect(seen.foreign).toEqual([]);
     await page.close();
     // On a phone, too, all of the result is in view once the camera runs.
+    // On a phone where tfjs won before, onnxruntime-web is not even fetched.
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const phoneOrt: string[] = [];
+    phone.on('request', (r) => /\/ort[.-][^/]*\.(mjs|wasm)$/.test(r.url()) && phoneOrt.push(r.url()));
     await openDemo(phone, server.url, 'backend=wasm');
+    await phone.evaluate((key) => localStorage.setItem(key, JSON.stringify({ '192x256': 'tfjs-wasm', '256x192': 'tfjs-wasm', '224x224': 'tfjs-wasm' })), CAMERA_ENGINE_STORAGE_KEY);
     await phone.click('#camera-start');
-    await expect.poll(async () => ((await liveStats(phone))?.masks ?? 0) > 0, { timeout: 30_000 }).toBe(true);
+    await expect.poll(async () => ((await liveStats(phone))?.masks ?? 0) > 20, { timeout: 30_000 }).toBe(true);
+    expect(await liveStats(phone)).toMatchObject({ engine: 'tfjs-wasm', engineTrial: null });
+    expect(phoneOrt).toEqual([]);
     const phoneBox = await resultBox(phone);
     expect({ phoneBox, inView: inView(phoneBox) }).toEqual({ phoneBox, inView: true });
     expect(await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);

@@ -107,11 +107,13 @@ describe.runIf(run)('call page: SINet.js BackgroundProcessor and MediaPipe selfi
     await fs.writeFile(path.join(out, 'call-page.json'), JSON.stringify({ cpu, measureMs: MEASURE_MS, rounds: ROUNDS, summary, rows }, null, 2));
   });
 
-  const sinet = async (round: number) => {
+  /** `engine` 'auto': measured once its trial has ended, on the engine it kept. */
+  const sinet = async (round: number, engine: 'tfjs-wasm' | 'auto') => {
     const page = await browser.newPage();
     await page.goto(`${site.url}index.html`);
-    type W = { callPage: { start(): Promise<void>; setEffect(e: unknown): Promise<void>; stop(): Promise<void>; presented: number; startedAt: number; firstFrameAt: number; processor: { stats: { inferenceMs: number } }; measureFrames(n: number): Promise<{ band: number[]; flips: number[]; lastMask: number[] }> } };
-    await page.evaluate(() => (window as unknown as W).callPage.start());
+    type W = { callPage: { start(options: { engine: string }): Promise<void>; setEffect(e: unknown): Promise<void>; stop(): Promise<void>; presented: number; startedAt: number; firstFrameAt: number; processor: { stats: { inferenceMs: number; renderer: string; engine: string; engineTrial: { decided: boolean } | null } }; measureFrames(n: number): Promise<{ band: number[]; flips: number[]; lastMask: number[] }> } };
+    await page.evaluate((e) => (window as unknown as W).callPage.start({ engine: e }), engine);
+    if (engine === 'auto') await page.waitForFunction(() => (window as unknown as W).callPage.processor.stats.engineTrial?.decided !== false, undefined, { timeout: 60_000 });
     await page.waitForTimeout(1500);
     const load = await measureLoad(page, () => page.evaluate(() => (window as unknown as W).callPage.presented));
     const timing = await page.evaluate(() => {
@@ -121,10 +123,10 @@ describe.runIf(run)('call page: SINet.js BackgroundProcessor and MediaPipe selfi
     await page.evaluate(() => (window as unknown as W).callPage.setEffect({ kind: 'transparent' }));
     await page.waitForTimeout(500);
     const q = await page.evaluate((n) => (window as unknown as W).callPage.measureFrames(n), QUALITY_FRAMES);
-    const renderer = await page.evaluate(() => (window as unknown as { callPage: { processor: { stats: { renderer: string } } } }).callPage.processor.stats.renderer);
+    const { renderer, engine: ran } = await page.evaluate(() => (window as unknown as W).callPage.processor.stats);
     await page.evaluate(() => (window as unknown as W).callPage.stop());
     await page.close();
-    rows.push({ engine: `SINet.js BackgroundProcessor (blur; wasm worker, ${renderer})`, ...load, ...timing, band: mean(q.band), flicker: mean(q.flips), iou: iou(truth, q.lastMask) });
+    rows.push({ engine: `SINet.js BackgroundProcessor (${engine === 'auto' ? `auto: ${ran}` : ran}, ${renderer})`, ...load, ...timing, band: mean(q.band), flicker: mean(q.flips), iou: iou(truth, q.lastMask) });
     console.log(`round ${round}: ${JSON.stringify(rows.at(-1))}`);
   };
 
@@ -150,7 +152,8 @@ describe.runIf(run)('call page: SINet.js BackgroundProcessor and MediaPipe selfi
 
   it('alternates the engines', async () => {
     for (let round = 1; round <= ROUNDS; round++) {
-      await sinet(round);
+      await sinet(round, 'tfjs-wasm');
+      await sinet(round, 'auto');
       await mediapipe(round, 0);
       await mediapipe(round, 1);
     }

@@ -7,8 +7,12 @@ import { BackgroundBlur, BackgroundColour, BackgroundProcessor, NoEffect, Virtua
 import plainWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import simdWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import threadedWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+// onnxruntime-web's files, served as they are: the worker loads them only if tfjs is slow here.
+import ortModule from 'onnxruntime-web/wasm?url';
+import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 
 const wasmPaths = { 'tfjs-backend-wasm.wasm': plainWasm, 'tfjs-backend-wasm-simd.wasm': simdWasm, 'tfjs-backend-wasm-threaded-simd.wasm': threadedWasm };
+const onnxRuntime = { module: ortModule, wasm: ortWasm };
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const processed = byId<HTMLVideoElement>('processed');
 const raw = byId<HTMLVideoElement>('raw');
@@ -48,7 +52,7 @@ export class CallPage {
     status.textContent = 'Starting the camera…';
     this.camera = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480, frameRate: 30 } });
     raw.srcObject = this.camera;
-    this.processor = new BackgroundProcessor({ wasmPaths, effect: BackgroundBlur(10), onError: (e) => this.errors.push(e.message), ...options });
+    this.processor = new BackgroundProcessor({ wasmPaths, onnxRuntime, effect: BackgroundBlur(10), onError: (e) => this.errors.push(e.message), ...options });
     const ready = this.processor.init({ track: this.camera.getVideoTracks()[0]! });
     processed.srcObject = new MediaStream([this.processor.processedTrack!]);
     const count = () => {

@@ -14,6 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINE_FAST_ENOUGH_MS, fasterEngine } from './engine-choice.js';
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WIDTH = 640;
@@ -32,6 +33,8 @@ interface Stats {
   pipeline: string | null;
   renderer: string | null;
   backend: string | null;
+  engine: string | null;
+  engineTrial: { medianMs: Record<string, number>; decided: boolean; reason: string | null } | null;
   framesIn: number;
   framesOut: number;
   masks: number;
@@ -100,13 +103,14 @@ describe.runIf(run)('the call page on BackgroundProcessor, in Chromium with a fa
   };
 
   it('turns the camera into a processed track: insertable streams, WebGL2, the model in a worker, every camera frame out', async () => {
-    // WebGL2 asked for: on software WebGL (SwiftShader here) 'auto' takes the 2D canvas, tested below.
-    await page.evaluate(() => (window as unknown as CallWindow).callPage.start({ renderer: 'webgl2' }));
+    // WebGL2 asked for: on software WebGL (SwiftShader here) 'auto' takes the 2D canvas, tested below. The engine trial has its own test.
+    await page.evaluate(() => (window as unknown as CallWindow).callPage.start({ renderer: 'webgl2', engine: 'tfjs-wasm' }));
     await waitForMasks(10);
     const s = await stats();
     expect(s.pipeline).toBe('insertable-streams');
     expect(s.renderer).toBe('webgl2');
     expect(s.backend).toMatch(/^wasm \(SIMD/);
+    expect([s.engine, s.engineTrial]).toEqual(['tfjs-wasm', null]);
     // Frames are drawn with the newest mask, not held back for the network: more frames out than masks.
     expect(s.framesOut).toBeGreaterThan(s.masks);
     expect(s.framesOut).toBeGreaterThanOrEqual(s.framesIn - 1);
@@ -216,6 +220,77 @@ describe.runIf(run)('the call page on BackgroundProcessor, in Chromium with a fa
     const m = await page.evaluate(() => (window as unknown as CallWindow).callPage.measureFrames(3));
     expect(m.borderAlphaMin).toBe(255);
     expect(Math.min(...m.personShare)).toBeGreaterThan(0.05);
+    expect(await page.evaluate(() => (window as unknown as CallWindow).callPage.errors)).toEqual([]);
+    await page.evaluate(() => (window as unknown as CallWindow).callPage.stop());
+  });
+
+  /** Person IoU of the transparent output's last frame against the ground truth, and its flicker. */
+  const maskQuality = async () => {
+    await page.evaluate(() => (window as unknown as CallWindow).callPage.setEffect({ kind: 'transparent' }));
+    await waitForMasks(3);
+    const m = await page.evaluate(() => (window as unknown as CallWindow).callPage.measureFrames(15));
+    let inter = 0;
+    let union = 0;
+    for (let i = 0; i < truth!.length; i++) {
+      inter += truth![i]! & m.lastMask[i]!;
+      union += truth![i]! | m.lastMask[i]!;
+    }
+    return { iou: inter / union, flips: m.flips.reduce((a, b) => a + b, 0) / m.flips.length };
+  };
+
+  it("'auto' times tfjs on the camera, then onnxruntime-web where tfjs is slow, and keeps the faster: masks as good either way", async () => {
+    await page.evaluate(() => (window as unknown as CallWindow).callPage.start());
+    await page.waitForFunction(() => (window as unknown as CallWindow).callPage.processor?.stats.engineTrial?.decided === true, null, { timeout: 120_000 });
+    const s = await stats();
+    const trial = s.engineTrial!;
+    const tfjs = trial.medianMs['tfjs-wasm']!;
+    const onnx = trial.medianMs['onnxruntime-web'];
+    console.log(`engine trial: ${JSON.stringify(trial.medianMs)} -> ${s.engine} (${trial.reason})`);
+    expect(tfjs).toBeGreaterThan(0);
+    if (tfjs <= ENGINE_FAST_ENOUGH_MS) {
+      // Fast enough: onnxruntime-web was never loaded.
+      expect([s.engine, onnx]).toEqual(['tfjs-wasm', undefined]);
+    } else {
+      expect(onnx).toBeGreaterThan(0);
+      expect(s.engine).toBe(fasterEngine({ 'tfjs-wasm': tfjs, 'onnxruntime-web': onnx! }));
+    }
+    expect(s.backend).toMatch(s.engine === 'onnxruntime-web' ? /^onnxruntime-web \(wasm SIMD/ : /^wasm \(SIMD/);
+    expect(trial.reason).toContain(s.engine!);
+    if (useShared) {
+      const q = await maskQuality();
+      expect(q.iou).toBeGreaterThan(0.9);
+      expect(q.flips).toBeLessThan(0.005);
+    }
+    expect(await page.evaluate(() => (window as unknown as CallWindow).callPage.errors)).toEqual([]);
+    await page.evaluate(() => (window as unknown as CallWindow).callPage.stop());
+  });
+
+  it("'auto' stays on tfjs, with no error, where onnxruntime-web does not load", async () => {
+    await page.evaluate(() => (window as unknown as CallWindow).callPage.start({ onnxRuntime: { module: 'missing/ort.mjs', wasm: 'missing/ort.wasm' } }));
+    await page.waitForFunction(() => (window as unknown as CallWindow).callPage.processor?.stats.engineTrial?.decided === true, null, { timeout: 120_000 });
+    const s = await stats();
+    expect(s.engine).toBe('tfjs-wasm');
+    if (s.engineTrial!.medianMs['tfjs-wasm']! > ENGINE_FAST_ENOUGH_MS) expect(s.engineTrial!.reason).toMatch(/^onnxruntime-web did not load from http:.*missing\/ort\.mjs/);
+    const masks = (await stats()).masks;
+    await waitForMasks(3);
+    expect((await stats()).masks).toBeGreaterThan(masks);
+    expect(await page.evaluate(() => (window as unknown as CallWindow).callPage.errors)).toEqual([]);
+    await page.evaluate(() => (window as unknown as CallWindow).callPage.stop());
+  });
+
+  it("engine 'onnxruntime-web' runs the network there from the start, with the same masks as tfjs", async () => {
+    await page.evaluate(() => (window as unknown as CallWindow).callPage.start({ engine: 'onnxruntime-web' }));
+    await waitForMasks(5);
+    const s = await stats();
+    expect(s.engine).toBe('onnxruntime-web');
+    expect(s.backend).toMatch(/^onnxruntime-web \(wasm SIMD, 1 thread\)/);
+    expect(s.engineTrial).toBeNull();
+    if (useShared) {
+      const q = await maskQuality();
+      console.log(`onnxruntime-web: person IoU ${(100 * q.iou).toFixed(2)}, flips ${(100 * q.flips).toFixed(3)}% per frame`);
+      expect(q.iou).toBeGreaterThan(0.9);
+      expect(q.flips).toBeLessThan(0.005);
+    }
     expect(await page.evaluate(() => (window as unknown as CallWindow).callPage.errors)).toEqual([]);
     await page.evaluate(() => (window as unknown as CallWindow).callPage.stop());
   });

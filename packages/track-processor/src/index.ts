@@ -8,6 +8,7 @@
  */
 export { BackgroundProcessor, DEFAULT_PROCESSOR_SMOOTHING, type BackgroundProcessorOptions, type ProcessorInit, type ProcessorStats } from './processor.js';
 export type { RendererKind } from './frame-renderer.js';
+export { ENGINE_FAST_ENOUGH_MS, ENGINE_MIN_SPEEDUP, type EngineChoice, type EngineName, type EngineTrialResult, type OnnxRuntimeUrls } from './engine-choice.js';
 export { BackgroundBlur, BackgroundColour, DEFAULT_BLUR_STRENGTH, MAX_BLUR_STRENGTH, NoEffect, TransparentBackground, VirtualBackground, type BackgroundEffect, type BackgroundImage, type EffectKind } from './effects.js';
 export { TrackProcessorError, type TrackProcessorErrorCode } from './errors.js';
 export type { PipelineKind } from './frames.js';

@@ -4,7 +4,7 @@
  * never queues them), the newest mask kept for compositing.
  */
 import { TrackProcessorError } from './errors.js';
-import type { MaskWorkerInit, MaskWorkerMask, MaskWorkerReady, MaskWorkerReply, MaskWorkerRequest } from './protocol.js';
+import type { MaskWorkerEngine, MaskWorkerInit, MaskWorkerMask, MaskWorkerReady, MaskWorkerReply, MaskWorkerRequest } from './protocol.js';
 
 /** A Worker or a MessagePort. */
 export interface Endpoint {
@@ -26,10 +26,13 @@ export class MaskClient {
   constructor(
     private readonly endpoint: Endpoint,
     private readonly onError: (error: TrackProcessorError) => void,
+    /** The engine trial's news (sent to the endpoint that sent init). */
+    private readonly onEngine?: (news: MaskWorkerEngine) => void,
   ) {
     endpoint.onmessage = (event: MessageEvent<MaskWorkerReply>) => {
       const reply = event.data;
       if (reply.type === 'ready') this.whenReady?.resolve(reply);
+      else if (reply.type === 'engine') this.onEngine?.(reply);
       else if (reply.type === 'mask') {
         this.inFlight = false;
         this.latest = reply;

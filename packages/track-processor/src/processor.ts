@@ -5,6 +5,7 @@
  */
 import type { ModelFiles, ModelLocation } from '@sinet/model';
 import realtimeModel from '@sinet/pretrained/realtime';
+import { ENGINE_CHOICES, type EngineChoice, type EngineName, type EngineTrialResult, type OnnxRuntimeUrls } from './engine-choice.js';
 import { BackgroundBlur, checkEffect, DEFAULT_BLUR_STRENGTH, type BackgroundEffect } from './effects.js';
 import { TrackProcessorError } from './errors.js';
 import { FrameRenderer, makeCompositor, type RendererKind, type RendererStats } from './frame-renderer.js';
@@ -37,6 +38,15 @@ export interface BackgroundProcessorOptions {
   smoothing?: number;
   /** Brightness change (0..255) at which a pixel counts as moving: see VideoSegmenterOptions.motionLevels. */
   motionLevels?: number;
+  /**
+   * Which runtime runs the network in the worker. Default 'auto': tfjs-backend-wasm, and where
+   * `onnxRuntime` is given and tfjs is slower than 12 ms a mask, onnxruntime-web is loaded, timed
+   * on the same camera and kept if it is at least 1.1x faster (else released); `stats.engineTrial`
+   * says what was measured. 'onnxruntime-web' (needs `onnxRuntime`) skips the trial.
+   */
+  engine?: EngineChoice;
+  /** Where onnxruntime-web's files are served: its `onnxruntime-web/wasm` module and `ort-wasm-simd-threaded.wasm` (bundlers: `?url` imports). */
+  onnxRuntime?: OnnxRuntimeUrls;
   /** Default 'auto': WebGL2 where the browser has it, else the 2D canvas. */
   renderer?: RendererKind | 'auto';
   /** Default 'auto': insertable streams where the browser has them, else a canvas's captureStream(). */
@@ -56,6 +66,10 @@ export interface ProcessorStats {
   renderer: RendererKind | null;
   /** Where the network runs, e.g. "wasm (SIMD, 1 thread)"; null until the model is loaded. */
   backend: string | null;
+  /** The runtime running the network now; under 'auto' it changes at most once, when the trial ends. */
+  engine: EngineName | null;
+  /** 'auto''s trial of the engines on this camera (null when there is none: no onnxRuntime, or an engine asked for). */
+  engineTrial: EngineTrialResult | null;
   framesIn: number;
   framesOut: number;
   masks: number;
@@ -103,6 +117,8 @@ export class BackgroundProcessor {
   private running: Running | null = null;
   private failed = false;
   private backend: string | null = null;
+  private engine: EngineName | null = null;
+  private engineTrial: EngineTrialResult | null = null;
 
   constructor(options: BackgroundProcessorOptions) {
     if (!options || (typeof options.wasmPaths !== 'string' && (typeof options.wasmPaths !== 'object' || options.wasmPaths === null))) {
@@ -112,6 +128,12 @@ export class BackgroundProcessor {
       const value = options[field];
       if (value !== undefined && !(allowed as readonly string[]).includes(value)) throw new TrackProcessorError(`${field}: must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)?.slice(0, 40)}`, 'INPUT');
     }
+    if (options.engine !== undefined && !ENGINE_CHOICES.includes(options.engine)) throw new TrackProcessorError(`engine: must be one of ${ENGINE_CHOICES.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(options.engine)?.slice(0, 40)}`, 'INPUT');
+    const ort = options.onnxRuntime;
+    if (ort !== undefined && (typeof ort !== 'object' || ort === null || typeof ort.module !== 'string' || typeof ort.wasm !== 'string')) {
+      throw new TrackProcessorError("onnxRuntime: must be { module, wasm }, the URLs of onnxruntime-web's 'onnxruntime-web/wasm' module and its ort-wasm-simd-threaded.wasm", 'INPUT');
+    }
+    if (options.engine === 'onnxruntime-web' && !ort) throw new TrackProcessorError("engine 'onnxruntime-web' needs onnxRuntime: the URLs of its module and .wasm", 'INPUT');
     this.options = options;
     this.effect = checkEffect(options.effect ?? BackgroundBlur());
   }
@@ -154,6 +176,8 @@ export class BackgroundProcessor {
       pipeline: this.running?.kind ?? null,
       renderer: s?.renderer ?? null,
       backend: this.backend,
+      engine: this.engine,
+      engineTrial: this.engineTrial,
       framesIn: s?.framesIn ?? 0,
       framesOut: s?.framesOut ?? 0,
       masks: s?.masks ?? 0,
@@ -185,11 +209,21 @@ export class BackgroundProcessor {
       } catch (e) {
         throw new TrackProcessorError(`the mask worker could not start: ${(e as Error)?.message ?? e}`, 'WORKER');
       }
-      this.masks = new MaskClient(worker, (e) => this.fail(e));
+      this.masks = new MaskClient(
+        worker,
+        (e) => this.fail(e),
+        (news) => {
+          this.backend = news.backend;
+          this.engine = news.engine;
+          this.engineTrial = news.trial;
+        },
+      );
+      const onnxRuntime = o.onnxRuntime && { module: absoluteUrl(o.onnxRuntime.module), wasm: absoluteUrl(o.onnxRuntime.wasm) };
       this.ready = this.masks
-        .init({ model: wireModel(o.model ?? realtimeModel), wasmPaths: o.wasmPaths, inputSize: o.inputSize, smoothing: o.smoothing ?? DEFAULT_PROCESSOR_SMOOTHING, motionLevels: o.motionLevels })
+        .init({ model: wireModel(o.model ?? realtimeModel), wasmPaths: o.wasmPaths, inputSize: o.inputSize, smoothing: o.smoothing ?? DEFAULT_PROCESSOR_SMOOTHING, motionLevels: o.motionLevels, engine: o.engine ?? 'auto', ...(onnxRuntime ? { onnxRuntime } : {}) })
         .then((r) => {
           this.backend = r.backend;
+          this.engine = r.engine;
         });
     }
     return this.ready;
@@ -291,11 +325,13 @@ function isModelFiles(model: unknown): model is ModelFiles {
   return typeof m === 'object' && m !== null && m.weights instanceof ArrayBuffer && typeof m.checked === 'object' && typeof m.where === 'string';
 }
 
+/** A URL absolute against the page: a worker would resolve a relative one against its own script. */
+const absoluteUrl = (u: string | URL): string => new URL(String(u), location.href).href;
+
 /** The model as the worker needs it: its files, or its URLs as strings, absolute against the page. */
 function wireModel(model: string | ModelLocation | ModelFiles): MaskWorkerInit['model'] {
   if (isModelFiles(model)) return { files: model };
-  const absolute = (u: string | URL) => new URL(String(u), location.href).href;
-  if (typeof model === 'string') return { modelUrl: absolute(model) };
-  const weightsUrls = model.weightsUrls && Object.fromEntries(Object.entries(model.weightsUrls).map(([k, u]) => [k, absolute(u)]));
-  return { modelUrl: absolute(model.modelUrl), ...(weightsUrls ? { weightsUrls } : {}) };
+  if (typeof model === 'string') return { modelUrl: absoluteUrl(model) };
+  const weightsUrls = model.weightsUrls && Object.fromEntries(Object.entries(model.weightsUrls).map(([k, u]) => [k, absoluteUrl(u)]));
+  return { modelUrl: absoluteUrl(model.modelUrl), ...(weightsUrls ? { weightsUrls } : {}) };
 }

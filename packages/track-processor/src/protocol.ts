@@ -1,4 +1,5 @@
 import type { ModelFiles } from '@sinet/model';
+import type { EngineChoice, EngineName, EngineTrialResult, OnnxRuntimeUrls } from './engine-choice.js';
 /** Messages between the processor (main thread), its frame worker and its mask worker. */
 
 export interface MaskWorkerInit {
@@ -12,6 +13,9 @@ export interface MaskWorkerInit {
   smoothing: number;
   /** Default VideoSegmenter's. */
   motionLevels?: number;
+  /** 'auto' without `onnxRuntime` runs tfjs alone. */
+  engine: EngineChoice;
+  onnxRuntime?: OnnxRuntimeUrls;
 }
 
 export interface MaskWorkerFrame {
@@ -37,7 +41,16 @@ export interface MaskWorkerReady {
   type: 'ready';
   /** e.g. "wasm (SIMD, 1 thread)". */
   backend: string;
+  engine: EngineName;
   inputSize: [number, number];
+}
+
+/** Sent to the init's endpoint as 'auto''s trial goes: when an engine is timed, and when it ends. */
+export interface MaskWorkerEngine {
+  type: 'engine';
+  engine: EngineName;
+  backend: string;
+  trial: EngineTrialResult;
 }
 
 export interface MaskWorkerMask {
@@ -58,7 +71,7 @@ export interface MaskWorkerFailure {
   message: string;
 }
 
-export type MaskWorkerReply = MaskWorkerReady | MaskWorkerMask | MaskWorkerFailure;
+export type MaskWorkerReply = MaskWorkerReady | MaskWorkerEngine | MaskWorkerMask | MaskWorkerFailure;
 
 /** The frame worker's settings, with the streams it pipes and its port to the mask worker. */
 export interface FrameWorkerStart {

@@ -22,3 +22,12 @@ export function onnxRuntimeWeb(): Promise<OnnxRuntimeModule> {
   loading.catch(() => (loading = null));
   return loading;
 }
+
+/**
+ * onnxruntime-web's files for the camera processor's worker, which loads them itself (and only
+ * when tfjs is slow there): its self-contained wasm build and binary, served by this site.
+ */
+export async function onnxRuntimeUrls(): Promise<{ module: string; wasm: string }> {
+  const [module, wasm] = await Promise.all([import('onnxruntime-web/wasm?url'), import('onnxruntime-web/ort-wasm-simd-threaded.wasm?url')]);
+  return { module: module.default, wasm: wasm.default };
+}

@@ -3,10 +3,11 @@
  * processed track out, the network in a worker, so the page itself stays responsive.
  */
 import type { ModelFiles } from '@sinet/model';
-import { BackgroundBlur, BackgroundColour, BackgroundProcessor, NoEffect, VirtualBackground, type BackgroundEffect, type ProcessorStats } from '@sinet/track-processor';
-import { CAMERA_CONSTRAINTS, DEFAULT_BACKGROUND_COLOUR, READOUT_INTERVAL_MS } from '../constants';
+import { BackgroundBlur, BackgroundColour, BackgroundProcessor, NoEffect, VirtualBackground, type BackgroundEffect, type EngineName, type ProcessorStats } from '@sinet/track-processor';
+import { CAMERA_CONSTRAINTS, CAMERA_ENGINE_STORAGE_KEY, DEFAULT_BACKGROUND_COLOUR, READOUT_INTERVAL_MS } from '../constants';
 import { BUILT_IN_BACKGROUND_LABELS, builtInBackground, type BuiltInBackground } from '../engine/backgrounds';
 import { wasmBinaryUrls } from '../engine/backends';
+import { onnxRuntimeUrls } from '../engine/onnx';
 import { canvasToPng } from '../engine/compositor';
 import { lookInside } from '../engine/inside';
 import type { SizedModel } from '../engine/model-source';
@@ -31,6 +32,35 @@ export interface LiveModel {
 /** Which chip is chosen: an effect kind, or a built-in background's name. */
 type Choice = 'blur' | 'colour' | 'none' | 'own-image' | BuiltInBackground;
 
+/** The engines that won the processor's timing in this browser, by input size (nothing when storage is off). */
+function rememberedEngines(): Record<string, EngineName> {
+  try {
+    const stored = JSON.parse(localStorage.getItem(CAMERA_ENGINE_STORAGE_KEY) ?? '{}') as unknown;
+    return typeof stored === 'object' && stored !== null ? (stored as Record<string, EngineName>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function rememberEngine(inputSize: [number, number], engine: EngineName): void {
+  try {
+    localStorage.setItem(CAMERA_ENGINE_STORAGE_KEY, JSON.stringify({ ...rememberedEngines(), [inputSize.join('x')]: engine }));
+  } catch {
+    // Storage off (private mode, a full quota): the next visit times the engines again.
+  }
+}
+
+/** The camera's engine in words, for Advanced. */
+function describeEngine(stats: ProcessorStats, remembered: boolean): string {
+  if (!stats.backend) return 'camera: loading…';
+  const trial = stats.engineTrial;
+  const ms = (engine: EngineName) => trial?.medianMs[engine]?.toFixed(1);
+  if (trial && !trial.decided) return `camera: ${stats.backend}, timing the engines…`;
+  if (trial?.medianMs['onnxruntime-web'] !== undefined) return `camera: ${stats.backend}, chosen by timing (onnxruntime-web ${ms('onnxruntime-web')} ms, tfjs ${ms('tfjs-wasm')} ms a mask)`;
+  if (trial) return `camera: ${stats.backend} (${trial.reason})`;
+  return `camera: ${stats.backend}${remembered ? ', faster here when last timed' : ''}`;
+}
+
 /** How often "Show what the network sees" redraws its heat maps (a second pass on the page's engine). */
 const INSIDE_INTERVAL_MS = 1000;
 
@@ -41,6 +71,9 @@ export class LiveView {
   private readonly stage = byId('live-stage');
   private processor: BackgroundProcessor | null = null;
   private processorFor: { files: ModelFiles; inputSize: [number, number] } | null = null;
+  /** Whether the processor runs the engine remembered from an earlier visit (no timing this time). */
+  private engineRemembered = false;
+  private engineSaved = false;
   private stream: MediaStream | null = null;
   private running = false;
   private paused = false;
@@ -230,8 +263,13 @@ export class LiveView {
         if (newCamera) await this.processor.restart({ track: camera });
       } else {
         await this.processor?.destroy();
+        // onnxruntime-web is loaded only where it won here before or nothing is known yet: 'auto' then times both.
+        this.engineRemembered = rememberedEngines()[inputSize.join('x')] === 'tfjs-wasm';
+        this.engineSaved = false;
         this.processor = new BackgroundProcessor({
           wasmPaths: await wasmBinaryUrls(),
+          engine: this.engineRemembered ? 'tfjs-wasm' : 'auto',
+          onnxRuntime: await onnxRuntimeUrls(),
           model: model.files,
           inputSize,
           effect: this.paused ? NoEffect() : this.currentEffect(),
@@ -320,6 +358,12 @@ export class LiveView {
       byId('mask-rate').textContent = this.maskRate.toFixed(this.maskRate < 1 ? 2 : 1);
     }
     byId('latency').textContent = stats.inferenceMs === null ? '–' : stats.inferenceMs.toFixed(1);
+    const engine = describeEngine(stats, this.engineRemembered);
+    if (byId('camera-engine').textContent !== engine) byId('camera-engine').textContent = engine;
+    if (!this.engineSaved && stats.engineTrial?.decided && stats.engine && this.inputSize) {
+      rememberEngine(this.inputSize, stats.engine);
+      this.engineSaved = true;
+    }
     this.last = { time: now, framesOut: stats.framesOut, masks: stats.masks };
     const inside = byId<HTMLInputElement>('show-inside').checked;
     byId('live-inside').hidden = !inside;
