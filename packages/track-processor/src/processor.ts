@@ -124,11 +124,10 @@ export class BackgroundProcessor {
     if (!options || (typeof options.wasmPaths !== 'string' && (typeof options.wasmPaths !== 'object' || options.wasmPaths === null))) {
       throw new TrackProcessorError("wasmPaths: the URL of tfjs-backend-wasm's .wasm files (a folder ending in '/', or a map of file name to URL) is required", 'INPUT');
     }
-    for (const [field, allowed] of [['renderer', ['auto', 'webgl2', 'canvas2d']], ['pipeline', ['auto', 'insertable-streams', 'canvas-capture']]] as const) {
+    for (const [field, allowed] of [['renderer', ['auto', 'webgl2', 'canvas2d']], ['pipeline', ['auto', 'insertable-streams', 'canvas-capture']], ['engine', ENGINE_CHOICES]] as const) {
       const value = options[field];
       if (value !== undefined && !(allowed as readonly string[]).includes(value)) throw new TrackProcessorError(`${field}: must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)?.slice(0, 40)}`, 'INPUT');
     }
-    if (options.engine !== undefined && !ENGINE_CHOICES.includes(options.engine)) throw new TrackProcessorError(`engine: must be one of ${ENGINE_CHOICES.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(options.engine)?.slice(0, 40)}`, 'INPUT');
     const ort = options.onnxRuntime;
     if (ort !== undefined && (typeof ort !== 'object' || ort === null || typeof ort.module !== 'string' || typeof ort.wasm !== 'string')) {
       throw new TrackProcessorError("onnxRuntime: must be { module, wasm }, the URLs of onnxruntime-web's 'onnxruntime-web/wasm' module and its ort-wasm-simd-threaded.wasm", 'INPUT');
